@@ -1,0 +1,11 @@
+//! The cluster model shared by the CLI and the node server: addresses, slot sets, nodes
+//! as `CLUSTER NODES` describes them, and the parsers for the replies that describe a cluster.
+
+pub mod addr;
+pub mod node;
+pub mod replies;
+pub mod slots;
+
+pub use addr::{Addr, BusAddr};
+pub use node::{parse_cluster_nodes, ClusterNode, NodeFlags, OpenSlot, Role};
+pub use slots::{SlotSet, SLOT_COUNT};

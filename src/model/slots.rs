@@ -1,0 +1,287 @@
+//! Sets of hash slots: a 16384-bit bitmap with the range notation operators read
+//! (`0-5460,5462`) and the bitmap layout the cluster bus sends (bit i of byte i/8, LSB first).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Number of hash slots in a Redis Cluster.
+pub const SLOT_COUNT: u16 = 16384;
+
+const WORDS: usize = SLOT_COUNT as usize / 64;
+
+/// A set of hash slots.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SlotSet {
+    bits: Box<[u64; WORDS]>,
+}
+
+impl Default for SlotSet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SlotSet {
+    pub fn new() -> Self {
+        SlotSet {
+            bits: Box::new([0; WORDS]),
+        }
+    }
+
+    /// Every slot, 0 to 16383.
+    pub fn full() -> Self {
+        SlotSet {
+            bits: Box::new([u64::MAX; WORDS]),
+        }
+    }
+
+    /// The slots `start..=end`.
+    pub fn range(start: u16, end: u16) -> Self {
+        let mut set = Self::new();
+        set.insert_range(start, end);
+        set
+    }
+
+    pub fn insert(&mut self, slot: u16) {
+        debug_assert!(slot < SLOT_COUNT);
+        self.bits[slot as usize / 64] |= 1 << (slot % 64);
+    }
+
+    pub fn insert_range(&mut self, start: u16, end: u16) {
+        for slot in start..=end {
+            self.insert(slot);
+        }
+    }
+
+    pub fn remove(&mut self, slot: u16) {
+        self.bits[slot as usize / 64] &= !(1 << (slot % 64));
+    }
+
+    pub fn contains(&self, slot: u16) -> bool {
+        slot < SLOT_COUNT && self.bits[slot as usize / 64] & (1 << (slot % 64)) != 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.bits.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bits.iter().all(|w| *w == 0)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u16> + '_ {
+        (0..SLOT_COUNT).filter(move |s| self.contains(*s))
+    }
+
+    /// The lowest `n` slots of the set (all of them when it holds fewer).
+    pub fn lowest(&self, n: usize) -> SlotSet {
+        let mut out = SlotSet::new();
+        for slot in self.iter().take(n) {
+            out.insert(slot);
+        }
+        out
+    }
+
+    pub fn union_with(&mut self, other: &SlotSet) {
+        for (a, b) in self.bits.iter_mut().zip(other.bits.iter()) {
+            *a |= b;
+        }
+    }
+
+    pub fn difference_with(&mut self, other: &SlotSet) {
+        for (a, b) in self.bits.iter_mut().zip(other.bits.iter()) {
+            *a &= !b;
+        }
+    }
+
+    pub fn intersection(&self, other: &SlotSet) -> SlotSet {
+        let mut out = self.clone();
+        for (a, b) in out.bits.iter_mut().zip(other.bits.iter()) {
+            *a &= b;
+        }
+        out
+    }
+
+    /// The complement: every slot not in the set.
+    pub fn complement(&self) -> SlotSet {
+        let mut out = self.clone();
+        for w in out.bits.iter_mut() {
+            *w = !*w;
+        }
+        out
+    }
+
+    /// Contiguous runs of slots, lowest first, as inclusive `(start, end)` pairs.
+    pub fn ranges(&self) -> Vec<(u16, u16)> {
+        let mut out = Vec::new();
+        let mut run: Option<(u16, u16)> = None;
+        for slot in self.iter() {
+            run = match run {
+                Some((start, end)) if end + 1 == slot => Some((start, slot)),
+                Some(done) => {
+                    out.push(done);
+                    Some((slot, slot))
+                }
+                None => Some((slot, slot)),
+            };
+        }
+        out.extend(run);
+        out
+    }
+
+    /// The bus bitmap: 2048 bytes, bit i of byte i/8, least significant bit first.
+    pub fn to_bitmap(&self) -> [u8; 2048] {
+        let mut out = [0u8; 2048];
+        for (i, word) in self.bits.iter().enumerate() {
+            out[i * 8..i * 8 + 8].copy_from_slice(&word.to_le_bytes());
+        }
+        out
+    }
+
+    pub fn from_bitmap(bytes: &[u8; 2048]) -> SlotSet {
+        let mut set = SlotSet::new();
+        for (i, word) in set.bits.iter_mut().enumerate() {
+            let mut chunk = [0u8; 8];
+            chunk.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+            *word = u64::from_le_bytes(chunk);
+        }
+        set
+    }
+}
+
+impl FromIterator<u16> for SlotSet {
+    fn from_iter<T: IntoIterator<Item = u16>>(iter: T) -> Self {
+        let mut set = SlotSet::new();
+        for slot in iter {
+            set.insert(slot);
+        }
+        set
+    }
+}
+
+/// `0-5460,5462`; the empty set shows as `-`.
+impl fmt::Display for SlotSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ranges = self.ranges();
+        if ranges.is_empty() {
+            return f.write_str("-");
+        }
+        for (i, (start, end)) in ranges.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            if start == end {
+                write!(f, "{start}")?;
+            } else {
+                write!(f, "{start}-{end}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SlotSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SlotSet({self})")
+    }
+}
+
+/// Parses one slot number, rejecting anything outside 0..16384.
+pub fn parse_slot(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u16>() {
+        Ok(slot) if slot < SLOT_COUNT => Ok(slot),
+        _ => Err(format!("invalid slot '{text}' (expected 0 to 16383)")),
+    }
+}
+
+impl FromStr for SlotSet {
+    type Err = String;
+
+    /// Accepts the Display form: comma-separated slots and `A-B` ranges, or `-` for none.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let mut set = SlotSet::new();
+        let text = text.trim();
+        if text.is_empty() || text == "-" {
+            return Ok(set);
+        }
+        for part in text.split(',') {
+            match part.split_once('-') {
+                Some((a, b)) => {
+                    let (a, b) = (parse_slot(a)?, parse_slot(b)?);
+                    if a > b {
+                        return Err(format!("invalid slot range '{part}'"));
+                    }
+                    set.insert_range(a, b);
+                }
+                None => set.insert(parse_slot(part)?),
+            }
+        }
+        Ok(set)
+    }
+}
+
+impl serde::Serialize for SlotSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let ranges = self.ranges();
+        let mut seq = s.serialize_seq(Some(ranges.len()))?;
+        for r in ranges {
+            seq.serialize_element(&[r.0, r.1])?;
+        }
+        seq.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_display() {
+        let mut set = SlotSet::range(0, 5460);
+        set.insert(5462);
+        set.insert(16383);
+        assert_eq!(set.to_string(), "0-5460,5462,16383");
+        assert_eq!(set.len(), 5463);
+        assert_eq!(set.ranges(), vec![(0, 5460), (5462, 5462), (16383, 16383)]);
+        assert_eq!(SlotSet::new().to_string(), "-");
+        assert_eq!(SlotSet::full().len(), 16384);
+    }
+
+    #[test]
+    fn parse_round_trip() {
+        let set: SlotSet = "0-10,12,100-101".parse().unwrap();
+        assert_eq!(set.to_string(), "0-10,12,100-101");
+        assert!("5-3".parse::<SlotSet>().is_err());
+        assert!("16384".parse::<SlotSet>().is_err());
+        assert!("x".parse::<SlotSet>().is_err());
+        assert!("-".parse::<SlotSet>().unwrap().is_empty());
+    }
+
+    #[test]
+    fn bitmap_layout_is_lsb_first() {
+        let mut set = SlotSet::new();
+        set.insert(0);
+        set.insert(9);
+        set.insert(16383);
+        let map = set.to_bitmap();
+        assert_eq!(map[0], 0b0000_0001);
+        assert_eq!(map[1], 0b0000_0010);
+        assert_eq!(map[2047], 0b1000_0000);
+        assert_eq!(SlotSet::from_bitmap(&map), set);
+    }
+
+    #[test]
+    fn set_operations() {
+        let a = SlotSet::range(0, 99);
+        let b = SlotSet::range(50, 149);
+        assert_eq!(a.intersection(&b).to_string(), "50-99");
+        let mut c = a.clone();
+        c.union_with(&b);
+        assert_eq!(c.to_string(), "0-149");
+        c.difference_with(&a);
+        assert_eq!(c.to_string(), "100-149");
+        assert_eq!(a.complement().to_string(), "100-16383");
+        assert_eq!(b.lowest(3).to_string(), "50-52");
+    }
+}
