@@ -2,10 +2,12 @@
 //! as `CLUSTER NODES` describes them, and the parsers for the replies that describe a cluster.
 
 pub mod addr;
+pub mod keyslot;
 pub mod node;
 pub mod replies;
 pub mod slots;
 
 pub use addr::{Addr, BusAddr};
+pub use keyslot::key_slot;
 pub use node::{parse_cluster_nodes, ClusterNode, NodeFlags, OpenSlot, Role};
 pub use slots::{SlotSet, SLOT_COUNT};

@@ -301,9 +301,17 @@ aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0
     #[test]
     fn rejects_garbage() {
         assert!(parse_cluster_nodes("abc def").is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 x connected".parse::<ClusterNode>().is_err());
-        assert!("id 1.2.3.4:1@2 bogus - 0 0 0 connected".parse::<ClusterNode>().is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected [12]".parse::<ClusterNode>().is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 99999".parse::<ClusterNode>().is_err());
+        assert!("id 1.2.3.4:1@2 master - 0 0 x connected"
+            .parse::<ClusterNode>()
+            .is_err());
+        assert!("id 1.2.3.4:1@2 bogus - 0 0 0 connected"
+            .parse::<ClusterNode>()
+            .is_err());
+        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected [12]"
+            .parse::<ClusterNode>()
+            .is_err());
+        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 99999"
+            .parse::<ClusterNode>()
+            .is_err());
     }
 }

@@ -77,8 +77,12 @@ pub fn parse_cluster_slots(v: &Value) -> Result<Vec<SlotRangeOwners>, String> {
         if range.len() < 3 {
             return Err(bad());
         }
-        let start = int(&range[0]).and_then(|i| u16::try_from(i).ok()).ok_or_else(bad)?;
-        let end = int(&range[1]).and_then(|i| u16::try_from(i).ok()).ok_or_else(bad)?;
+        let start = int(&range[0])
+            .and_then(|i| u16::try_from(i).ok())
+            .ok_or_else(bad)?;
+        let end = int(&range[1])
+            .and_then(|i| u16::try_from(i).ok())
+            .ok_or_else(bad)?;
         let mut nodes = Vec::new();
         for node in &range[2..] {
             let node = items(node).ok_or_else(bad)?;
@@ -86,7 +90,9 @@ pub fn parse_cluster_slots(v: &Value) -> Result<Vec<SlotRangeOwners>, String> {
                 return Err(bad());
             }
             let host = text(&node[0]).ok_or_else(bad)?;
-            let port = int(&node[1]).and_then(|i| u16::try_from(i).ok()).ok_or_else(bad)?;
+            let port = int(&node[1])
+                .and_then(|i| u16::try_from(i).ok())
+                .ok_or_else(bad)?;
             nodes.push((Addr::new(host, port), node.get(2).and_then(text)));
         }
         out.push(SlotRangeOwners { start, end, nodes });
@@ -149,7 +155,10 @@ pub fn parse_cluster_shards(v: &Value) -> Result<Vec<Shard>, String> {
                             .ok_or_else(|| bad("node port"))?;
                         nodes.push(ShardNode {
                             id: get("id").ok_or_else(|| bad("node id"))?,
-                            addr: Addr::new(get("ip").or(get("endpoint")).unwrap_or_default(), port),
+                            addr: Addr::new(
+                                get("ip").or(get("endpoint")).unwrap_or_default(),
+                                port,
+                            ),
                             role: get("role").unwrap_or_default(),
                             replication_offset: f
                                 .get("replication-offset")
@@ -216,7 +225,12 @@ mod tests {
         ]);
         let v = Value::Array(vec![Value::Array(vec![
             bulk("slots"),
-            Value::Array(vec![Value::Int(0), Value::Int(5), Value::Int(10), Value::Int(10)]),
+            Value::Array(vec![
+                Value::Int(0),
+                Value::Int(5),
+                Value::Int(10),
+                Value::Int(10),
+            ]),
             bulk("nodes"),
             Value::Array(vec![node]),
         ])]);

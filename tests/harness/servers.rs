@@ -1,0 +1,154 @@
+//! Real server processes for tests: `redis-server` in cluster mode, each in its own
+//! temporary directory, killed when dropped.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::ports::{lease, PortLease};
+
+/// Options for a test server.
+#[derive(Clone, Debug)]
+pub struct ServerOpts {
+    pub cluster: bool,
+    pub node_timeout_ms: u64,
+    pub password: Option<String>,
+}
+
+impl Default for ServerOpts {
+    fn default() -> Self {
+        ServerOpts {
+            cluster: true,
+            node_timeout_ms: 2000,
+            password: None,
+        }
+    }
+}
+
+/// A running `redis-server`.
+pub struct RedisServer {
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    pub opts: ServerOpts,
+    child: Option<Child>,
+    _lease: PortLease,
+}
+
+impl RedisServer {
+    pub fn start(opts: ServerOpts) -> RedisServer {
+        for _attempt in 0..5 {
+            let lease = lease();
+            let dir = tempfile::tempdir().unwrap();
+            let mut cmd = Command::new("redis-server");
+            cmd.args(["--port", &lease.port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--dir", dir.path().to_str().unwrap()])
+                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+                .args(["--logfile", "redis.log", "--protected-mode", "no"]);
+            if opts.cluster {
+                cmd.args([
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                ])
+                .args(["--cluster-node-timeout", &opts.node_timeout_ms.to_string()]);
+            }
+            if let Some(pw) = &opts.password {
+                cmd.args(["--requirepass", pw, "--masterauth", pw]);
+            }
+            let child = cmd
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut server = RedisServer {
+                port: lease.port,
+                dir,
+                opts: opts.clone(),
+                child: Some(child),
+                _lease: lease,
+            };
+            if server.wait_ready(Duration::from_secs(10)) {
+                return server;
+            }
+        }
+        panic!("redis-server did not start after 5 attempts");
+    }
+
+    /// Starts `n` cluster-mode servers with default options.
+    pub fn cluster_nodes(n: usize) -> Vec<RedisServer> {
+        Self::many(n, ServerOpts::default())
+    }
+
+    pub fn many(n: usize, opts: ServerOpts) -> Vec<RedisServer> {
+        (0..n).map(|_| Self::start(opts.clone())).collect()
+    }
+
+    fn wait_ready(&mut self, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return false;
+                }
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("redis.log")
+    }
+
+    /// An independent client (redis-rs, synchronous), authenticated when needed.
+    pub fn client(&self) -> redis::Connection {
+        let url = match &self.opts.password {
+            Some(pw) => format!("redis://:{pw}@127.0.0.1:{}/", self.port),
+            None => format!("redis://127.0.0.1:{}/", self.port),
+        };
+        let client = redis::Client::open(url).unwrap();
+        client
+            .get_connection_with_timeout(Duration::from_secs(5))
+            .unwrap()
+    }
+
+    /// Runs one command through the independent client.
+    pub fn cmd<T: redis::FromRedisValue>(&self, args: &[&str]) -> T {
+        let mut c = redis::cmd(args[0]);
+        for a in &args[1..] {
+            c.arg(*a);
+        }
+        c.query(&mut self.client())
+            .unwrap_or_else(|e| panic!("{args:?} on {}: {e}", self.addr()))
+    }
+
+    pub fn cluster_nodes_text(&self) -> String {
+        self.cmd(&["CLUSTER", "NODES"])
+    }
+
+    pub fn myid(&self) -> String {
+        self.cmd(&["CLUSTER", "MYID"])
+    }
+
+    /// Kills the process (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
