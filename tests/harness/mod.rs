@@ -1,7 +1,7 @@
 //! Test harness: real servers on 127.0.0.1 with ports leased across parallel test
 //! processes, the `rclust` binary under test, and an independent client to verify with.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod ports;
 pub mod servers;
