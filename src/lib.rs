@@ -1,4 +1,8 @@
 //! rclust: a Redis Cluster administration tool. The library holds everything; the binaries
 //! in `src/main.rs` and `src/bin/` are thin wrappers.
 
+pub mod conn;
+pub mod health;
 pub mod model;
+pub mod plan;
+pub mod snapshot;

@@ -1,0 +1,120 @@
+//! Connections from the CLI to nodes: authentication, timeouts, and errors that say which
+//! node failed and why in one line.
+
+use std::time::Duration;
+
+use anyhow::anyhow;
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Client, ConnectionAddr, ConnectionInfo, RedisConnectionInfo};
+
+use crate::model::Addr;
+
+/// How to reach nodes: credentials and timeouts, from the global flags.
+#[derive(Clone, Debug)]
+pub struct ConnOpts {
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub connect_timeout: Duration,
+    pub response_timeout: Duration,
+}
+
+impl Default for ConnOpts {
+    fn default() -> Self {
+        ConnOpts {
+            user: None,
+            password: None,
+            connect_timeout: Duration::from_secs(3),
+            response_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// An open connection to one node, named by the address it was reached at.
+#[derive(Clone)]
+pub struct NodeConn {
+    pub addr: Addr,
+    conn: MultiplexedConnection,
+}
+
+/// Turns a redis-rs error into the cause an operator needs to read.
+pub fn describe(err: &redis::RedisError) -> String {
+    let text = err.to_string();
+    if err.is_timeout() {
+        return "timed out".into();
+    }
+    if err.is_connection_refusal() {
+        return "connection refused".into();
+    }
+    if let Some(code) = err.code() {
+        match code {
+            "NOAUTH" => return "authentication required (use -a/--pass or REDISCLI_AUTH)".into(),
+            "WRONGPASS" => return "authentication failed: wrong user name or password".into(),
+            _ => {}
+        }
+    }
+    if text.contains("invalid password") || text.contains("invalid username-password") {
+        return "authentication failed: wrong user name or password".into();
+    }
+    text
+}
+
+impl NodeConn {
+    pub async fn connect(addr: &Addr, opts: &ConnOpts) -> anyhow::Result<NodeConn> {
+        let info = ConnectionInfo {
+            addr: ConnectionAddr::Tcp(addr.host.clone(), addr.port),
+            redis: RedisConnectionInfo {
+                db: 0,
+                username: opts.user.clone(),
+                password: opts.password.clone(),
+                protocol: redis::ProtocolVersion::RESP2,
+            },
+        };
+        let client = Client::open(info).map_err(|e| anyhow!("{addr}: {}", describe(&e)))?;
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(opts.connect_timeout)
+            .set_response_timeout(opts.response_timeout);
+        let connect = client.get_multiplexed_async_connection_with_config(&config);
+        // The connection timeout covers TCP only; a server that accepts and never answers
+        // the handshake must not hang us either.
+        let conn = tokio::time::timeout(opts.connect_timeout + opts.response_timeout, connect)
+            .await
+            .map_err(|_| anyhow!("{addr}: timed out"))?
+            .map_err(|e| anyhow!("{addr}: {}", describe(&e)))?;
+        let mut node = NodeConn {
+            addr: addr.clone(),
+            conn,
+        };
+        // redis-rs only authenticates when a password is given; without one, find out now
+        // whether the node wants one rather than failing on the first real command.
+        if opts.password.is_none() {
+            node.cmd::<String>(&["PING"]).await?;
+        }
+        Ok(node)
+    }
+
+    /// Sends one command; an error names this node.
+    pub async fn cmd<T: redis::FromRedisValue>(&mut self, args: &[&str]) -> anyhow::Result<T> {
+        let mut c = redis::cmd(args[0]);
+        for a in &args[1..] {
+            c.arg(*a);
+        }
+        c.query_async(&mut self.conn)
+            .await
+            .map_err(|e| anyhow!("{}: {}: {}", self.addr, args.join(" "), describe(&e)))
+    }
+
+    /// Sends a pipeline; an error names this node.
+    pub async fn pipe<T: redis::FromRedisValue>(
+        &mut self,
+        pipe: &redis::Pipeline,
+    ) -> anyhow::Result<T> {
+        pipe.query_async(&mut self.conn)
+            .await
+            .map_err(|e| anyhow!("{}: {}", self.addr, describe(&e)))
+    }
+
+    /// The underlying connection, for callers that build their own commands.
+    pub fn raw(&mut self) -> &mut MultiplexedConnection {
+        &mut self.conn
+    }
+}

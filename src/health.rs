@@ -1,0 +1,458 @@
+//! What is wrong with a cluster, as pure functions of a snapshot. `rclust check` prints these
+//! findings; `create` and the other changing commands wait until there are none.
+
+use std::collections::BTreeMap;
+
+use crate::model::{ClusterNode, SlotSet, SLOT_COUNT};
+use crate::snapshot::Snapshot;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The cluster is not healthy: `check` exits 1, a wait goes on.
+    Problem,
+    /// Worth knowing, not a failure.
+    Warning,
+}
+
+/// One finding. `kind` is a stable code for scripts.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub kind: &'static str,
+    /// The node the finding is about, as `id` (when known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slots: Option<String>,
+    pub message: String,
+}
+
+fn problem(kind: &'static str, node: Option<&str>, message: String) -> Finding {
+    Finding {
+        severity: Severity::Problem,
+        kind,
+        node: node.map(str::to_string),
+        slots: None,
+        message,
+    }
+}
+
+/// `id (addr)` for messages.
+fn name(n: &ClusterNode) -> String {
+    format!("{} ({})", n.short_id(), n.addr.addr())
+}
+
+fn join(names: &[String]) -> String {
+    names.join(", ")
+}
+
+/// Every check, problems first.
+pub fn assess(snap: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    out.extend(unreachable(snap));
+    out.extend(flagged(snap));
+    out.extend(state_not_ok(snap));
+    out.extend(disagreements(snap));
+    out.extend(open_slots(snap));
+    out.extend(coverage(snap));
+    out.extend(replication_warnings(snap));
+    out.sort_by_key(|f| f.severity == Severity::Warning);
+    out
+}
+
+pub fn problems(findings: &[Finding]) -> usize {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Problem)
+        .count()
+}
+
+fn unreachable(snap: &Snapshot) -> Vec<Finding> {
+    snap.unreachable
+        .iter()
+        .map(|u| {
+            let id = u.id.as_deref().map(|i| &i[..i.len().min(8)]).unwrap_or("?");
+            problem(
+                "unreachable",
+                u.id.as_deref(),
+                format!("node {id} ({}) cannot be reached: {}", u.addr, u.error),
+            )
+        })
+        .collect()
+}
+
+/// Nodes some view flags as failing or not yet joined, grouped by the node flagged.
+fn flagged(snap: &Snapshot) -> Vec<Finding> {
+    let mut by_node: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for r in &snap.reports {
+        for n in r.view.iter().filter(|n| n.flags.is_troubled()) {
+            let what = n.flags.trouble_words().join(",");
+            let subject = if n.flags.handshake {
+                format!("{}", n.addr.addr())
+            } else {
+                name(n)
+            };
+            by_node
+                .entry((subject, what))
+                .or_default()
+                .push(r.addr.to_string());
+        }
+    }
+    by_node
+        .into_iter()
+        .map(|((subject, what), viewers)| {
+            let kind = if what.contains("handshake") {
+                "handshake"
+            } else {
+                "flagged"
+            };
+            problem(
+                kind,
+                None,
+                format!("node {subject} is flagged {what} by {}", join(&viewers)),
+            )
+        })
+        .collect()
+}
+
+fn state_not_ok(snap: &Snapshot) -> Vec<Finding> {
+    snap.reports
+        .iter()
+        .filter(|r| !r.state_ok())
+        .map(|r| {
+            let state = r.cluster_info.get("cluster_state").cloned();
+            problem(
+                "state_not_ok",
+                Some(r.id()),
+                format!(
+                    "node {} reports cluster_state:{}",
+                    name(r.myself()),
+                    state.as_deref().unwrap_or("?")
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Where a node's view of another differs from what that node says of itself.
+fn disagreements(snap: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for id in snap.known_ids() {
+        let Some(truth) = snap.line(&id) else {
+            continue;
+        };
+        let mut unknown_to = Vec::new();
+        for r in &snap.reports {
+            if r.id() == id {
+                continue;
+            }
+            let Some(seen) = r.sees(&id) else {
+                unknown_to.push(r.addr.to_string());
+                continue;
+            };
+            if let Some(diff) = describe_difference(seen, truth) {
+                out.push(problem(
+                    "disagreement",
+                    Some(&id),
+                    format!("{} sees {} {}", r.addr, name(truth), diff),
+                ));
+            }
+        }
+        if !unknown_to.is_empty() {
+            out.push(problem(
+                "disagreement",
+                Some(&id),
+                format!("node {} is unknown to {}", name(truth), join(&unknown_to)),
+            ));
+        }
+    }
+    out
+}
+
+fn describe_difference(seen: &ClusterNode, truth: &ClusterNode) -> Option<String> {
+    if seen.role() != truth.role() {
+        return Some(format!("as {} but it is a {}", seen.role(), truth.role()));
+    }
+    if seen.master_id != truth.master_id {
+        let short = |m: &Option<String>| {
+            m.as_deref()
+                .map(|m| m[..m.len().min(8)].to_string())
+                .unwrap_or("-".into())
+        };
+        return Some(format!(
+            "replicating {} but it replicates {}",
+            short(&seen.master_id),
+            short(&truth.master_id)
+        ));
+    }
+    if truth.flags.master && seen.slots != truth.slots {
+        return Some(format!(
+            "serving slots {} but it serves {}",
+            seen.slots, truth.slots
+        ));
+    }
+    if seen.addr.ip != truth.addr.ip || seen.addr.port != truth.addr.port {
+        return Some(format!(
+            "at {} but it is at {}",
+            seen.addr.addr(),
+            truth.addr.addr()
+        ));
+    }
+    None
+}
+
+fn open_slots(snap: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for r in &snap.reports {
+        let me = r.myself();
+        for (dir, list) in [
+            ("migrating to", &me.migrating),
+            ("importing from", &me.importing),
+        ] {
+            for open in list {
+                let peer = snap
+                    .line(&open.peer)
+                    .map(name)
+                    .unwrap_or_else(|| open.peer.clone());
+                let mut f = problem(
+                    "open_slot",
+                    Some(&me.id),
+                    format!("node {} has slot {} {dir} {peer}", name(me), open.slot),
+                );
+                f.slots = Some(open.slot.to_string());
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// Uncovered slots and slots several masters claim, by the masters' own word.
+fn coverage(snap: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let masters = snap.masters();
+    let mut covered = SlotSet::new();
+    for m in &masters {
+        covered.union_with(&m.slots);
+    }
+    if covered.len() < SLOT_COUNT as usize {
+        let missing = covered.complement();
+        let mut f = problem(
+            "uncovered_slots",
+            None,
+            format!(
+                "{} slots are not covered by any node: {missing}",
+                missing.len()
+            ),
+        );
+        f.slots = Some(missing.to_string());
+        out.push(f);
+    }
+    for (i, a) in masters.iter().enumerate() {
+        for b in &masters[i + 1..] {
+            let both = a.slots.intersection(&b.slots);
+            if !both.is_empty() {
+                let mut f = problem(
+                    "multiple_owners",
+                    Some(&a.id),
+                    format!(
+                        "slots {both} are claimed by both {} and {}",
+                        name(a),
+                        name(b)
+                    ),
+                );
+                f.slots = Some(both.to_string());
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+fn replication_warnings(snap: &Snapshot) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for m in snap.masters() {
+        if !m.slots.is_empty() && snap.replicas_of(&m.id).is_empty() {
+            out.push(Finding {
+                severity: Severity::Warning,
+                kind: "no_replica",
+                node: Some(m.id.clone()),
+                slots: None,
+                message: format!("master {} has no replica", name(m)),
+            });
+        }
+    }
+    for r in &snap.reports {
+        if r.master_link_up() == Some(false) {
+            out.push(Finding {
+                severity: Severity::Warning,
+                kind: "replica_link_down",
+                node: Some(r.id().to_string()),
+                slots: None,
+                message: format!(
+                    "replica {} has master_link_status:{}",
+                    name(r.myself()),
+                    r.info
+                        .get("master_link_status")
+                        .map(String::as_str)
+                        .unwrap_or("?")
+                ),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::parse_cluster_nodes;
+    use crate::model::replies::parse_info;
+    use crate::snapshot::NodeReport;
+
+    /// A snapshot from each node's CLUSTER NODES text (the `myself` line picks the node).
+    pub fn snapshot_of(views: &[&str]) -> Snapshot {
+        let reports = views
+            .iter()
+            .map(|text| {
+                let view = parse_cluster_nodes(text).unwrap();
+                let me = view.iter().find(|n| n.flags.myself).unwrap().clone();
+                let role = if me.flags.master { "master" } else { "slave" };
+                NodeReport {
+                    addr: me.addr.addr(),
+                    view,
+                    cluster_info: parse_info("cluster_state:ok\r\n"),
+                    info: parse_info(&format!("role:{role}\r\nmaster_link_status:up\r\n")),
+                }
+            })
+            .collect();
+        Snapshot {
+            seed: crate::model::Addr::new("127.0.0.1", 7000),
+            reports,
+            unreachable: vec![],
+        }
+    }
+
+    const A: &str = "aaaaaaaa00000000000000000000000000000000";
+    const B: &str = "bbbbbbbb00000000000000000000000000000000";
+    const C: &str = "cccccccc00000000000000000000000000000000";
+
+    fn line(id: &str, port: u16, me: bool, role: &str, slots: &str) -> String {
+        let flags = if me {
+            format!("myself,{role}")
+        } else {
+            role.to_string()
+        };
+        let (role_master, slots) = if role == "slave" {
+            (A.to_string(), String::new())
+        } else {
+            ("-".to_string(), slots.to_string())
+        };
+        format!(
+            "{id} 127.0.0.1:{port}@{} {flags} {role_master} 0 0 1 connected {slots}\n",
+            port + 10000
+        )
+    }
+
+    fn healthy_views() -> Vec<String> {
+        (0..3)
+            .map(|me| {
+                line(A, 7000, me == 0, "master", "0-8191")
+                    + &line(B, 7001, me == 1, "master", "8192-16383")
+                    + &line(C, 7002, me == 2, "slave", "")
+            })
+            .collect()
+    }
+
+    fn assess_views(views: &[String]) -> Vec<Finding> {
+        let refs: Vec<&str> = views.iter().map(String::as_str).collect();
+        assess(&snapshot_of(&refs))
+    }
+
+    #[test]
+    fn healthy_cluster_has_only_warnings() {
+        let findings = assess_views(&healthy_views());
+        assert_eq!(problems(&findings), 0, "{findings:#?}");
+        // B has no replica.
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].kind, "no_replica");
+        assert!(findings[0].message.contains("bbbbbbbb"));
+    }
+
+    #[test]
+    fn uncovered_and_doubly_owned_slots() {
+        let mut views = healthy_views();
+        views[1] = views[1].replace("8192-16383", "8000-16000");
+        let findings = assess_views(&views);
+        let kinds: Vec<_> = findings.iter().map(|f| f.kind).collect();
+        assert!(kinds.contains(&"uncovered_slots"), "{kinds:?}");
+        let uncovered = findings
+            .iter()
+            .find(|f| f.kind == "uncovered_slots")
+            .unwrap();
+        assert_eq!(uncovered.slots.as_deref(), Some("16001-16383"));
+        let multi = findings
+            .iter()
+            .find(|f| f.kind == "multiple_owners")
+            .unwrap();
+        assert_eq!(multi.slots.as_deref(), Some("8000-8191"));
+        // The others still believe the old ranges: a disagreement naming the viewer.
+        assert!(findings
+            .iter()
+            .any(|f| f.kind == "disagreement"
+                && f.message.starts_with("127.0.0.1:7000 sees bbbbbbbb")));
+    }
+
+    #[test]
+    fn role_disagreement_names_viewer_and_node() {
+        let mut views = healthy_views();
+        // Node A still sees C as a master.
+        views[0] = views[0].replace(&format!("slave {A}"), "master -");
+        let findings = assess_views(&views);
+        let d: Vec<_> = findings
+            .iter()
+            .filter(|f| f.kind == "disagreement")
+            .collect();
+        assert_eq!(d.len(), 1, "{findings:#?}");
+        assert_eq!(
+            d[0].message,
+            "127.0.0.1:7000 sees cccccccc (127.0.0.1:7002) as master but it is a replica"
+        );
+    }
+
+    #[test]
+    fn open_slots_and_flags() {
+        let mut views = healthy_views();
+        views[0] = views[0].replace("0-8191\n", &format!("0-8191 [5->-{B}]\n"));
+        views[1] = views[1].replace(
+            &format!("{C} 127.0.0.1:7002@17002 slave"),
+            &format!("{C} 127.0.0.1:7002@17002 slave,fail?"),
+        );
+        let findings = assess_views(&views);
+        let open = findings.iter().find(|f| f.kind == "open_slot").unwrap();
+        assert_eq!(
+            open.message,
+            "node aaaaaaaa (127.0.0.1:7000) has slot 5 migrating to bbbbbbbb (127.0.0.1:7001)"
+        );
+        let flagged = findings.iter().find(|f| f.kind == "flagged").unwrap();
+        assert_eq!(
+            flagged.message,
+            "node cccccccc (127.0.0.1:7002) is flagged fail? by 127.0.0.1:7001"
+        );
+    }
+
+    #[test]
+    fn unknown_node_is_reported() {
+        let mut views = healthy_views();
+        views[2] = views[2]
+            .lines()
+            .filter(|l| !l.starts_with(B))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let findings = assess_views(&views);
+        assert!(findings
+            .iter()
+            .any(|f| f.message == "node bbbbbbbb (127.0.0.1:7001) is unknown to 127.0.0.1:7002"));
+    }
+}
