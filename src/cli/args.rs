@@ -1,0 +1,116 @@
+//! Command-line arguments. One clap definition feeds parsing, help, the man page and shell
+//! completions. These types only validate what the user typed; commands resolve them.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::model::Addr;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rclust",
+    version,
+    about = "Create, check, grow and repair Redis Clusters",
+    long_about = "Create, check, grow and repair Redis Clusters.\n\nExit status: 0 ok, 1 a cluster problem was found (or a wait timed out), 2 usage or connection error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Password for AUTH on every node
+    #[arg(
+        short = 'a',
+        long = "pass",
+        env = "REDISCLI_AUTH",
+        hide_env_values = true,
+        global = true
+    )]
+    pub pass: Option<String>,
+    /// ACL user name for AUTH (with --pass)
+    #[arg(long, global = true)]
+    pub user: Option<String>,
+    /// Print machine-readable JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Never use colour (also when NO_COLOR is set or stdout is not a terminal)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Print only errors and the essential result
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more about what is being done (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Timeout for connecting to a node, in milliseconds
+    #[arg(long, global = true, value_name = "MS", default_value_t = 3000)]
+    pub connect_timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a cluster from empty nodes and wait until it has converged
+    Create(CreateArgs),
+    /// Check a cluster's health (exit 1 when a problem is found)
+    Check(CheckArgs),
+    /// Show every node: role, master, slots, keys, epoch, link, flags
+    Nodes(SeedArgs),
+    /// Show keys, slots and replicas per master
+    Info(SeedArgs),
+    /// Write shell completions and man pages generated from these definitions
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Nodes to build the cluster from (host:port)
+    #[arg(required = true, value_name = "ADDR", num_args = 1..)]
+    pub nodes: Vec<Addr>,
+    /// Replicas per master
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub replicas: usize,
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Give up waiting for convergence after this many seconds (exit 1)
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
+    /// Do not lower cluster-node-timeout and repl-diskless-sync-delay while the cluster
+    /// forms (convergence then takes at least min(node-timeout, 5 s))
+    #[arg(long)]
+    pub keep_settings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Any node of the cluster (host:port)
+    #[arg(value_name = "ADDR")]
+    pub seed: Addr,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Any node of the cluster (host:port)
+    #[arg(value_name = "ADDR")]
+    pub seed: Addr,
+    /// Keep checking until the cluster is healthy, for at most this many seconds
+    #[arg(long, value_name = "SECS")]
+    pub wait: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory for completions (bash, zsh, fish, elvish, powershell)
+    #[arg(long, default_value = "completions")]
+    pub completions: std::path::PathBuf,
+    /// Directory for man pages
+    #[arg(long, default_value = "man")]
+    pub man: std::path::PathBuf,
+}

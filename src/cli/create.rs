@@ -1,0 +1,137 @@
+//! `rclust create`: preflight, plan, confirm, apply, wait, show.
+
+use std::time::{Duration, Instant};
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::Table;
+use serde_json::json;
+
+use crate::conn::ConnOpts;
+use crate::exec::{create, preflight};
+use crate::plan::create::{plan_create, Candidate, CreatePlan};
+use crate::snapshot::Fleet;
+
+use super::args::CreateArgs;
+use super::ui::Ui;
+use super::{print, print_json, render, Exit};
+
+pub fn plan_table(plan: &CreatePlan) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "ROLE",
+        "NODE",
+        "ID",
+        "SLOTS",
+        "REPLICATES",
+        "EPOCH",
+    ]);
+    for (i, m) in plan.masters.iter().enumerate() {
+        t.add_row(vec![
+            "master".to_string(),
+            m.addr.to_string(),
+            m.id[..8].to_string(),
+            format!("{} ({} slots)", m.slots, m.slots.len()),
+            String::new(),
+            m.epoch.to_string(),
+        ]);
+        for r in plan.replicas.iter().filter(|r| r.master == i) {
+            t.add_row(vec![
+                " └ replica".to_string(),
+                r.addr.to_string(),
+                r.id[..8].to_string(),
+                String::new(),
+                format!("{} ({})", m.addr, &m.id[..8]),
+                r.epoch.to_string(),
+            ]);
+        }
+    }
+    format!("{t}")
+}
+
+fn plan_json(plan: &CreatePlan) -> serde_json::Value {
+    json!({
+        "masters": plan.masters.iter().map(|m| json!({
+            "addr": m.addr.to_string(), "id": m.id, "slots": m.slots, "epoch": m.epoch,
+        })).collect::<Vec<_>>(),
+        "replicas": plan.replicas.iter().map(|r| json!({
+            "addr": r.addr.to_string(), "id": r.id, "master": plan.masters[r.master].id, "epoch": r.epoch,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub async fn run(args: CreateArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
+    let start = Instant::now();
+    if args.timeout.is_nan() || args.timeout <= 0.0 {
+        anyhow::bail!("--timeout must be a positive number of seconds");
+    }
+    let nodes = preflight::check_all_empty(&args.nodes, &opts).await?;
+    let candidates: Vec<Candidate> = nodes
+        .iter()
+        .map(|n| Candidate {
+            addr: n.addr.clone(),
+            id: n.id.clone(),
+        })
+        .collect();
+    let plan = plan_create(&candidates, args.replicas)?;
+
+    if ui.json && args.dry_run {
+        print_json(&plan_json(&plan))?;
+        return Ok(Exit::Ok);
+    }
+    if !ui.quiet || args.dry_run {
+        let text = format!(
+            "Plan: {} masters, {} replicas\n{}{}",
+            plan.masters.len(),
+            plan.replicas.len(),
+            plan_table(&plan),
+            if args.keep_settings {
+                ""
+            } else {
+                "\nWhile the cluster forms, cluster-node-timeout is at most 500 ms and masters sync replicas at once\n(repl-diskless-sync-delay 0); both are restored afterwards (--keep-settings to avoid this)."
+            }
+        );
+        if args.dry_run {
+            print(&text)?;
+            return Ok(Exit::Ok);
+        }
+        eprintln!("{text}");
+    }
+    if !args.yes && !ui.confirm("Create this cluster?")? {
+        ui.say("Nothing changed.");
+        return Ok(Exit::Error);
+    }
+
+    let fleet = Fleet::new(opts);
+    let bar = ui.spinner("creating");
+    let deadline = start + Duration::from_secs_f64(args.timeout);
+    let outcome = create::apply(&fleet, &plan, &nodes, deadline, &bar, !args.keep_settings).await?;
+    bar.finish_and_clear();
+    match outcome {
+        Ok(_) => {
+            let snap = fleet.load(&nodes[0].addr).await?;
+            ui.say(format!(
+                "[OK] Cluster created and converged in {:.2}s.",
+                start.elapsed().as_secs_f64()
+            ));
+            if ui.json {
+                print_json(&render::nodes_json(&snap))?;
+            } else if !ui.quiet {
+                print(&render::nodes_table(&snap, ui.color))?;
+            }
+            Ok(Exit::Ok)
+        }
+        Err(reasons) => {
+            eprintln!(
+                "rclust: the cluster did not converge within {}s; still pending:",
+                args.timeout
+            );
+            for r in reasons.iter().take(20) {
+                eprintln!("  - {r}");
+            }
+            if reasons.len() > 20 {
+                eprintln!("  ... and {} more", reasons.len() - 20);
+            }
+            Ok(Exit::Problem)
+        }
+    }
+}

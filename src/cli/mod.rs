@@ -1,0 +1,101 @@
+//! The `rclust` command line: argument definitions, the exit-code contract, and one handler
+//! per subcommand. `main` calls [`main_exit`] and nothing else.
+
+pub mod args;
+pub mod create;
+pub mod generate;
+pub mod read;
+pub mod render;
+pub mod ui;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::conn::ConnOpts;
+use args::{Cli, Command, GlobalArgs};
+use ui::Ui;
+
+/// The exit-code contract scripts rely on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Done, or healthy (warnings allowed).
+    Ok = 0,
+    /// A cluster problem was found, or a wait for convergence timed out.
+    Problem = 1,
+    /// Bad usage, or a node could not be reached or refused a precondition.
+    Error = 2,
+}
+
+/// Parses the command line, runs it, prints an error once, and maps the result to an exit code.
+pub fn main_exit() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { Exit::Error as u8 } else { 0 });
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::from(0);
+            }
+            eprintln!("rclust: {err:#}");
+            ExitCode::from(Exit::Error as u8)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+pub fn conn_opts(g: &GlobalArgs) -> ConnOpts {
+    ConnOpts {
+        user: g.user.clone(),
+        password: g.pass.clone().filter(|p| !p.is_empty()),
+        connect_timeout: Duration::from_millis(g.connect_timeout),
+        ..ConnOpts::default()
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    if let Command::Generate(args) = &cli.command {
+        return generate::run(args);
+    }
+    let ui = Ui::from_args(&cli.global);
+    let opts = conn_opts(&cli.global);
+    match cli.command {
+        Command::Create(args) => create::run(args, &ui, opts).await,
+        Command::Check(args) => read::check(args, &ui, opts).await,
+        Command::Nodes(args) => read::nodes(args, &ui, opts).await,
+        Command::Info(args) => read::info(args, &ui, opts).await,
+        Command::Generate(_) => unreachable!("handled above"),
+    }
+}
+
+/// Writes to stdout, turning a closed pipe into an error `main_exit` treats as success.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    print(&serde_json::to_string_pretty(value)?)
+}

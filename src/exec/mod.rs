@@ -1,0 +1,5 @@
+//! Executors: apply a plan to live nodes, then wait until the cluster has converged.
+
+pub mod converge;
+pub mod create;
+pub mod preflight;
