@@ -42,6 +42,9 @@ pub fn describe(err: &redis::RedisError) -> String {
     if err.is_timeout() {
         return "timed out".into();
     }
+    if err.kind() == redis::ErrorKind::AuthenticationFailed {
+        return "authentication failed: wrong user name or password".into();
+    }
     if err.is_connection_refusal() {
         return "connection refused".into();
     }

@@ -2,3 +2,6 @@
 //! server processes on 127.0.0.1.
 
 mod harness;
+
+mod check;
+mod create;
