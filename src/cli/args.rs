@@ -100,7 +100,8 @@ pub struct CheckArgs {
     /// Any node of the cluster (host:port)
     #[arg(value_name = "ADDR")]
     pub seed: Addr,
-    /// Keep checking until the cluster is healthy, for at most this many seconds
+    /// Keep checking until the cluster is healthy and every replica's link is up, for at
+    /// most this many seconds
     #[arg(long, value_name = "SECS")]
     pub wait: Option<f64>,
 }

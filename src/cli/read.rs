@@ -19,7 +19,12 @@ pub async fn check(args: CheckArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<E
     let (snap, findings) = loop {
         let snap = fleet.load(&args.seed).await?;
         let findings = health::assess(&snap);
-        let problems = health::problems(&findings);
+        // A wait also waits for replication links: they come up just after a change.
+        let problems = health::problems(&findings)
+            + findings
+                .iter()
+                .filter(|f| f.kind == "replica_link_down")
+                .count();
         match deadline {
             Some(d) if problems > 0 && Instant::now() < d => {
                 if let Some(s) = &spinner {

@@ -1,0 +1,143 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[rclust] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'rclust'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'rclust'= {
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Create a cluster from empty nodes and wait until it has converged'
+            cand check 'Check a cluster''s health (exit 1 when a problem is found)'
+            cand nodes 'Show every node: role, master, slots, keys, epoch, link, flags'
+            cand info 'Show keys, slots and replicas per master'
+            cand generate 'Write shell completions and man pages generated from these definitions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rclust;create'= {
+            cand --replicas 'Replicas per master'
+            cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --keep-settings 'Do not lower cluster-node-timeout and repl-diskless-sync-delay while the cluster forms (convergence then takes at least min(node-timeout, 5 s))'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;check'= {
+            cand --wait 'Keep checking until the cluster is healthy and every replica''s link is up, for at most this many seconds'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;nodes'= {
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;info'= {
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;generate'= {
+            cand --completions 'Directory for completions (bash, zsh, fish, elvish, powershell)'
+            cand --man 'Directory for man pages'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;help'= {
+            cand create 'Create a cluster from empty nodes and wait until it has converged'
+            cand check 'Check a cluster''s health (exit 1 when a problem is found)'
+            cand nodes 'Show every node: role, master, slots, keys, epoch, link, flags'
+            cand info 'Show keys, slots and replicas per master'
+            cand generate 'Write shell completions and man pages generated from these definitions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rclust;help;create'= {
+        }
+        &'rclust;help;check'= {
+        }
+        &'rclust;help;nodes'= {
+        }
+        &'rclust;help;info'= {
+        }
+        &'rclust;help;generate'= {
+        }
+        &'rclust;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

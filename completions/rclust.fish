@@ -1,0 +1,95 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_rclust_global_optspecs
+    string join \n a/pass= user= json no-color q/quiet v/verbose connect-timeout= h/help V/version
+end
+
+function __fish_rclust_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_rclust_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_rclust_using_subcommand
+    set -l cmd (__fish_rclust_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c rclust -n "__fish_rclust_needs_command" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_needs_command" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_needs_command" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_needs_command" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_needs_command" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_needs_command" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_needs_command" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rclust -n "__fish_rclust_needs_command" -s V -l version -d 'Print version'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "create" -d 'Create a cluster from empty nodes and wait until it has converged'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "check" -d 'Check a cluster\'s health (exit 1 when a problem is found)'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "nodes" -d 'Show every node: role, master, slots, keys, epoch, link, flags'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "info" -d 'Show keys, slots and replicas per master'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "generate" -d 'Write shell completions and man pages generated from these definitions'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rclust -n "__fish_rclust_using_subcommand create" -l replicas -d 'Replicas per master' -r
+complete -c rclust -n "__fish_rclust_using_subcommand create" -l timeout -d 'Give up waiting for convergence after this many seconds (exit 1)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand create" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand create" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand create" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand create" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rclust -n "__fish_rclust_using_subcommand create" -l dry-run -d 'Print the plan and change nothing'
+complete -c rclust -n "__fish_rclust_using_subcommand create" -l keep-settings -d 'Do not lower cluster-node-timeout and repl-diskless-sync-delay while the cluster forms (convergence then takes at least min(node-timeout, 5 s))'
+complete -c rclust -n "__fish_rclust_using_subcommand create" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand create" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand create" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand create" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand create" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand check" -l wait -d 'Keep checking until the cluster is healthy and every replica\'s link is up, for at most this many seconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand check" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand check" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand check" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand check" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand check" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand check" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand check" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand check" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand nodes" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand nodes" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand nodes" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand nodes" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand nodes" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand nodes" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand nodes" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand nodes" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand info" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand info" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand info" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand info" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand info" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand info" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand info" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand info" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand generate" -l completions -d 'Directory for completions (bash, zsh, fish, elvish, powershell)' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand generate" -l man -d 'Directory for man pages' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand generate" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand generate" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand generate" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand generate" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand generate" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand generate" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand generate" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "create" -d 'Create a cluster from empty nodes and wait until it has converged'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "check" -d 'Check a cluster\'s health (exit 1 when a problem is found)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "nodes" -d 'Show every node: role, master, slots, keys, epoch, link, flags'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "info" -d 'Show keys, slots and replicas per master'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "generate" -d 'Write shell completions and man pages generated from these definitions'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
