@@ -36,6 +36,11 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand check 'Check a cluster''s health (exit 1 when a problem is found)'
             cand nodes 'Show every node: role, master, slots, keys, epoch, link, flags'
             cand info 'Show keys, slots and replicas per master'
+            cand add-node 'Add an empty node to a cluster, as an empty master or as a replica'
+            cand del-node 'Remove a node (reachable or dead) from a cluster'
+            cand failover 'Promote a replica (or the best replica of a master) to master'
+            cand call 'Run a command on every node (or only masters/replicas), concurrently'
+            cand set-timeout 'Set cluster-node-timeout on every node and persist it'
             cand generate 'Write shell completions and man pages generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -102,6 +107,100 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'rclust;add-node'= {
+            cand --master-id 'The master to replicate: id, unique id prefix, or host:port (implies --replica)'
+            cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --replica 'Join as a replica (of --master-id, or of the master with the fewest replicas)'
+            cand --slave 'Join as a replica (of --master-id, or of the master with the fewest replicas)'
+            cand --keep-settings 'Do not lower the new node''s cluster-node-timeout (or, for a replica, its master''s repl-diskless-sync-delay) while it joins'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;del-node'= {
+            cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;failover'= {
+            cand --seed 'Any node of the cluster, when NODE is an id'
+            cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --force 'Do not wait for the master''s agreement (it is down or unreachable)'
+            cand --takeover 'Take over without an election (the majority of masters is down)'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;call'= {
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --masters 'Only masters'
+            cand --replicas 'Only replicas'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;set-timeout'= {
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'rclust;generate'= {
             cand --completions 'Directory for completions (bash, zsh, fish, elvish, powershell)'
             cand --man 'Directory for man pages'
@@ -123,6 +222,11 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand check 'Check a cluster''s health (exit 1 when a problem is found)'
             cand nodes 'Show every node: role, master, slots, keys, epoch, link, flags'
             cand info 'Show keys, slots and replicas per master'
+            cand add-node 'Add an empty node to a cluster, as an empty master or as a replica'
+            cand del-node 'Remove a node (reachable or dead) from a cluster'
+            cand failover 'Promote a replica (or the best replica of a master) to master'
+            cand call 'Run a command on every node (or only masters/replicas), concurrently'
+            cand set-timeout 'Set cluster-node-timeout on every node and persist it'
             cand generate 'Write shell completions and man pages generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -133,6 +237,16 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;help;nodes'= {
         }
         &'rclust;help;info'= {
+        }
+        &'rclust;help;add-node'= {
+        }
+        &'rclust;help;del-node'= {
+        }
+        &'rclust;help;failover'= {
+        }
+        &'rclust;help;call'= {
+        }
+        &'rclust;help;set-timeout'= {
         }
         &'rclust;help;generate'= {
         }

@@ -37,6 +37,11 @@ complete -c rclust -n "__fish_rclust_needs_command" -f -a "create" -d 'Create a 
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "check" -d 'Check a cluster\'s health (exit 1 when a problem is found)'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "nodes" -d 'Show every node: role, master, slots, keys, epoch, link, flags'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "info" -d 'Show keys, slots and replicas per master'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "add-node" -d 'Add an empty node to a cluster, as an empty master or as a replica'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "del-node" -d 'Remove a node (reachable or dead) from a cluster'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "failover" -d 'Promote a replica (or the best replica of a master) to master'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "call" -d 'Run a command on every node (or only masters/replicas), concurrently'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "set-timeout" -d 'Set cluster-node-timeout on every node and persist it'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "generate" -d 'Write shell completions and man pages generated from these definitions'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rclust -n "__fish_rclust_using_subcommand create" -l replicas -d 'Replicas per master' -r
@@ -77,6 +82,65 @@ complete -c rclust -n "__fish_rclust_using_subcommand info" -l no-color -d 'Neve
 complete -c rclust -n "__fish_rclust_using_subcommand info" -s q -l quiet -d 'Print only errors and the essential result'
 complete -c rclust -n "__fish_rclust_using_subcommand info" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c rclust -n "__fish_rclust_using_subcommand info" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l master-id -d 'The master to replicate: id, unique id prefix, or host:port (implies --replica)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l timeout -d 'Give up waiting for convergence after this many seconds (exit 1)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l replica -l slave -d 'Join as a replica (of --master-id, or of the master with the fewest replicas)'
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l keep-settings -d 'Do not lower the new node\'s cluster-node-timeout (or, for a replica, its master\'s repl-diskless-sync-delay) while it joins'
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l dry-run -d 'Print the plan and change nothing'
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand add-node" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l timeout -d 'Give up waiting for convergence after this many seconds (exit 1)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l dry-run -d 'Print the plan and change nothing'
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -l seed -d 'Any node of the cluster, when NODE is an id' -r
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -l timeout -d 'Give up waiting for convergence after this many seconds (exit 1)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -l force -d 'Do not wait for the master\'s agreement (it is down or unreachable)'
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -l takeover -d 'Take over without an election (the majority of masters is down)'
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -l dry-run -d 'Print the plan and change nothing'
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand failover" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand call" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand call" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand call" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand call" -l masters -d 'Only masters'
+complete -c rclust -n "__fish_rclust_using_subcommand call" -l replicas -d 'Only replicas'
+complete -c rclust -n "__fish_rclust_using_subcommand call" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand call" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand call" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand call" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand call" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -l dry-run -d 'Print the plan and change nothing'
+complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s h -l help -d 'Print help'
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -l completions -d 'Directory for completions (bash, zsh, fish, elvish, powershell)' -r -F
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -l man -d 'Directory for man pages' -r -F
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s a -l pass -d 'Password for AUTH on every node' -r
@@ -87,9 +151,14 @@ complete -c rclust -n "__fish_rclust_using_subcommand generate" -l no-color -d '
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s q -l quiet -d 'Print only errors and the essential result'
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "create" -d 'Create a cluster from empty nodes and wait until it has converged'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "check" -d 'Check a cluster\'s health (exit 1 when a problem is found)'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "nodes" -d 'Show every node: role, master, slots, keys, epoch, link, flags'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "info" -d 'Show keys, slots and replicas per master'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "generate" -d 'Write shell completions and man pages generated from these definitions'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "create" -d 'Create a cluster from empty nodes and wait until it has converged'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "check" -d 'Check a cluster\'s health (exit 1 when a problem is found)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "nodes" -d 'Show every node: role, master, slots, keys, epoch, link, flags'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "info" -d 'Show keys, slots and replicas per master'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "add-node" -d 'Add an empty node to a cluster, as an empty master or as a replica'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "del-node" -d 'Remove a node (reachable or dead) from a cluster'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "failover" -d 'Promote a replica (or the best replica of a master) to master'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "call" -d 'Run a command on every node (or only masters/replicas), concurrently'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "set-timeout" -d 'Set cluster-node-timeout on every node and persist it'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "generate" -d 'Write shell completions and man pages generated from these definitions'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

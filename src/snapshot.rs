@@ -118,6 +118,53 @@ impl Snapshot {
             .collect()
     }
 
+    /// Finds a node by full id, unique id prefix, or `host:port`; errors say which spec
+    /// matched nothing or too much.
+    pub fn resolve(&self, spec: &str) -> anyhow::Result<&ClusterNode> {
+        let lines: Vec<&ClusterNode> = self
+            .known_ids()
+            .into_iter()
+            .filter_map(|id| self.line(&id))
+            .collect();
+        if let Ok(addr) = spec.parse::<Addr>() {
+            let by_addr: Vec<&&ClusterNode> = lines
+                .iter()
+                .filter(|n| {
+                    n.addr.port == addr.port
+                        && (n.addr.ip == addr.host
+                            || n.addr.hostname.as_deref() == Some(&addr.host))
+                })
+                .collect();
+            if let [one] = by_addr.as_slice() {
+                return Ok(one);
+            }
+            // A name the nodes do not use (localhost for 127.0.0.1): match the reached node.
+            if let Some(r) = self.reports.iter().find(|r| r.addr == addr) {
+                return Ok(r.myself());
+            }
+            anyhow::bail!("{spec}: no such node in the cluster");
+        }
+        if spec.len() < 4 || !spec.chars().all(|c| c.is_ascii_hexdigit()) {
+            anyhow::bail!("{spec}: not a node id, id prefix (4+ hex digits) or host:port");
+        }
+        let spec_lc = spec.to_ascii_lowercase();
+        let found: Vec<&&ClusterNode> = lines
+            .iter()
+            .filter(|n| n.id.starts_with(&spec_lc))
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(one),
+            [] => anyhow::bail!("{spec}: no node id starts with it"),
+            many => anyhow::bail!(
+                "{spec}: ambiguous node id prefix: matches {}",
+                many.iter()
+                    .map(|n| n.short_id().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
     /// Replicas of `master_id`, as they describe themselves.
     pub fn replicas_of(&self, master_id: &str) -> Vec<&ClusterNode> {
         self.known_ids()

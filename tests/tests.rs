@@ -6,3 +6,4 @@ mod harness;
 mod check;
 mod create;
 mod generated;
+mod membership;

@@ -60,6 +60,16 @@ pub enum Command {
     Nodes(SeedArgs),
     /// Show keys, slots and replicas per master
     Info(SeedArgs),
+    /// Add an empty node to a cluster, as an empty master or as a replica
+    AddNode(AddNodeArgs),
+    /// Remove a node (reachable or dead) from a cluster
+    DelNode(DelNodeArgs),
+    /// Promote a replica (or the best replica of a master) to master
+    Failover(FailoverArgs),
+    /// Run a command on every node (or only masters/replicas), concurrently
+    Call(CallArgs),
+    /// Set cluster-node-timeout on every node and persist it
+    SetTimeout(SetTimeoutArgs),
     /// Write shell completions and man pages generated from these definitions
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -114,4 +124,103 @@ pub struct GenerateArgs {
     /// Directory for man pages
     #[arg(long, default_value = "man")]
     pub man: std::path::PathBuf,
+}
+
+/// Flags every changing command shares.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Give up waiting for convergence after this many seconds (exit 1)
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct AddNodeArgs {
+    /// The empty node to add (host:port)
+    #[arg(value_name = "NEW")]
+    pub new: Addr,
+    /// Any node of the cluster (host:port)
+    #[arg(value_name = "EXISTING")]
+    pub existing: Addr,
+    /// Join as a replica (of --master-id, or of the master with the fewest replicas)
+    #[arg(long, visible_alias = "slave")]
+    pub replica: bool,
+    /// The master to replicate: id, unique id prefix, or host:port (implies --replica)
+    #[arg(long, value_name = "NODE")]
+    pub master_id: Option<String>,
+    /// Do not lower the new node's cluster-node-timeout (or, for a replica, its master's
+    /// repl-diskless-sync-delay) while it joins
+    #[arg(long)]
+    pub keep_settings: bool,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DelNodeArgs {
+    /// Any node of the cluster (host:port)
+    #[arg(value_name = "SEED")]
+    pub seed: Addr,
+    /// The node to remove: id, unique id prefix, or host:port
+    #[arg(value_name = "NODE")]
+    pub node: String,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FailoverArgs {
+    /// A replica to promote, or a master whose most up-to-date replica to promote:
+    /// host:port, or id/prefix with --seed
+    #[arg(value_name = "NODE")]
+    pub node: String,
+    /// Any node of the cluster, when NODE is an id
+    #[arg(long, value_name = "ADDR")]
+    pub seed: Option<Addr>,
+    /// Do not wait for the master's agreement (it is down or unreachable)
+    #[arg(long, conflicts_with = "takeover")]
+    pub force: bool,
+    /// Take over without an election (the majority of masters is down)
+    #[arg(long)]
+    pub takeover: bool,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// Any node of the cluster (host:port)
+    #[arg(value_name = "SEED")]
+    pub seed: Addr,
+    /// Only masters
+    #[arg(long, conflicts_with = "replicas")]
+    pub masters: bool,
+    /// Only replicas
+    #[arg(long)]
+    pub replicas: bool,
+    /// The command and its arguments (after --)
+    #[arg(required = true, last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetTimeoutArgs {
+    /// Any node of the cluster (host:port)
+    #[arg(value_name = "SEED")]
+    pub seed: Addr,
+    /// The new cluster-node-timeout in milliseconds (at least 100)
+    #[arg(value_name = "MS", value_parser = clap::value_parser!(u64).range(100..))]
+    pub ms: u64,
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }

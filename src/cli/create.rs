@@ -13,7 +13,7 @@ use crate::snapshot::Fleet;
 
 use super::args::CreateArgs;
 use super::ui::Ui;
-use super::{print, print_json, render, Exit};
+use super::{finish, print, print_json, Exit};
 
 pub fn plan_table(plan: &CreatePlan) -> String {
     let mut t = Table::new();
@@ -106,32 +106,14 @@ pub async fn run(args: CreateArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Ex
     let deadline = start + Duration::from_secs_f64(args.timeout);
     let outcome = create::apply(&fleet, &plan, &nodes, deadline, &bar, !args.keep_settings).await?;
     bar.finish_and_clear();
-    match outcome {
-        Ok(_) => {
-            let snap = fleet.load(&nodes[0].addr).await?;
-            ui.say(format!(
-                "[OK] Cluster created and converged in {:.2}s.",
-                start.elapsed().as_secs_f64()
-            ));
-            if ui.json {
-                print_json(&render::nodes_json(&snap))?;
-            } else if !ui.quiet {
-                print(&render::nodes_table(&snap, ui.color))?;
-            }
-            Ok(Exit::Ok)
-        }
-        Err(reasons) => {
-            eprintln!(
-                "rclust: the cluster did not converge within {}s; still pending:",
-                args.timeout
-            );
-            for r in reasons.iter().take(20) {
-                eprintln!("  - {r}");
-            }
-            if reasons.len() > 20 {
-                eprintln!("  ... and {} more", reasons.len() - 20);
-            }
-            Ok(Exit::Problem)
-        }
-    }
+    finish(
+        outcome,
+        ui,
+        &fleet,
+        &nodes[0].addr,
+        start,
+        args.timeout,
+        "Cluster created",
+    )
+    .await
 }

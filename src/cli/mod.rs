@@ -3,7 +3,9 @@
 
 pub mod args;
 pub mod create;
+pub mod fleetwide;
 pub mod generate;
+pub mod membership;
 pub mod read;
 pub mod render;
 pub mod ui;
@@ -80,6 +82,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Check(args) => read::check(args, &ui, opts).await,
         Command::Nodes(args) => read::nodes(args, &ui, opts).await,
         Command::Info(args) => read::info(args, &ui, opts).await,
+        Command::AddNode(args) => membership::add_node(args, &ui, opts).await,
+        Command::DelNode(args) => membership::del_node(args, &ui, opts).await,
+        Command::Failover(args) => membership::failover(args, &ui, opts).await,
+        Command::Call(args) => fleetwide::call(args, &ui, opts).await,
+        Command::SetTimeout(args) => fleetwide::set_timeout(args, &ui, opts).await,
         Command::Generate(_) => unreachable!("handled above"),
     }
 }
@@ -98,4 +105,42 @@ pub fn print(text: &str) -> anyhow::Result<()> {
 
 pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     print(&serde_json::to_string_pretty(value)?)
+}
+
+/// Ends a changing command: on convergence, says how long it took and shows the nodes; on
+/// timeout, lists what is still pending and exits 1.
+pub async fn finish(
+    outcome: Result<crate::snapshot::Snapshot, Vec<String>>,
+    ui: &Ui,
+    fleet: &crate::snapshot::Fleet,
+    seed: &crate::model::Addr,
+    start: std::time::Instant,
+    timeout: f64,
+    what: &str,
+) -> anyhow::Result<Exit> {
+    match outcome {
+        Ok(_) => {
+            let snap = fleet.load(seed).await?;
+            ui.say(format!(
+                "[OK] {what}; converged in {:.2}s.",
+                start.elapsed().as_secs_f64()
+            ));
+            if ui.json {
+                print_json(&render::nodes_json(&snap))?;
+            } else if !ui.quiet {
+                print(&render::nodes_table(&snap, ui.color))?;
+            }
+            Ok(Exit::Ok)
+        }
+        Err(reasons) => {
+            eprintln!("rclust: the cluster did not converge within {timeout}s; still pending:");
+            for r in reasons.iter().take(20) {
+                eprintln!("  - {r}");
+            }
+            if reasons.len() > 20 {
+                eprintln!("  ... and {} more", reasons.len() - 20);
+            }
+            Ok(Exit::Problem)
+        }
+    }
 }

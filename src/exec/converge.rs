@@ -30,6 +30,37 @@ pub struct ExpectedNode {
     pub role: ExpectedRole,
 }
 
+/// The cluster as it is: every reached node as it describes itself (addresses as the
+/// cluster announces them). Changes start from this and edit it.
+pub fn expected_from_snapshot(snap: &Snapshot) -> Vec<ExpectedNode> {
+    snap.reports
+        .iter()
+        .map(|r| {
+            let me = r.myself();
+            let role = if me.flags.replica {
+                ExpectedRole::Replica {
+                    master_id: me.master_id.clone().unwrap_or_default(),
+                }
+            } else {
+                ExpectedRole::Master {
+                    slots: me.slots.clone(),
+                }
+            };
+            ExpectedNode {
+                id: me.id.clone(),
+                addr: r.addr.clone(),
+                meet_ip: if me.addr.ip.is_empty() {
+                    r.addr.host.clone()
+                } else {
+                    me.addr.ip.clone()
+                },
+                cport: me.addr.cport,
+                role,
+            }
+        })
+        .collect()
+}
+
 /// What still keeps the cluster from being converged, as actions and as reasons to report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Pending {
@@ -52,7 +83,8 @@ fn short(id: &str) -> &str {
 
 /// Compares every node's own state and every node's view with the expectation, and adds
 /// every problem `rclust check` would report, plus replicas whose link is not up.
-pub fn pending(snap: &Snapshot, expected: &[ExpectedNode]) -> Pending {
+/// Nodes in `tolerate` (known dead, being removed) may still appear in views, flagged.
+pub fn pending(snap: &Snapshot, expected: &[ExpectedNode], tolerate: &[String]) -> Pending {
     let mut p = Pending::default();
     for u in &snap.unreachable {
         p.reasons
@@ -106,6 +138,17 @@ pub fn pending(snap: &Snapshot, expected: &[ExpectedNode]) -> Pending {
                     n.flags.replica && n.master_id.as_ref() == Some(master_id)
                 }
             };
+            if ok && seen.is_some_and(|n| !n.connected) {
+                // The bus link reconnects by itself within a cron tick; a failover asked
+                // for meanwhile is refused ("Master is down or failed").
+                p.reasons.push(format!(
+                    "{} has no bus link to {} ({})",
+                    e.addr,
+                    short(&other.id),
+                    other.addr
+                ));
+                continue;
+            }
             if !ok {
                 let how = match seen {
                     None => "does not know".to_string(),
@@ -123,7 +166,7 @@ pub fn pending(snap: &Snapshot, expected: &[ExpectedNode]) -> Pending {
         let extra = report
             .view
             .iter()
-            .filter(|n| !expected.iter().any(|o| o.id == n.id))
+            .filter(|n| !expected.iter().any(|o| o.id == n.id) && !tolerate.contains(&n.id))
             .count();
         if extra > 0 {
             p.reasons.push(format!(
@@ -148,6 +191,7 @@ pub fn pending(snap: &Snapshot, expected: &[ExpectedNode]) -> Pending {
 pub async fn wait_converged(
     fleet: &Fleet,
     expected: &[ExpectedNode],
+    tolerate: &[String],
     deadline: Instant,
     bar: &ProgressBar,
 ) -> Result<Snapshot, Vec<String>> {
@@ -158,7 +202,7 @@ pub async fn wait_converged(
     let mut last_errors: Vec<String> = Vec::new();
     loop {
         let snap = fleet.load_nodes(&addrs).await;
-        let p = pending(&snap, expected);
+        let p = pending(&snap, expected, tolerate);
         if p.is_done() {
             return Ok(snap);
         }
@@ -229,6 +273,33 @@ pub async fn run_all(fleet: &Fleet, actions: Vec<(Addr, Vec<String>)>) -> Vec<St
         .into_iter()
         .filter_map(|r| r.err().map(|e| format!("{e:#}")))
         .collect()
+}
+
+/// The node timeout while a cluster forms: Redis's floor for the rejoin delay is 500 ms.
+pub const FORMING_NODE_TIMEOUT: &str = "500";
+
+/// Lowers settings that are higher than wanted; returns the commands that restore them.
+/// Best effort: a node that does not know a setting keeps its own pace.
+pub async fn lower_settings(
+    fleet: &Fleet,
+    tweaks: &[(Addr, &str, &str)],
+) -> Vec<(Addr, Vec<String>)> {
+    let results = futures::future::join_all(tweaks.iter().map(|(addr, name, value)| async move {
+        let mut c = fleet.conn(addr).await.ok()?;
+        let current: Vec<String> = c.cmd(&["CONFIG", "GET", name]).await.ok()?;
+        let old = current.get(1)?.clone();
+        let (old_n, new_n) = (old.parse::<u64>().ok()?, value.parse::<u64>().ok()?);
+        if old_n <= new_n {
+            return None;
+        }
+        c.cmd::<()>(&["CONFIG", "SET", name, value]).await.ok()?;
+        Some((
+            addr.clone(),
+            vec!["CONFIG".to_string(), "SET".into(), name.to_string(), old],
+        ))
+    }))
+    .await;
+    results.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
@@ -308,7 +379,7 @@ mod tests {
     fn converged_when_everyone_agrees() {
         let v = views(&format!("slave {A}"));
         let refs: Vec<&str> = v.iter().map(String::as_str).collect();
-        let p = pending(&snapshot_of(&refs), &expected());
+        let p = pending(&snapshot_of(&refs), &expected(), &[]);
         assert!(p.is_done(), "{p:#?}");
     }
 
@@ -316,7 +387,7 @@ mod tests {
     fn stale_role_asks_the_replica_to_speak() {
         let v = views("master -");
         let refs: Vec<&str> = v.iter().map(String::as_str).collect();
-        let p = pending(&snapshot_of(&refs), &expected());
+        let p = pending(&snapshot_of(&refs), &expected(), &[]);
         assert_eq!(p.stale, vec![(D.to_string(), A.to_string())]);
         assert!(p.replicate.is_empty());
         assert_eq!(p.reasons.len(), 1, "{p:#?}");
@@ -333,7 +404,7 @@ mod tests {
             *view = view.replace(&format!("slave {A}"), "master -");
         }
         let refs: Vec<&str> = v.iter().map(String::as_str).collect();
-        let p = pending(&snapshot_of(&refs), &expected());
+        let p = pending(&snapshot_of(&refs), &expected(), &[]);
         assert_eq!(p.replicate, vec![(D.to_string(), A.to_string())]);
     }
 }

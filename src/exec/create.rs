@@ -6,7 +6,6 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::ProgressBar;
 
-use crate::model::Addr;
 use crate::plan::create::CreatePlan;
 use crate::snapshot::{Fleet, Snapshot};
 
@@ -69,7 +68,13 @@ pub async fn apply(
     if fast_join {
         let mut tweaks: Vec<(crate::model::Addr, &str, &str)> = nodes
             .iter()
-            .map(|n| (n.addr.clone(), "cluster-node-timeout", FORMING_NODE_TIMEOUT))
+            .map(|n| {
+                (
+                    n.addr.clone(),
+                    "cluster-node-timeout",
+                    super::converge::FORMING_NODE_TIMEOUT,
+                )
+            })
             .collect();
         for r in &plan.replicas {
             tweaks.push((
@@ -79,7 +84,7 @@ pub async fn apply(
             ));
         }
         tweaks.dedup();
-        saved = lower_settings(fleet, &tweaks).await;
+        saved = super::converge::lower_settings(fleet, &tweaks).await;
     }
 
     bar.set_message("assigning slots and config epochs");
@@ -144,32 +149,8 @@ pub async fn apply(
         return Err(anyhow::anyhow!("{e}")).context("joining the nodes failed");
     }
 
-    let outcome = wait_converged(fleet, &expected, deadline, bar).await;
+    let outcome = wait_converged(fleet, &expected, &[], deadline, bar).await;
 
     run_all(fleet, saved).await;
     Ok(outcome)
-}
-
-/// The node timeout while a cluster forms: Redis's floor for the rejoin delay is 500 ms.
-const FORMING_NODE_TIMEOUT: &str = "500";
-
-/// Lowers settings that are higher than wanted; returns the commands that restore them.
-/// Best effort: a node that does not know a setting keeps its own pace.
-async fn lower_settings(fleet: &Fleet, tweaks: &[(Addr, &str, &str)]) -> Vec<(Addr, Vec<String>)> {
-    let results = futures::future::join_all(tweaks.iter().map(|(addr, name, value)| async move {
-        let mut c = fleet.conn(addr).await.ok()?;
-        let current: Vec<String> = c.cmd(&["CONFIG", "GET", name]).await.ok()?;
-        let old = current.get(1)?.clone();
-        let (old_n, new_n) = (old.parse::<u64>().ok()?, value.parse::<u64>().ok()?);
-        if old_n <= new_n {
-            return None;
-        }
-        c.cmd::<()>(&["CONFIG", "SET", name, value]).await.ok()?;
-        Some((
-            addr.clone(),
-            vec!["CONFIG".to_string(), "SET".into(), name.to_string(), old],
-        ))
-    }))
-    .await;
-    results.into_iter().flatten().collect()
 }

@@ -2,4 +2,5 @@
 
 pub mod converge;
 pub mod create;
+pub mod membership;
 pub mod preflight;

@@ -2,3 +2,4 @@
 //! Executors in `crate::exec` apply them; `--dry-run` prints them.
 
 pub mod create;
+pub mod membership;

@@ -39,23 +39,25 @@ impl RedisServer {
         for _attempt in 0..5 {
             let lease = lease();
             let dir = tempfile::tempdir().unwrap();
-            let mut cmd = Command::new("redis-server");
-            cmd.args(["--port", &lease.port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--dir", dir.path().to_str().unwrap()])
-                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-                .args(["--logfile", "redis.log", "--protected-mode", "no"]);
+            // A config file, so that CONFIG REWRITE can persist settings as in production.
+            let mut conf = format!(
+                "port {}\nbind 127.0.0.1\ndir {}\nsave \"\"\nappendonly no\ndaemonize no\nlogfile redis.log\nprotected-mode no\n",
+                lease.port,
+                dir.path().display()
+            );
             if opts.cluster {
-                cmd.args([
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    "nodes.conf",
-                ])
-                .args(["--cluster-node-timeout", &opts.node_timeout_ms.to_string()]);
+                conf += &format!(
+                    "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout {}\n",
+                    opts.node_timeout_ms
+                );
             }
             if let Some(pw) = &opts.password {
-                cmd.args(["--requirepass", pw, "--masterauth", pw]);
+                conf += &format!("requirepass {pw}\nmasterauth {pw}\n");
             }
+            let conf_path = dir.path().join("redis.conf");
+            std::fs::write(&conf_path, conf).unwrap();
+            let mut cmd = Command::new("redis-server");
+            cmd.arg(&conf_path);
             let child = cmd
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -1,0 +1,210 @@
+//! Executors for `add-node`, `del-node` and `failover`: apply the plan, then reconcile until
+//! converged, like `create`.
+
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+
+use crate::plan::membership::{AddNodePlan, DelNodePlan, FailoverMode, FailoverPlan};
+use crate::snapshot::{Fleet, Snapshot};
+
+use super::converge::{
+    expected_from_snapshot, lower_settings, run_all, wait_converged, ExpectedNode, ExpectedRole,
+    FORMING_NODE_TIMEOUT,
+};
+use super::preflight::EmptyNode;
+
+pub type Outcome = Result<Snapshot, Vec<String>>;
+
+pub async fn add_node(
+    fleet: &Fleet,
+    snap: &Snapshot,
+    plan: &AddNodePlan,
+    new: &EmptyNode,
+    deadline: Instant,
+    bar: &ProgressBar,
+    fast_join: bool,
+) -> anyhow::Result<Outcome> {
+    let mut expected = expected_from_snapshot(snap);
+    expected.push(ExpectedNode {
+        id: new.id.clone(),
+        addr: new.addr.clone(),
+        meet_ip: new.meet_ip.clone(),
+        cport: new.cport,
+        role: match &plan.master {
+            Some(m) => ExpectedRole::Replica {
+                master_id: m.clone(),
+            },
+            None => ExpectedRole::Master {
+                slots: Default::default(),
+            },
+        },
+    });
+    // A master's cluster_state turns ok only min(node-timeout, 5 s) after it last saw
+    // itself in a minority, which a lone node always does: shorten that while joining.
+    // A new replica's master would wait repl-diskless-sync-delay (5 s) for more replicas
+    // before its first sync: start it at once.
+    let saved = match (fast_join, &plan.master) {
+        (false, _) => Vec::new(),
+        (true, None) => {
+            lower_settings(
+                fleet,
+                &[(
+                    new.addr.clone(),
+                    "cluster-node-timeout",
+                    FORMING_NODE_TIMEOUT,
+                )],
+            )
+            .await
+        }
+        (true, Some(m)) => match snap.report(m) {
+            Some(master) => {
+                lower_settings(
+                    fleet,
+                    &[(master.addr.clone(), "repl-diskless-sync-delay", "0")],
+                )
+                .await
+            }
+            None => Vec::new(),
+        },
+    };
+    bar.set_message("joining");
+    // The new node meets every member itself: no waiting for gossip to introduce it.
+    let meets = expected
+        .iter()
+        .filter(|e| e.id != new.id)
+        .map(|e| (new.addr.clone(), meet_args(e)))
+        .collect();
+    let errors = run_all(fleet, meets).await;
+    if let Some(e) = errors.first() {
+        run_all(fleet, saved).await;
+        anyhow::bail!("joining failed: {e}");
+    }
+    let outcome = wait_converged(fleet, &expected, &[], deadline, bar).await;
+    run_all(fleet, saved).await;
+    Ok(outcome)
+}
+
+pub fn meet_args(to: &ExpectedNode) -> Vec<String> {
+    let mut meet = vec![
+        "CLUSTER".to_string(),
+        "MEET".into(),
+        to.meet_ip.clone(),
+        to.addr.port.to_string(),
+    ];
+    if to.cport != to.addr.port.wrapping_add(10000) {
+        meet.push(to.cport.to_string());
+    }
+    meet
+}
+
+pub async fn del_node(
+    fleet: &Fleet,
+    snap: &Snapshot,
+    plan: &DelNodePlan,
+    deadline: Instant,
+    bar: &ProgressBar,
+) -> anyhow::Result<Outcome> {
+    let mut expected: Vec<ExpectedNode> = expected_from_snapshot(snap)
+        .into_iter()
+        .filter(|e| e.id != plan.id)
+        .collect();
+    let addr_of = |id: &str| snap.report(id).map(|r| r.addr.clone());
+    bar.set_message("moving replicas");
+    let mut steps = Vec::new();
+    for (replica, master) in &plan.repoint {
+        if let Some(addr) = addr_of(replica) {
+            steps.push((
+                addr,
+                vec!["CLUSTER".to_string(), "REPLICATE".into(), master.clone()],
+            ));
+        }
+        if let Some(e) = expected.iter_mut().find(|e| &e.id == replica) {
+            e.role = ExpectedRole::Replica {
+                master_id: master.clone(),
+            };
+        }
+    }
+    let errors = run_all(fleet, steps).await;
+    if let Some(e) = errors.first() {
+        anyhow::bail!("moving replicas failed, nothing forgotten yet: {e}");
+    }
+    // Every node forgets it at once: a node that still knows it would gossip it back
+    // within the 60 s during which FORGET blocks it elsewhere.
+    bar.set_message("forgetting the node everywhere");
+    let forgets = plan
+        .forget_on
+        .iter()
+        .filter_map(|id| addr_of(id))
+        .map(|addr| {
+            (
+                addr,
+                vec!["CLUSTER".to_string(), "FORGET".into(), plan.id.clone()],
+            )
+        })
+        .collect();
+    let errors = run_all(fleet, forgets).await;
+    if let Some(e) = errors.first() {
+        anyhow::bail!("forgetting {} failed: {e}", &plan.id[..8]);
+    }
+    if plan.reset {
+        let errors = run_all(
+            fleet,
+            vec![(
+                plan.addr.clone(),
+                vec!["CLUSTER".to_string(), "RESET".into(), "SOFT".into()],
+            )],
+        )
+        .await;
+        if let Some(e) = errors.first() {
+            anyhow::bail!("resetting the removed node failed: {e}");
+        }
+    }
+    let tolerate = [plan.id.clone()];
+    Ok(wait_converged(fleet, &expected, &tolerate, deadline, bar).await)
+}
+
+pub async fn failover(
+    fleet: &Fleet,
+    snap: &Snapshot,
+    plan: &FailoverPlan,
+    deadline: Instant,
+    bar: &ProgressBar,
+) -> anyhow::Result<Outcome> {
+    let old_slots = snap
+        .line(&plan.old_master)
+        .map(|m| m.slots.clone())
+        .unwrap_or_default();
+    let mut expected = expected_from_snapshot(snap);
+    for e in expected.iter_mut() {
+        if e.id == plan.promote {
+            e.role = ExpectedRole::Master {
+                slots: old_slots.clone(),
+            };
+        } else if e.id == plan.old_master
+            || matches!(&e.role, ExpectedRole::Replica { master_id } if *master_id == plan.old_master)
+        {
+            e.role = ExpectedRole::Replica {
+                master_id: plan.promote.clone(),
+            };
+        }
+    }
+    // An unreachable old master is not waited for; it rejoins as a replica when it returns.
+    let tolerate: Vec<String> = if snap.report(&plan.old_master).is_none() {
+        vec![plan.old_master.clone()]
+    } else {
+        Vec::new()
+    };
+    let mut cmd = vec!["CLUSTER".to_string(), "FAILOVER".into()];
+    match plan.mode {
+        FailoverMode::Coordinated => {}
+        FailoverMode::Force => cmd.push("FORCE".into()),
+        FailoverMode::Takeover => cmd.push("TAKEOVER".into()),
+    }
+    bar.set_message("failing over");
+    let errors = run_all(fleet, vec![(plan.promote_addr.clone(), cmd)]).await;
+    if let Some(e) = errors.first() {
+        anyhow::bail!("{e}");
+    }
+    Ok(wait_converged(fleet, &expected, &tolerate, deadline, bar).await)
+}
