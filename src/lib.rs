@@ -2,3 +2,4 @@
 //! in `src/main.rs` and `src/bin/` are thin wrappers.
 
 pub mod model;
+pub mod node;

@@ -1,0 +1,7 @@
+//! `rclust-node`: a Redis Cluster node server. The request path follows tokio's
+//! mini-redis: [`resp`] (bytes <-> frames), [`connection`] (buffered socket, pipelining),
+//! [`cmd`] (one command family a file, each returning its reply), [`keyspace`] (the data,
+//! indexed by slot), [`server`] (accept loop, shutdown). [`cluster_seam`] is where the
+//! cluster bus plugs in.
+
+pub mod resp;
