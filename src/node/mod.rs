@@ -4,4 +4,13 @@
 //! indexed by slot), [`server`] (accept loop, shutdown). [`cluster_seam`] is where the
 //! cluster bus plugs in.
 
+pub mod alloc;
+pub mod clock;
+pub mod cluster_seam;
+pub mod cmd;
+pub mod config;
+pub mod keyspace;
 pub mod resp;
+pub mod shared;
+
+pub use shared::Shared;
