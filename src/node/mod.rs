@@ -14,3 +14,6 @@ pub mod resp;
 pub mod shared;
 
 pub use shared::Shared;
+pub mod connection;
+pub mod main;
+pub mod server;
