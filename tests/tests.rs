@@ -2,3 +2,4 @@
 //! server processes on 127.0.0.1.
 
 mod harness;
+mod node_server;
