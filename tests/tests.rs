@@ -3,3 +3,4 @@
 
 mod harness;
 mod node_server;
+mod node_vs_redis;

@@ -169,6 +169,21 @@ pub fn wrong_args(name: &str) -> Frame {
     ))
 }
 
+/// The error for a bad subcommand: Redis 7 tells an unknown subcommand apart from a known
+/// one with the wrong number of arguments (`'client|setname'`).
+pub fn bad_subcommand(cmd: &str, sub: &[u8], known: &[&str]) -> Frame {
+    let lower = String::from_utf8_lossy(sub).to_ascii_lowercase();
+    if known.contains(&lower.as_str()) {
+        wrong_args(&format!("{cmd}|{lower}"))
+    } else {
+        Frame::error(format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            shorten(sub, 128),
+            cmd.to_ascii_uppercase()
+        ))
+    }
+}
+
 pub fn wrongtype() -> Frame {
     Frame::static_error("WRONGTYPE Operation against a key holding the wrong kind of value")
 }

@@ -251,10 +251,14 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             int(killed)
         }
         ("no-evict" | "no-touch" | "reply", 3) => Frame::ok(),
-        _ => Frame::error(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-            String::from_utf8_lossy(&args[1])
-        )),
+        _ => super::bad_subcommand(
+            "client",
+            &args[1],
+            &[
+                "id", "getname", "setname", "setinfo", "info", "list", "kill", "no-evict",
+                "no-touch", "reply",
+            ],
+        ),
     }
 }
 
@@ -318,10 +322,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             ctx.ks.stats = Default::default();
             Frame::ok()
         }
-        _ => Frame::error(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CONFIG HELP.",
-            text(&args[1])
-        )),
+        _ => super::bad_subcommand("config", &args[1], &["get", "set", "rewrite", "resetstat"]),
     }
 }
 
@@ -420,10 +421,7 @@ pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             }
             Frame::ok()
         }
-        _ => Frame::error(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-            String::from_utf8_lossy(&args[1])
-        )),
+        _ => super::bad_subcommand("debug", &args[1], &["sleep", "digest-value", "populate"]),
     }
 }
 
@@ -550,7 +548,7 @@ mod tests {
             ("select 1", "-ERR SELECT is not allowed in cluster mode\r\n"),
             ("select x", "-ERR value is not an integer or out of range\r\n"),
             ("auth x", "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"),
-            ("client setname a b", "-ERR unknown subcommand or wrong number of arguments for 'setname'. Try CLIENT HELP.\r\n"),
+            ("client setname a b", "-ERR wrong number of arguments for 'client|setname' command\r\n"),
             ("client getname", "$-1\r\n"),
             ("client setname conn1", "+OK\r\n"),
             ("client getname", "$5\r\nconn1\r\n"),

@@ -297,9 +297,7 @@ fn command(_: &mut super::Ctx, args: &[Bytes]) -> Frame {
             Some(_) => Frame::static_error("ERR The command has no key arguments"),
             None => Frame::static_error("ERR Invalid command specified"),
         },
-        _ => Frame::error(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try COMMAND HELP."
-        )),
+        _ => super::bad_subcommand("command", &args[1], &["count", "info", "docs", "getkeys"]),
     }
 }
 
