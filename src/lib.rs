@@ -6,5 +6,6 @@ pub mod conn;
 pub mod exec;
 pub mod health;
 pub mod model;
+pub mod node;
 pub mod plan;
 pub mod snapshot;

@@ -7,3 +7,5 @@ mod check;
 mod create;
 mod generated;
 mod membership;
+mod node_server;
+mod node_vs_redis;

@@ -154,3 +154,137 @@ impl Drop for RedisServer {
         self.kill();
     }
 }
+
+/// A running `rclust-node` (the binary under test), in its own temporary directory,
+/// killed when dropped. Started with the same options as [`RedisServer`] so tests can
+/// run one scenario against both.
+pub struct NodeServer {
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    pub opts: ServerOpts,
+    child: Option<Child>,
+    _lease: PortLease,
+}
+
+impl NodeServer {
+    pub fn start(opts: ServerOpts) -> NodeServer {
+        Self::start_with(opts, &[])
+    }
+
+    /// Starts with extra command-line arguments (a config file path, more flags).
+    pub fn start_with(opts: ServerOpts, extra: &[&str]) -> NodeServer {
+        for _attempt in 0..5 {
+            let lease = lease();
+            let dir = tempfile::tempdir().unwrap();
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_rclust-node"));
+            cmd.args(extra)
+                .args(["--port", &lease.port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--dir", dir.path().to_str().unwrap()])
+                .args(["--logfile", "node.log"])
+                .args(["--cluster-enabled", if opts.cluster { "yes" } else { "no" }])
+                .args(["--cluster-node-timeout", &opts.node_timeout_ms.to_string()]);
+            if let Some(pw) = &opts.password {
+                cmd.args(["--requirepass", pw]);
+            }
+            let child = cmd
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut server = NodeServer {
+                port: lease.port,
+                dir,
+                opts: opts.clone(),
+                child: Some(child),
+                _lease: lease,
+            };
+            if server.wait_ready(Duration::from_secs(10)) {
+                return server;
+            }
+        }
+        panic!("rclust-node did not start after 5 attempts");
+    }
+
+    fn wait_ready(&mut self, limit: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return false;
+                }
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn client(&self) -> redis::Connection {
+        let url = match &self.opts.password {
+            Some(pw) => format!("redis://:{pw}@127.0.0.1:{}/", self.port),
+            None => format!("redis://127.0.0.1:{}/", self.port),
+        };
+        redis::Client::open(url)
+            .unwrap()
+            .get_connection_with_timeout(Duration::from_secs(5))
+            .unwrap()
+    }
+
+    pub fn cmd<T: redis::FromRedisValue>(&self, args: &[&str]) -> T {
+        let mut c = redis::cmd(args[0]);
+        for a in &args[1..] {
+            c.arg(*a);
+        }
+        c.query(&mut self.client())
+            .unwrap_or_else(|e| panic!("{args:?} on {}: {e}", self.addr()))
+    }
+
+    /// Runs `redis-cli -p PORT args...` and returns its standard output.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new("redis-cli");
+        cmd.args(["-h", "127.0.0.1", "-p", &self.port.to_string()]);
+        if let Some(pw) = &self.opts.password {
+            cmd.args(["-a", pw, "--no-auth-warning"]);
+        }
+        let out = cmd.args(args).output().expect("redis-cli runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits for the process to exit by itself; its exit code, or `None` on timeout.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    self.child = None;
+                    return Some(status.code().unwrap_or(-1));
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Throughput and memory of rclust-node against redis-server, side by side in one run.
+#
+#   scripts/bench-node.sh [--cluster yes|no] [--requests N] [--keys N]
+#
+# Starts one release rclust-node and one redis-server on free loopback ports (same
+# cluster-enabled setting for both), runs redis-benchmark -c 50 -t set,get with -P 1 and
+# -P 16 against each, then fills each with the same keys and compares used_memory per key.
+set -euo pipefail
+
+cluster=yes
+requests=200000
+keys=1000000
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --cluster) cluster="$2"; shift 2 ;;
+        --requests) requests="$2"; shift 2 ;;
+        --keys) keys="$2"; shift 2 ;;
+        *) echo "usage: $0 [--cluster yes|no] [--requests N] [--keys N]" >&2; exit 2 ;;
+    esac
+done
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+cargo build --release --quiet --bin rclust-node
+node_bin="$root/target/release/rclust-node"
+
+# A free port whose +10000 bus port is free too, below the ephemeral range.
+free_port() {
+    python3 - <<'PY'
+import random, socket
+def free(p):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+while True:
+    p = random.randint(23000, 25000)
+    if free(p) and free(p + 10000):
+        print(p); break
+PY
+}
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+node_port=$(free_port)
+mkdir -p "$work/node" "$work/redis"
+"$node_bin" --port "$node_port" --bind 127.0.0.1 --dir "$work/node" \
+    --cluster-enabled "$cluster" --logfile node.log &
+pids+=($!)
+redis_port=$(free_port)
+while [ "$redis_port" = "$node_port" ]; do redis_port=$(free_port); done
+redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save "" \
+    --appendonly no --cluster-enabled "$cluster" --logfile redis.log --daemonize no &
+pids+=($!)
+
+for port in "$node_port" "$redis_port"; do
+    for _ in $(seq 100); do
+        redis-cli -p "$port" ping >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+done
+
+# rps of one redis-benchmark test: prints "SET GET" figures for the given pipeline depth.
+bench() {
+    local port=$1 pipeline=$2
+    redis-benchmark -h 127.0.0.1 -p "$port" -q -c 50 -n "$requests" -t set,get -P "$pipeline" \
+        | tr '\r' '\n' | awk '/requests per second/ { sub(":", "", $1); printf "%s %s\n", $1, $2 }'
+}
+
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+
+echo "cluster-enabled $cluster, $requests requests, 50 clients"
+printf "%-10s %-4s %14s %14s %7s\n" test P rclust-node redis-server ratio
+for pipeline in 1 16; do
+    node_out=$(bench "$node_port" "$pipeline")
+    redis_out=$(bench "$redis_port" "$pipeline")
+    for t in SET GET; do
+        n=$(echo "$node_out" | awk -v t="$t" '$1 == t { print $2 }')
+        r=$(echo "$redis_out" | awk -v t="$t" '$1 == t { print $2 }')
+        printf "%-10s %-4s %14s %14s %7s\n" "$t" "$pipeline" "$n" "$r" "$(ratio "$n" "$r")"
+    done
+done
+
+used_memory() {
+    redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'
+}
+
+echo
+echo "memory: $keys keys from DEBUG POPULATE (key:N -> value:N)"
+for port in "$node_port" "$redis_port"; do
+    redis-cli -p "$port" flushall >/dev/null
+done
+base_node=$(used_memory "$node_port")
+base_redis=$(used_memory "$redis_port")
+redis-cli -p "$node_port" debug populate "$keys" >/dev/null
+redis-cli -p "$redis_port" debug populate "$keys" >/dev/null
+sleep 1
+full_node=$(used_memory "$node_port")
+full_redis=$(used_memory "$redis_port")
+per_node=$(python3 -c "print(f'{($full_node - $base_node) / $keys:.1f}')")
+per_redis=$(python3 -c "print(f'{($full_redis - $base_redis) / $keys:.1f}')")
+printf "%-22s %14s %14s %7s\n" "" rclust-node redis-server ratio
+printf "%-22s %14s %14s\n" "used_memory (filled)" "$full_node" "$full_redis"
+printf "%-22s %14s %14s %7s\n" "bytes per key" "$per_node" "$per_redis" "$(ratio "$per_node" "$per_redis")"

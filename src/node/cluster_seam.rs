@@ -1,0 +1,158 @@
+//! The seam between the request path and the cluster bus. The server depends only on the
+//! traits here; the bus (`crate::bus`) implements [`ClusterRouter`] and is handed to
+//! [`crate::node::server::run`]. Until then [`Standalone`] serves: this node owns every slot.
+//!
+//! Where the server calls in (all under the keyspace lock, so implementations must not
+//! block or take that lock themselves):
+//! - [`ClusterRouter::route`] once per command that has keys, after the server checked
+//!   the keys share a slot (else it replied `-CROSSSLOT ...` itself). `Err(frame)` is
+//!   sent instead of running the command (`-MOVED`, `-ASK`, `-TRYAGAIN`, `-CLUSTERDOWN`).
+//! - [`ClusterRouter::cluster_command`] for `CLUSTER <sub> ...` except KEYSLOT,
+//!   COUNTKEYSINSLOT and GETKEYSINSLOT, which the server answers from the keyspace.
+//! - [`ClusterRouter::info_section`] for the body of INFO's `# Cluster` section.
+//! - [`ClusterRouter::myself_is_replica`] for INFO replication's role.
+//!
+//! Work the bus does on its own (deleting keys of slots it lost, counting keys for
+//! migration) goes through [`crate::node::Shared::keyspace`], a mutex the bus may lock
+//! briefly from its own task.
+
+use bytes::Bytes;
+
+use super::keyspace::Keyspace;
+use super::resp::Frame;
+use crate::model::{SlotSet, SLOT_COUNT};
+
+/// Per-connection facts routing depends on.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RouteCtx {
+    /// ASKING was sent just before this command (one-shot, like Redis).
+    pub asking: bool,
+    /// READONLY is in effect on this connection.
+    pub readonly: bool,
+    /// The command may write.
+    pub is_write: bool,
+}
+
+/// The keyspace as the cluster layer sees it.
+pub trait KeyspaceView {
+    fn count_keys_in_slot(&self, slot: u16) -> usize;
+    fn keys_in_slot(&self, slot: u16, count: usize) -> Vec<Bytes>;
+    fn key_count(&self) -> usize;
+    /// Whether `key` exists (and has not expired): ASK/TRYAGAIN decisions need it.
+    fn exists(&self, key: &[u8]) -> bool;
+    /// Deletes every key in the given slots; returns how many went.
+    fn delete_slots(&mut self, slots: &SlotSet) -> usize;
+}
+
+impl KeyspaceView for Keyspace {
+    fn count_keys_in_slot(&self, slot: u16) -> usize {
+        self.count_in_slot(slot)
+    }
+
+    fn keys_in_slot(&self, slot: u16, count: usize) -> Vec<Bytes> {
+        Keyspace::keys_in_slot(self, slot, count)
+    }
+
+    fn key_count(&self) -> usize {
+        self.len()
+    }
+
+    fn exists(&self, key: &[u8]) -> bool {
+        self.peek(key, super::clock::now_ms()).is_some()
+    }
+
+    fn delete_slots(&mut self, slots: &SlotSet) -> usize {
+        slots.iter().map(|slot| self.clear_slot(slot)).sum()
+    }
+}
+
+pub trait ClusterRouter: Send + Sync {
+    /// May a command whose keys all hash to `slot` run here? `keys` are the command's keys
+    /// (so a migrating slot can tell whether all of them are still here).
+    fn route(
+        &self,
+        slot: u16,
+        ctx: &RouteCtx,
+        keys: &[Bytes],
+        ks: &dyn KeyspaceView,
+    ) -> Result<(), Frame>;
+
+    /// Answers `CLUSTER args...` (`args[0]` is the subcommand, as sent).
+    fn cluster_command(&self, args: &[Bytes], ks: &mut dyn KeyspaceView) -> Frame;
+
+    /// The lines of INFO's cluster section after `# Cluster`, each ending `\r\n`.
+    fn info_section(&self) -> String;
+
+    fn myself_is_replica(&self) -> bool;
+}
+
+/// A node alone: owns every slot, so it works with no bus. Enough of CLUSTER for clients
+/// that start by asking for the topology (redis-benchmark --cluster, cluster clients).
+pub struct Standalone {
+    pub id: String,
+    pub port: u16,
+    pub bus_port: u16,
+}
+
+impl Standalone {
+    pub fn new(port: u16, bus_port: u16) -> Standalone {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        let id = (0..40)
+            .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+            .collect();
+        Standalone { id, port, bus_port }
+    }
+
+    fn nodes_line(&self) -> String {
+        format!(
+            "{} 127.0.0.1:{}@{} myself,master - 0 0 0 connected 0-{}\n",
+            self.id,
+            self.port,
+            self.bus_port,
+            SLOT_COUNT - 1
+        )
+    }
+}
+
+impl ClusterRouter for Standalone {
+    fn route(&self, _: u16, _: &RouteCtx, _: &[Bytes], _: &dyn KeyspaceView) -> Result<(), Frame> {
+        Ok(())
+    }
+
+    fn cluster_command(&self, args: &[Bytes], _ks: &mut dyn KeyspaceView) -> Frame {
+        let sub = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        match sub.as_str() {
+            "info" => Frame::Verbatim(*b"txt", Bytes::from(self.info_section())),
+            "myid" => Frame::bulk_str(&self.id),
+            "nodes" => Frame::Verbatim(*b"txt", Bytes::from(self.nodes_line())),
+            "slots" => Frame::Array(vec![Frame::Array(vec![
+                Frame::Integer(0),
+                Frame::Integer(SLOT_COUNT as i64 - 1),
+                Frame::Array(vec![
+                    Frame::bulk_str("127.0.0.1"),
+                    Frame::Integer(self.port as i64),
+                    Frame::bulk_str(&self.id),
+                    Frame::Array(vec![]),
+                ]),
+            ])]),
+            _ => Frame::error(format!(
+                "ERR unknown subcommand '{}'. Try CLUSTER HELP.",
+                String::from_utf8_lossy(&args[0])
+            )),
+        }
+    }
+
+    fn info_section(&self) -> String {
+        "cluster_state:ok\r\ncluster_slots_assigned:16384\r\ncluster_slots_ok:16384\r\n\
+         cluster_slots_pfail:0\r\ncluster_slots_fail:0\r\ncluster_known_nodes:1\r\n\
+         cluster_size:1\r\ncluster_current_epoch:0\r\ncluster_my_epoch:0\r\n\
+         cluster_stats_messages_sent:0\r\ncluster_stats_messages_received:0\r\n\
+         total_cluster_links_buffer_limit_exceeded:0\r\n"
+            .to_string()
+    }
+
+    fn myself_is_replica(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,332 @@
+//! Commands on keys whatever their type: DEL, EXISTS, TYPE, TTLs, RENAME, KEYS, SCAN...
+
+use bytes::Bytes;
+
+use super::{eq_ic, int, int_arg, syntax_error, Ctx};
+use crate::node::keyspace::{glob_match, Ttl, Value};
+use crate::node::resp::Frame;
+
+pub fn del(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    int(args[1..]
+        .iter()
+        .filter(|k| ctx.ks.remove(k, ctx.now).is_some())
+        .count())
+}
+
+pub fn exists(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    int(args[1..]
+        .iter()
+        .filter(|k| ctx.ks.contains(k, ctx.now))
+        .count())
+}
+
+pub fn type_(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let name = ctx
+        .ks
+        .peek(&args[1], ctx.now)
+        .map_or("none", Value::type_name);
+    Frame::simple(name)
+}
+
+/// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT: `unit_ms` scales the argument, `absolute` says
+/// whether it is a unix time.
+fn expire_generic(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    unit_ms: i64,
+    absolute: bool,
+    name: &str,
+) -> Frame {
+    let n = match int_arg(&args[2]) {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for opt in &args[3..] {
+        match () {
+            _ if eq_ic(opt, "nx") => nx = true,
+            _ if eq_ic(opt, "xx") => xx = true,
+            _ if eq_ic(opt, "gt") => gt = true,
+            _ if eq_ic(opt, "lt") => lt = true,
+            _ => {
+                return Frame::error(format!(
+                    "ERR Unsupported option {}",
+                    String::from_utf8_lossy(opt)
+                ))
+            }
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return Frame::static_error(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        );
+    }
+    if gt && lt {
+        return Frame::static_error("ERR GT and LT options at the same time are not compatible");
+    }
+    let at = n.checked_mul(unit_ms).and_then(|v| {
+        if absolute {
+            Some(v)
+        } else {
+            v.checked_add(ctx.now as i64)
+        }
+    });
+    let Some(at) = at else {
+        return Frame::error(format!("ERR invalid expire time in '{name}' command"));
+    };
+    if !ctx.ks.contains(&args[1], ctx.now) {
+        return Frame::Integer(0);
+    }
+    let current = ctx.ks.expire_at(&args[1]);
+    let allowed = match current {
+        // No TTL counts as an infinite one for GT/LT.
+        None => !xx && !gt,
+        Some(cur) => !nx && (!gt || at > cur as i64) && (!lt || at < cur as i64),
+    };
+    if !allowed {
+        return Frame::Integer(0);
+    }
+    if at <= ctx.now as i64 {
+        ctx.ks.remove(&args[1], ctx.now);
+    } else {
+        ctx.ks.set_expire(&args[1], at as u64);
+    }
+    Frame::Integer(1)
+}
+
+pub fn expire(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    expire_generic(ctx, args, 1000, false, "expire")
+}
+
+pub fn pexpire(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    expire_generic(ctx, args, 1, false, "pexpire")
+}
+
+pub fn expireat(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    expire_generic(ctx, args, 1000, true, "expireat")
+}
+
+pub fn pexpireat(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    expire_generic(ctx, args, 1, true, "pexpireat")
+}
+
+/// -2 when missing, -1 without TTL, else `f(ms left or unix ms)`.
+fn ttl_generic(ctx: &mut Ctx, key: &[u8], f: impl Fn(u64, u64) -> i64) -> Frame {
+    if !ctx.ks.contains(key, ctx.now) {
+        return Frame::Integer(-2);
+    }
+    match ctx.ks.expire_at(key) {
+        None => Frame::Integer(-1),
+        Some(at) => Frame::Integer(f(at, ctx.now)),
+    }
+}
+
+pub fn ttl(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    ttl_generic(ctx, &args[1], |at, now| ((at - now + 500) / 1000) as i64)
+}
+
+pub fn pttl(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    ttl_generic(ctx, &args[1], |at, now| (at - now) as i64)
+}
+
+pub fn expiretime(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    ttl_generic(ctx, &args[1], |at, _| (at / 1000) as i64)
+}
+
+pub fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    ttl_generic(ctx, &args[1], |at, _| at as i64)
+}
+
+pub fn persist(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let live = ctx.ks.contains(&args[1], ctx.now);
+    Frame::Integer((live && ctx.ks.persist(&args[1])) as i64)
+}
+
+fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> Frame {
+    let (from, to) = (&args[1], &args[2]);
+    if !ctx.ks.contains(from, ctx.now) {
+        return Frame::static_error("ERR no such key");
+    }
+    if from == to {
+        return if nx { Frame::Integer(0) } else { Frame::ok() };
+    }
+    if nx && ctx.ks.contains(to, ctx.now) {
+        return Frame::Integer(0);
+    }
+    let ttl = ctx.ks.expire_at(from);
+    let Some(value) = ctx.ks.remove(from, ctx.now) else {
+        return Frame::static_error("ERR no such key");
+    };
+    ctx.ks.put(to, value, ttl.map_or(Ttl::Clear, Ttl::At));
+    if nx {
+        Frame::Integer(1)
+    } else {
+        Frame::ok()
+    }
+}
+
+pub fn rename(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    rename_generic(ctx, args, false)
+}
+
+pub fn renamenx(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    rename_generic(ctx, args, true)
+}
+
+pub fn keys(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let pattern = &args[1];
+    let mut out = Vec::new();
+    for slot in 0..crate::model::SLOT_COUNT {
+        ctx.ks.for_each_key_in_slot(slot, ctx.now, |k, _| {
+            if &pattern[..] == b"*" || glob_match(pattern, k, false) {
+                out.push(Frame::Bulk(Bytes::copy_from_slice(k)));
+            }
+        });
+    }
+    Frame::Array(out)
+}
+
+/// MATCH, COUNT and TYPE options shared by the SCAN family, starting at `args[from]`.
+pub(super) struct ScanOpts {
+    pub pattern: Option<Bytes>,
+    pub count: usize,
+    pub type_name: Option<String>,
+}
+
+pub(super) fn scan_opts(args: &[Bytes], from: usize, allow_type: bool) -> Result<ScanOpts, Frame> {
+    let mut opts = ScanOpts {
+        pattern: None,
+        count: 10,
+        type_name: None,
+    };
+    let mut i = from;
+    while i < args.len() {
+        if i + 1 >= args.len() {
+            return Err(syntax_error());
+        }
+        let v = &args[i + 1];
+        if eq_ic(&args[i], "match") {
+            opts.pattern = (&v[..] != b"*").then(|| v.clone());
+        } else if eq_ic(&args[i], "count") {
+            match int_arg(v)? {
+                n if n < 1 => return Err(syntax_error()),
+                n => opts.count = n as usize,
+            }
+        } else if allow_type && eq_ic(&args[i], "type") {
+            opts.type_name = Some(String::from_utf8_lossy(v).to_ascii_lowercase());
+        } else {
+            return Err(syntax_error());
+        }
+        i += 2;
+    }
+    Ok(opts)
+}
+
+pub(super) fn parse_cursor(arg: &[u8]) -> Result<u64, Frame> {
+    std::str::from_utf8(arg)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .ok_or_else(|| Frame::static_error("ERR invalid cursor"))
+}
+
+pub(super) fn scan_reply(cursor: u64, items: Vec<Frame>) -> Frame {
+    Frame::Array(vec![
+        Frame::Bulk(Bytes::from(cursor.to_string())),
+        Frame::Array(items),
+    ])
+}
+
+pub fn scan(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let cursor = match parse_cursor(&args[1]) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let opts = match scan_opts(args, 2, true) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let (next, keys) = ctx.ks.scan(cursor, opts.count, ctx.now, |k, v| {
+        opts.pattern
+            .as_ref()
+            .is_none_or(|p| glob_match(p, k, false))
+            && opts.type_name.as_deref().is_none_or(|t| t == v.type_name())
+    });
+    scan_reply(next, keys.into_iter().map(Frame::Bulk).collect())
+}
+
+pub fn randomkey(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
+    ctx.ks.random_key(ctx.now).map_or(Frame::Null, Frame::Bulk)
+}
+
+pub fn dbsize(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
+    int(ctx.ks.len())
+}
+
+pub fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    match args.get(1) {
+        None => {}
+        Some(a) if args.len() == 2 && (eq_ic(a, "async") || eq_ic(a, "sync")) => {}
+        Some(_) => return syntax_error(),
+    }
+    ctx.ks.flush();
+    Frame::ok()
+}
+
+pub fn touch(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    exists(ctx, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::node::cmd::testing::Harness;
+
+    #[test]
+    fn generic_commands() {
+        let mut h = Harness::new();
+        h.check(&[
+            ("mset {a}1 x {a}2 y", "+OK\r\n"),
+            ("exists {a}1 {a}1 {a}3", ":2\r\n"),
+            ("type {a}1", "+string\r\n"),
+            ("type nope", "+none\r\n"),
+            ("ttl {a}1", ":-1\r\n"),
+            ("ttl nope", ":-2\r\n"),
+            ("expire {a}1 10", ":1\r\n"),
+            ("expire {a}1 20 nx", ":0\r\n"),
+            ("expire {a}1 5 gt", ":0\r\n"),
+            ("expire {a}1 20 gt", ":1\r\n"),
+            (
+                "expire {a}1 5 nx xx",
+                "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n",
+            ),
+            ("ttl {a}1", ":20\r\n"),
+            ("pttl {a}1", ":20000\r\n"),
+            ("expiretime {a}1", ":1020\r\n"),
+            ("persist {a}1", ":1\r\n"),
+            ("persist {a}1", ":0\r\n"),
+            ("rename {a}1 {a}3", "+OK\r\n"),
+            ("rename {a}nope {a}3", "-ERR no such key\r\n"),
+            ("renamenx {a}3 {a}2", ":0\r\n"),
+            ("dbsize", ":2\r\n"),
+            ("del {a}2 {a}3 {a}9", ":2\r\n"),
+            ("randomkey", "$-1\r\n"),
+            ("scan 0", "*2\r\n$1\r\n0\r\n*0\r\n"),
+            ("scan x", "-ERR invalid cursor\r\n"),
+            ("set k v", "+OK\r\n"),
+            ("expire k -1", ":1\r\n"),
+            ("exists k", ":0\r\n"),
+            ("set k v", "+OK\r\n"),
+            ("flushall", "+OK\r\n"),
+            ("dbsize", ":0\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn keys_lists_matches() {
+        let mut h = Harness::new();
+        h.run("mset {t}a 1 {t}b 2");
+        let reply = h.run("keys {t}a");
+        assert_eq!(reply, "*1\r\n$4\r\n{t}a\r\n");
+        let reply = h.run("scan 0 match {t}b count 100000");
+        assert_eq!(reply, "*2\r\n$1\r\n0\r\n*1\r\n$4\r\n{t}b\r\n");
+    }
+}

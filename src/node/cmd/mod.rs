@@ -1,0 +1,380 @@
+//! Commands. Each family's file parses its arguments and returns the reply frame; nothing
+//! here touches a socket. [`execute`] is the single entry point: lookup, arity, auth,
+//! MULTI queueing, cluster routing, then the handler.
+
+mod generic;
+mod hashes;
+mod info;
+mod lists;
+mod server;
+mod sets;
+mod strings;
+mod table;
+mod zsets;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+pub use table::{lookup, CommandSpec, COMMANDS};
+
+use super::cluster_seam::RouteCtx;
+use super::keyspace::Keyspace;
+use super::resp::Frame;
+use super::shared::Shared;
+use crate::model::key_slot;
+
+/// Something the connection must do after the reply is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Close,
+    Sleep(Duration),
+    Shutdown,
+}
+
+/// Per-connection state that commands read and change.
+pub struct ClientState {
+    pub id: u64,
+    pub name: Option<Bytes>,
+    pub resp3: bool,
+    pub authenticated: bool,
+    /// One-shot flag from ASKING, consumed by the next command.
+    pub asking: bool,
+    pub readonly: bool,
+    pub multi: Option<Multi>,
+    pub action: Option<Action>,
+}
+
+#[derive(Default)]
+pub struct Multi {
+    pub queued: Vec<Vec<Bytes>>,
+    /// A queued command was refused, so EXEC must abort.
+    pub dirty: bool,
+}
+
+impl ClientState {
+    pub fn new(id: u64, authenticated: bool) -> ClientState {
+        ClientState {
+            id,
+            name: None,
+            resp3: false,
+            authenticated,
+            asking: false,
+            readonly: false,
+            multi: None,
+            action: None,
+        }
+    }
+}
+
+/// What a handler gets: the locked keyspace, the time of this batch, shared state and
+/// its connection.
+pub struct Ctx<'a> {
+    pub ks: &'a mut Keyspace,
+    pub now: u64,
+    pub shared: &'a Shared,
+    pub client: &'a mut ClientState,
+}
+
+pub type Handler = fn(&mut Ctx, &[Bytes]) -> Frame;
+
+/// Runs one command and returns its reply.
+pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let Some(spec) = lookup(&args[0]) else {
+        if let Some(m) = ctx.client.multi.as_mut() {
+            m.dirty = true;
+        }
+        return unknown_command(args);
+    };
+    if !spec.arity_ok(args.len()) {
+        if let Some(m) = ctx.client.multi.as_mut() {
+            m.dirty = true;
+        }
+        return wrong_args(spec.name);
+    }
+    if !ctx.client.authenticated && !spec.no_auth() {
+        return Frame::static_error("NOAUTH Authentication required.");
+    }
+    if ctx.client.multi.is_some() && !spec.runs_in_multi() {
+        if let Err(e) = route(ctx, spec, args) {
+            if let Some(m) = ctx.client.multi.as_mut() {
+                m.dirty = true;
+            }
+            return e;
+        }
+        if let Some(m) = ctx.client.multi.as_mut() {
+            m.queued.push(args.to_vec());
+        }
+        return Frame::simple("QUEUED");
+    }
+    run(ctx, spec, args)
+}
+
+/// Routing and the handler, without the MULTI and auth gates (EXEC uses this).
+pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
+    if let Err(e) = route(ctx, spec, args) {
+        return e;
+    }
+    (spec.handler)(ctx, args)
+}
+
+/// In cluster mode: every key must hash to one slot, and the router must agree that the
+/// slot is served here.
+fn route(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Frame> {
+    let asking = std::mem::take(&mut ctx.client.asking);
+    if !ctx.shared.cluster_enabled || spec.first == 0 {
+        return Ok(());
+    }
+    let keys = spec.keys(args);
+    let Some(first) = keys.first() else {
+        return Ok(());
+    };
+    let slot = key_slot(first);
+    if keys[1..].iter().any(|k| key_slot(k) != slot) {
+        return Err(Frame::static_error(
+            "CROSSSLOT Keys in request don't hash to the same slot",
+        ));
+    }
+    let rctx = RouteCtx {
+        asking,
+        readonly: ctx.client.readonly,
+        is_write: spec.is_write(),
+    };
+    let keys: Vec<Bytes> = keys.into_iter().cloned().collect();
+    ctx.shared.router().route(slot, &rctx, &keys, &*ctx.ks)
+}
+
+/// `ERR unknown command 'x', with args beginning with: 'a' 'b' ` exactly as Redis 7 words it.
+pub fn unknown_command(args: &[Bytes]) -> Frame {
+    let mut text = format!(
+        "ERR unknown command '{}', with args beginning with: ",
+        shorten(&args[0], 128)
+    );
+    for arg in &args[1..] {
+        if text.len() >= 128 + 60 {
+            break;
+        }
+        text.push_str(&format!("'{}' ", shorten(arg, 128)));
+    }
+    Frame::error(text)
+}
+
+fn shorten(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+}
+
+pub fn wrong_args(name: &str) -> Frame {
+    Frame::error(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    ))
+}
+
+/// The error for a bad subcommand: Redis 7 tells an unknown subcommand apart from a known
+/// one with the wrong number of arguments (`'client|setname'`).
+pub fn bad_subcommand(cmd: &str, sub: &[u8], known: &[&str]) -> Frame {
+    let lower = String::from_utf8_lossy(sub).to_ascii_lowercase();
+    if known.contains(&lower.as_str()) {
+        wrong_args(&format!("{cmd}|{lower}"))
+    } else {
+        Frame::error(format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            shorten(sub, 128),
+            cmd.to_ascii_uppercase()
+        ))
+    }
+}
+
+pub fn wrongtype() -> Frame {
+    Frame::static_error("WRONGTYPE Operation against a key holding the wrong kind of value")
+}
+
+pub fn not_integer() -> Frame {
+    Frame::static_error("ERR value is not an integer or out of range")
+}
+
+pub fn not_float() -> Frame {
+    Frame::static_error("ERR value is not a valid float")
+}
+
+pub fn syntax_error() -> Frame {
+    Frame::static_error("ERR syntax error")
+}
+
+pub fn int_arg(arg: &[u8]) -> Result<i64, Frame> {
+    super::resp::parse_i64_pub(arg).ok_or_else(not_integer)
+}
+
+/// Floats as Redis's strtold-based parser takes them: `inf`, `-inf`, decimals, exponents;
+/// never NaN.
+pub fn parse_float(arg: &[u8]) -> Option<f64> {
+    let s = std::str::from_utf8(arg).ok()?;
+    if s.is_empty() || s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+        return None;
+    }
+    let v: f64 = match s.to_ascii_lowercase().as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
+        "-inf" | "-infinity" => f64::NEG_INFINITY,
+        "nan" | "+nan" | "-nan" => return None,
+        _ => s.parse().ok()?,
+    };
+    (!v.is_nan()).then_some(v)
+}
+
+pub fn float_arg(arg: &[u8]) -> Result<f64, Frame> {
+    parse_float(arg).ok_or_else(not_float)
+}
+
+pub fn eq_ic(arg: &[u8], word: &str) -> bool {
+    arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+pub fn bulk(b: &[u8]) -> Frame {
+    Frame::Bulk(Bytes::copy_from_slice(b))
+}
+
+pub fn int(n: usize) -> Frame {
+    Frame::Integer(n as i64)
+}
+
+/// Normalises a (start, end) range with negative indexes against `len`, as LRANGE,
+/// GETRANGE and ZRANGE do; `None` when empty.
+pub fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let end = if end < 0 { len + end } else { end.min(len - 1) };
+    (start <= end && start < len && end >= 0).then_some((start as usize, end as usize))
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Drives commands against a fresh keyspace, comparing encoded replies with the bytes
+    //! Redis 7 sends.
+
+    use super::*;
+    use crate::node::config::NodeConfig;
+    use std::sync::Arc;
+
+    pub struct Harness {
+        pub shared: Arc<Shared>,
+        pub client: ClientState,
+        pub now: u64,
+    }
+
+    impl Harness {
+        pub fn new() -> Harness {
+            Self::with_config(NodeConfig::default())
+        }
+
+        pub fn with_config(cfg: NodeConfig) -> Harness {
+            let auth = cfg.requirepass.is_none();
+            Harness {
+                shared: Shared::new(cfg),
+                client: ClientState::new(1, auth),
+                now: 1_000_000,
+            }
+        }
+
+        pub fn frame(&mut self, line: &str) -> Frame {
+            let args = crate::node::resp::split_args(line.as_bytes()).unwrap();
+            let mut ks = self.shared.keyspace.lock();
+            let mut ctx = Ctx {
+                ks: &mut ks,
+                now: self.now,
+                shared: &self.shared,
+                client: &mut self.client,
+            };
+            execute(&mut ctx, &args)
+        }
+
+        /// The reply as RESP2 text.
+        pub fn run(&mut self, line: &str) -> String {
+            let f = self.frame(line);
+            String::from_utf8_lossy(&f.to_bytes(self.client.resp3)).into_owned()
+        }
+
+        /// Runs each `(command, expected reply)` pair in order.
+        pub fn check(&mut self, cases: &[(&str, &str)]) {
+            for (cmd, want) in cases {
+                assert_eq!(self.run(cmd), *want, "reply to {cmd:?}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::Harness;
+
+    #[test]
+    fn errors_keep_redis_wording() {
+        let mut h = Harness::new();
+        h.check(&[
+            (
+                "foo a b",
+                "-ERR unknown command 'foo', with args beginning with: 'a' 'b' \r\n",
+            ),
+            (
+                "foo",
+                "-ERR unknown command 'foo', with args beginning with: \r\n",
+            ),
+            (
+                "GET",
+                "-ERR wrong number of arguments for 'get' command\r\n",
+            ),
+            ("set k v xx nx", "-ERR syntax error\r\n"),
+            (
+                "mset {a}1 1 {b}2 2",
+                "-CROSSSLOT Keys in request don't hash to the same slot\r\n",
+            ),
+            ("mset {a}1 1 {a}2 2", "+OK\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn auth_is_required_when_configured() {
+        let cfg = crate::node::config::NodeConfig {
+            requirepass: Some("pw".into()),
+            ..Default::default()
+        };
+        let mut h = Harness::with_config(cfg);
+        h.check(&[
+            ("get a", "-NOAUTH Authentication required.\r\n"),
+            (
+                "auth bad",
+                "-WRONGPASS invalid username-password pair or user is disabled.\r\n",
+            ),
+            ("auth pw", "+OK\r\n"),
+            ("get a", "$-1\r\n"),
+        ]);
+    }
+
+    #[test]
+    fn multi_exec_discard() {
+        let mut h = Harness::new();
+        h.check(&[
+            ("multi", "+OK\r\n"),
+            ("set a 1", "+QUEUED\r\n"),
+            ("incr a", "+QUEUED\r\n"),
+            ("exec", "*2\r\n+OK\r\n:2\r\n"),
+            ("exec", "-ERR EXEC without MULTI\r\n"),
+            ("multi", "+OK\r\n"),
+            ("multi", "-ERR MULTI calls can not be nested\r\n"),
+            (
+                "get",
+                "-ERR wrong number of arguments for 'get' command\r\n",
+            ),
+            (
+                "exec",
+                "-EXECABORT Transaction discarded because of previous errors.\r\n",
+            ),
+            ("multi", "+OK\r\n"),
+            ("set a 5", "+QUEUED\r\n"),
+            ("discard", "+OK\r\n"),
+            ("get a", "$1\r\n2\r\n"),
+        ]);
+    }
+}

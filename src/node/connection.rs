@@ -1,0 +1,164 @@
+//! One client connection: reads into a buffer, takes every complete command out of it,
+//! runs them all under one keyspace lock, writes all the replies and flushes once. Only
+//! broken framing closes the connection (after the `-ERR Protocol error` reply).
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, Notify};
+
+use super::clock::now_ms;
+use super::cmd::{execute, Action, ClientState, Ctx};
+use super::resp::{parse_request, Frame, RequestLimits};
+use super::shared::{Shared, Stats};
+
+/// Replies are written once this much is pending even mid-batch, to bound memory.
+const WRITE_HIGH_WATER: usize = 1 << 20;
+
+pub struct Connection {
+    stream: TcpStream,
+    rbuf: BytesMut,
+    wbuf: BytesMut,
+    client: ClientState,
+    shared: Arc<Shared>,
+    limits: RequestLimits,
+}
+
+enum Next {
+    Continue,
+    Close,
+}
+
+impl Connection {
+    pub fn new(stream: TcpStream, shared: Arc<Shared>, id: u64) -> Connection {
+        let (authenticated, max_bulk) = {
+            let cfg = shared.config.read();
+            (cfg.requirepass.is_none(), cfg.proto_max_bulk_len)
+        };
+        Connection {
+            stream,
+            rbuf: BytesMut::with_capacity(16 * 1024),
+            wbuf: BytesMut::with_capacity(16 * 1024),
+            client: ClientState::new(id, authenticated),
+            shared,
+            limits: RequestLimits {
+                max_bulk,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Serves until the client leaves, is killed, or the server shuts down.
+    pub async fn run(mut self, mut shutdown: broadcast::Receiver<()>, kill: Arc<Notify>) {
+        loop {
+            if self.rbuf.capacity() - self.rbuf.len() < 4096 {
+                self.rbuf.reserve(16 * 1024);
+            }
+            let n = tokio::select! {
+                r = self.stream.read_buf(&mut self.rbuf) => match r {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                },
+                _ = shutdown.recv() => return,
+                _ = kill.notified() => return,
+            };
+            Stats::add(&self.shared.stats.net_input_bytes, n as u64);
+            match self.process().await {
+                Ok(Next::Continue) => {}
+                Ok(Next::Close) | Err(_) => return,
+            }
+        }
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        if !self.wbuf.is_empty() {
+            Stats::add(&self.shared.stats.net_output_bytes, self.wbuf.len() as u64);
+            self.stream.write_all(&self.wbuf).await?;
+            self.wbuf.clear();
+        }
+        Ok(())
+    }
+
+    /// Runs every complete command in the read buffer and writes the replies.
+    async fn process(&mut self) -> std::io::Result<Next> {
+        let mut pending: VecDeque<Vec<Bytes>> = VecDeque::new();
+        let mut broken = None;
+        loop {
+            match parse_request(&mut self.rbuf, &self.limits) {
+                Ok(Some(args)) => pending.push_back(args),
+                Ok(None) => break,
+                Err(e) => {
+                    broken = Some(e);
+                    break;
+                }
+            }
+        }
+        while !pending.is_empty() {
+            let action = self.run_batch(&mut pending);
+            match action {
+                None => {}
+                Some(Action::Sleep(d)) => {
+                    self.flush().await?;
+                    tokio::time::sleep(d).await;
+                }
+                Some(Action::Close) => {
+                    self.flush().await?;
+                    return Ok(Next::Close);
+                }
+                Some(Action::Shutdown) => {
+                    // Redis closes the connection without a reply when it shuts down.
+                    self.wbuf.clear();
+                    let _ = self.shared.shutdown.send(());
+                    return Ok(Next::Close);
+                }
+            }
+            if self.wbuf.len() >= WRITE_HIGH_WATER {
+                self.flush().await?;
+            }
+        }
+        if let Some(e) = broken {
+            Frame::error(e.reply_text()).encode(&mut self.wbuf, self.client.resp3);
+            self.flush().await?;
+            return Ok(Next::Close);
+        }
+        self.flush().await?;
+        Ok(Next::Continue)
+    }
+
+    /// Executes queued commands under one lock until they run out or one asks the
+    /// connection to act (sleep, close, shut down) before the rest may run.
+    fn run_batch(&mut self, pending: &mut VecDeque<Vec<Bytes>>) -> Option<Action> {
+        let shared = Arc::clone(&self.shared);
+        let mut ks = shared.keyspace.lock();
+        let mut ctx = Ctx {
+            ks: &mut ks,
+            now: now_ms(),
+            shared: &shared,
+            client: &mut self.client,
+        };
+        let mut done = 0u64;
+        let mut action = None;
+        while let Some(args) = pending.pop_front() {
+            let reply = execute(&mut ctx, &args);
+            reply.encode(&mut self.wbuf, ctx.client.resp3);
+            done += 1;
+            if let Some(a) = ctx.client.action.take() {
+                action = Some(a);
+                break;
+            }
+            if self.wbuf.len() >= WRITE_HIGH_WATER {
+                break;
+            }
+        }
+        drop(ks);
+        shared
+            .stats
+            .commands_processed
+            .fetch_add(done, Ordering::Relaxed);
+        action
+    }
+}

@@ -1,0 +1,437 @@
+//! The keyspace: one hash table per slot, so that COUNTKEYSINSLOT is O(1) and
+//! GETKEYSINSLOT and moving a slot cost O(keys in that slot). Expiry times live in a
+//! separate index (as in Redis) that supports O(1) random sampling for active expiry.
+//! Time is always passed in (`now`, unix ms), never read here, so tests control it.
+
+mod glob;
+mod value;
+
+use bytes::Bytes;
+use hashbrown::HashTable;
+use indexmap::IndexMap;
+use rand::Rng;
+use std::hash::BuildHasher;
+
+pub use glob::glob_match;
+pub use value::{HashValue, Hasher, ListValue, Score, SetValue, Value, ZSet};
+
+use crate::model::{key_slot, SLOT_COUNT};
+
+struct Entry {
+    key: Box<[u8]>,
+    val: Value,
+}
+
+/// What happens to a key's time to live when its value is replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ttl {
+    Clear,
+    Keep,
+    At(u64),
+}
+
+#[derive(Default, Clone, Copy, Debug)]
+pub struct KeyspaceStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub expired: u64,
+}
+
+pub struct Keyspace {
+    slots: Vec<HashTable<Entry>>,
+    hasher: Hasher,
+    expires: IndexMap<Box<[u8]>, u64, Hasher>,
+    len: usize,
+    pub stats: KeyspaceStats,
+}
+
+impl Default for Keyspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Keyspace {
+    pub fn new() -> Keyspace {
+        Keyspace {
+            slots: (0..SLOT_COUNT).map(|_| HashTable::new()).collect(),
+            hasher: Hasher::default(),
+            expires: IndexMap::default(),
+            len: 0,
+            stats: KeyspaceStats::default(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn expires_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    fn locate(&self, key: &[u8]) -> (usize, u64) {
+        (key_slot(key) as usize, self.hasher.hash_one(key))
+    }
+
+    fn find(&self, key: &[u8]) -> Option<&Entry> {
+        let (slot, hash) = self.locate(key);
+        self.slots[slot].find(hash, |e| &*e.key == key)
+    }
+
+    fn is_expired(&self, key: &[u8], now: u64) -> bool {
+        !self.expires.is_empty() && self.expires.get(key).is_some_and(|at| *at <= now)
+    }
+
+    /// Lazy expiry: deletes `key` if its time has come. Returns whether it did.
+    pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
+        if self.is_expired(key, now) {
+            self.delete(key);
+            self.stats.expired += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The live value of `key`, counting a hit or miss like Redis's keyspace stats.
+    pub fn get(&mut self, key: &[u8], now: u64) -> Option<&mut Value> {
+        self.expire_if_needed(key, now);
+        let (slot, hash) = self.locate(key);
+        let found = self.slots[slot].find_mut(hash, |e| &*e.key == key);
+        match found {
+            Some(e) => {
+                self.stats.hits += 1;
+                Some(&mut e.val)
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Like [`get`](Self::get) without deleting or counting: for read-only views.
+    pub fn peek(&self, key: &[u8], now: u64) -> Option<&Value> {
+        if self.is_expired(key, now) {
+            return None;
+        }
+        self.find(key).map(|e| &e.val)
+    }
+
+    pub fn contains(&mut self, key: &[u8], now: u64) -> bool {
+        self.expire_if_needed(key, now);
+        self.find(key).is_some()
+    }
+
+    /// Stores `val` under `key`, returning the value it replaced.
+    pub fn put(&mut self, key: &[u8], val: Value, ttl: Ttl) -> Option<Value> {
+        let (slot, hash) = self.locate(key);
+        let hasher = &self.hasher;
+        let table = &mut self.slots[slot];
+        let old = match table.find_mut(hash, |e| &*e.key == key) {
+            Some(e) => Some(std::mem::replace(&mut e.val, val)),
+            None => {
+                table.insert_unique(
+                    hash,
+                    Entry {
+                        key: key.into(),
+                        val,
+                    },
+                    |e| hasher.hash_one(&*e.key),
+                );
+                self.len += 1;
+                None
+            }
+        };
+        match ttl {
+            Ttl::Keep => {}
+            Ttl::Clear => {
+                if !self.expires.is_empty() {
+                    self.expires.swap_remove(key);
+                }
+            }
+            Ttl::At(at) => self.set_expire(key, at),
+        }
+        old
+    }
+
+    /// The value of `key`, created with `make` when missing (TTL untouched either way).
+    pub fn get_or_insert_with(
+        &mut self,
+        key: &[u8],
+        now: u64,
+        make: impl FnOnce() -> Value,
+    ) -> &mut Value {
+        self.expire_if_needed(key, now);
+        let (slot, hash) = self.locate(key);
+        let hasher = &self.hasher;
+        let table = &mut self.slots[slot];
+        let entry = table.entry(hash, |e| &*e.key == key, |e| hasher.hash_one(&*e.key));
+        let is_new = matches!(entry, hashbrown::hash_table::Entry::Vacant(_));
+        let occupied = entry.or_insert_with(|| Entry {
+            key: key.into(),
+            val: make(),
+        });
+        if is_new {
+            self.len += 1;
+        }
+        &mut occupied.into_mut().val
+    }
+
+    /// Removes `key` if it exists and has not expired.
+    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Value> {
+        self.expire_if_needed(key, now);
+        self.delete(key)
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Option<Value> {
+        let (slot, hash) = self.locate(key);
+        let table = &mut self.slots[slot];
+        let entry = table.find_entry(hash, |e| &*e.key == key).ok()?;
+        let (removed, _) = entry.remove();
+        if table.is_empty() && table.capacity() > 0 {
+            *table = HashTable::new();
+        }
+        self.len -= 1;
+        if !self.expires.is_empty() {
+            self.expires.swap_remove(key);
+        }
+        Some(removed.val)
+    }
+
+    /// When `key` expires (unix ms), if it has a TTL.
+    pub fn expire_at(&self, key: &[u8]) -> Option<u64> {
+        self.expires.get(key).copied()
+    }
+
+    pub fn set_expire(&mut self, key: &[u8], at: u64) {
+        match self.expires.get_mut(key) {
+            Some(when) => *when = at,
+            None => {
+                self.expires.insert(key.into(), at);
+            }
+        }
+    }
+
+    /// Drops the TTL; returns whether there was one.
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.expires.swap_remove(key).is_some()
+    }
+
+    pub fn flush(&mut self) {
+        for table in &mut self.slots {
+            *table = HashTable::new();
+        }
+        self.expires = IndexMap::default();
+        self.len = 0;
+    }
+
+    pub fn count_in_slot(&self, slot: u16) -> usize {
+        self.slots.get(slot as usize).map_or(0, |t| t.len())
+    }
+
+    pub fn keys_in_slot(&self, slot: u16, count: usize) -> Vec<Bytes> {
+        self.slots.get(slot as usize).map_or_else(Vec::new, |t| {
+            t.iter()
+                .take(count)
+                .map(|e| Bytes::copy_from_slice(&e.key))
+                .collect()
+        })
+    }
+
+    /// Deletes every key of `slot`; returns how many.
+    pub fn clear_slot(&mut self, slot: u16) -> usize {
+        let Some(table) = self.slots.get_mut(slot as usize) else {
+            return 0;
+        };
+        let table = std::mem::take(table);
+        let n = table.len();
+        if !self.expires.is_empty() {
+            for e in table.iter() {
+                self.expires.swap_remove(&e.key);
+            }
+        }
+        self.len -= n;
+        n
+    }
+
+    /// Visits live keys in `slot`.
+    pub fn for_each_key_in_slot(&self, slot: u16, now: u64, mut f: impl FnMut(&[u8], &Value)) {
+        for e in self.slots[slot as usize].iter() {
+            if !self.is_expired(&e.key, now) {
+                f(&e.key, &e.val);
+            }
+        }
+    }
+
+    /// One SCAN step. The cursor is the next slot to visit, and each step returns whole
+    /// slots, so a key present for the whole scan is returned exactly once.
+    pub fn scan(
+        &self,
+        cursor: u64,
+        count: usize,
+        now: u64,
+        mut keep: impl FnMut(&[u8], &Value) -> bool,
+    ) -> (u64, Vec<Bytes>) {
+        let mut out = Vec::new();
+        if self.len == 0 {
+            return (0, out);
+        }
+        let mut slot = cursor as usize;
+        let mut visited = 0;
+        // Like Redis, empty buckets are cheap but bounded: at most 100 per COUNT.
+        let mut empty_budget = count.saturating_mul(100);
+        while slot < SLOT_COUNT as usize && visited < count.max(1) && empty_budget > 0 {
+            let table = &self.slots[slot];
+            if table.is_empty() {
+                empty_budget -= 1;
+            }
+            for e in table.iter() {
+                visited += 1;
+                if !self.is_expired(&e.key, now) && keep(&e.key, &e.val) {
+                    out.push(Bytes::copy_from_slice(&e.key));
+                }
+            }
+            slot += 1;
+        }
+        let next = if slot >= SLOT_COUNT as usize {
+            0
+        } else {
+            slot as u64
+        };
+        (next, out)
+    }
+
+    pub fn random_key(&mut self, now: u64) -> Option<Bytes> {
+        let mut rng = rand::thread_rng();
+        for _ in 0..100 {
+            if self.len == 0 {
+                return None;
+            }
+            let key = if self.len < 1000 {
+                // Sparse: pick among all keys so empty slots are not probed forever.
+                let mut n = rng.gen_range(0..self.len);
+                let table = self.slots.iter().find(|t| {
+                    if n < t.len() {
+                        true
+                    } else {
+                        n -= t.len();
+                        false
+                    }
+                })?;
+                table.iter().nth(n)?.key.clone()
+            } else {
+                let table = loop {
+                    let t = &self.slots[rng.gen_range(0..SLOT_COUNT as usize)];
+                    if !t.is_empty() {
+                        break t;
+                    }
+                };
+                let n = rng.gen_range(0..table.len());
+                table.iter().nth(n)?.key.clone()
+            };
+            if !self.expire_if_needed(&key, now) {
+                return Some(Bytes::from(key.into_vec()));
+            }
+        }
+        None
+    }
+
+    /// One round of active expiry, like Redis's: sample up to 20 keys with a TTL and delete
+    /// the expired ones. Returns (sampled, deleted); callers repeat while more than a
+    /// quarter of a sample was expired.
+    pub fn expire_sample(&mut self, now: u64) -> (usize, usize) {
+        let mut rng = rand::thread_rng();
+        let sample = self.expires.len().min(20);
+        let mut deleted = 0;
+        for _ in 0..sample {
+            if self.expires.is_empty() {
+                break;
+            }
+            let i = rng.gen_range(0..self.expires.len());
+            let Some((key, at)) = self.expires.get_index(i) else {
+                break;
+            };
+            if *at <= now {
+                let key = key.clone();
+                self.delete(&key);
+                self.stats.expired += 1;
+                deleted += 1;
+            }
+        }
+        (sample, deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &Value) -> &[u8] {
+        v.as_bytes().unwrap()
+    }
+
+    #[test]
+    fn put_get_remove_by_slot() {
+        let mut ks = Keyspace::new();
+        assert!(ks.put(b"foo", Value::string(b"1"), Ttl::Clear).is_none());
+        assert!(ks
+            .put(b"{foo}x", Value::string(&[7u8; 40]), Ttl::Clear)
+            .is_none());
+        assert_eq!(s(ks.get(b"foo", 0).unwrap()), b"1");
+        assert_eq!(ks.count_in_slot(12182), 2);
+        assert_eq!(ks.keys_in_slot(12182, 1).len(), 1);
+        assert_eq!(ks.len(), 2);
+        assert!(ks.remove(b"foo", 0).is_some());
+        assert!(ks.remove(b"foo", 0).is_none());
+        assert_eq!(ks.clear_slot(12182), 1);
+        assert!(ks.is_empty());
+    }
+
+    #[test]
+    fn lazy_and_active_expiry() {
+        let mut ks = Keyspace::new();
+        ks.put(b"a", Value::string(b"1"), Ttl::At(100));
+        ks.put(b"b", Value::string(b"1"), Ttl::At(100));
+        ks.put(b"c", Value::string(b"1"), Ttl::Clear);
+        assert!(ks.get(b"a", 99).is_some());
+        assert!(ks.get(b"a", 100).is_none());
+        assert_eq!(ks.len(), 2);
+        assert_eq!(ks.expire_sample(100), (1, 1));
+        assert_eq!(ks.len(), 1);
+        assert_eq!(ks.expires_len(), 0);
+        assert_eq!(ks.stats.expired, 2);
+        ks.put(b"c", Value::string(b"2"), Ttl::At(5));
+        ks.put(b"c", Value::string(b"3"), Ttl::Keep);
+        assert_eq!(ks.expire_at(b"c"), Some(5));
+        ks.put(b"c", Value::string(b"3"), Ttl::Clear);
+        assert_eq!(ks.expire_at(b"c"), None);
+    }
+
+    #[test]
+    fn scan_visits_every_key_once() {
+        let mut ks = Keyspace::new();
+        for i in 0..1000 {
+            ks.put(format!("k{i}").as_bytes(), Value::string(b"v"), Ttl::Clear);
+        }
+        let mut cursor = 0;
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let (next, keys) = ks.scan(cursor, 10, 0, |_, _| true);
+            for k in keys {
+                assert!(seen.insert(k));
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        assert_eq!(seen.len(), 1000);
+        assert!(ks.random_key(0).is_some());
+    }
+}

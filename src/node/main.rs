@@ -1,0 +1,107 @@
+//! The `rclust-node` program: flags, logging, listeners, signals, then [`server::run`].
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use tokio::net::TcpListener;
+
+use super::config::{Args, NodeConfig};
+use super::server;
+use super::shared::Shared;
+
+/// A line in the log, in a shape close to Redis's (`pid:M date * message`).
+pub fn log(shared: &Shared, message: &str) {
+    let cfg = shared.config.read();
+    let line = format!(
+        "{}:M {} * {message}\n",
+        std::process::id(),
+        super::clock::now_ms()
+    );
+    if cfg.logfile.is_empty() {
+        let _ = std::io::stdout().write_all(line.as_bytes());
+    } else {
+        let path = cfg.dir.join(&cfg.logfile);
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+}
+
+async fn bind_all(cfg: &NodeConfig) -> anyhow::Result<Vec<TcpListener>> {
+    let mut listeners = Vec::new();
+    for addr in &cfg.bind {
+        let addr = addr.trim_start_matches('-');
+        let listener = TcpListener::bind((addr, cfg.port))
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}:{}: {e}", cfg.port))?;
+        listeners.push(listener);
+    }
+    Ok(listeners)
+}
+
+async fn serve(config: NodeConfig) -> anyhow::Result<()> {
+    if !config.dir.as_os_str().is_empty() {
+        std::fs::create_dir_all(&config.dir)?;
+        std::env::set_current_dir(&config.dir)
+            .map_err(|e| anyhow::anyhow!("cannot enter dir {}: {e}", config.dir.display()))?;
+    }
+    let mut config = config;
+    config.dir = std::env::current_dir()?;
+    let listeners = bind_all(&config).await?;
+    let shared = Shared::new(config);
+    // The cluster bus installs its router here once it lands (`shared.set_router`).
+    let _ = shared.router();
+    log(&shared, "Ready to accept connections tcp");
+    let signals = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    server::run(Arc::clone(&shared), listeners, signals).await;
+    log(&shared, "Redis is now ready to exit, bye bye...");
+    Ok(())
+}
+
+/// Entry point of the `rclust-node` binary.
+pub fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match NodeConfig::from_args(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("rclust-node: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rclust-node: cannot start runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rclust-node: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

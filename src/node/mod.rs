@@ -1,0 +1,19 @@
+//! `rclust-node`: a Redis Cluster node server. The request path follows tokio's
+//! mini-redis: [`resp`] (bytes <-> frames), [`connection`] (buffered socket, pipelining),
+//! [`cmd`] (one command family a file, each returning its reply), [`keyspace`] (the data,
+//! indexed by slot), [`server`] (accept loop, shutdown). [`cluster_seam`] is where the
+//! cluster bus plugs in.
+
+pub mod alloc;
+pub mod clock;
+pub mod cluster_seam;
+pub mod cmd;
+pub mod config;
+pub mod keyspace;
+pub mod resp;
+pub mod shared;
+
+pub use shared::Shared;
+pub mod connection;
+pub mod main;
+pub mod server;

@@ -1,0 +1,144 @@
+//! The accept loop, per-connection tasks, the background expiry task and graceful
+//! shutdown (SIGTERM/SIGINT or SHUTDOWN fan out through a broadcast channel; the server
+//! knows every connection ended when the last clone of an mpsc sender drops).
+
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, Notify, Semaphore};
+
+use super::clock::now_ms;
+use super::connection::Connection;
+use super::shared::{ClientEntry, Shared};
+
+/// Serves on `listeners` until `shutdown` completes or a client sends SHUTDOWN.
+pub async fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, shutdown: impl Future) {
+    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    let limit = Arc::new(Semaphore::new(shared.config.read().maxclients.max(1)));
+    let mut stop = shared.shutdown.subscribe();
+    for listener in listeners {
+        tokio::spawn(accept_loop(
+            Arc::clone(&shared),
+            listener,
+            Arc::clone(&limit),
+            done_tx.clone(),
+        ));
+    }
+    tokio::spawn(active_expiry(Arc::clone(&shared)));
+    tokio::select! {
+        _ = shutdown => {}
+        _ = stop.recv() => {}
+    }
+    let _ = shared.shutdown.send(());
+    drop(done_tx);
+    // Connections see the broadcast and end; give slow ones a moment, no more.
+    let _ = tokio::time::timeout(Duration::from_secs(2), done_rx.recv()).await;
+}
+
+async fn accept_loop(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    limit: Arc<Semaphore>,
+    done: mpsc::Sender<()>,
+) {
+    let mut stop = shared.shutdown.subscribe();
+    loop {
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(pair) => pair,
+                Err(_) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = stop.recv() => return,
+        };
+        let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
+            shared
+                .stats
+                .rejected_connections
+                .fetch_add(1, Ordering::Relaxed);
+            let mut stream = stream;
+            let _ = tokio::io::AsyncWriteExt::write_all(
+                &mut stream,
+                b"-ERR max number of clients reached\r\n",
+            )
+            .await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let id = shared.next_client_id();
+        let kill = Arc::new(Notify::new());
+        shared.clients.lock().insert(
+            id,
+            ClientEntry {
+                addr: peer.to_string(),
+                laddr: stream
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
+                name: None,
+                lib_name: None,
+                lib_ver: None,
+                created: Instant::now(),
+                resp: 2,
+                kill: Arc::clone(&kill),
+            },
+        );
+        shared
+            .stats
+            .connections_received
+            .fetch_add(1, Ordering::Relaxed);
+        shared
+            .stats
+            .connected_clients
+            .fetch_add(1, Ordering::Relaxed);
+        let conn = Connection::new(stream, Arc::clone(&shared), id);
+        let rx = shared.shutdown.subscribe();
+        let shared = Arc::clone(&shared);
+        let done = done.clone();
+        tokio::spawn(async move {
+            conn.run(rx, kill).await;
+            shared.clients.lock().remove(&id);
+            shared
+                .stats
+                .connected_clients
+                .fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+            drop(done);
+        });
+    }
+}
+
+/// Active expiry, 10 times a second like Redis's default hz: sample keys with a TTL and
+/// keep going while more than a quarter of a sample had expired, within a time budget.
+async fn active_expiry(shared: Arc<Shared>) {
+    let mut stop = shared.shutdown.subscribe();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.recv() => return,
+        }
+        let started = Instant::now();
+        loop {
+            let (sampled, deleted) = {
+                let mut ks = shared.keyspace.lock();
+                if ks.expires_len() == 0 {
+                    break;
+                }
+                ks.expire_sample(now_ms())
+            };
+            if sampled == 0
+                || deleted * 4 <= sampled
+                || started.elapsed() > Duration::from_millis(25)
+            {
+                break;
+            }
+        }
+    }
+}

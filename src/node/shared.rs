@@ -1,0 +1,101 @@
+//! State every connection shares: the keyspace behind one mutex (held once per pipelined
+//! batch, which is cheaper than locking per command and makes MULTI/EXEC and multi-key
+//! commands atomic for free), the configuration, counters for INFO, the client registry
+//! and the shutdown signal.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use bytes::Bytes;
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::{broadcast, Notify};
+
+use super::cluster_seam::{ClusterRouter, Standalone};
+use super::config::NodeConfig;
+use super::keyspace::Keyspace;
+
+#[derive(Default)]
+pub struct Stats {
+    pub connections_received: AtomicU64,
+    pub commands_processed: AtomicU64,
+    pub rejected_connections: AtomicU64,
+    pub net_input_bytes: AtomicU64,
+    pub net_output_bytes: AtomicU64,
+    pub connected_clients: AtomicUsize,
+}
+
+impl Stats {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// What CLIENT LIST shows about a connection, and how to kill it.
+pub struct ClientEntry {
+    pub addr: String,
+    pub laddr: String,
+    pub name: Option<Bytes>,
+    pub lib_name: Option<Bytes>,
+    pub lib_ver: Option<Bytes>,
+    pub created: Instant,
+    pub resp: u8,
+    pub kill: Arc<Notify>,
+}
+
+pub struct Shared {
+    pub keyspace: Mutex<Keyspace>,
+    pub config: RwLock<NodeConfig>,
+    pub stats: Stats,
+    pub clients: Mutex<BTreeMap<u64, ClientEntry>>,
+    next_client_id: AtomicU64,
+    router: OnceLock<Arc<dyn ClusterRouter>>,
+    /// Fired once to stop the server (SHUTDOWN, signals).
+    pub shutdown: broadcast::Sender<()>,
+    pub started: Instant,
+    pub run_id: String,
+    /// Fixed at start (cluster-enabled cannot change at run time), so read without a lock.
+    pub cluster_enabled: bool,
+}
+
+impl Shared {
+    pub fn new(config: NodeConfig) -> Arc<Shared> {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        let run_id = (0..40)
+            .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+            .collect();
+        Arc::new(Shared {
+            keyspace: Mutex::new(Keyspace::new()),
+            cluster_enabled: config.cluster_enabled,
+            config: RwLock::new(config),
+            stats: Stats::default(),
+            clients: Mutex::new(BTreeMap::new()),
+            next_client_id: AtomicU64::new(1),
+            router: OnceLock::new(),
+            shutdown: broadcast::channel(1).0,
+            started: Instant::now(),
+            run_id,
+        })
+    }
+
+    /// Installs the cluster router; the first one set wins. Without one, the node acts as
+    /// [`Standalone`].
+    pub fn set_router(&self, router: Arc<dyn ClusterRouter>) {
+        let _ = self.router.set(router);
+    }
+
+    pub fn router(&self) -> &dyn ClusterRouter {
+        self.router
+            .get_or_init(|| {
+                let cfg = self.config.read();
+                Arc::new(Standalone::new(cfg.port, cfg.bus_port()))
+            })
+            .as_ref()
+    }
+
+    pub fn next_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+}
