@@ -2,3 +2,4 @@
 //! protocol core, nodes.conf persistence, and the tokio driver that runs the core.
 
 pub mod codec;
+pub mod core;
