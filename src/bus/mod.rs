@@ -3,3 +3,6 @@
 
 pub mod codec;
 pub mod core;
+pub mod nodes_conf;
+#[cfg(test)]
+pub mod sim;

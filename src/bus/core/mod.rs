@@ -809,3 +809,15 @@ pub fn has_mflag(h: &Header, bit: u8) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+impl ClusterCore {
+    /// Messages of a type received so far (CLUSTER INFO's counters).
+    pub fn messages_received(&self, kind: u16) -> u64 {
+        self.stats_received.get(kind as usize).copied().unwrap_or(0)
+    }
+
+    /// Messages of a type sent so far.
+    pub fn messages_sent(&self, kind: u16) -> u64 {
+        self.stats_sent.get(kind as usize).copied().unwrap_or(0)
+    }
+}
