@@ -1,6 +1,7 @@
 //! All integration tests, as one crate: each module drives the real binaries against real
 //! server processes on 127.0.0.1.
 
+mod bus_real;
 mod harness;
 
 mod check;

@@ -3,6 +3,7 @@
 
 pub mod codec;
 pub mod core;
+pub mod driver;
 pub mod nodes_conf;
 #[cfg(test)]
 pub mod sim;
