@@ -1,8 +1,8 @@
 //! All integration tests, as one crate: each module drives the real binaries against real
 //! server processes on 127.0.0.1.
 
-mod bus_real;
 mod harness;
 
+mod bus_real;
 mod check;
 mod create;
