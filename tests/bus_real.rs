@@ -20,14 +20,17 @@ const NODE_TIMEOUT: u64 = 2000;
 struct BusNode {
     handle: ClusterHandle,
     port: u16,
-    _dir: tempfile::TempDir,
-    _lease: PortLease,
+    /// The port lease and the directory of nodes.conf, kept across restarts.
+    home: Option<(PortLease, tempfile::TempDir)>,
 }
 
 impl BusNode {
     fn start(rt: &tokio::runtime::Runtime) -> BusNode {
-        let lease = harness::ports::lease();
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(rt, harness::ports::lease(), tempfile::tempdir().unwrap())
+    }
+
+    /// Starts on a given port lease and directory (a restart reuses both).
+    fn start_in(rt: &tokio::runtime::Runtime, lease: PortLease, dir: tempfile::TempDir) -> BusNode {
         let cfg = DriverConfig {
             bind_ip: "127.0.0.1".into(),
             core: CoreConfig::new(lease.port, lease.port + 10000, NODE_TIMEOUT),
@@ -35,13 +38,25 @@ impl BusNode {
             seed: None,
             log_level: LogLevel::Warning,
         };
-        let (handle, _events) = rt.block_on(driver::start(cfg)).unwrap();
+        // The previous instance's listener may take a moment to go away.
+        let mut started = None;
+        wait_until(Duration::from_secs(5), "the bus driver to start", || {
+            started = rt.block_on(driver::start(cfg.clone())).ok();
+            started.is_some()
+        });
+        let (handle, _events) = started.unwrap();
         BusNode {
             handle,
             port: lease.port,
-            _dir: dir,
-            _lease: lease,
+            home: Some((lease, dir)),
         }
+    }
+
+    /// Shuts the node down and starts it again from its nodes.conf.
+    fn restart(mut self, rt: &tokio::runtime::Runtime) -> BusNode {
+        let (lease, dir) = self.home.take().unwrap();
+        drop(self);
+        BusNode::start_in(rt, lease, dir)
     }
 
     fn cluster(&self, args: &str) -> String {
@@ -223,4 +238,50 @@ fn mixed_cluster_of_three_redis_servers_and_three_bus_nodes_reaches_ok() {
         epochs.dedup();
         epochs.len() == 6
     });
+}
+
+#[test]
+fn restarted_bus_node_keeps_identity_slots_and_epoch_and_rejoins() {
+    require_redis!();
+    let rt = runtime();
+    let redis = RedisServer::start(Default::default());
+    let ours = BusNode::start(&rt);
+    let our_id = ours.handle.myid();
+    ours.cluster("ADDSLOTSRANGE 100 200");
+    ours.cluster("SET-CONFIG-EPOCH 5");
+    let _: () = redis.cmd(&["CLUSTER", "MEET", "127.0.0.1", &ours.port.to_string()]);
+    wait_until(Duration::from_secs(20), "the MEET to complete", || {
+        lists_connected(&redis.cluster_nodes_text(), &our_id)
+    });
+    let ours = ours.restart(&rt);
+    assert_eq!(ours.handle.myid(), our_id);
+    ours.handle.with_core(|c| {
+        let me = c.node(&our_id).unwrap();
+        assert_eq!(me.slots, SlotSet::range(100, 200));
+        assert_eq!(me.config_epoch, 5);
+        assert!(c.current_epoch() >= 5);
+    });
+    let redis_id = redis.myid();
+    wait_until(
+        Duration::from_secs(20),
+        "the restarted node to reconnect",
+        || {
+            lists_connected(&redis.cluster_nodes_text(), &our_id)
+                && lists_connected(&ours.handle.nodes_text(), &redis_id)
+        },
+    );
+}
+
+#[test]
+fn garbage_on_the_bus_port_drops_the_link() {
+    let rt = runtime();
+    let ours = BusNode::start(&rt);
+    let mut sock = TcpStream::connect(("127.0.0.1", ours.port + 10000)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    sock.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    let mut buf = [0u8; 16];
+    let n = sock.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "the link should be closed");
+    // The node is still fine.
+    assert!(ours.handle.nodes_text().contains("myself,master"));
 }

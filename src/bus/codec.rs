@@ -448,12 +448,16 @@ fn get_name(buf: &mut &[u8]) -> Result<String, DecodeError> {
     Ok(name)
 }
 
-/// A NUL-padded string field (IP addresses, hostnames).
-fn get_cstr(buf: &mut &[u8], len: usize) -> String {
-    let raw = &buf[..len];
-    let end = raw.iter().position(|b| *b == 0).unwrap_or(len);
-    let text = String::from_utf8_lossy(&raw[..end]).into_owned();
-    buf.advance(len);
+/// An IP field: NUL-padded ASCII; the last byte is always treated as the terminator, as
+/// Redis does with announced IPs ("we are not sure the input is sane").
+fn get_ip(buf: &mut &[u8]) -> String {
+    let raw = &buf[..IP_LEN - 1];
+    let end = raw.iter().position(|b| *b == 0).unwrap_or(raw.len());
+    let text = raw[..end]
+        .iter()
+        .map(|&b| if b.is_ascii() { b as char } else { '?' })
+        .collect();
+    buf.advance(IP_LEN);
     text
 }
 
@@ -508,7 +512,7 @@ pub fn decode(frame: &[u8]) -> Result<Message, DecodeError> {
     } else {
         Some(get_name(&mut buf)?)
     };
-    let myip = get_cstr(&mut buf, IP_LEN);
+    let myip = get_ip(&mut buf);
     let extensions = buf.get_u16() as usize;
     buf.advance(30);
     let pport = buf.get_u16();
@@ -631,7 +635,7 @@ fn decode_ping_body(
         let name = get_name(&mut buf)?;
         let ping_sent = buf.get_u32();
         let pong_received = buf.get_u32();
-        let ip = get_cstr(&mut buf, IP_LEN);
+        let ip = get_ip(&mut buf);
         let port = buf.get_u16();
         let cport = buf.get_u16();
         let flags = buf.get_u16();

@@ -271,3 +271,67 @@ fn replicate_propagates_the_role() {
         "ERR The specified node is not a master"
     );
 }
+
+#[test]
+fn handshake_with_nobody_times_out() {
+    let mut sim = Sim::new(2, 81, NT);
+    // 10.0.0.9 is not a node: the connection fails and the handshake node is dropped
+    // after max(node_timeout, 1000) ms.
+    sim.cmd(0, "MEET 10.0.0.9 7000").unwrap();
+    assert!(sim.core(0).nodes_text().contains("handshake"));
+    // A second MEET while the first is in progress is accepted and changes nothing.
+    sim.cmd(0, "MEET 10.0.0.9 7000").unwrap();
+    assert_eq!(sim.core(0).cluster_nodes().len(), 2);
+    sim.run(1500);
+    assert_eq!(sim.core(0).cluster_nodes().len(), 1);
+}
+
+#[test]
+fn meeting_a_known_node_again_adds_no_duplicate() {
+    let mut sim = meshed(3, 82);
+    sim.cmd(2, "MEET 10.0.0.1 7000").unwrap();
+    sim.cmd(1, "MEET 10.0.0.3 7000").unwrap();
+    sim.run(3000);
+    assert!(sim.full_mesh());
+    for i in 0..3 {
+        assert_eq!(
+            sim.core(i).cluster_nodes().len(),
+            3,
+            "{}",
+            sim.core(i).nodes_text()
+        );
+    }
+}
+
+#[test]
+fn reset_hard_takes_a_new_identity_and_forgets_everything() {
+    let mut sim = meshed(3, 83);
+    spread_slots(&mut sim);
+    sim.run(2000);
+    let old = sim.name(2);
+    sim.cmd(2, "FLUSHSLOTS").unwrap();
+    sim.cmd(2, "RESET HARD").unwrap();
+    assert_ne!(sim.name(2), old);
+    let nodes = sim.core(2).cluster_nodes();
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(nodes[0].config_epoch, 0);
+    assert_eq!(sim.core(2).current_epoch(), 0);
+}
+
+#[test]
+fn count_failure_reports_sees_reports_from_masters() {
+    let mut sim = meshed(5, 84);
+    spread_slots(&mut sim);
+    assert!(sim.run_until(20_000, all_ok));
+    let dead = sim.name(4);
+    sim.kill(4);
+    assert!(sim.run_until(10_000, |s| {
+        s.core(0)
+            .node(&dead)
+            .is_some_and(|n| n.failed() || !n.fail_reports.is_empty())
+    }));
+    let reply = sim
+        .cmd(0, &format!("COUNT-FAILURE-REPORTS {dead}"))
+        .unwrap();
+    assert!(matches!(reply, ClusterReply::Int(n) if n >= 0));
+}
