@@ -1,0 +1,175 @@
+//! Timers: the 100 ms cron (`clusterCron`) — handshake timeouts, reconnections, the
+//! once-a-second random PING, PINGs to nodes not heard of for half the node timeout,
+//! PFAIL detection — and the cluster state (`clusterUpdateState`).
+
+use super::*;
+
+impl ClusterCore {
+    /// The cron; the host calls it every 100 ms.
+    pub fn tick(&mut self, now: u64) {
+        self.now = now;
+        self.iteration += 1;
+        let nt = self.cfg.node_timeout_ms;
+        let handshake_timeout = rules::handshake_timeout(nt);
+        self.blacklist.retain(|_, until| *until > now);
+
+        // Reconnections and handshake timeouts.
+        self.stats_pfail_nodes = 0;
+        let names: Vec<String> = self.nodes.keys().cloned().collect();
+        for name in &names {
+            let node = &self.nodes[name];
+            if node.has(flags::MYSELF | flags::NOADDR) {
+                continue;
+            }
+            if node.timed_out() {
+                self.stats_pfail_nodes += 1;
+            }
+            if node.in_handshake() && now.saturating_sub(node.ctime) > handshake_timeout {
+                self.log(
+                    LogLevel::Verbose,
+                    format!("Handshake with {}:{} timed out", node.ip, node.port),
+                );
+                self.del_node(name);
+                continue;
+            }
+            if node.link.is_none() {
+                let (ip, cport) = (node.ip.clone(), node.cport);
+                let id = self.new_link_id();
+                self.links.insert(
+                    id,
+                    Link {
+                        id,
+                        node: Some(name.clone()),
+                        inbound: false,
+                        ctime: now,
+                        connected: false,
+                        peer_ip: ip.clone(),
+                        local_ip: String::new(),
+                    },
+                );
+                self.nodes.get_mut(name).expect("listed").link = Some(id);
+                self.effects.push(Effect::Connect {
+                    link: id,
+                    ip,
+                    cport,
+                });
+            }
+        }
+
+        // Once a second, PING the node with the oldest PONG among five random ones.
+        if self.iteration.is_multiple_of(10) {
+            let names: Vec<String> = self.nodes.keys().cloned().collect();
+            let mut best: Option<(u64, LinkId)> = None;
+            for _ in 0..5 {
+                let node = &self.nodes[&names[self.rng.gen_range(0..names.len())]];
+                let Some(link) = node.link else { continue };
+                if node.ping_sent != 0 || node.has(flags::MYSELF | flags::HANDSHAKE) {
+                    continue;
+                }
+                if best.is_none_or(|(pong, _)| pong > node.pong_received) {
+                    best = Some((node.pong_received, link));
+                }
+            }
+            if let Some((_, link)) = best {
+                self.send_ping(link, types::PING, now);
+            }
+        }
+
+        let mut update_state = false;
+        let names: Vec<String> = self.nodes.keys().cloned().collect();
+        for name in &names {
+            let Some(node) = self.nodes.get(name) else {
+                continue;
+            };
+            if node.has(flags::MYSELF | flags::NOADDR | flags::HANDSHAKE) {
+                continue;
+            }
+            let ping_delay = now.saturating_sub(node.ping_sent);
+            let data_delay = now.saturating_sub(node.data_received);
+            // A link with no traffic at all for half the timeout is re-created.
+            if let Some(link) = node.link {
+                let link_age = self
+                    .links
+                    .get(&link)
+                    .map_or(0, |l| now.saturating_sub(l.ctime));
+                if link_age > nt
+                    && node.ping_sent != 0
+                    && ping_delay > nt / 2
+                    && data_delay > nt / 2
+                {
+                    self.free_link(link);
+                }
+            }
+            let node = &self.nodes[name];
+            if let Some(link) = node.link {
+                if node.ping_sent == 0 && now.saturating_sub(node.pong_received) > nt / 2 {
+                    self.send_ping(link, types::PING, now);
+                    continue;
+                }
+            }
+            if node.ping_sent == 0 {
+                continue;
+            }
+            let delay = ping_delay.min(data_delay);
+            if delay > nt && !node.has(flags::PFAIL | flags::FAIL) {
+                self.log(LogLevel::Debug, format!("*** NODE {name} possibly failing"));
+                self.nodes.get_mut(name).expect("listed").flags |= flags::PFAIL;
+                update_state = true;
+            }
+        }
+
+        if update_state || !self.state_ok {
+            self.update_state(now);
+        }
+    }
+
+    /// `clusterUpdateState`: ok when every slot is served by a non-FAIL master (with
+    /// full coverage required) and a majority of the slot-serving masters is reachable.
+    pub(super) fn update_state(&mut self, now: u64) {
+        self.todo_update_state = false;
+        let first = *self.first_state_call.get_or_insert(now);
+        if self.me().is_master()
+            && !self.state_ok
+            && now.saturating_sub(first) < rules::WRITABLE_DELAY_MS
+        {
+            return;
+        }
+        let mut ok = true;
+        if self.cfg.require_full_coverage {
+            ok = self.owners.iter().all(|o| {
+                o.as_ref()
+                    .and_then(|o| self.nodes.get(o))
+                    .is_some_and(|n| !n.failed())
+            });
+        }
+        let mut size = 0;
+        let mut reachable = 0;
+        for n in self.nodes.values() {
+            if n.is_master() && !n.slots.is_empty() {
+                size += 1;
+                if !n.has(flags::FAIL | flags::PFAIL) {
+                    reachable += 1;
+                }
+            }
+        }
+        self.size = size;
+        if reachable < rules::quorum(size) {
+            ok = false;
+            self.among_minority_time = now;
+        }
+        if ok != self.state_ok {
+            if ok
+                && self.me().is_master()
+                && now.saturating_sub(self.among_minority_time)
+                    < rules::rejoin_delay(self.cfg.node_timeout_ms)
+            {
+                return;
+            }
+            self.log(
+                LogLevel::Warning,
+                format!("Cluster state changed: {}", if ok { "ok" } else { "fail" }),
+            );
+            self.state_ok = ok;
+        }
+    }
+}

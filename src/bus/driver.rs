@@ -1,0 +1,392 @@
+//! The thin tokio host of a [`ClusterCore`]: it owns the bus listener, one task per link
+//! (framing with the codec), the 100 ms cron timer, and executes the core's effects
+//! (sends, connects, closes, nodes.conf saves). The server talks to it through a
+//! cloneable [`ClusterHandle`]: CLUSTER commands and routing queries are synchronous calls
+//! on a mutex-protected core, so the server never awaits the bus.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use super::codec::{self, FrameReader};
+use super::core::{
+    ClusterCore, ClusterReply, CmdError, CoreConfig, Effect, KeyspaceInfo, LinkId, LogLevel,
+    SlotRoute,
+};
+use super::nodes_conf;
+
+/// Unix time in milliseconds: the clock the core runs on (gossip carries its seconds).
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// How the driver is started.
+#[derive(Clone, Debug)]
+pub struct DriverConfig {
+    /// Address the bus listener binds (the node's `bind`).
+    pub bind_ip: String,
+    pub core: CoreConfig,
+    /// nodes.conf path (`dir` + `cluster-config-file`).
+    pub config_file: PathBuf,
+    /// RNG seed; `None` takes one from the clock and the process id.
+    pub seed: Option<u64>,
+    /// Lowest level of the core's log lines that reach `on_log`.
+    pub log_level: LogLevel,
+}
+
+/// What the bus asks of the rest of the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClusterEvent {
+    /// A newer configuration took these slots from us: delete their keys.
+    DeleteKeysInSlots(Vec<u16>),
+    /// A PUBLISH received on the bus.
+    Publish {
+        channel: Vec<u8>,
+        message: Vec<u8>,
+        shard: bool,
+    },
+    /// Replicate from this master (`None`: stop replicating).
+    ReplicateFrom(Option<(String, u16)>),
+    /// A line for the server's log.
+    Log(LogLevel, String),
+}
+
+struct State {
+    core: ClusterCore,
+    links: HashMap<LinkId, mpsc::UnboundedSender<Vec<u8>>>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    config_file: PathBuf,
+    log_level: LogLevel,
+    events: mpsc::UnboundedSender<ClusterEvent>,
+    runtime: tokio::runtime::Handle,
+    tasks: Mutex<Vec<AbortHandle>>,
+    node_timeout: u64,
+}
+
+/// A cloneable handle on the running bus.
+#[derive(Clone)]
+pub struct ClusterHandle {
+    shared: Arc<Shared>,
+}
+
+/// Starts the bus: loads or creates nodes.conf, binds the bus port, spawns the listener
+/// and the cron. Returns the handle and the stream of [`ClusterEvent`]s.
+pub async fn start(
+    cfg: DriverConfig,
+) -> anyhow::Result<(ClusterHandle, mpsc::UnboundedReceiver<ClusterEvent>)> {
+    let now = now_ms();
+    let seed = cfg
+        .seed
+        .unwrap_or_else(|| now ^ (u64::from(std::process::id()) << 32));
+    let core = match nodes_conf::load(&cfg.config_file)? {
+        Some(conf) => ClusterCore::restore(
+            cfg.core.clone(),
+            seed,
+            now,
+            &conf.nodes,
+            conf.current_epoch,
+            conf.last_vote_epoch,
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", cfg.config_file.display()))?,
+        None => ClusterCore::new(cfg.core.clone(), seed, now),
+    };
+    let listener = TcpListener::bind((cfg.bind_ip.as_str(), cfg.core.cport))
+        .await
+        .with_context(|| {
+            format!(
+                "binding the cluster bus port {}:{}",
+                cfg.bind_ip, cfg.core.cport
+            )
+        })?;
+    let (events, events_rx) = mpsc::unbounded_channel();
+    let handle = ClusterHandle {
+        shared: Arc::new(Shared {
+            state: Mutex::new(State {
+                core,
+                links: HashMap::new(),
+            }),
+            config_file: cfg.config_file.clone(),
+            log_level: cfg.log_level,
+            events,
+            runtime: tokio::runtime::Handle::current(),
+            tasks: Mutex::new(Vec::new()),
+            node_timeout: cfg.core.node_timeout_ms,
+        }),
+    };
+    // Redis saves the configuration right after loading or creating it.
+    {
+        let mut st = handle.lock();
+        let effects = st.core.drain_effects();
+        handle.apply(&mut st, effects);
+    }
+    let accept = {
+        let h = handle.clone();
+        tokio::spawn(async move { h.accept_loop(listener).await })
+    };
+    let cron = {
+        let h = handle.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(100));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                h.input(|core, now| core.tick(now));
+            }
+        })
+    };
+    handle
+        .shared
+        .tasks
+        .lock()
+        .unwrap()
+        .extend([accept.abort_handle(), cron.abort_handle()]);
+    Ok((handle, events_rx))
+}
+
+impl ClusterHandle {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Feeds one input to the core and executes what it asks for.
+    fn input<T>(&self, f: impl FnOnce(&mut ClusterCore, u64) -> T) -> T {
+        let mut st = self.lock();
+        let out = f(&mut st.core, now_ms());
+        let effects = st.core.drain_effects();
+        self.apply(&mut st, effects);
+        out
+    }
+
+    /// Executes effects. Runs under the state lock, so effects apply in order.
+    fn apply(&self, st: &mut State, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send { link, msg } => {
+                    if let Some(tx) = st.links.get(&link) {
+                        let _ = tx.send(codec::encode(&msg));
+                    }
+                }
+                Effect::Connect { link, ip, cport } => {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    st.links.insert(link, tx);
+                    let h = self.clone();
+                    let timeout = Duration::from_millis(self.shared.node_timeout.max(1000));
+                    self.shared.runtime.spawn(async move {
+                        h.outbound(link, ip, cport, rx, timeout).await;
+                    });
+                }
+                Effect::Close { link } => {
+                    // Dropping the sender ends the link's task, which closes the socket.
+                    st.links.remove(&link);
+                }
+                Effect::SaveConfig { contents, fsync } => {
+                    if let Err(e) = nodes_conf::save(&self.shared.config_file, &contents, fsync) {
+                        self.event(ClusterEvent::Log(LogLevel::Warning, format!("{e:#}")));
+                    }
+                }
+                Effect::DeleteKeysInSlots(slots) => {
+                    self.event(ClusterEvent::DeleteKeysInSlots(slots))
+                }
+                Effect::Publish {
+                    channel,
+                    message,
+                    shard,
+                } => self.event(ClusterEvent::Publish {
+                    channel,
+                    message,
+                    shard,
+                }),
+                Effect::ReplicateFrom(m) => self.event(ClusterEvent::ReplicateFrom(m)),
+                Effect::Log { level, text } => {
+                    if level >= self.shared.log_level {
+                        self.event(ClusterEvent::Log(level, text));
+                    }
+                }
+            }
+        }
+    }
+
+    fn event(&self, e: ClusterEvent) {
+        let _ = self.shared.events.send(e);
+    }
+
+    async fn accept_loop(self, listener: TcpListener) {
+        loop {
+            let Ok((stream, peer)) = listener.accept().await else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let local = stream.local_addr().map(|a| ip_text(&a)).unwrap_or_default();
+            let (tx, rx) = mpsc::unbounded_channel();
+            let link = {
+                let mut st = self.lock();
+                let link = st.core.accept_link(now_ms(), &ip_text(&peer), &local);
+                st.links.insert(link, tx);
+                link
+            };
+            let h = self.clone();
+            tokio::spawn(async move { h.run_link(link, stream, rx).await });
+        }
+    }
+
+    async fn outbound(
+        self,
+        link: LinkId,
+        ip: String,
+        cport: u16,
+        rx: mpsc::UnboundedReceiver<Vec<u8>>,
+        timeout: Duration,
+    ) {
+        let connected =
+            tokio::time::timeout(timeout, TcpStream::connect((ip.as_str(), cport))).await;
+        match connected {
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                let local = stream.local_addr().map(|a| ip_text(&a)).unwrap_or_default();
+                self.input(|core, now| core.link_connected(now, link, &local));
+                self.run_link(link, stream, rx).await;
+            }
+            _ => self.closed(link),
+        }
+    }
+
+    /// Reads frames and writes queued messages until either side ends.
+    async fn run_link(
+        self,
+        link: LinkId,
+        mut stream: TcpStream,
+        mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    ) {
+        let mut reader = FrameReader::new();
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            tokio::select! {
+                read = stream.read(&mut buf) => {
+                    let n = match read {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    reader.extend(&buf[..n]);
+                    loop {
+                        match reader.next_frame() {
+                            Ok(Some(frame)) => match codec::decode(&frame) {
+                                Ok(msg) => self.input(|core, now| core.handle_message(now, link, msg)),
+                                Err(e) => self.input(|core, now| core.bad_message(now, link, &e.to_string())),
+                            },
+                            Ok(None) => break,
+                            Err(e) => {
+                                self.event(ClusterEvent::Log(LogLevel::Warning, format!("{e}: dropping link")));
+                                self.closed(link);
+                                return;
+                            }
+                        }
+                    }
+                }
+                out = rx.recv() => match out {
+                    Some(bytes) => {
+                        if stream.write_all(&bytes).await.is_err() {
+                            break;
+                        }
+                    }
+                    // The core closed the link.
+                    None => return,
+                },
+            }
+        }
+        self.closed(link);
+    }
+
+    /// The link ended on its own: tell the core, unless it closed the link itself.
+    fn closed(&self, link: LinkId) {
+        let mut st = self.lock();
+        if st.links.remove(&link).is_some() {
+            st.core.link_closed(now_ms(), link);
+            let effects = st.core.drain_effects();
+            self.apply(&mut st, effects);
+        }
+    }
+
+    /// Runs `CLUSTER ...` (`argv[0]` is `CLUSTER`).
+    pub fn execute(
+        &self,
+        argv: &[&[u8]],
+        keys: &dyn KeyspaceInfo,
+    ) -> Result<ClusterReply, CmdError> {
+        self.input(|core, now| core.execute(now, argv, keys))
+    }
+
+    /// Where a slot is served, for MOVED/ASK decisions (see
+    /// [`super::core::decide_route`]).
+    pub fn route(&self, slot: u16) -> SlotRoute {
+        self.lock().core.route(slot)
+    }
+
+    /// Whether `cluster_state` is ok.
+    pub fn state_ok(&self) -> bool {
+        self.lock().core.state_ok()
+    }
+
+    /// CLUSTER INFO text (also INFO's cluster section needs only `cluster_enabled:1`).
+    pub fn cluster_info_text(&self) -> String {
+        self.lock().core.info_text()
+    }
+
+    /// CLUSTER NODES text.
+    pub fn nodes_text(&self) -> String {
+        self.lock().core.nodes_text()
+    }
+
+    /// CLUSTER MYID.
+    pub fn myid(&self) -> String {
+        self.lock().core.myself().to_string()
+    }
+
+    /// Read access to the core for anything else.
+    pub fn with_core<T>(&self, f: impl FnOnce(&ClusterCore) -> T) -> T {
+        f(&self.lock().core)
+    }
+
+    /// Sets the replication offset sent in every header.
+    pub fn set_repl_offset(&self, offset: u64) {
+        self.lock().core.set_repl_offset(offset);
+    }
+
+    /// Stops the listener, the cron and every link, after a last nodes.conf save.
+    pub fn shutdown(&self) {
+        for task in self.shared.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+        let mut st = self.lock();
+        st.links.clear();
+        let contents = st.core.nodes_conf_text();
+        drop(st);
+        if let Err(e) = nodes_conf::save(&self.shared.config_file, &contents, true) {
+            self.event(ClusterEvent::Log(LogLevel::Warning, format!("{e:#}")));
+        }
+    }
+}
+
+/// An IP as Redis prints it (no brackets, IPv4-mapped IPv6 unwrapped).
+fn ip_text(addr: &SocketAddr) -> String {
+    match addr.ip() {
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => v6.to_string(),
+        },
+        ip => ip.to_string(),
+    }
+}

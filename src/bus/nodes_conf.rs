@@ -1,0 +1,149 @@
+//! nodes.conf in Redis's format: one CLUSTER NODES line per node (ours flagged `myself`),
+//! then `vars currentEpoch N lastVoteEpoch N`. Saved atomically — temporary file in the
+//! same directory, fsync, rename — so a crash leaves either the old or the new file.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+use crate::model::{ClusterNode, OpenSlot};
+
+/// A parsed nodes.conf.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodesConf {
+    pub nodes: Vec<ClusterNode>,
+    pub current_epoch: u64,
+    pub last_vote_epoch: u64,
+}
+
+/// Parses nodes.conf text (`clusterLoadConfig`): blank lines (Redis pads the file with
+/// newlines when it shrinks) are skipped; unknown vars are ignored.
+pub fn parse(text: &str) -> anyhow::Result<NodesConf> {
+    let mut conf = NodesConf {
+        nodes: Vec::new(),
+        current_epoch: 0,
+        last_vote_epoch: 0,
+    };
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words[0].eq_ignore_ascii_case("vars") {
+            if words.len().is_multiple_of(2) {
+                bail!("line {}: vars needs name value pairs", i + 1);
+            }
+            for pair in words[1..].chunks(2) {
+                let value = || {
+                    pair[1]
+                        .parse::<u64>()
+                        .with_context(|| format!("line {}: bad {}", i + 1, pair[0]))
+                };
+                if pair[0].eq_ignore_ascii_case("currentEpoch") {
+                    conf.current_epoch = value()?;
+                } else if pair[0].eq_ignore_ascii_case("lastVoteEpoch") {
+                    conf.last_vote_epoch = value()?;
+                }
+            }
+            continue;
+        }
+        let mut node: ClusterNode = line
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("line {}: {e}", i + 1))?;
+        // Open slots are only meaningful on our own line.
+        if !node.flags.myself {
+            node.migrating = Vec::<OpenSlot>::new();
+            node.importing = Vec::new();
+        }
+        conf.nodes.push(node);
+    }
+    if !conf.nodes.iter().any(|n| n.flags.myself) {
+        bail!("no node is flagged myself");
+    }
+    Ok(conf)
+}
+
+/// Loads nodes.conf; `Ok(None)` when the file does not exist (a new node).
+pub fn load(path: &Path) -> anyhow::Result<Option<NodesConf>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().is_empty() => Ok(None),
+        Ok(text) => parse(&text)
+            .with_context(|| format!("loading the cluster config {}", path.display()))
+            .map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Writes `contents` to `path` atomically: a temporary file beside it, written and
+/// fsync'd (when asked), then renamed over the old one; the directory is synced too.
+pub fn save(path: &Path, contents: &str, fsync: bool) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .context("the cluster config path has no file name")?
+        .to_string_lossy();
+    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(contents.as_bytes())?;
+        if fsync {
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)?;
+        if fsync {
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    };
+    write().with_context(|| format!("saving the cluster config {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "\
+e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5460 [5461-<-67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1]
+67ed2db8d677e59ec4a4cefb06858cf2a1a89fa1 127.0.0.1:30002@31002 master - 0 1426238316232 2 connected 5461-10922
+07c37dfeb235213a872192d90877d0cd55635b91 127.0.0.1:30004@31004,host-4 slave e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 0 1426238317239 1 disconnected
+vars currentEpoch 6 lastVoteEpoch 4
+
+
+";
+
+    #[test]
+    fn parses_redis_nodes_conf() {
+        let conf = parse(TEXT).unwrap();
+        assert_eq!(conf.nodes.len(), 3);
+        assert_eq!((conf.current_epoch, conf.last_vote_epoch), (6, 4));
+        assert!(conf.nodes[0].flags.myself);
+        assert_eq!(conf.nodes[0].importing.len(), 1);
+        assert_eq!(conf.nodes[2].addr.hostname.as_deref(), Some("host-4"));
+        assert!(parse("vars currentEpoch 1 lastVoteEpoch 0\n").is_err());
+        assert!(parse("garbage line\n").is_err());
+        assert!(parse(&TEXT.replace("myself,", "")).is_err());
+    }
+
+    #[test]
+    fn save_is_atomic_and_reloads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nodes.conf");
+        assert_eq!(load(&path).unwrap(), None);
+        save(&path, TEXT, true).unwrap();
+        save(&path, TEXT, false).unwrap();
+        assert_eq!(load(&path).unwrap().unwrap(), parse(TEXT).unwrap());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+}
