@@ -41,6 +41,7 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand failover 'Promote a replica (or the best replica of a master) to master'
             cand call 'Run a command on every node (or only masters/replicas), concurrently'
             cand set-timeout 'Set cluster-node-timeout on every node and persist it'
+            cand local 'Run a whole cluster of local nodes (bundled rclust-node, or redis-server)'
             cand generate 'Write shell completions and man pages generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -201,6 +202,129 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'rclust;local'= {
+            cand --dir 'Where the nodes keep their data, logs and nodes.conf'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand up 'Start the nodes in the background and create the cluster'
+            cand status 'Which nodes run, with pid and role (exit 1 if any is down)'
+            cand stop 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
+            cand start 'Start a stopped node again; it rejoins from its nodes.conf'
+            cand down 'Stop every node and remove the data'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rclust;local;up'= {
+            cand --masters 'Masters'
+            cand --replicas 'Replicas per master'
+            cand --base-port 'Client port of the first node; the others follow; bus ports are +10000'
+            cand --node-timeout 'cluster-node-timeout of the nodes, in milliseconds'
+            cand --engine 'Which server to run'
+            cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
+            cand --dir 'Where the nodes keep their data, logs and nodes.conf'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'rclust;local;status'= {
+            cand --dir 'Where the nodes keep their data, logs and nodes.conf'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;local;stop'= {
+            cand --dir 'Where the nodes keep their data, logs and nodes.conf'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;local;start'= {
+            cand --dir 'Where the nodes keep their data, logs and nodes.conf'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;local;down'= {
+            cand --dir 'Where the nodes keep their data, logs and nodes.conf'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --keep-data 'Keep the data directory'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;local;help'= {
+            cand up 'Start the nodes in the background and create the cluster'
+            cand status 'Which nodes run, with pid and role (exit 1 if any is down)'
+            cand stop 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
+            cand start 'Start a stopped node again; it rejoins from its nodes.conf'
+            cand down 'Stop every node and remove the data'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rclust;local;help;up'= {
+        }
+        &'rclust;local;help;status'= {
+        }
+        &'rclust;local;help;stop'= {
+        }
+        &'rclust;local;help;start'= {
+        }
+        &'rclust;local;help;down'= {
+        }
+        &'rclust;local;help;help'= {
+        }
         &'rclust;generate'= {
             cand --completions 'Directory for completions (bash, zsh, fish, elvish, powershell)'
             cand --man 'Directory for man pages'
@@ -227,6 +351,7 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand failover 'Promote a replica (or the best replica of a master) to master'
             cand call 'Run a command on every node (or only masters/replicas), concurrently'
             cand set-timeout 'Set cluster-node-timeout on every node and persist it'
+            cand local 'Run a whole cluster of local nodes (bundled rclust-node, or redis-server)'
             cand generate 'Write shell completions and man pages generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -247,6 +372,23 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;help;call'= {
         }
         &'rclust;help;set-timeout'= {
+        }
+        &'rclust;help;local'= {
+            cand up 'Start the nodes in the background and create the cluster'
+            cand status 'Which nodes run, with pid and role (exit 1 if any is down)'
+            cand stop 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
+            cand start 'Start a stopped node again; it rejoins from its nodes.conf'
+            cand down 'Stop every node and remove the data'
+        }
+        &'rclust;help;local;up'= {
+        }
+        &'rclust;help;local;status'= {
+        }
+        &'rclust;help;local;stop'= {
+        }
+        &'rclust;help;local;start'= {
+        }
+        &'rclust;help;local;down'= {
         }
         &'rclust;help;generate'= {
         }

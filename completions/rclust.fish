@@ -42,6 +42,7 @@ complete -c rclust -n "__fish_rclust_needs_command" -f -a "del-node" -d 'Remove 
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "failover" -d 'Promote a replica (or the best replica of a master) to master'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "call" -d 'Run a command on every node (or only masters/replicas), concurrently'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "set-timeout" -d 'Set cluster-node-timeout on every node and persist it'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "local" -d 'Run a whole cluster of local nodes (bundled rclust-node, or redis-server)'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "generate" -d 'Write shell completions and man pages generated from these definitions'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rclust -n "__fish_rclust_using_subcommand create" -l replicas -d 'Replicas per master' -r
@@ -141,6 +142,80 @@ complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -l no-color -
 complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s q -l quiet -d 'Print only errors and the essential result'
 complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l dir -d 'Where the nodes keep their data, logs and nodes.conf' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "up" -d 'Start the nodes in the background and create the cluster'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "status" -d 'Which nodes run, with pid and role (exit 1 if any is down)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "stop" -d 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "start" -d 'Start a stopped node again; it rejoins from its nodes.conf'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "down" -d 'Stop every node and remove the data'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l masters -d 'Masters' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l replicas -d 'Replicas per master' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l base-port -d 'Client port of the first node; the others follow; bus ports are +10000' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l node-timeout -d 'cluster-node-timeout of the nodes, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l engine -d 'Which server to run' -r -f -a "rclust-node\t'The bundled lightweight node'
+redis-server\t'A real redis-server from PATH'"
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l timeout -d 'Give up waiting for convergence after this many seconds (exit 1)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l dir -d 'Where the nodes keep their data, logs and nodes.conf' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from status" -l dir -d 'Where the nodes keep their data, logs and nodes.conf' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from status" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from status" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from status" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from status" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from status" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from stop" -l dir -d 'Where the nodes keep their data, logs and nodes.conf' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from stop" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from stop" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from stop" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from stop" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from stop" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from stop" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from stop" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -l dir -d 'Where the nodes keep their data, logs and nodes.conf' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -l dir -d 'Where the nodes keep their data, logs and nodes.conf' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -l keep-data -d 'Keep the data directory'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start the nodes in the background and create the cluster'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "status" -d 'Which nodes run, with pid and role (exit 1 if any is down)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start a stopped node again; it rejoins from its nodes.conf'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop every node and remove the data'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -l completions -d 'Directory for completions (bash, zsh, fish, elvish, powershell)' -r -F
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -l man -d 'Directory for man pages' -r -F
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s a -l pass -d 'Password for AUTH on every node' -r
@@ -151,14 +226,20 @@ complete -c rclust -n "__fish_rclust_using_subcommand generate" -l no-color -d '
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s q -l quiet -d 'Print only errors and the essential result'
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "create" -d 'Create a cluster from empty nodes and wait until it has converged'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "check" -d 'Check a cluster\'s health (exit 1 when a problem is found)'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "nodes" -d 'Show every node: role, master, slots, keys, epoch, link, flags'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "info" -d 'Show keys, slots and replicas per master'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "add-node" -d 'Add an empty node to a cluster, as an empty master or as a replica'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "del-node" -d 'Remove a node (reachable or dead) from a cluster'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "failover" -d 'Promote a replica (or the best replica of a master) to master'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "call" -d 'Run a command on every node (or only masters/replicas), concurrently'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "set-timeout" -d 'Set cluster-node-timeout on every node and persist it'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "generate" -d 'Write shell completions and man pages generated from these definitions'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "create" -d 'Create a cluster from empty nodes and wait until it has converged'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "check" -d 'Check a cluster\'s health (exit 1 when a problem is found)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "nodes" -d 'Show every node: role, master, slots, keys, epoch, link, flags'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "info" -d 'Show keys, slots and replicas per master'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "add-node" -d 'Add an empty node to a cluster, as an empty master or as a replica'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "del-node" -d 'Remove a node (reachable or dead) from a cluster'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "failover" -d 'Promote a replica (or the best replica of a master) to master'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "call" -d 'Run a command on every node (or only masters/replicas), concurrently'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "set-timeout" -d 'Set cluster-node-timeout on every node and persist it'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "local" -d 'Run a whole cluster of local nodes (bundled rclust-node, or redis-server)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "generate" -d 'Write shell completions and man pages generated from these definitions'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "up" -d 'Start the nodes in the background and create the cluster'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Which nodes run, with pid and role (exit 1 if any is down)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "stop" -d 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "start" -d 'Start a stopped node again; it rejoins from its nodes.conf'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "down" -d 'Stop every node and remove the data'

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod conn;
 pub mod exec;
 pub mod health;
+pub mod local;
 pub mod model;
 pub mod node;
 pub mod plan;

@@ -70,6 +70,8 @@ pub enum Command {
     Call(CallArgs),
     /// Set cluster-node-timeout on every node and persist it
     SetTimeout(SetTimeoutArgs),
+    /// Run a whole cluster of local nodes (bundled rclust-node, or redis-server)
+    Local(LocalArgs),
     /// Write shell completions and man pages generated from these definitions
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -223,4 +225,64 @@ pub struct SetTimeoutArgs {
     /// Print the plan and change nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// Where the nodes keep their data, logs and nodes.conf
+    #[arg(
+        long,
+        global = true,
+        default_value = "rclust-local",
+        value_name = "DIR"
+    )]
+    pub dir: std::path::PathBuf,
+    #[command(subcommand)]
+    pub command: LocalCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Start the nodes in the background and create the cluster
+    Up(LocalUpArgs),
+    /// Which nodes run, with pid and role (exit 1 if any is down)
+    Status,
+    /// Stop one node (port or 127.0.0.1:PORT), keeping its data
+    Stop {
+        #[arg(value_name = "NODE")]
+        node: String,
+    },
+    /// Start a stopped node again; it rejoins from its nodes.conf
+    Start {
+        #[arg(value_name = "NODE")]
+        node: String,
+    },
+    /// Stop every node and remove the data
+    Down {
+        /// Keep the data directory
+        #[arg(long)]
+        keep_data: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LocalUpArgs {
+    /// Masters
+    #[arg(long, default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(3..=500))]
+    pub masters: usize,
+    /// Replicas per master
+    #[arg(long, default_value_t = 1)]
+    pub replicas: usize,
+    /// Client port of the first node; the others follow; bus ports are +10000
+    #[arg(long, default_value_t = 7000, value_name = "PORT")]
+    pub base_port: u16,
+    /// cluster-node-timeout of the nodes, in milliseconds
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    pub node_timeout: u64,
+    /// Which server to run
+    #[arg(long, value_enum, default_value_t = crate::local::Engine::RclustNode)]
+    pub engine: crate::local::Engine,
+    /// Give up waiting for convergence after this many seconds (exit 1)
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
 }

@@ -5,6 +5,7 @@ pub mod args;
 pub mod create;
 pub mod fleetwide;
 pub mod generate;
+pub mod local;
 pub mod membership;
 pub mod read;
 pub mod render;
@@ -87,6 +88,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Failover(args) => membership::failover(args, &ui, opts).await,
         Command::Call(args) => fleetwide::call(args, &ui, opts).await,
         Command::SetTimeout(args) => fleetwide::set_timeout(args, &ui, opts).await,
+        Command::Local(args) => local::run(args, &ui, opts).await,
         Command::Generate(_) => unreachable!("handled above"),
     }
 }
