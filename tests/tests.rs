@@ -7,6 +7,7 @@ mod bus_real;
 mod check;
 mod create;
 mod generated;
+mod local;
 mod membership;
 mod node_server;
 mod node_vs_redis;

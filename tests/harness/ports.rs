@@ -47,3 +47,29 @@ pub fn lease() -> PortLease {
     }
     panic!("no free test port pair in {FIRST}..={LAST}");
 }
+
+/// Leases `n` consecutive ports (for commands that take a base port), bus ports free too.
+pub fn lease_block(n: u16) -> Vec<PortLease> {
+    let dir = std::env::temp_dir().join("rclust-test-ports");
+    std::fs::create_dir_all(&dir).unwrap();
+    let span = LAST - FIRST + 1 - n;
+    let seed = (std::process::id() as u16).wrapping_mul(7919) % span;
+    'bases: for i in 0..span {
+        let base = FIRST + (seed + i * n) % span;
+        let mut held = Vec::new();
+        for port in base..base + n {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(dir.join(format!("{port}.lock")))
+                .unwrap();
+            if file.try_lock().is_err() || !free(port) || !free(port + 10000) {
+                continue 'bases;
+            }
+            held.push(PortLease { port, _lock: file });
+        }
+        return held;
+    }
+    panic!("no {n} consecutive free test ports in {FIRST}..={LAST}");
+}
