@@ -34,8 +34,9 @@ pub fn write_completions(dir: &Path) -> anyhow::Result<()> {
 
 pub fn write_man(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let cmd = Cli::command();
-    clap_mangen::generate_to(cmd, dir)
-        .with_context(|| format!("writing man pages to {}", dir.display()))?;
+    for cmd in [Cli::command(), crate::node::config::Args::command()] {
+        clap_mangen::generate_to(cmd, dir)
+            .with_context(|| format!("writing man pages to {}", dir.display()))?;
+    }
     Ok(())
 }
