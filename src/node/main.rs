@@ -54,9 +54,13 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     let mut config = config;
     config.dir = std::env::current_dir()?;
     let listeners = bind_all(&config).await?;
+    let bus_config = config.clone();
     let shared = Shared::new(config);
-    // The cluster bus installs its router here once it lands (`shared.set_router`).
-    let _ = shared.router();
+    let bus = if shared.cluster_enabled {
+        Some(super::cluster_bus::start(&shared, &bus_config).await?)
+    } else {
+        None
+    };
     log(&shared, "Ready to accept connections tcp");
     let signals = async {
         use tokio::signal::unix::{signal, SignalKind};
@@ -73,6 +77,9 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         }
     };
     server::run(Arc::clone(&shared), listeners, signals).await;
+    if let Some(bus) = bus {
+        bus.shutdown();
+    }
     log(&shared, "Redis is now ready to exit, bye bye...");
     Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod alloc;
 pub mod clock;
+pub mod cluster_bus;
 pub mod cluster_seam;
 pub mod cmd;
 pub mod config;

@@ -1,0 +1,174 @@
+//! The glue between the request path and the cluster bus: [`BusRouter`] answers the
+//! server's [`ClusterRouter`] questions from a running [`ClusterHandle`], and
+//! [`start`] brings the bus up for a node and carries out what the bus asks of it.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::cluster_seam::{ClusterRouter, KeyspaceView, RouteCtx};
+use super::config::NodeConfig;
+use super::resp::Frame;
+use super::shared::Shared;
+use crate::bus::core::{
+    decide_route, ClusterReply, CoreConfig, KeyspaceInfo, LogLevel, RouteQuery, SlotRoute,
+};
+use crate::bus::driver::{self, ClusterEvent, ClusterHandle, DriverConfig};
+
+pub struct BusRouter {
+    pub handle: ClusterHandle,
+}
+
+/// Lets the bus read the keyspace through the server's view of it.
+struct KeysFor<'a>(&'a dyn KeyspaceView);
+
+impl KeyspaceInfo for KeysFor<'_> {
+    fn db_size(&self) -> u64 {
+        self.0.key_count() as u64
+    }
+    fn count_keys_in_slot(&self, slot: u16) -> u64 {
+        self.0.count_keys_in_slot(slot) as u64
+    }
+    fn keys_in_slot(&self, slot: u16, count: usize) -> Vec<Vec<u8>> {
+        self.0
+            .keys_in_slot(slot, count)
+            .into_iter()
+            .map(|k| k.to_vec())
+            .collect()
+    }
+}
+
+fn to_frame(reply: ClusterReply) -> Frame {
+    match reply {
+        ClusterReply::Ok => Frame::ok(),
+        ClusterReply::Status(s) => Frame::Simple(Bytes::from(s)),
+        ClusterReply::Int(i) => Frame::Integer(i),
+        ClusterReply::Bulk(b) => Frame::Bulk(Bytes::from(b)),
+        // RESP2 clients get a bulk; the connection upgrades it for RESP3 where it can.
+        ClusterReply::Verbatim(s) => Frame::Bulk(Bytes::from(s)),
+        ClusterReply::Array(items) => Frame::Array(items.into_iter().map(to_frame).collect()),
+        ClusterReply::Map(pairs) => Frame::Array(
+            pairs
+                .into_iter()
+                .flat_map(|(k, v)| [Frame::Bulk(Bytes::from(k)), to_frame(v)])
+                .collect(),
+        ),
+        ClusterReply::Null => Frame::Null,
+    }
+}
+
+impl ClusterRouter for BusRouter {
+    fn route(
+        &self,
+        slot: u16,
+        ctx: &RouteCtx,
+        keys: &[Bytes],
+        ks: &dyn KeyspaceView,
+    ) -> Result<(), Frame> {
+        let route = self.handle.route(slot);
+        // Only a slot in migration needs to know which keys are here.
+        let missing_keys = match route {
+            SlotRoute::MineMigrating { .. } | SlotRoute::Importing { .. } => {
+                keys.iter().filter(|k| !ks.exists(k)).count()
+            }
+            _ => 0,
+        };
+        let query = RouteQuery {
+            asking: ctx.asking,
+            readonly: ctx.readonly,
+            is_write: ctx.is_write,
+            cluster_ok: self.handle.state_ok(),
+            keys: keys.len(),
+            missing_keys,
+        };
+        decide_route(slot, &route, query).map_err(Frame::error)
+    }
+
+    fn cluster_command(&self, args: &[Bytes], ks: &mut dyn KeyspaceView) -> Frame {
+        let mut argv: Vec<&[u8]> = Vec::with_capacity(args.len() + 1);
+        argv.push(b"CLUSTER");
+        argv.extend(args.iter().map(|a| a.as_ref()));
+        match self.handle.execute(&argv, &KeysFor(ks)) {
+            Ok(reply) => to_frame(reply),
+            Err(e) => Frame::error(e.0),
+        }
+    }
+
+    fn info_section(&self) -> String {
+        "cluster_enabled:1\r\n".into()
+    }
+
+    fn myself_is_replica(&self) -> bool {
+        self.handle
+            .with_core(|core| core.node(core.myself()).is_some_and(|n| n.is_replica()))
+    }
+}
+
+fn log_level(name: &str) -> LogLevel {
+    match name {
+        "debug" => LogLevel::Debug,
+        "verbose" => LogLevel::Verbose,
+        "warning" => LogLevel::Warning,
+        _ => LogLevel::Notice,
+    }
+}
+
+/// Starts the bus for this node, installs the router, and spawns the task that carries out
+/// the bus's requests. Returns the handle (to shut the bus down cleanly).
+pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<ClusterHandle> {
+    let announced_port = if cfg.cluster_announce_port != 0 {
+        cfg.cluster_announce_port
+    } else {
+        cfg.port
+    };
+    let announced_cport = if cfg.cluster_announce_bus_port != 0 {
+        cfg.cluster_announce_bus_port
+    } else {
+        cfg.bus_port()
+    };
+    let mut core = CoreConfig::new(announced_port, announced_cport, cfg.cluster_node_timeout);
+    core.announce_ip =
+        (!cfg.cluster_announce_ip.is_empty()).then(|| cfg.cluster_announce_ip.clone());
+    core.hostname =
+        (!cfg.cluster_announce_hostname.is_empty()).then(|| cfg.cluster_announce_hostname.clone());
+    core.require_full_coverage = cfg.cluster_require_full_coverage;
+    let bind_ip = cfg
+        .bind
+        .first()
+        .map(|b| b.trim_start_matches('-').to_string())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let (handle, mut events) = driver::start(DriverConfig {
+        bind_ip,
+        core,
+        config_file: cfg.dir.join(&cfg.cluster_config_file),
+        seed: None,
+        log_level: log_level(&cfg.loglevel),
+    })
+    .await?;
+    shared.set_router(Arc::new(BusRouter {
+        handle: handle.clone(),
+    }));
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            match event {
+                ClusterEvent::DeleteKeysInSlots(slots) => {
+                    let set = slots.into_iter().collect();
+                    let deleted = shared.keyspace.lock().delete_slots(&set);
+                    if deleted > 0 {
+                        super::main::log(
+                            &shared,
+                            &format!(
+                                "Deleted {deleted} keys from slots this node no longer serves"
+                            ),
+                        );
+                    }
+                }
+                ClusterEvent::Log(_, line) => super::main::log(&shared, &line),
+                // Replication and pub/sub over the bus come with their own issues.
+                ClusterEvent::ReplicateFrom(_) | ClusterEvent::Publish { .. } => {}
+            }
+        }
+    });
+    Ok(handle)
+}
