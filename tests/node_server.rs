@@ -36,6 +36,7 @@ fn no_cluster() -> ServerOpts {
 #[test]
 fn redis_cli_and_client_round_trip() {
     let node = NodeServer::start(ServerOpts::default());
+    node.serve_all_slots();
     assert_eq!(node.cli(&["set", "foo", "bar"]), "OK\n");
     assert_eq!(node.cli(&["get", "foo"]), "bar\n");
     assert_eq!(node.cli(&["cluster", "keyslot", "foo"]), "12182\n");
@@ -230,6 +231,7 @@ fn debug_sleep_delays_only_its_reply() {
 #[test]
 fn resp3_through_hello() {
     let node = NodeServer::start(ServerOpts::default());
+    node.serve_all_slots();
     let mut s = raw(&node);
     s.write_all(b"HELLO 3\r\n").unwrap();
     let hello = read_n(&mut s, 20);

@@ -225,6 +225,19 @@ impl NodeServer {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// A one-node cluster: this node serves every slot and accepts writes.
+    pub fn serve_all_slots(&self) {
+        let _: () = self.cmd(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]);
+        super::wait_until(Duration::from_secs(10), "the node accepts writes", || {
+            let r: redis::RedisResult<()> = redis::cmd("SET")
+                .arg("probe")
+                .arg("1")
+                .query(&mut self.client());
+            r.is_ok()
+        });
+        let _: i64 = self.cmd(&["DEL", "probe"]);
+    }
+
     pub fn client(&self) -> redis::Connection {
         let url = match &self.opts.password {
             Some(pw) => format!("redis://:{pw}@127.0.0.1:{}/", self.port),
