@@ -254,8 +254,12 @@ fn restarted_bus_node_keeps_identity_slots_and_epoch_and_rejoins() {
     ours.cluster("ADDSLOTSRANGE 100 200");
     ours.cluster("SET-CONFIG-EPOCH 5");
     let _: () = redis.cmd(&["CLUSTER", "MEET", "127.0.0.1", &ours.port.to_string()]);
+    let redis_id = redis.myid();
+    // Both sides must know each other before the restart: a node still in handshake is
+    // not saved, and only a MEET makes a node add an unknown sender.
     wait_until(Duration::from_secs(20), "the MEET to complete", || {
         lists_connected(&redis.cluster_nodes_text(), &our_id)
+            && lists_connected(&ours.handle.nodes_text(), &redis_id)
     });
     let ours = ours.restart(&rt);
     assert_eq!(ours.handle.myid(), our_id);
@@ -265,7 +269,6 @@ fn restarted_bus_node_keeps_identity_slots_and_epoch_and_rejoins() {
         assert_eq!(me.config_epoch, 5);
         assert!(c.current_epoch() >= 5);
     });
-    let redis_id = redis.myid();
     wait_until(
         Duration::from_secs(20),
         "the restarted node to reconnect",
