@@ -31,9 +31,13 @@ impl BusNode {
 
     /// Starts on a given port lease and directory (a restart reuses both).
     fn start_in(rt: &tokio::runtime::Runtime, lease: PortLease, dir: tempfile::TempDir) -> BusNode {
+        let mut core = CoreConfig::new(lease.port, lease.port + 10000, NODE_TIMEOUT);
+        // Only the bus runs here, no data is replicated: replicas fail over whatever
+        // their data age.
+        core.replica_validity_factor = 0;
         let cfg = DriverConfig {
             bind_ip: "127.0.0.1".into(),
-            core: CoreConfig::new(lease.port, lease.port + 10000, NODE_TIMEOUT),
+            core,
             config_file: dir.path().join("nodes.conf"),
             seed: None,
             log_level: LogLevel::Warning,
@@ -250,8 +254,12 @@ fn restarted_bus_node_keeps_identity_slots_and_epoch_and_rejoins() {
     ours.cluster("ADDSLOTSRANGE 100 200");
     ours.cluster("SET-CONFIG-EPOCH 5");
     let _: () = redis.cmd(&["CLUSTER", "MEET", "127.0.0.1", &ours.port.to_string()]);
+    let redis_id = redis.myid();
+    // Both sides must know each other before the restart: a node still in handshake is
+    // not saved, and only a MEET makes a node add an unknown sender.
     wait_until(Duration::from_secs(20), "the MEET to complete", || {
         lists_connected(&redis.cluster_nodes_text(), &our_id)
+            && lists_connected(&ours.handle.nodes_text(), &redis_id)
     });
     let ours = ours.restart(&rt);
     assert_eq!(ours.handle.myid(), our_id);
@@ -261,7 +269,6 @@ fn restarted_bus_node_keeps_identity_slots_and_epoch_and_rejoins() {
         assert_eq!(me.config_epoch, 5);
         assert!(c.current_epoch() >= 5);
     });
-    let redis_id = redis.myid();
     wait_until(
         Duration::from_secs(20),
         "the restarted node to reconnect",
@@ -284,4 +291,138 @@ fn garbage_on_the_bus_port_drops_the_link() {
     assert_eq!(n, 0, "the link should be closed");
     // The node is still fine.
     assert!(ours.handle.nodes_text().contains("myself,master"));
+}
+
+/// Meets everyone from `redis[0]`, then gives masters equal slot shares; returns ids.
+fn form_cluster(redis: &[RedisServer], ours: &[BusNode], masters: &[Member]) {
+    for port in redis
+        .iter()
+        .map(|r| r.port)
+        .chain(ours.iter().map(|o| o.port))
+        .skip(1)
+    {
+        let _: () = redis[0].cmd(&["CLUSTER", "MEET", "127.0.0.1", &port.to_string()]);
+    }
+    let ids: Vec<String> = redis
+        .iter()
+        .map(|r| r.myid())
+        .chain(ours.iter().map(|o| o.handle.myid()))
+        .collect();
+    wait_until(Duration::from_secs(60), "a full mesh", || {
+        redis
+            .iter()
+            .map(|r| r.cluster_nodes_text())
+            .chain(ours.iter().map(|o| o.handle.nodes_text()))
+            .all(|t| ids.iter().all(|id| lists_connected(&t, id)))
+    });
+    let share = 16384 / masters.len();
+    for (i, m) in masters.iter().enumerate() {
+        let start = (i * share).to_string();
+        let end = if i + 1 == masters.len() {
+            16383
+        } else {
+            (i + 1) * share - 1
+        }
+        .to_string();
+        match m {
+            Member::Redis(r) => {
+                let _: () = redis[*r].cmd(&["CLUSTER", "ADDSLOTSRANGE", &start, &end]);
+            }
+            Member::Ours(o) => {
+                ours[*o].cluster(&format!("ADDSLOTSRANGE {start} {end}"));
+            }
+        }
+    }
+}
+
+enum Member {
+    Redis(usize),
+    Ours(usize),
+}
+
+fn redis_ok(r: &RedisServer) -> bool {
+    let info: String = r.cmd(&["CLUSTER", "INFO"]);
+    info.contains("cluster_state:ok")
+}
+
+#[test]
+fn our_masters_vote_a_redis_replica_into_place() {
+    require_redis!();
+    let rt = runtime();
+    let mut redis = RedisServer::cluster_nodes(2);
+    let ours: Vec<BusNode> = (0..2).map(|_| BusNode::start(&rt)).collect();
+    form_cluster(
+        &redis,
+        &ours,
+        &[Member::Redis(0), Member::Ours(0), Member::Ours(1)],
+    );
+    let old_master = redis[0].myid();
+    let _: () = redis[1].cmd(&["CLUSTER", "REPLICATE", &old_master]);
+    wait_until(
+        Duration::from_secs(30),
+        "the replica to sync and the state to be ok",
+        || {
+            let info: String = redis[1].cmd(&["INFO", "replication"]);
+            info.contains("master_link_status:up")
+                && redis_ok(&redis[1])
+                && ours.iter().all(|o| o.handle.state_ok())
+        },
+    );
+    let replica = redis[1].myid();
+    redis[0].kill();
+    // Only our two masters can vote: the redis replica needs both votes.
+    wait_until(
+        Duration::from_secs(30),
+        "the redis replica to be promoted",
+        || {
+            ours.iter().all(|o| {
+                o.handle.with_core(|c| {
+                    c.node(&replica)
+                        .is_some_and(|n| n.is_master() && n.slots.contains(0))
+                })
+            }) && redis_ok(&redis[1])
+                && ours.iter().all(|o| o.handle.state_ok())
+        },
+    );
+}
+
+#[test]
+fn redis_masters_vote_our_replica_into_place() {
+    require_redis!();
+    let rt = runtime();
+    let mut redis = RedisServer::cluster_nodes(2);
+    let ours: Vec<BusNode> = (0..2).map(|_| BusNode::start(&rt)).collect();
+    form_cluster(
+        &redis,
+        &ours,
+        &[Member::Redis(0), Member::Redis(1), Member::Ours(0)],
+    );
+    let old_master = redis[0].myid();
+    ours[1].cluster(&format!("REPLICATE {old_master}"));
+    let replica = ours[1].handle.myid();
+    wait_until(
+        Duration::from_secs(30),
+        "everyone to see the replica",
+        || {
+            parse_cluster_nodes(&redis[1].cluster_nodes_text())
+                .unwrap()
+                .iter()
+                .any(|n| n.id == replica && n.master_id.as_deref() == Some(old_master.as_str()))
+                && redis_ok(&redis[1])
+                && ours[1].handle.state_ok()
+        },
+    );
+    redis[0].kill();
+    wait_until(
+        Duration::from_secs(30),
+        "our replica to be promoted",
+        || {
+            parse_cluster_nodes(&redis[1].cluster_nodes_text())
+                .unwrap()
+                .iter()
+                .any(|n| n.id == replica && n.flags.master && n.slots.contains(0))
+                && redis_ok(&redis[1])
+                && ours.iter().all(|o| o.handle.state_ok())
+        },
+    );
 }

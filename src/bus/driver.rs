@@ -57,6 +57,8 @@ pub enum ClusterEvent {
     },
     /// Replicate from this master (`None`: stop replicating).
     ReplicateFrom(Option<(String, u16)>),
+    /// Pause client writes until this Unix time in ms (`None`: resume).
+    PauseWrites { until: Option<u64> },
     /// A line for the server's log.
     Log(LogLevel, String),
 }
@@ -210,6 +212,7 @@ impl ClusterHandle {
                     shard,
                 }),
                 Effect::ReplicateFrom(m) => self.event(ClusterEvent::ReplicateFrom(m)),
+                Effect::PauseWrites { until } => self.event(ClusterEvent::PauseWrites { until }),
                 Effect::Log { level, text } => {
                     if level >= self.shared.log_level {
                         self.event(ClusterEvent::Log(level, text));
@@ -363,6 +366,11 @@ impl ClusterHandle {
     /// Sets the replication offset sent in every header.
     pub fn set_repl_offset(&self, offset: u64) {
         self.lock().core.set_repl_offset(offset);
+    }
+
+    /// Replicas: when data last came from the master (`None`: never, or link down).
+    pub fn set_master_last_io(&self, last_io_ms: Option<u64>) {
+        self.lock().core.set_master_last_io(last_io_ms);
     }
 
     /// Stops the listener, the cron and every link, after a last nodes.conf save.

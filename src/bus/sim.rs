@@ -67,7 +67,10 @@ impl Sim {
     }
 
     fn config(node_timeout: u64) -> CoreConfig {
-        CoreConfig::new(7000, 17000, node_timeout)
+        let mut cfg = CoreConfig::new(7000, 17000, node_timeout);
+        // No data is replicated in the simulation: replicas' data age is not checked.
+        cfg.replica_validity_factor = 0;
+        cfg
     }
 
     pub fn ip(i: usize) -> String {
@@ -364,3 +367,7 @@ impl Sim {
 #[cfg(test)]
 #[path = "sim_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "sim_failover_tests.rs"]
+mod failover_tests;

@@ -375,10 +375,11 @@ impl ClusterCore {
                 {
                     return Err(err("syntax error"));
                 }
-                if self.me().is_master() {
-                    return Err(err("You should send CLUSTER FAILOVER to a replica"));
-                }
-                Err(err("CLUSTER FAILOVER is not supported by this node yet"))
+                let option = argv.get(2).map(|a| text(a).to_ascii_lowercase());
+                let takeover = option.as_deref() == Some("takeover");
+                let force = takeover || option.as_deref() == Some("force");
+                self.failover(now, force, takeover)?;
+                Ok(ClusterReply::Ok)
             }
             "set-config-epoch" => {
                 let epoch = parse_i64(argv[2])
@@ -617,6 +618,7 @@ impl ClusterCore {
         }
         self.migrating_to.clear();
         self.importing_from.clear();
+        self.reset_manual_failover();
         for slot in 0..SLOT_COUNT {
             self.del_slot(slot);
         }

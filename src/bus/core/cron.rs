@@ -118,6 +118,11 @@ impl ClusterCore {
             }
         }
 
+        self.manual_failover_cron(now);
+        if self.me().is_replica() {
+            self.handle_replica_failover(now);
+        }
+
         if update_state || !self.state_ok {
             self.update_state(now);
         }

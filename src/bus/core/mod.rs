@@ -11,6 +11,7 @@
 
 mod commands;
 mod cron;
+pub mod failover;
 pub mod node;
 mod process;
 pub mod queries;
@@ -47,6 +48,10 @@ pub struct CoreConfig {
     pub require_full_coverage: bool,
     /// `cluster-allow-replica-migration`.
     pub allow_replica_migration: bool,
+    /// `cluster-replica-validity-factor` (0: a replica fails over whatever its data age).
+    pub replica_validity_factor: u64,
+    /// `cluster-replica-no-failover`.
+    pub replica_no_failover: bool,
 }
 
 impl CoreConfig {
@@ -60,6 +65,8 @@ impl CoreConfig {
             hostname: None,
             require_full_coverage: true,
             allow_replica_migration: true,
+            replica_validity_factor: 10,
+            replica_no_failover: false,
         }
     }
 }
@@ -108,6 +115,11 @@ pub enum Effect {
     },
     /// Our role changed: `Some(master)` to replicate from, `None` to stop replicating.
     ReplicateFrom(Option<(String, u16)>),
+    /// Manual failover, master side: pause client writes until this time (`None`:
+    /// resume now).
+    PauseWrites {
+        until: Option<u64>,
+    },
     Log {
         level: LogLevel,
         text: String,
@@ -146,6 +158,9 @@ pub struct ClusterCore {
     first_state_call: Option<u64>,
     among_minority_time: u64,
     repl_offset: u64,
+    failover: failover::FailoverState,
+    /// When data last came from our master (replicas; host-reported).
+    master_last_io: Option<u64>,
     /// Last time seen by any input: some effects need a time without being passed one.
     now: u64,
 }
@@ -189,6 +204,8 @@ impl ClusterCore {
             first_state_call: None,
             among_minority_time: 0,
             repl_offset: 0,
+            failover: Default::default(),
+            master_last_io: None,
             now,
             cfg,
         };
@@ -513,6 +530,7 @@ impl ClusterCore {
         }
         self.me_mut().slaveof = Some(master.to_string());
         self.effects.push(Effect::ReplicateFrom(Some((ip, port))));
+        self.reset_manual_failover();
     }
 
     /// Nodes replicating `master`, in name order.
@@ -587,6 +605,9 @@ impl ClusterCore {
         h.myip = self.cfg.announce_ip.clone().unwrap_or_default();
         h.flags = me.flags;
         h.state = if self.state_ok { 0 } else { 1 };
+        if me.is_master() && self.failover.mf_end != 0 {
+            h.mflags[0] |= codec::mflags::PAUSED;
+        }
         h
     }
 

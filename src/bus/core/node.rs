@@ -40,6 +40,8 @@ pub struct Node {
     pub inbound_link: Option<LinkId>,
     pub fail_reports: Vec<FailReport>,
     pub repl_offset: u64,
+    /// When I last voted for a replica of this master.
+    pub voted_time: u64,
     /// Gossip round in which this node was last put in a PING (no duplicates).
     pub last_in_ping_gossip: u64,
 }
@@ -66,6 +68,7 @@ impl Node {
             inbound_link: None,
             fail_reports: Vec::new(),
             repl_offset: 0,
+            voted_time: 0,
             last_in_ping_gossip: 0,
         }
     }

@@ -108,6 +108,7 @@ impl ClusterCore {
                 if h.current_epoch > self.current_epoch {
                     self.current_epoch = h.current_epoch;
                 }
+                self.note_paused_master(s, h);
             }
         }
         match &msg.body {
@@ -129,8 +130,21 @@ impl ClusterCore {
                 node,
                 slots,
             } => self.process_update(sender, *config_epoch, node, slots),
-            // Elections and manual failover belong to the failover work (a later issue).
-            Body::FailoverAuthRequest | Body::FailoverAuthAck | Body::MfStart => {}
+            Body::FailoverAuthRequest => {
+                if let Some(s) = &sender {
+                    self.maybe_grant_vote(now, s, h);
+                }
+            }
+            Body::FailoverAuthAck => {
+                if let Some(s) = &sender {
+                    self.count_vote(now, s, h);
+                }
+            }
+            Body::MfStart => {
+                if let Some(s) = &sender {
+                    self.process_mfstart(now, link, s);
+                }
+            }
             Body::Module { .. } | Body::Unknown { .. } => {}
         }
     }
