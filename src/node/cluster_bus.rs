@@ -166,7 +166,9 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
                 }
                 ClusterEvent::Log(_, line) => super::main::log(&shared, &line),
                 // Replication and pub/sub over the bus come with their own issues.
-                ClusterEvent::ReplicateFrom(_) | ClusterEvent::Publish { .. } => {}
+                ClusterEvent::ReplicateFrom(_)
+                | ClusterEvent::PauseWrites { .. }
+                | ClusterEvent::Publish { .. } => {}
             }
         }
     });
