@@ -1,7 +1,8 @@
-//! Real server processes for tests: `redis-server` in cluster mode, each in its own
-//! temporary directory, killed when dropped.
+//! Real server processes for tests: `redis-server` and the `rclust-node` under test, each
+//! on a leased port pair in its own temporary directory, killed when dropped.
 
-use std::path::PathBuf;
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -25,8 +26,8 @@ impl Default for ServerOpts {
     }
 }
 
-/// A running `redis-server`.
-pub struct RedisServer {
+/// A running server process of either kind, with an independent client to check it.
+pub struct Process {
     pub port: u16,
     pub dir: tempfile::TempDir,
     pub opts: ServerOpts,
@@ -34,56 +35,30 @@ pub struct RedisServer {
     _lease: PortLease,
 }
 
-impl RedisServer {
-    pub fn start(opts: ServerOpts) -> RedisServer {
+impl Process {
+    /// Spawns `command(port, dir)` on a fresh lease until one starts answering (a port can
+    /// be taken between lease and bind by a process outside the tests).
+    fn spawn(opts: &ServerOpts, what: &str, command: impl Fn(u16, &Path) -> Command) -> Process {
         for _attempt in 0..5 {
             let lease = lease();
             let dir = tempfile::tempdir().unwrap();
-            // A config file, so that CONFIG REWRITE can persist settings as in production.
-            let mut conf = format!(
-                "port {}\nbind 127.0.0.1\ndir {}\nsave \"\"\nappendonly no\ndaemonize no\nlogfile redis.log\nprotected-mode no\n",
-                lease.port,
-                dir.path().display()
-            );
-            if opts.cluster {
-                conf += &format!(
-                    "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout {}\n",
-                    opts.node_timeout_ms
-                );
-            }
-            if let Some(pw) = &opts.password {
-                conf += &format!("requirepass {pw}\nmasterauth {pw}\n");
-            }
-            let conf_path = dir.path().join("redis.conf");
-            std::fs::write(&conf_path, conf).unwrap();
-            let mut cmd = Command::new("redis-server");
-            cmd.arg(&conf_path);
-            let child = cmd
+            let child = command(lease.port, dir.path())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .unwrap();
-            let mut server = RedisServer {
+                .unwrap_or_else(|e| panic!("starting {what}: {e}"));
+            let mut process = Process {
                 port: lease.port,
                 dir,
                 opts: opts.clone(),
                 child: Some(child),
                 _lease: lease,
             };
-            if server.wait_ready(Duration::from_secs(10)) {
-                return server;
+            if process.wait_ready(Duration::from_secs(10)) {
+                return process;
             }
         }
-        panic!("redis-server did not start after 5 attempts");
-    }
-
-    /// Starts `n` cluster-mode servers with default options.
-    pub fn cluster_nodes(n: usize) -> Vec<RedisServer> {
-        Self::many(n, ServerOpts::default())
-    }
-
-    pub fn many(n: usize, opts: ServerOpts) -> Vec<RedisServer> {
-        (0..n).map(|_| Self::start(opts.clone())).collect()
+        panic!("{what} did not start after 5 attempts");
     }
 
     fn wait_ready(&mut self, limit: Duration) -> bool {
@@ -104,140 +79,9 @@ impl RedisServer {
 
     pub fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
-    }
-
-    pub fn log_path(&self) -> PathBuf {
-        self.dir.path().join("redis.log")
     }
 
     /// An independent client (redis-rs, synchronous), authenticated when needed.
-    pub fn client(&self) -> redis::Connection {
-        let url = match &self.opts.password {
-            Some(pw) => format!("redis://:{pw}@127.0.0.1:{}/", self.port),
-            None => format!("redis://127.0.0.1:{}/", self.port),
-        };
-        let client = redis::Client::open(url).unwrap();
-        client
-            .get_connection_with_timeout(Duration::from_secs(5))
-            .unwrap()
-    }
-
-    /// Runs one command through the independent client.
-    pub fn cmd<T: redis::FromRedisValue>(&self, args: &[&str]) -> T {
-        let mut c = redis::cmd(args[0]);
-        for a in &args[1..] {
-            c.arg(*a);
-        }
-        c.query(&mut self.client())
-            .unwrap_or_else(|e| panic!("{args:?} on {}: {e}", self.addr()))
-    }
-
-    pub fn cluster_nodes_text(&self) -> String {
-        self.cmd(&["CLUSTER", "NODES"])
-    }
-
-    pub fn myid(&self) -> String {
-        self.cmd(&["CLUSTER", "MYID"])
-    }
-
-    /// Kills the process (SIGKILL) and waits for it.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A running `rclust-node` (the binary under test), in its own temporary directory,
-/// killed when dropped. Started with the same options as [`RedisServer`] so tests can
-/// run one scenario against both.
-pub struct NodeServer {
-    pub port: u16,
-    pub dir: tempfile::TempDir,
-    pub opts: ServerOpts,
-    child: Option<Child>,
-    _lease: PortLease,
-}
-
-impl NodeServer {
-    pub fn start(opts: ServerOpts) -> NodeServer {
-        Self::start_with(opts, &[])
-    }
-
-    /// Starts with extra command-line arguments (a config file path, more flags).
-    pub fn start_with(opts: ServerOpts, extra: &[&str]) -> NodeServer {
-        for _attempt in 0..5 {
-            let lease = lease();
-            let dir = tempfile::tempdir().unwrap();
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_rclust-node"));
-            cmd.args(extra)
-                .args(["--port", &lease.port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--dir", dir.path().to_str().unwrap()])
-                .args(["--logfile", "node.log"])
-                .args(["--cluster-enabled", if opts.cluster { "yes" } else { "no" }])
-                .args(["--cluster-node-timeout", &opts.node_timeout_ms.to_string()]);
-            if let Some(pw) = &opts.password {
-                cmd.args(["--requirepass", pw]);
-            }
-            let child = cmd
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let mut server = NodeServer {
-                port: lease.port,
-                dir,
-                opts: opts.clone(),
-                child: Some(child),
-                _lease: lease,
-            };
-            if server.wait_ready(Duration::from_secs(10)) {
-                return server;
-            }
-        }
-        panic!("rclust-node did not start after 5 attempts");
-    }
-
-    fn wait_ready(&mut self, limit: Duration) -> bool {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return false;
-                }
-            }
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        false
-    }
-
-    pub fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    /// A one-node cluster: this node serves every slot and accepts writes.
-    pub fn serve_all_slots(&self) {
-        let _: () = self.cmd(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]);
-        super::wait_until(Duration::from_secs(10), "the node accepts writes", || {
-            let r: redis::RedisResult<()> = redis::cmd("SET")
-                .arg("probe")
-                .arg("1")
-                .query(&mut self.client());
-            r.is_ok()
-        });
-        let _: i64 = self.cmd(&["DEL", "probe"]);
-    }
-
     pub fn client(&self) -> redis::Connection {
         let url = match &self.opts.password {
             Some(pw) => format!("redis://:{pw}@127.0.0.1:{}/", self.port),
@@ -249,6 +93,7 @@ impl NodeServer {
             .unwrap()
     }
 
+    /// Runs one command through the independent client.
     pub fn cmd<T: redis::FromRedisValue>(&self, args: &[&str]) -> T {
         let mut c = redis::cmd(args[0]);
         for a in &args[1..] {
@@ -267,6 +112,27 @@ impl NodeServer {
         }
         let out = cmd.args(args).output().expect("redis-cli runs");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn cluster_nodes_text(&self) -> String {
+        self.cmd(&["CLUSTER", "NODES"])
+    }
+
+    pub fn myid(&self) -> String {
+        self.cmd(&["CLUSTER", "MYID"])
+    }
+
+    /// A one-node cluster: this node serves every slot and accepts writes.
+    pub fn serve_all_slots(&self) {
+        let _: () = self.cmd(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]);
+        super::wait_until(Duration::from_secs(10), "the node accepts writes", || {
+            let r: redis::RedisResult<()> = redis::cmd("SET")
+                .arg("probe")
+                .arg("1")
+                .query(&mut self.client());
+            r.is_ok()
+        });
+        let _: i64 = self.cmd(&["DEL", "probe"]);
     }
 
     /// Waits for the process to exit by itself; its exit code, or `None` on timeout.
@@ -288,6 +154,7 @@ impl NodeServer {
         self.child.as_ref().map(Child::id)
     }
 
+    /// Kills the process (SIGKILL) and waits for it.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -296,8 +163,96 @@ impl NodeServer {
     }
 }
 
-impl Drop for NodeServer {
+impl Drop for Process {
     fn drop(&mut self) {
         self.kill();
     }
 }
+
+/// A running `redis-server`, configured through a file so that CONFIG REWRITE persists
+/// settings as it would in production.
+pub struct RedisServer(Process);
+
+impl RedisServer {
+    pub fn start(opts: ServerOpts) -> RedisServer {
+        RedisServer(Process::spawn(&opts, "redis-server", |port, dir| {
+            let mut conf = format!(
+                "port {port}\nbind 127.0.0.1\ndir {}\nsave \"\"\nappendonly no\ndaemonize no\nlogfile redis.log\nprotected-mode no\n",
+                dir.display()
+            );
+            if opts.cluster {
+                conf += &format!(
+                    "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout {}\n",
+                    opts.node_timeout_ms
+                );
+            }
+            if let Some(pw) = &opts.password {
+                conf += &format!("requirepass {pw}\nmasterauth {pw}\n");
+            }
+            let conf_path = dir.join("redis.conf");
+            std::fs::write(&conf_path, conf).unwrap();
+            let mut cmd = Command::new("redis-server");
+            cmd.arg(&conf_path);
+            cmd
+        }))
+    }
+
+    /// Starts `n` cluster-mode servers with default options.
+    pub fn cluster_nodes(n: usize) -> Vec<RedisServer> {
+        Self::many(n, ServerOpts::default())
+    }
+
+    pub fn many(n: usize, opts: ServerOpts) -> Vec<RedisServer> {
+        (0..n).map(|_| Self::start(opts.clone())).collect()
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("redis.log")
+    }
+}
+
+/// A running `rclust-node` (the binary under test), started with the same options as
+/// [`RedisServer`] so tests can run one scenario against both.
+pub struct NodeServer(Process);
+
+impl NodeServer {
+    pub fn start(opts: ServerOpts) -> NodeServer {
+        Self::start_with(opts, &[])
+    }
+
+    /// Starts with extra command-line arguments (a config file path, more flags).
+    pub fn start_with(opts: ServerOpts, extra: &[&str]) -> NodeServer {
+        NodeServer(Process::spawn(&opts, "rclust-node", |port, dir| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_rclust-node"));
+            cmd.args(extra)
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--dir", dir.to_str().unwrap()])
+                .args(["--logfile", "node.log"])
+                .args(["--cluster-enabled", if opts.cluster { "yes" } else { "no" }])
+                .args(["--cluster-node-timeout", &opts.node_timeout_ms.to_string()]);
+            if let Some(pw) = &opts.password {
+                cmd.args(["--requirepass", pw]);
+            }
+            cmd
+        }))
+    }
+}
+
+macro_rules! deref_to_process {
+    ($t:ty) => {
+        impl Deref for $t {
+            type Target = Process;
+            fn deref(&self) -> &Process {
+                &self.0
+            }
+        }
+        impl DerefMut for $t {
+            fn deref_mut(&mut self) -> &mut Process {
+                &mut self.0
+            }
+        }
+    };
+}
+
+deref_to_process!(RedisServer);
+deref_to_process!(NodeServer);
