@@ -11,7 +11,7 @@ use crate::conn::ConnOpts;
 use crate::exec::{create, preflight};
 use crate::local::{find_program, port_free, LocalCluster};
 use crate::model::Addr;
-use crate::plan::create::{plan_create, Candidate};
+use crate::plan::create::plan_create;
 use crate::snapshot::Fleet;
 
 use super::args::{LocalArgs, LocalCommand, LocalUpArgs};
@@ -130,14 +130,7 @@ async fn up(
     }
     let addrs: Vec<Addr> = ports.iter().map(|p| Addr::new("127.0.0.1", *p)).collect();
     let nodes = preflight::check_all_empty(&addrs, &opts).await?;
-    let candidates: Vec<Candidate> = nodes
-        .iter()
-        .map(|n| Candidate {
-            addr: n.addr.clone(),
-            id: n.id.clone(),
-        })
-        .collect();
-    let plan = plan_create(&candidates, args.replicas)?;
+    let plan = plan_create(&preflight::candidates(&nodes), args.replicas)?;
     let fleet = Fleet::new(opts);
     let bar = ui.spinner("creating the cluster");
     let deadline = start + Duration::from_secs_f64(args.timeout);

@@ -245,20 +245,27 @@ pub async fn wait_converged(
             }
             last_nudge.insert(key, now);
             let to = by_id[listener.as_str()];
-            let mut meet = vec![
-                "CLUSTER".to_string(),
-                "MEET".into(),
-                to.meet_ip.clone(),
-                to.addr.port.to_string(),
-            ];
-            if to.cport != to.addr.port.wrapping_add(10000) {
-                meet.push(to.cport.to_string());
-            }
+            let meet = meet_args(&to.meet_ip, to.addr.port, to.cport);
             actions.push((by_id[speaker.as_str()].addr.clone(), meet));
         }
         last_errors = run_all(fleet, actions).await;
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// `CLUSTER MEET ip port [cport]`: the bus port only when it is not port+10000, so
+/// that servers older than 7.0 understand it too.
+pub fn meet_args(ip: &str, port: u16, cport: u16) -> Vec<String> {
+    let mut meet = vec![
+        "CLUSTER".to_string(),
+        "MEET".into(),
+        ip.to_string(),
+        port.to_string(),
+    ];
+    if cport != port.wrapping_add(10000) {
+        meet.push(cport.to_string());
+    }
+    meet
 }
 
 /// Sends one command to each addressed node, concurrently; returns the errors.
