@@ -6,6 +6,7 @@ pub mod create;
 pub mod generate;
 pub mod read;
 pub mod render;
+pub mod slots;
 pub mod ui;
 
 use std::process::ExitCode;
@@ -80,6 +81,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Check(args) => read::check(args, &ui, opts).await,
         Command::Nodes(args) => read::nodes(args, &ui, opts).await,
         Command::Info(args) => read::info(args, &ui, opts).await,
+        Command::Reshard(args) => slots::reshard(args, &ui, opts).await,
+        Command::Rebalance(args) => slots::rebalance(args, &ui, opts).await,
+        Command::Fix(args) => slots::fix(args, &ui, opts).await,
         Command::Generate(_) => unreachable!("handled above"),
     }
 }

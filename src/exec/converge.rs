@@ -50,6 +50,44 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(8)]
 }
 
+/// The topology to wait for after slots changed hands: every reachable node keeps the
+/// role it reports (a master that gave away its last slot may have become a replica),
+/// masters serve the slots in `slots` (or their own), replicas follow their master.
+pub fn expected_from(
+    snap: &Snapshot,
+    slots: &std::collections::BTreeMap<String, SlotSet>,
+) -> Vec<ExpectedNode> {
+    snap.reports
+        .iter()
+        .filter_map(|r| {
+            let me = r.myself();
+            let role = if me.flags.replica {
+                ExpectedRole::Replica {
+                    master_id: me.master_id.clone()?,
+                }
+            } else {
+                ExpectedRole::Master {
+                    slots: slots
+                        .get(&me.id)
+                        .cloned()
+                        .unwrap_or_else(|| me.slots.clone()),
+                }
+            };
+            Some(ExpectedNode {
+                id: me.id.clone(),
+                addr: r.addr.clone(),
+                meet_ip: if me.addr.ip.is_empty() {
+                    r.addr.host.clone()
+                } else {
+                    me.addr.ip.clone()
+                },
+                cport: me.addr.cport,
+                role,
+            })
+        })
+        .collect()
+}
+
 /// Compares every node's own state and every node's view with the expectation, and adds
 /// every problem `rclust check` would report, plus replicas whose link is not up.
 pub fn pending(snap: &Snapshot, expected: &[ExpectedNode]) -> Pending {

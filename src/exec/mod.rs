@@ -2,4 +2,6 @@
 
 pub mod converge;
 pub mod create;
+pub mod fix;
+pub mod migrate;
 pub mod preflight;
