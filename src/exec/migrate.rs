@@ -45,7 +45,7 @@ impl Default for MigrateOpts {
             keys_per_batch: 100,
             timeout_ms: 60_000,
             replace: false,
-            slots_per_batch: 64,
+            slots_per_batch: 128,
             in_flight: 2,
         }
     }
