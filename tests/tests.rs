@@ -5,4 +5,6 @@ mod harness;
 
 mod check;
 mod create;
+mod fix;
 mod generated;
+mod reshard;

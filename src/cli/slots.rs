@@ -109,6 +109,10 @@ fn show_and_confirm(
     doc: serde_json::Value,
     question: &str,
 ) -> anyhow::Result<bool> {
+    // Refuse before printing anything, so that a script sees one line.
+    if !moving.dry_run && !moving.yes && !ui.interactive {
+        ui.confirm(question)?;
+    }
     if moving.dry_run {
         if ui.json {
             print_json(&doc)?;

@@ -153,7 +153,8 @@ pub async fn apply(m: &Migrator<'_>, snap: &Snapshot, plan: &FixPlan) -> anyhow:
         .await
         .context("giving slots to their owners")?;
     for f in &plan.fixes {
-        for id in &f.close {
+        // Holders were opened in phase 2 (or were open already): close them too.
+        for id in f.close.iter().chain(f.holders.iter().map(|h| &h.0)) {
             cmds.entry(id.clone())
                 .or_default()
                 .push(setslot(f.slot, "STABLE", None));
