@@ -34,6 +34,9 @@ _rclust() {
             rclust,failover)
                 cmd="rclust__subcmd__failover"
                 ;;
+            rclust,fix)
+                cmd="rclust__subcmd__fix"
+                ;;
             rclust,generate)
                 cmd="rclust__subcmd__generate"
                 ;;
@@ -48,6 +51,12 @@ _rclust() {
                 ;;
             rclust,nodes)
                 cmd="rclust__subcmd__nodes"
+                ;;
+            rclust,rebalance)
+                cmd="rclust__subcmd__rebalance"
+                ;;
+            rclust,reshard)
+                cmd="rclust__subcmd__reshard"
                 ;;
             rclust,set-timeout)
                 cmd="rclust__subcmd__set__subcmd__timeout"
@@ -70,6 +79,9 @@ _rclust() {
             rclust__subcmd__help,failover)
                 cmd="rclust__subcmd__help__subcmd__failover"
                 ;;
+            rclust__subcmd__help,fix)
+                cmd="rclust__subcmd__help__subcmd__fix"
+                ;;
             rclust__subcmd__help,generate)
                 cmd="rclust__subcmd__help__subcmd__generate"
                 ;;
@@ -84,6 +96,12 @@ _rclust() {
                 ;;
             rclust__subcmd__help,nodes)
                 cmd="rclust__subcmd__help__subcmd__nodes"
+                ;;
+            rclust__subcmd__help,rebalance)
+                cmd="rclust__subcmd__help__subcmd__rebalance"
+                ;;
+            rclust__subcmd__help,reshard)
+                cmd="rclust__subcmd__help__subcmd__reshard"
                 ;;
             rclust__subcmd__help,set-timeout)
                 cmd="rclust__subcmd__help__subcmd__set__subcmd__timeout"
@@ -146,7 +164,7 @@ _rclust() {
 
     case "${cmd}" in
         rclust)
-            opts="-a -q -v -h -V --pass --user --json --no-color --quiet --verbose --connect-timeout --help --version create check nodes info add-node del-node failover call set-timeout local generate help"
+            opts="-a -q -v -h -V --pass --user --json --no-color --quiet --verbose --connect-timeout --help --version create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -387,6 +405,48 @@ _rclust() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rclust__subcmd__fix)
+            opts="-y -a -q -v -h --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pipeline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rclust__subcmd__generate)
             opts="-a -q -v -h --completions --man --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -426,7 +486,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help)
-            opts="create check nodes info add-node del-node failover call set-timeout local generate help"
+            opts="create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -510,6 +570,20 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help__subcmd__failover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__help__subcmd__fix)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -650,6 +724,34 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help__subcmd__nodes)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__help__subcmd__rebalance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__help__subcmd__reshard)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1040,6 +1142,110 @@ _rclust() {
                 return 0
             fi
             case "${prev}" in
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__rebalance)
+            opts="-y -a -q -v -h --weight --use-empty-masters --threshold --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --weight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threshold)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pipeline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__reshard)
+            opts="-y -a -q -v -h --from --to --slots --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slots)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pipeline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --pass)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

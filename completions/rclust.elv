@@ -36,6 +36,9 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand check 'Check a cluster''s health (exit 1 when a problem is found)'
             cand nodes 'Show every node: role, master, slots, keys, epoch, link, flags'
             cand info 'Show keys, slots and replicas per master'
+            cand reshard 'Move N slots (and their keys) to one master, from some or all of the others'
+            cand rebalance 'Spread slots over the masters in proportion to their weights'
+            cand fix 'Repair open slots, keys on the wrong master and uncovered slots'
             cand add-node 'Add an empty node to a cluster, as an empty master or as a replica'
             cand del-node 'Remove a node (reachable or dead) from a cluster'
             cand failover 'Promote a replica (or the best replica of a master) to master'
@@ -99,6 +102,75 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --pass 'Password for AUTH on every node'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;reshard'= {
+            cand --from 'Source masters (id, unique id prefix or host:port; comma-separated), or `all`'
+            cand --to 'The master that receives the slots (id, unique id prefix or host:port)'
+            cand --slots 'How many slots to move (exactly this many move)'
+            cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
+            cand --timeout 'MIGRATE timeout, in milliseconds'
+            cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --replace 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;rebalance'= {
+            cand --weight 'A master''s weight (default 1; 0 empties it), e.g. `--weight 127.0.0.1:7000=2`'
+            cand --threshold 'Do nothing unless some master is off its share by more than this many percent'
+            cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
+            cand --timeout 'MIGRATE timeout, in milliseconds'
+            cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --use-empty-masters 'Give slots to masters that have none'
+            cand --replace 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;fix'= {
+            cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
+            cand --timeout 'MIGRATE timeout, in milliseconds'
+            cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --replace 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --dry-run 'Print the plan and change nothing'
             cand --json 'Print machine-readable JSON on stdout'
             cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
             cand -q 'Print only errors and the essential result'
@@ -346,6 +418,9 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand check 'Check a cluster''s health (exit 1 when a problem is found)'
             cand nodes 'Show every node: role, master, slots, keys, epoch, link, flags'
             cand info 'Show keys, slots and replicas per master'
+            cand reshard 'Move N slots (and their keys) to one master, from some or all of the others'
+            cand rebalance 'Spread slots over the masters in proportion to their weights'
+            cand fix 'Repair open slots, keys on the wrong master and uncovered slots'
             cand add-node 'Add an empty node to a cluster, as an empty master or as a replica'
             cand del-node 'Remove a node (reachable or dead) from a cluster'
             cand failover 'Promote a replica (or the best replica of a master) to master'
@@ -362,6 +437,12 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;help;nodes'= {
         }
         &'rclust;help;info'= {
+        }
+        &'rclust;help;reshard'= {
+        }
+        &'rclust;help;rebalance'= {
+        }
+        &'rclust;help;fix'= {
         }
         &'rclust;help;add-node'= {
         }

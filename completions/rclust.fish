@@ -37,6 +37,9 @@ complete -c rclust -n "__fish_rclust_needs_command" -f -a "create" -d 'Create a 
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "check" -d 'Check a cluster\'s health (exit 1 when a problem is found)'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "nodes" -d 'Show every node: role, master, slots, keys, epoch, link, flags'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "info" -d 'Show keys, slots and replicas per master'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "reshard" -d 'Move N slots (and their keys) to one master, from some or all of the others'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "rebalance" -d 'Spread slots over the masters in proportion to their weights'
+complete -c rclust -n "__fish_rclust_needs_command" -f -a "fix" -d 'Repair open slots, keys on the wrong master and uncovered slots'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "add-node" -d 'Add an empty node to a cluster, as an empty master or as a replica'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "del-node" -d 'Remove a node (reachable or dead) from a cluster'
 complete -c rclust -n "__fish_rclust_needs_command" -f -a "failover" -d 'Promote a replica (or the best replica of a master) to master'
@@ -83,6 +86,54 @@ complete -c rclust -n "__fish_rclust_using_subcommand info" -l no-color -d 'Neve
 complete -c rclust -n "__fish_rclust_using_subcommand info" -s q -l quiet -d 'Print only errors and the essential result'
 complete -c rclust -n "__fish_rclust_using_subcommand info" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c rclust -n "__fish_rclust_using_subcommand info" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l from -d 'Source masters (id, unique id prefix or host:port; comma-separated), or `all`' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l to -d 'The master that receives the slots (id, unique id prefix or host:port)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l slots -d 'How many slots to move (exactly this many move)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l pipeline -d 'Keys per GETKEYSINSLOT/MIGRATE batch' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l timeout -d 'MIGRATE timeout, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l wait -d 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l replace -d 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l dry-run -d 'Print the plan and change nothing'
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l weight -d 'A master\'s weight (default 1; 0 empties it), e.g. `--weight 127.0.0.1:7000=2`' -r
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l threshold -d 'Do nothing unless some master is off its share by more than this many percent' -r
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l pipeline -d 'Keys per GETKEYSINSLOT/MIGRATE batch' -r
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l timeout -d 'MIGRATE timeout, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l wait -d 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l use-empty-masters -d 'Give slots to masters that have none'
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l replace -d 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l dry-run -d 'Print the plan and change nothing'
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l pipeline -d 'Keys per GETKEYSINSLOT/MIGRATE batch' -r
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l timeout -d 'MIGRATE timeout, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l wait -d 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l replace -d 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -s y -l yes -d 'Do not ask for confirmation'
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l dry-run -d 'Print the plan and change nothing'
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -s h -l help -d 'Print help'
 complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l master-id -d 'The master to replicate: id, unique id prefix, or host:port (implies --replica)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l timeout -d 'Give up waiting for convergence after this many seconds (exit 1)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand add-node" -s a -l pass -d 'Password for AUTH on every node' -r
@@ -226,18 +277,21 @@ complete -c rclust -n "__fish_rclust_using_subcommand generate" -l no-color -d '
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s q -l quiet -d 'Print only errors and the essential result'
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "create" -d 'Create a cluster from empty nodes and wait until it has converged'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "check" -d 'Check a cluster\'s health (exit 1 when a problem is found)'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "nodes" -d 'Show every node: role, master, slots, keys, epoch, link, flags'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "info" -d 'Show keys, slots and replicas per master'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "add-node" -d 'Add an empty node to a cluster, as an empty master or as a replica'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "del-node" -d 'Remove a node (reachable or dead) from a cluster'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "failover" -d 'Promote a replica (or the best replica of a master) to master'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "call" -d 'Run a command on every node (or only masters/replicas), concurrently'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "set-timeout" -d 'Set cluster-node-timeout on every node and persist it'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "local" -d 'Run a whole cluster of local nodes (bundled rclust-node, or redis-server)'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "generate" -d 'Write shell completions and man pages generated from these definitions'
-complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info add-node del-node failover call set-timeout local generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "create" -d 'Create a cluster from empty nodes and wait until it has converged'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "check" -d 'Check a cluster\'s health (exit 1 when a problem is found)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "nodes" -d 'Show every node: role, master, slots, keys, epoch, link, flags'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "info" -d 'Show keys, slots and replicas per master'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "reshard" -d 'Move N slots (and their keys) to one master, from some or all of the others'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "rebalance" -d 'Spread slots over the masters in proportion to their weights'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "fix" -d 'Repair open slots, keys on the wrong master and uncovered slots'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "add-node" -d 'Add an empty node to a cluster, as an empty master or as a replica'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "del-node" -d 'Remove a node (reachable or dead) from a cluster'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "failover" -d 'Promote a replica (or the best replica of a master) to master'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "call" -d 'Run a command on every node (or only masters/replicas), concurrently'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "set-timeout" -d 'Set cluster-node-timeout on every node and persist it'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "local" -d 'Run a whole cluster of local nodes (bundled rclust-node, or redis-server)'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "generate" -d 'Write shell completions and man pages generated from these definitions'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and not __fish_seen_subcommand_from create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "up" -d 'Start the nodes in the background and create the cluster'
 complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Which nodes run, with pid and role (exit 1 if any is down)'
 complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "stop" -d 'Stop one node (port or 127.0.0.1:PORT), keeping its data'

@@ -4,8 +4,10 @@
 use std::time::Duration;
 
 use anyhow::anyhow;
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, ConnectionAddr, ConnectionInfo, RedisConnectionInfo};
+use redis::aio::{ConnectionLike, MultiplexedConnection};
+use redis::{
+    AsyncConnectionConfig, Client, ConnectionAddr, ConnectionInfo, RedisConnectionInfo, Value,
+};
 
 use crate::model::Addr;
 
@@ -112,6 +114,19 @@ impl NodeConn {
         pipe: &redis::Pipeline,
     ) -> anyhow::Result<T> {
         pipe.query_async(&mut self.conn)
+            .await
+            .map_err(|e| anyhow!("{}: {}", self.addr, describe(&e)))
+    }
+
+    /// Sends a pipeline and returns every reply, errors included as `Value::ServerError`, so
+    /// that one failed command among many can be handled on its own. Only a broken
+    /// connection (or a timeout) fails the whole call.
+    pub async fn pipe_values(&mut self, pipe: &redis::Pipeline) -> anyhow::Result<Vec<Value>> {
+        if pipe.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.conn
+            .req_packed_commands(pipe, 0, pipe.len())
             .await
             .map_err(|e| anyhow!("{}: {}", self.addr, describe(&e)))
     }

@@ -9,6 +9,7 @@ pub mod local;
 pub mod membership;
 pub mod read;
 pub mod render;
+pub mod slots;
 pub mod ui;
 
 use std::process::ExitCode;
@@ -89,6 +90,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Call(args) => fleetwide::call(args, &ui, opts).await,
         Command::SetTimeout(args) => fleetwide::set_timeout(args, &ui, opts).await,
         Command::Local(args) => local::run(args, &ui, opts).await,
+        Command::Reshard(args) => slots::reshard(args, &ui, opts).await,
+        Command::Rebalance(args) => slots::rebalance(args, &ui, opts).await,
+        Command::Fix(args) => slots::fix(args, &ui, opts).await,
         Command::Generate(_) => unreachable!("handled above"),
     }
 }

@@ -33,32 +33,7 @@ pub struct ExpectedNode {
 /// The cluster as it is: every reached node as it describes itself (addresses as the
 /// cluster announces them). Changes start from this and edit it.
 pub fn expected_from_snapshot(snap: &Snapshot) -> Vec<ExpectedNode> {
-    snap.reports
-        .iter()
-        .map(|r| {
-            let me = r.myself();
-            let role = if me.flags.replica {
-                ExpectedRole::Replica {
-                    master_id: me.master_id.clone().unwrap_or_default(),
-                }
-            } else {
-                ExpectedRole::Master {
-                    slots: me.slots.clone(),
-                }
-            };
-            ExpectedNode {
-                id: me.id.clone(),
-                addr: r.addr.clone(),
-                meet_ip: if me.addr.ip.is_empty() {
-                    r.addr.host.clone()
-                } else {
-                    me.addr.ip.clone()
-                },
-                cport: me.addr.cport,
-                role,
-            }
-        })
-        .collect()
+    expected_from(snap, &std::collections::BTreeMap::new())
 }
 
 /// What still keeps the cluster from being converged, as actions and as reasons to report.
@@ -79,6 +54,44 @@ impl Pending {
 
 fn short(id: &str) -> &str {
     &id[..id.len().min(8)]
+}
+
+/// The topology to wait for after slots changed hands: every reachable node keeps the
+/// role it reports (a master that gave away its last slot may have become a replica),
+/// masters serve the slots in `slots` (or their own), replicas follow their master.
+pub fn expected_from(
+    snap: &Snapshot,
+    slots: &std::collections::BTreeMap<String, SlotSet>,
+) -> Vec<ExpectedNode> {
+    snap.reports
+        .iter()
+        .filter_map(|r| {
+            let me = r.myself();
+            let role = if me.flags.replica {
+                ExpectedRole::Replica {
+                    master_id: me.master_id.clone()?,
+                }
+            } else {
+                ExpectedRole::Master {
+                    slots: slots
+                        .get(&me.id)
+                        .cloned()
+                        .unwrap_or_else(|| me.slots.clone()),
+                }
+            };
+            Some(ExpectedNode {
+                id: me.id.clone(),
+                addr: r.addr.clone(),
+                meet_ip: if me.addr.ip.is_empty() {
+                    r.addr.host.clone()
+                } else {
+                    me.addr.ip.clone()
+                },
+                cport: me.addr.cport,
+                role,
+            })
+        })
+        .collect()
 }
 
 /// Compares every node's own state and every node's view with the expectation, and adds

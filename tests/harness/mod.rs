@@ -3,9 +3,11 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod cluster_client;
 pub mod ports;
 pub mod servers;
 
+pub use cluster_client::*;
 pub use ports::PortLease;
 pub use servers::*;
 
