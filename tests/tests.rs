@@ -13,3 +13,4 @@ mod membership;
 mod node_server;
 mod node_vs_redis;
 mod reshard;
+mod tls;

@@ -45,6 +45,21 @@ pub struct GlobalArgs {
     /// Say more about what is being done (repeat for more)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Connect to nodes over TLS
+    #[arg(long, global = true)]
+    pub tls: bool,
+    /// CA certificate bundle (PEM) to verify nodes with (implies --tls)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+    /// Client certificate (PEM) for nodes that require one (implies --tls; needs --key)
+    #[arg(long, global = true, value_name = "FILE", requires = "key")]
+    pub cert: Option<std::path::PathBuf>,
+    /// Private key (PEM) of the client certificate
+    #[arg(long, global = true, value_name = "FILE", requires = "cert")]
+    pub key: Option<std::path::PathBuf>,
+    /// Do not verify the nodes' certificates (implies --tls)
+    #[arg(long, global = true)]
+    pub insecure: bool,
     /// Timeout for connecting to a node, in milliseconds
     #[arg(long, global = true, value_name = "MS", default_value_t = 3000)]
     pub connect_timeout: u64,

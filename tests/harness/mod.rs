@@ -6,6 +6,7 @@
 pub mod cluster_client;
 pub mod ports;
 pub mod servers;
+pub mod tls;
 
 pub use cluster_client::*;
 pub use ports::PortLease;

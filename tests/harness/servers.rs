@@ -14,6 +14,8 @@ pub struct ServerOpts {
     pub cluster: bool,
     pub node_timeout_ms: u64,
     pub password: Option<String>,
+    /// TLS only (no plaintext port), with the certificates of [`super::tls::TestCerts`].
+    pub tls: Option<super::tls::TestCerts>,
 }
 
 impl Default for ServerOpts {
@@ -22,6 +24,7 @@ impl Default for ServerOpts {
             cluster: true,
             node_timeout_ms: 2000,
             password: None,
+            tls: None,
         }
     }
 }
@@ -83,11 +86,15 @@ impl Process {
 
     /// An independent client (redis-rs, synchronous), authenticated when needed.
     pub fn client(&self) -> redis::Connection {
-        let url = match &self.opts.password {
-            Some(pw) => format!("redis://:{pw}@127.0.0.1:{}/", self.port),
-            None => format!("redis://127.0.0.1:{}/", self.port),
+        let auth = match &self.opts.password {
+            Some(pw) => format!(":{pw}@"),
+            None => String::new(),
         };
-        redis::Client::open(url)
+        let client = match &self.opts.tls {
+            None => redis::Client::open(format!("redis://{auth}127.0.0.1:{}/", self.port)),
+            Some(certs) => certs.client(&format!("rediss://{auth}127.0.0.1:{}/", self.port)),
+        };
+        client
             .unwrap()
             .get_connection_with_timeout(Duration::from_secs(5))
             .unwrap()
@@ -188,6 +195,10 @@ impl RedisServer {
             }
             if let Some(pw) = &opts.password {
                 conf += &format!("requirepass {pw}\nmasterauth {pw}\n");
+            }
+            if let Some(certs) = &opts.tls {
+                conf = conf.replace(&format!("port {port}\n"), "port 0\n");
+                conf += &certs.redis_conf(port);
             }
             let conf_path = dir.join("redis.conf");
             std::fs::write(&conf_path, conf).unwrap();
