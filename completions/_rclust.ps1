@@ -378,6 +378,7 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Which nodes run, with pid and role (exit 1 if any is down)')
             [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop one node (port or 127.0.0.1:PORT), keeping its data')
             [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start a stopped node again; it rejoins from its nodes.conf')
+            [CompletionResult]::new('spawn', 'spawn', [CompletionResultType]::ParameterValue, 'Start a new empty node (next free port, or PORT) to add with `rclust add-node`')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop every node and remove the data')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -472,6 +473,28 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'rclust;local;spawn' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'port')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Where the nodes keep their data, logs and nodes.conf')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node')
+            [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'Password for AUTH on every node')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (with --pass)')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA certificate bundle (PEM) to verify nodes with (implies --tls)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting to a node, in milliseconds')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and the essential result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and the essential result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more about what is being done (repeat for more)')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Connect to nodes over TLS')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the nodes'' certificates (implies --tls)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'rclust;local;down' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Where the nodes keep their data, logs and nodes.conf')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node')
@@ -499,6 +522,7 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Which nodes run, with pid and role (exit 1 if any is down)')
             [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop one node (port or 127.0.0.1:PORT), keeping its data')
             [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start a stopped node again; it rejoins from its nodes.conf')
+            [CompletionResult]::new('spawn', 'spawn', [CompletionResultType]::ParameterValue, 'Start a new empty node (next free port, or PORT) to add with `rclust add-node`')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop every node and remove the data')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -513,6 +537,9 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             break
         }
         'rclust;local;help;start' {
+            break
+        }
+        'rclust;local;help;spawn' {
             break
         }
         'rclust;local;help;down' {
@@ -602,6 +629,7 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Which nodes run, with pid and role (exit 1 if any is down)')
             [CompletionResult]::new('stop', 'stop', [CompletionResultType]::ParameterValue, 'Stop one node (port or 127.0.0.1:PORT), keeping its data')
             [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start a stopped node again; it rejoins from its nodes.conf')
+            [CompletionResult]::new('spawn', 'spawn', [CompletionResultType]::ParameterValue, 'Start a new empty node (next free port, or PORT) to add with `rclust add-node`')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop every node and remove the data')
             break
         }
@@ -615,6 +643,9 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             break
         }
         'rclust;help;local;start' {
+            break
+        }
+        'rclust;help;local;spawn' {
             break
         }
         'rclust;help;local;down' {

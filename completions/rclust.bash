@@ -109,6 +109,9 @@ _rclust() {
             rclust__subcmd__help__subcmd__local,down)
                 cmd="rclust__subcmd__help__subcmd__local__subcmd__down"
                 ;;
+            rclust__subcmd__help__subcmd__local,spawn)
+                cmd="rclust__subcmd__help__subcmd__local__subcmd__spawn"
+                ;;
             rclust__subcmd__help__subcmd__local,start)
                 cmd="rclust__subcmd__help__subcmd__local__subcmd__start"
                 ;;
@@ -127,6 +130,9 @@ _rclust() {
             rclust__subcmd__local,help)
                 cmd="rclust__subcmd__local__subcmd__help"
                 ;;
+            rclust__subcmd__local,spawn)
+                cmd="rclust__subcmd__local__subcmd__spawn"
+                ;;
             rclust__subcmd__local,start)
                 cmd="rclust__subcmd__local__subcmd__start"
                 ;;
@@ -144,6 +150,9 @@ _rclust() {
                 ;;
             rclust__subcmd__local__subcmd__help,help)
                 cmd="rclust__subcmd__local__subcmd__help__subcmd__help"
+                ;;
+            rclust__subcmd__local__subcmd__help,spawn)
+                cmd="rclust__subcmd__local__subcmd__help__subcmd__spawn"
                 ;;
             rclust__subcmd__local__subcmd__help,start)
                 cmd="rclust__subcmd__local__subcmd__help__subcmd__start"
@@ -748,7 +757,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help__subcmd__local)
-            opts="up status stop start down"
+            opts="up status stop start spawn down"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +771,20 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help__subcmd__local__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__help__subcmd__local__subcmd__spawn)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -930,7 +953,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local)
-            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help up status stop start down help"
+            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help up status stop start spawn down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1022,7 +1045,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__help)
-            opts="up status stop start down help"
+            opts="up status stop start spawn down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1050,6 +1073,20 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__local__subcmd__help__subcmd__spawn)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1112,6 +1149,56 @@ _rclust() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__local__subcmd__spawn)
+            opts="-a -q -v -h --port --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

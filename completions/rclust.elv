@@ -362,6 +362,7 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand status 'Which nodes run, with pid and role (exit 1 if any is down)'
             cand stop 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
             cand start 'Start a stopped node again; it rejoins from its nodes.conf'
+            cand spawn 'Start a new empty node (next free port, or PORT) to add with `rclust add-node`'
             cand down 'Stop every node and remove the data'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -451,6 +452,27 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'rclust;local;spawn'= {
+            cand --port 'port'
+            cand --dir 'Where the nodes keep their data, logs and nodes.conf'
+            cand -a 'Password for AUTH on every node'
+            cand --pass 'Password for AUTH on every node'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
+            cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
+            cand --key 'Private key (PEM) of the client certificate'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Say more about what is being done (repeat for more)'
+            cand --verbose 'Say more about what is being done (repeat for more)'
+            cand --tls 'Connect to nodes over TLS'
+            cand --insecure 'Do not verify the nodes'' certificates (implies --tls)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'rclust;local;down'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
             cand -a 'Password for AUTH on every node'
@@ -477,6 +499,7 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand status 'Which nodes run, with pid and role (exit 1 if any is down)'
             cand stop 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
             cand start 'Start a stopped node again; it rejoins from its nodes.conf'
+            cand spawn 'Start a new empty node (next free port, or PORT) to add with `rclust add-node`'
             cand down 'Stop every node and remove the data'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -487,6 +510,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;local;help;stop'= {
         }
         &'rclust;local;help;start'= {
+        }
+        &'rclust;local;help;spawn'= {
         }
         &'rclust;local;help;down'= {
         }
@@ -559,6 +584,7 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand status 'Which nodes run, with pid and role (exit 1 if any is down)'
             cand stop 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
             cand start 'Start a stopped node again; it rejoins from its nodes.conf'
+            cand spawn 'Start a new empty node (next free port, or PORT) to add with `rclust add-node`'
             cand down 'Stop every node and remove the data'
         }
         &'rclust;help;local;up'= {
@@ -568,6 +594,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;help;local;stop'= {
         }
         &'rclust;help;local;start'= {
+        }
+        &'rclust;help;local;spawn'= {
         }
         &'rclust;help;local;down'= {
         }

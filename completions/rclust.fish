@@ -258,26 +258,27 @@ complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s v -l verbo
 complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -l tls -d 'Connect to nodes over TLS'
 complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -l insecure -d 'Do not verify the nodes\' certificates (implies --tls)'
 complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s h -l help -d 'Print help'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l dir -d 'Where the nodes keep their data, logs and nodes.conf' -r -F
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -s a -l pass -d 'Password for AUTH on every node' -r
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l user -d 'ACL user name for AUTH (with --pass)' -r
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l cacert -d 'CA certificate bundle (PEM) to verify nodes with (implies --tls)' -r -F
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l cert -d 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)' -r -F
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l key -d 'Private key (PEM) of the client certificate' -r -F
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l json -d 'Print machine-readable JSON on stdout'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -s q -l quiet -d 'Print only errors and the essential result'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l tls -d 'Connect to nodes over TLS'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -l insecure -d 'Do not verify the nodes\' certificates (implies --tls)'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -s h -l help -d 'Print help'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "up" -d 'Start the nodes in the background and create the cluster'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "status" -d 'Which nodes run, with pid and role (exit 1 if any is down)'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "stop" -d 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "start" -d 'Start a stopped node again; it rejoins from its nodes.conf'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "down" -d 'Stop every node and remove the data'
-complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start down help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -l dir -d 'Where the nodes keep their data, logs and nodes.conf' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -l cacert -d 'CA certificate bundle (PEM) to verify nodes with (implies --tls)' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -l cert -d 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -l key -d 'Private key (PEM) of the client certificate' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -l tls -d 'Connect to nodes over TLS'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -l insecure -d 'Do not verify the nodes\' certificates (implies --tls)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -f -a "up" -d 'Start the nodes in the background and create the cluster'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -f -a "status" -d 'Which nodes run, with pid and role (exit 1 if any is down)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -f -a "stop" -d 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -f -a "start" -d 'Start a stopped node again; it rejoins from its nodes.conf'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -f -a "spawn" -d 'Start a new empty node (next free port, or PORT) to add with `rclust add-node`'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -f -a "down" -d 'Stop every node and remove the data'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and not __fish_seen_subcommand_from up status stop start spawn down help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l masters -d 'Masters' -r
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l replicas -d 'Replicas per master' -r
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from up" -l base-port -d 'Client port of the first node; the others follow; bus ports are +10000' -r
@@ -341,6 +342,21 @@ complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_sub
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -l tls -d 'Connect to nodes over TLS'
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -l insecure -d 'Do not verify the nodes\' certificates (implies --tls)'
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l port -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l dir -d 'Where the nodes keep their data, logs and nodes.conf' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -s a -l pass -d 'Password for AUTH on every node' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l user -d 'ACL user name for AUTH (with --pass)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l cacert -d 'CA certificate bundle (PEM) to verify nodes with (implies --tls)' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l cert -d 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l key -d 'Private key (PEM) of the client certificate' -r -F
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l json -d 'Print machine-readable JSON on stdout'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l no-color -d 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -s q -l quiet -d 'Print only errors and the essential result'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -s v -l verbose -d 'Say more about what is being done (repeat for more)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l tls -d 'Connect to nodes over TLS'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -l insecure -d 'Do not verify the nodes\' certificates (implies --tls)'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from spawn" -s h -l help -d 'Print help'
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -l dir -d 'Where the nodes keep their data, logs and nodes.conf' -r -F
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -s a -l pass -d 'Password for AUTH on every node' -r
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from down" -l user -d 'ACL user name for AUTH (with --pass)' -r
@@ -360,6 +376,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_sub
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "status" -d 'Which nodes run, with pid and role (exit 1 if any is down)'
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start a stopped node again; it rejoins from its nodes.conf'
+complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "spawn" -d 'Start a new empty node (next free port, or PORT) to add with `rclust add-node`'
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop every node and remove the data'
 complete -c rclust -n "__fish_rclust_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rclust -n "__fish_rclust_using_subcommand generate" -l completions -d 'Directory for completions (bash, zsh, fish, elvish, powershell)' -r -F
@@ -396,4 +413,5 @@ complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subc
 complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "status" -d 'Which nodes run, with pid and role (exit 1 if any is down)'
 complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "stop" -d 'Stop one node (port or 127.0.0.1:PORT), keeping its data'
 complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "start" -d 'Start a stopped node again; it rejoins from its nodes.conf'
+complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "spawn" -d 'Start a new empty node (next free port, or PORT) to add with `rclust add-node`'
 complete -c rclust -n "__fish_rclust_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "down" -d 'Stop every node and remove the data'

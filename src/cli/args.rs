@@ -347,6 +347,11 @@ pub enum LocalCommand {
         #[arg(value_name = "NODE")]
         node: String,
     },
+    /// Start a new empty node (next free port, or PORT) to add with `rclust add-node`
+    Spawn {
+        #[arg(long, value_name = "PORT")]
+        port: Option<u16>,
+    },
     /// Stop every node and remove the data
     Down {
         /// Keep the data directory

@@ -42,6 +42,28 @@ pub async fn run(args: LocalArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exi
             ));
             Ok(Exit::Ok)
         }
+        LocalCommand::Spawn { port } => {
+            let mut c = LocalCluster::load(&dir)?;
+            let port = match port {
+                Some(p) if c.ports.contains(&p) => {
+                    anyhow::bail!("127.0.0.1:{p} is already a node of this local cluster")
+                }
+                Some(p) => p,
+                None => c.ports.iter().max().map_or(7000, |p| p + 1),
+            };
+            c.ports.push(port);
+            c.save()?;
+            if let Err(e) = c.start(port) {
+                c.ports.retain(|p| *p != port);
+                c.save()?;
+                return Err(e);
+            }
+            ui.say(format!(
+                "started an empty node on 127.0.0.1:{port}; add it with: rclust add-node 127.0.0.1:{port} 127.0.0.1:{}",
+                c.ports[0]
+            ));
+            Ok(Exit::Ok)
+        }
         LocalCommand::Down { keep_data } => {
             let c = LocalCluster::load(&dir)?;
             let mut stopped = 0;
