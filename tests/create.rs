@@ -12,9 +12,14 @@ fn addrs(nodes: &[RedisServer]) -> Vec<String> {
 
 /// Runs `rclust create` on the nodes and asserts success.
 pub fn create_cluster(nodes: &[RedisServer], replicas: usize) {
+    create_cluster_of(&addrs(nodes), replicas);
+}
+
+/// Runs `rclust create` on the addresses (any kind of node) and asserts success.
+pub fn create_cluster_of(addrs: &[String], replicas: usize) {
     let out = rclust()
         .arg("create")
-        .args(addrs(nodes))
+        .args(addrs)
         .args([
             "--replicas",
             &replicas.to_string(),

@@ -10,6 +10,7 @@ mod fix;
 mod generated;
 mod local;
 mod membership;
+mod node_cluster;
 mod node_server;
 mod node_vs_redis;
 mod reshard;

@@ -35,6 +35,8 @@ pub struct Process {
     pub dir: tempfile::TempDir,
     pub opts: ServerOpts,
     child: Option<Child>,
+    /// How it was started, so that [`Process::restart`] runs the same command.
+    argv: Vec<std::ffi::OsString>,
     _lease: PortLease,
 }
 
@@ -45,7 +47,11 @@ impl Process {
         for _attempt in 0..5 {
             let lease = lease();
             let dir = tempfile::tempdir().unwrap();
-            let child = command(lease.port, dir.path())
+            let mut cmd = command(lease.port, dir.path());
+            let argv = std::iter::once(cmd.get_program().to_owned())
+                .chain(cmd.get_args().map(|a| a.to_owned()))
+                .collect();
+            let child = cmd
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -55,6 +61,7 @@ impl Process {
                 dir,
                 opts: opts.clone(),
                 child: Some(child),
+                argv,
                 _lease: lease,
             };
             if process.wait_ready(Duration::from_secs(10)) {
@@ -159,6 +166,24 @@ impl Process {
 
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
+    }
+
+    /// Starts the process again with the same command, port and directory (after
+    /// [`Process::kill`] or a shutdown), and waits until it answers.
+    pub fn restart(&mut self) {
+        self.kill();
+        let child = Command::new(&self.argv[0])
+            .args(&self.argv[1..])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("restarting the server");
+        self.child = Some(child);
+        assert!(
+            self.wait_ready(Duration::from_secs(10)),
+            "{} did not come back",
+            self.addr()
+        );
     }
 
     /// Kills the process (SIGKILL) and waits for it.
