@@ -400,3 +400,44 @@ fn create_dry_run_prints_plan_only() {
     assert_eq!(plan["masters"][0]["slots"], serde_json::json!([[0, 5461]]));
     assert_untouched(&nodes);
 }
+
+#[test]
+fn interrupted_create_restores_lowered_settings() {
+    require_redis!();
+    let nodes = RedisServer::many(
+        6,
+        ServerOpts {
+            password: Some("pw".into()),
+            ..ServerOpts::default()
+        },
+    );
+    // Replicas cannot authenticate to their masters: the wait can never finish.
+    for n in &nodes {
+        let _: () = n.cmd(&["CONFIG", "SET", "masterauth", "wrong"]);
+    }
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_rclust"))
+        .arg("create")
+        .args(addrs(&nodes))
+        .args(["--replicas", "1", "--yes", "-a", "pw"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::harness::wait_until(std::time::Duration::from_secs(20), "slots assigned", || {
+        let info: String = nodes[0].cmd(&["CLUSTER", "INFO"]);
+        info.contains("cluster_slots_assigned:16384")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: kill(2) on the pid of our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("interrupted while waiting for convergence"), "{err}");
+    for n in &nodes {
+        let timeout: Vec<String> = n.cmd(&["CONFIG", "GET", "cluster-node-timeout"]);
+        assert_eq!(timeout[1], "2000", "{}", n.addr());
+        let delay: Vec<String> = n.cmd(&["CONFIG", "GET", "repl-diskless-sync-delay"]);
+        assert_eq!(delay[1], "5", "{}", n.addr());
+    }
+}

@@ -266,6 +266,26 @@ pub async fn wait_converged(
     }
 }
 
+/// Waits for convergence like [`wait_converged`], but restores the temporarily lowered
+/// settings in `saved` whatever happens, also when the user interrupts with Ctrl-C (the
+/// cluster itself is left as it is: `rclust check` tells where it stands).
+pub async fn wait_then_restore(
+    fleet: &Fleet,
+    expected: &[ExpectedNode],
+    deadline: Instant,
+    bar: &ProgressBar,
+    saved: Vec<(Addr, Vec<String>)>,
+) -> anyhow::Result<Result<Snapshot, Vec<String>>> {
+    let outcome = tokio::select! {
+        outcome = wait_converged(fleet, expected, &[], deadline, bar) => Some(outcome),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    run_all(fleet, saved).await;
+    outcome.ok_or_else(|| {
+        anyhow::anyhow!("interrupted while waiting for convergence (lowered settings were restored; run `rclust check` to see where the cluster stands)")
+    })
+}
+
 /// `CLUSTER MEET ip port [cport]`: the bus port only when it is not port+10000, so
 /// that servers older than 7.0 understand it too.
 pub fn meet_args(ip: &str, port: u16, cport: u16) -> Vec<String> {

@@ -9,7 +9,7 @@ use indicatif::ProgressBar;
 use crate::plan::create::CreatePlan;
 use crate::snapshot::{Fleet, Snapshot};
 
-use super::converge::{meet_args, run_all, wait_converged, ExpectedNode, ExpectedRole};
+use super::converge::{meet_args, run_all, wait_then_restore, ExpectedNode, ExpectedRole};
 use super::preflight::EmptyNode;
 
 /// The topology a create plan should end in.
@@ -140,8 +140,5 @@ pub async fn apply(
         return Err(anyhow::anyhow!("{e}")).context("joining the nodes failed");
     }
 
-    let outcome = wait_converged(fleet, &expected, &[], deadline, bar).await;
-
-    run_all(fleet, saved).await;
-    Ok(outcome)
+    wait_then_restore(fleet, &expected, deadline, bar, saved).await
 }

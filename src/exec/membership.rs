@@ -9,8 +9,8 @@ use crate::plan::membership::{AddNodePlan, DelNodePlan, FailoverMode, FailoverPl
 use crate::snapshot::{Fleet, Snapshot};
 
 use super::converge::{
-    expected_from_snapshot, lower_settings, meet_args, run_all, wait_converged, ExpectedNode,
-    ExpectedRole, FORMING_NODE_TIMEOUT,
+    expected_from_snapshot, lower_settings, meet_args, run_all, wait_converged, wait_then_restore,
+    ExpectedNode, ExpectedRole, FORMING_NODE_TIMEOUT,
 };
 use super::preflight::EmptyNode;
 
@@ -85,9 +85,7 @@ pub async fn add_node(
         run_all(fleet, saved).await;
         anyhow::bail!("joining failed: {e}");
     }
-    let outcome = wait_converged(fleet, &expected, &[], deadline, bar).await;
-    run_all(fleet, saved).await;
-    Ok(outcome)
+    wait_then_restore(fleet, &expected, deadline, bar, saved).await
 }
 
 pub async fn del_node(
