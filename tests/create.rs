@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::harness::{rclust, RedisServer, ServerOpts};
+use crate::harness::{assert_exit, rclust, RedisServer, ServerOpts};
 use crate::require_redis;
 
 fn addrs(nodes: &[RedisServer]) -> Vec<String> {
@@ -161,12 +161,7 @@ fn create_with_password() {
         .output()
         .unwrap();
     // Masters without replicas are a warning, not a problem.
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_exit(&out, 0);
 }
 
 // ---- preconditions: a clear one-line error, exit 2, no node changed ----
@@ -433,7 +428,10 @@ fn interrupted_create_restores_lowered_settings() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("interrupted while waiting for convergence"), "{err}");
+    assert!(
+        err.contains("interrupted while waiting for convergence"),
+        "{err}"
+    );
     for n in &nodes {
         let timeout: Vec<String> = n.cmd(&["CONFIG", "GET", "cluster-node-timeout"]);
         assert_eq!(timeout[1], "2000", "{}", n.addr());

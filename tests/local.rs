@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::harness::ports::lease_block;
-use crate::harness::{rclust, wait_until};
+use crate::harness::{assert_exit, rclust, wait_until};
 use crate::require_redis;
 
 /// Tears the local cluster down even when the test fails.
@@ -137,12 +137,7 @@ fn tour(engine: &str) {
         .args(["check", &format!("127.0.0.1:{base}"), "--wait", "30"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_exit(&out, 0);
     assert_eq!(role_of(&nodes_json(base), base), "replica");
 
     // Down leaves no process behind and removes the data.

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::create::create_cluster_of;
-use crate::harness::{rclust, NodeServer, Process, RedisServer, ServerOpts};
+use crate::harness::{assert_exit, rclust, NodeServer, Process, RedisServer, ServerOpts};
 use crate::require_redis;
 
 fn nodes(n: usize) -> Vec<NodeServer> {
@@ -32,12 +32,7 @@ fn wait_healthy(addr: &str) {
         .args(["check", addr, "--wait", "30"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_exit(&out, 0);
 }
 
 #[test]

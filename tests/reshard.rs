@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::create::create_cluster;
-use crate::harness::{rclust, value_of, wait_until, ClusterClient, RedisServer, ServerOpts};
+use crate::harness::{
+    assert_exit, rclust, value_of, wait_until, ClusterClient, RedisServer, ServerOpts,
+};
 use crate::require_redis;
 
 /// Servers with a short node timeout, so that failures and waits stay short.
@@ -103,12 +105,7 @@ fn reshard_moves_exactly_n_slots_with_their_keys() {
         .args(["--slots", "1001", "--yes"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert_eq!(slot_count(&nodes[3]), 1001);
     assert_eq!(
         (0..3).map(|i| slot_count(&nodes[i])).sum::<usize>(),

@@ -1,7 +1,7 @@
 //! rclust over TLS against TLS-only redis-server nodes.
 
 use crate::harness::tls::TestCerts;
-use crate::harness::{rclust, RedisServer, ServerOpts};
+use crate::harness::{assert_exit, rclust, RedisServer, ServerOpts};
 use crate::require_redis;
 
 #[test]
@@ -50,12 +50,7 @@ fn create_and_check_over_tls() {
         .args(["check", &addrs[2], "--tls", "--insecure"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_exit(&out, 0);
     // A bad CA path is a usage error before any connection.
     let out = rclust()
         .args(["check", &addrs[2], "--cacert", "/nonexistent/ca.pem"])
