@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod bus_nodes;
 mod bus_real;
 mod check;
 mod create;
