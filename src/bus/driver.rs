@@ -338,6 +338,17 @@ impl ClusterHandle {
         self.lock().core.route(slot)
     }
 
+    /// [`Self::route`] and [`Self::state_ok`] under one lock (once per command).
+    pub fn route_and_state(&self, slot: u16) -> (SlotRoute, bool) {
+        let st = self.lock();
+        (st.core.route(slot), st.core.state_ok())
+    }
+
+    /// Propagates a PUBLISH (`shard`: SPUBLISH, to my shard only) to the cluster.
+    pub fn publish(&self, channel: &[u8], message: &[u8], shard: bool) {
+        self.input(|core, now| core.publish(now, channel, message, shard));
+    }
+
     /// Whether `cluster_state` is ok.
     pub fn state_ok(&self) -> bool {
         self.lock().core.state_ok()
