@@ -35,6 +35,8 @@ pub struct Sim {
     conns: BTreeMap<(usize, LinkId), (usize, LinkId)>,
     queue: BinaryHeap<Reverse<InFlight>>,
     sent: u64,
+    /// nodes.conf writes so far, all nodes together.
+    pub saves: u64,
     /// Names of killed nodes, for questions about them.
     dead_names: BTreeMap<usize, String>,
     cut: BTreeSet<(usize, usize)>,
@@ -64,6 +66,7 @@ impl Sim {
             conns: BTreeMap::new(),
             queue: BinaryHeap::new(),
             sent: 0,
+            saves: 0,
             dead_names: BTreeMap::new(),
             cut: BTreeSet::new(),
             drop_rate: 0.0,
@@ -216,7 +219,10 @@ impl Sim {
                     self.flush(p);
                 }
             }
-            Effect::SaveConfig { contents, .. } => self.saved[i] = Some(contents),
+            Effect::SaveConfig { contents, .. } => {
+                self.saves += 1;
+                self.saved[i] = Some(contents);
+            }
             _ => {}
         }
     }

@@ -371,3 +371,17 @@ fn thirty_masters_converge_and_detect_a_failure() {
         "FAIL did not spread"
     );
 }
+
+#[test]
+fn a_settled_cluster_does_not_rewrite_nodes_conf() {
+    let mut sim = meshed(5, 93);
+    spread_slots(&mut sim);
+    assert!(sim.run_until(30_000, |s| all_agree_on_slots(s) && all_ok(s)));
+    sim.run(10_000);
+    let before = sim.saves;
+    sim.run(20_000);
+    assert_eq!(
+        sim.saves, before,
+        "nodes.conf rewritten while nothing changed"
+    );
+}

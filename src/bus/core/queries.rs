@@ -104,6 +104,15 @@ impl ClusterCore {
         })
     }
 
+    /// Slots I own with no migration open: [`SlotRoute::Mine`] for all of them.
+    pub fn stable_slots(&self) -> SlotSet {
+        let mut slots = self.me().slots.clone();
+        for slot in self.migrating_to.keys() {
+            slots.remove(*slot);
+        }
+        slots
+    }
+
     /// Where `slot` is served.
     pub fn route(&self, slot: u16) -> SlotRoute {
         let slot = slot % SLOT_COUNT;
