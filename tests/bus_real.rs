@@ -439,3 +439,13 @@ fn redis_masters_vote_our_replica_into_place() {
         },
     );
 }
+
+#[test]
+fn nodes_started_together_get_distinct_ids() {
+    let rt = runtime();
+    let nodes: Vec<BusNode> = (0..4).map(|_| BusNode::start(&rt)).collect();
+    let mut ids: Vec<String> = nodes.iter().map(|n| n.handle.myid()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4);
+}

@@ -39,7 +39,7 @@ pub struct DriverConfig {
     pub core: CoreConfig,
     /// nodes.conf path (`dir` + `cluster-config-file`).
     pub config_file: PathBuf,
-    /// RNG seed; `None` takes one from the clock and the process id.
+    /// RNG seed (it makes the node's name); `None` takes one from the OS.
     pub seed: Option<u64>,
     /// Lowest level of the core's log lines that reach `on_log`.
     pub log_level: LogLevel,
@@ -123,9 +123,9 @@ pub async fn start(
     cfg: DriverConfig,
 ) -> anyhow::Result<(ClusterHandle, mpsc::UnboundedReceiver<ClusterEvent>)> {
     let now = now_ms();
-    let seed = cfg
-        .seed
-        .unwrap_or_else(|| now ^ (u64::from(std::process::id()) << 32));
+    // The seed makes the node's name: it must differ between nodes started in the same
+    // millisecond, even in one process, so it comes from the OS.
+    let seed = cfg.seed.unwrap_or_else(rand::random);
     let core = match nodes_conf::load(&cfg.config_file)? {
         Some(conf) => ClusterCore::restore(
             cfg.core.clone(),
