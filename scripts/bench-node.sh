@@ -61,7 +61,8 @@ pids+=($!)
 redis_port=$(free_port)
 while [ "$redis_port" = "$node_port" ]; do redis_port=$(free_port); done
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save "" \
-    --appendonly no --cluster-enabled "$cluster" --logfile redis.log --daemonize no &
+    --appendonly no --cluster-enabled "$cluster" --logfile redis.log --daemonize no \
+    --enable-debug-command yes &
 pids+=($!)
 
 for port in "$node_port" "$redis_port"; do
@@ -70,6 +71,15 @@ for port in "$node_port" "$redis_port"; do
         sleep 0.05
     done
 done
+
+# A lone cluster-mode redis-server serves nothing until it owns the slots.
+if [ "$cluster" = yes ]; then
+    redis-cli -p "$redis_port" cluster addslotsrange 0 16383 >/dev/null
+    for _ in $(seq 200); do
+        redis-cli -p "$redis_port" cluster info | grep -q '^cluster_state:ok' && break
+        sleep 0.05
+    done
+fi
 
 # rps of one redis-benchmark test: prints "SET GET" figures for the given pipeline depth.
 bench() {

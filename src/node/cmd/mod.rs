@@ -125,23 +125,40 @@ fn route(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Frame>
     if !ctx.shared.cluster_enabled || spec.first == 0 {
         return Ok(());
     }
-    let keys = spec.keys(args);
-    let Some(first) = keys.first() else {
+    let first = spec.first as usize;
+    if args.len() <= first {
         return Ok(());
-    };
-    let slot = key_slot(first);
-    if keys[1..].iter().any(|k| key_slot(k) != slot) {
-        return Err(Frame::static_error(
-            "CROSSSLOT Keys in request don't hash to the same slot",
-        ));
     }
     let rctx = RouteCtx {
         asking,
         readonly: ctx.client.readonly,
         is_write: spec.is_write(),
     };
-    let keys: Vec<Bytes> = keys.into_iter().cloned().collect();
-    ctx.shared.router().route(slot, &rctx, &keys, &*ctx.ks)
+    let slot = key_slot(&args[first]);
+    let router = ctx.shared.router();
+    // Most commands have one key or a contiguous run of keys: pass a slice of the
+    // arguments, no allocation. Only stepped key lists (MSET) are gathered.
+    if spec.step <= 1 {
+        let last = if spec.last < 0 {
+            (args.len() as i32 + spec.last) as usize
+        } else {
+            (spec.last as usize).min(args.len() - 1)
+        };
+        let keys = &args[first..=last.max(first)];
+        if keys[1..].iter().any(|k| key_slot(k) != slot) {
+            return Err(crossslot());
+        }
+        return router.route(slot, &rctx, keys, &*ctx.ks);
+    }
+    let keys: Vec<Bytes> = spec.keys(args).into_iter().cloned().collect();
+    if keys[1..].iter().any(|k| key_slot(k) != slot) {
+        return Err(crossslot());
+    }
+    router.route(slot, &rctx, &keys, &*ctx.ks)
+}
+
+fn crossslot() -> Frame {
+    Frame::static_error("CROSSSLOT Keys in request don't hash to the same slot")
 }
 
 /// `ERR unknown command 'x', with args beginning with: 'a' 'b' ` exactly as Redis 7 words it.
