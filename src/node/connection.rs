@@ -26,6 +26,8 @@ pub struct Connection {
     client: ClientState,
     shared: Arc<Shared>,
     limits: RequestLimits,
+    /// Commands parsed but not yet run; kept to reuse its allocation.
+    pending: VecDeque<Vec<Bytes>>,
 }
 
 enum Next {
@@ -49,22 +51,31 @@ impl Connection {
                 max_bulk,
                 ..Default::default()
             },
+            pending: VecDeque::new(),
         }
     }
 
     /// Serves until the client leaves, is killed, or the server shuts down.
     pub async fn run(mut self, mut shutdown: broadcast::Receiver<()>, kill: Arc<Notify>) {
+        // Built once and kept pinned, so waiting for a stop costs no registration per read.
+        let stop = async {
+            tokio::select! {
+                _ = shutdown.recv() => {}
+                _ = kill.notified() => {}
+            }
+        };
+        tokio::pin!(stop);
         loop {
             if self.rbuf.capacity() - self.rbuf.len() < 4096 {
                 self.rbuf.reserve(16 * 1024);
             }
             let n = tokio::select! {
+                biased;
                 r = self.stream.read_buf(&mut self.rbuf) => match r {
                     Ok(0) | Err(_) => return,
                     Ok(n) => n,
                 },
-                _ = shutdown.recv() => return,
-                _ = kill.notified() => return,
+                _ = &mut stop => return,
             };
             Stats::add(&self.shared.stats.net_input_bytes, n as u64);
             match self.process().await {
@@ -85,7 +96,7 @@ impl Connection {
 
     /// Runs every complete command in the read buffer and writes the replies.
     async fn process(&mut self) -> std::io::Result<Next> {
-        let mut pending: VecDeque<Vec<Bytes>> = VecDeque::new();
+        let mut pending = std::mem::take(&mut self.pending);
         let mut broken = None;
         loop {
             match parse_request(&mut self.rbuf, &self.limits) {
@@ -120,6 +131,7 @@ impl Connection {
                 self.flush().await?;
             }
         }
+        self.pending = pending;
         if let Some(e) = broken {
             Frame::error(e.reply_text()).encode(&mut self.wbuf, self.client.resp3);
             self.flush().await?;

@@ -1,7 +1,6 @@
 //! The command table: name, arity, flags and key positions (first, last, step) as Redis
 //! declares them, plus the handler. Routing, COMMAND and arity checks all read it.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
@@ -233,8 +232,10 @@ cmds! {
     "wait" 3 F 0 0 0 s::wait;
 }
 
-fn index() -> &'static HashMap<&'static [u8], &'static CommandSpec> {
-    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+type Index = hashbrown::HashMap<&'static [u8], &'static CommandSpec>;
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| COMMANDS.iter().map(|c| (c.name.as_bytes(), c)).collect())
 }
 
