@@ -106,20 +106,38 @@ used_memory() {
     redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'
 }
 
-echo
-echo "memory: $keys keys from DEBUG POPULATE (key:N -> value:N)"
-for port in "$node_port" "$redis_port"; do
-    redis-cli -p "$port" flushall >/dev/null
-done
-base_node=$(used_memory "$node_port")
-base_redis=$(used_memory "$redis_port")
-redis-cli -p "$node_port" debug populate "$keys" >/dev/null
-redis-cli -p "$redis_port" debug populate "$keys" >/dev/null
-sleep 1
-full_node=$(used_memory "$node_port")
-full_redis=$(used_memory "$redis_port")
-per_node=$(python3 -c "print(f'{($full_node - $base_node) / $keys:.1f}')")
-per_redis=$(python3 -c "print(f'{($full_redis - $base_redis) / $keys:.1f}')")
-printf "%-22s %14s %14s %7s\n" "" rclust-node redis-server ratio
-printf "%-22s %14s %14s\n" "used_memory (filled)" "$full_node" "$full_redis"
-printf "%-22s %14s %14s %7s\n" "bytes per key" "$per_node" "$per_redis" "$(ratio "$per_node" "$per_redis")"
+# Fills both servers with `load` (a command run once per server) and prints used_memory per
+# key for each and the ratio.
+memory_per_key() {
+    local title=$1 load=$2
+    for port in "$node_port" "$redis_port"; do
+        redis-cli -p "$port" flushall >/dev/null
+    done
+    sleep 0.5
+    local base_node base_redis full_node full_redis keys_node keys_redis
+    base_node=$(used_memory "$node_port")
+    base_redis=$(used_memory "$redis_port")
+    $load "$node_port"
+    $load "$redis_port"
+    sleep 1
+    full_node=$(used_memory "$node_port")
+    full_redis=$(used_memory "$redis_port")
+    keys_node=$(redis-cli -p "$node_port" dbsize)
+    keys_redis=$(redis-cli -p "$redis_port" dbsize)
+    per_node=$(python3 -c "print(f'{($full_node - $base_node) / $keys_node:.1f}')")
+    per_redis=$(python3 -c "print(f'{($full_redis - $base_redis) / $keys_redis:.1f}')")
+    echo
+    echo "memory: $title"
+    printf "%-22s %14s %14s %7s\n" "" rclust-node redis-server ratio
+    printf "%-22s %14s %14s\n" "keys" "$keys_node" "$keys_redis"
+    printf "%-22s %14s %14s\n" "used_memory (filled)" "$full_node" "$full_redis"
+    printf "%-22s %14s %14s %7s\n" "bytes per key" "$per_node" "$per_redis" "$(ratio "$per_node" "$per_redis")"
+}
+
+populate() { redis-cli -p "$1" debug populate "$keys" >/dev/null; }
+benchmark_set() {
+    redis-benchmark -h 127.0.0.1 -p "$1" -q -c 20 -P 32 -t set -r "$keys" -n $((keys * 3)) >/dev/null
+}
+
+memory_per_key "$keys keys from DEBUG POPULATE (key:N -> value:N)" populate
+memory_per_key "redis-benchmark -t set -r $keys -n $((keys * 3)) (16-byte keys, 3-byte values)" benchmark_set
