@@ -370,8 +370,10 @@ pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     match sub.as_str() {
         "sleep" if args.len() == 3 => match parse_float(&args[2]) {
-            Some(secs) if secs >= 0.0 && secs.is_finite() => {
-                ctx.client.action = Some(Action::Sleep(Duration::from_secs_f64(secs)));
+            Some(secs) if secs >= 0.0 => {
+                // Absurd lengths saturate instead of overflowing Duration.
+                let d = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
+                ctx.client.action = Some(Action::Sleep(d));
                 Frame::ok()
             }
             _ => super::not_float(),

@@ -60,13 +60,17 @@ pub fn parse_request(
 }
 
 /// The header line at `pos` (a `*N` or `$N` line): its number and the position after it.
+/// The line must end in CRLF: the second pass finds lines by their `\n`, so a lone `\r`
+/// is refused as `bad` rather than read two ways.
 fn header<'a>(
     buf: &'a [u8],
     pos: usize,
     too_big: &'static str,
+    bad: &'static str,
 ) -> Result<Option<(&'a [u8], usize)>, RequestError> {
     let rest = &buf[pos..];
     match memchr::memchr(b'\r', rest) {
+        Some(i) if i + 1 < rest.len() && rest[i + 1] != b'\n' => Err(RequestError(bad)),
         Some(i) if i + 1 < rest.len() => Ok(Some((&rest[..i], pos + i + 2))),
         Some(_) => Ok(None),
         None if rest.len() > INLINE_MAX => Err(RequestError(too_big)),
@@ -80,7 +84,13 @@ fn multibulk(
 ) -> Result<Option<Vec<Bytes>>, RequestError> {
     // First pass: is the whole command here? Collects nothing, so an incomplete command
     // costs no allocation however often it is retried.
-    let Some((count, mut pos)) = header(buf, 0, "too big mbulk count string")? else {
+    let Some((count, mut pos)) = header(
+        buf,
+        0,
+        "too big mbulk count string",
+        "invalid multibulk length",
+    )?
+    else {
         return Ok(None);
     };
     let count = match parse_i64(&count[1..]) {
@@ -97,7 +107,9 @@ fn multibulk(
         if buf[pos] != b'$' {
             return Err(RequestError(expected_dollar(buf[pos])));
         }
-        let Some((len, next)) = header(buf, pos, "too big bulk count string")? else {
+        let Some((len, next)) =
+            header(buf, pos, "too big bulk count string", "invalid bulk length")?
+        else {
             return Ok(None);
         };
         let len = match parse_i64(&len[1..]) {
@@ -296,6 +308,8 @@ mod tests {
         assert_eq!(err(b"*1\r\n:1\r\n"), "expected '$', got ':'");
         assert_eq!(err(b"*1\r\nx\r\n"), "expected '$', got 'x'");
         assert_eq!(err(b"*1\r\n$-1\r\n"), "invalid bulk length");
+        assert_eq!(err(b"*1\r\n$3\rXfoo\r\n*1\r\n"), "invalid bulk length");
+        assert_eq!(err(b"*1\rX$3\r\nfoo\r\n"), "invalid multibulk length");
         assert_eq!(err(b"*1\r\n$536870913\r\n"), "invalid bulk length");
         assert_eq!(err(&[b'*'; 70_000]), "too big mbulk count string");
         assert_eq!(err(&[b'a'; 70_000]), "too big inline request");
@@ -317,5 +331,39 @@ mod tests {
             "unbalanced quotes in request"
         );
         assert_eq!(req(b"echo \"\"\r\n").0.unwrap(), args(&["echo", ""]));
+    }
+
+    /// A cheap in-tree stand-in for the fuzz target: random RESP-ish noise and mutated
+    /// commands must never panic either parser.
+    #[test]
+    fn random_input_never_panics() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let alphabet = b"*$:+-_#%~=,!(\r\n0123456789abc\"' \\x";
+        let valid = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n%1\r\n+a\r\n:1\r\n";
+        for _ in 0..20_000 {
+            let mut input: Vec<u8> = if rng.gen_bool(0.5) {
+                (0..rng.gen_range(0..40))
+                    .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                    .collect()
+            } else {
+                valid.to_vec()
+            };
+            for _ in 0..rng.gen_range(0..4) {
+                if input.is_empty() {
+                    break;
+                }
+                let at = rng.gen_range(0..input.len());
+                input[at] = alphabet[rng.gen_range(0..alphabet.len())];
+            }
+            let _ = crate::node::resp::parse_frame(&Bytes::copy_from_slice(&input));
+            let mut buf = BytesMut::from(&input[..]);
+            for _ in 0..8 {
+                match parse_request(&mut buf, &RequestLimits::default()) {
+                    Ok(Some(_)) => {}
+                    _ => break,
+                }
+            }
+        }
     }
 }
