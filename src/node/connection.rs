@@ -13,7 +13,7 @@ use tokio::sync::{broadcast, Notify};
 
 use super::clock::now_ms;
 use super::cmd::{execute, Action, ClientState, Ctx};
-use super::resp::{parse_request, Frame, RequestLimits};
+use super::resp::{parse_requests, Frame, RequestLimits};
 use super::shared::{Shared, Stats};
 
 /// Replies are written once this much is pending even mid-batch, to bound memory.
@@ -98,15 +98,8 @@ impl Connection {
     async fn process(&mut self) -> std::io::Result<Next> {
         let mut pending = std::mem::take(&mut self.pending);
         let mut broken = None;
-        loop {
-            match parse_request(&mut self.rbuf, &self.limits) {
-                Ok(Some(args)) => pending.push_back(args),
-                Ok(None) => break,
-                Err(e) => {
-                    broken = Some(e);
-                    break;
-                }
-            }
+        if let Err(e) = parse_requests(&mut self.rbuf, &self.limits, &mut pending) {
+            broken = Some(e);
         }
         while !pending.is_empty() {
             let action = self.run_batch(&mut pending);

@@ -2,6 +2,8 @@
 //! command line as telnet and `redis-cli` in some modes send it. Limits and error texts
 //! follow Redis 7.0 (`-ERR Protocol error: ...`, after which the connection is closed).
 
+use std::collections::VecDeque;
+
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::parse::parse_i64;
@@ -82,8 +84,17 @@ fn multibulk(
     buf: &mut BytesMut,
     limits: &RequestLimits,
 ) -> Result<Option<Vec<Bytes>>, RequestError> {
-    // First pass: is the whole command here? Collects nothing, so an incomplete command
-    // costs no allocation however often it is retried.
+    let Some((len, count)) = measure(buf, limits)? else {
+        return Ok(None);
+    };
+    let frame = buf.split_to(len).freeze();
+    Ok(Some(slice_args(&frame, 0, count).0))
+}
+
+/// First pass: is one whole multibulk command at the front of `buf`? Returns its length
+/// and argument count. Collects nothing, so an incomplete command costs no allocation
+/// however often it is retried.
+fn measure(buf: &[u8], limits: &RequestLimits) -> Result<Option<(usize, usize)>, RequestError> {
     let Some((count, mut pos)) = header(
         buf,
         0,
@@ -121,17 +132,79 @@ fn multibulk(
             return Ok(None);
         }
     }
-    // Second pass over a frozen copy-free slice of the buffer: the arguments are views.
-    let frame = buf.split_to(pos).freeze();
+    Ok(Some((pos, count)))
+}
+
+/// Second pass over a command [`measure`] accepted, starting at `start` in a frozen
+/// buffer: the arguments are views into it, not copies. Returns them and the end.
+fn slice_args(frame: &Bytes, start: usize, count: usize) -> (Vec<Bytes>, usize) {
     let mut args = Vec::with_capacity(count);
-    let mut pos = memchr::memchr(b'\n', &frame).unwrap_or(0) + 1;
+    let mut pos = start + memchr::memchr(b'\n', &frame[start..]).unwrap_or(0) + 1;
     for _ in 0..count {
         let nl = pos + memchr::memchr(b'\n', &frame[pos..]).unwrap_or(0);
         let len = parse_i64(&frame[pos + 1..nl - 1]).unwrap_or(0) as usize;
         args.push(frame.slice(nl + 1..nl + 1 + len));
         pos = nl + 1 + len + 2;
     }
-    Ok(Some(args))
+    (args, pos)
+}
+
+/// Takes every complete command off the front of `buf` into `out`. Consecutive multibulk
+/// commands share one frozen chunk of the buffer (one split for a whole pipeline). On a
+/// framing error the commands before it are still delivered, then the error.
+pub fn parse_requests(
+    buf: &mut BytesMut,
+    limits: &RequestLimits,
+    out: &mut VecDeque<Vec<Bytes>>,
+) -> Result<(), RequestError> {
+    loop {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        if buf[0] != b'*' {
+            match inline(buf)? {
+                None => return Ok(()),
+                Some(args) if args.is_empty() => continue,
+                Some(args) => {
+                    out.push_back(args);
+                    continue;
+                }
+            }
+        }
+        let mut end = 0;
+        let mut counts = Vec::new();
+        let mut error = None;
+        while end < buf.len() && buf[end] == b'*' {
+            match measure(&buf[end..], limits) {
+                Ok(Some((len, count))) => {
+                    counts.push(count);
+                    end += len;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        if end > 0 {
+            let chunk = buf.split_to(end).freeze();
+            let mut pos = 0;
+            for count in counts {
+                let (args, next) = slice_args(&chunk, pos, count);
+                pos = next;
+                if !args.is_empty() {
+                    out.push_back(args);
+                }
+            }
+        }
+        if let Some(e) = error {
+            return Err(e);
+        }
+        if end == 0 {
+            return Ok(());
+        }
+    }
 }
 
 fn expected_dollar(got: u8) -> &'static str {
@@ -357,6 +430,8 @@ mod tests {
                 input[at] = alphabet[rng.gen_range(0..alphabet.len())];
             }
             let _ = crate::node::resp::parse_frame(&Bytes::copy_from_slice(&input));
+            let mut batch = BytesMut::from(&input[..]);
+            let _ = parse_requests(&mut batch, &RequestLimits::default(), &mut VecDeque::new());
             let mut buf = BytesMut::from(&input[..]);
             for _ in 0..8 {
                 match parse_request(&mut buf, &RequestLimits::default()) {
@@ -365,5 +440,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn batches_share_one_chunk_and_stop_at_errors() {
+        let mut buf = BytesMut::from(
+            &b"*1\r\n$4\r\nPING\r\nECHO x\r\n*0\r\n*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPI"[..],
+        );
+        let mut out = VecDeque::new();
+        parse_requests(&mut buf, &RequestLimits::default(), &mut out).unwrap();
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[2], args(&["GET", "a"]).unwrap());
+        assert_eq!(&buf[..], b"*1\r\n$4\r\nPI");
+        let mut buf = BytesMut::from(&b"*1\r\n$4\r\nPING\r\n*1\r\n$x\r\n"[..]);
+        let mut out = VecDeque::new();
+        let err = parse_requests(&mut buf, &RequestLimits::default(), &mut out).unwrap_err();
+        assert_eq!(err.0, "invalid bulk length");
+        assert_eq!(out.len(), 1);
     }
 }
