@@ -56,7 +56,17 @@ impl Connection {
     }
 
     /// Serves until the client leaves, is killed, or the server shuts down.
-    pub async fn run(mut self, mut shutdown: broadcast::Receiver<()>, kill: Arc<Notify>) {
+    pub async fn run(mut self, shutdown: broadcast::Receiver<()>, kill: Arc<Notify>) {
+        self.serve(shutdown, kill).await;
+        // A client that leaves with keys WATCHed stops counting as a watcher.
+        if !self.client.watched.is_empty() {
+            let shared = Arc::clone(&self.shared);
+            let mut ks = shared.keyspace.lock();
+            ks.watchers = ks.watchers.saturating_sub(1);
+        }
+    }
+
+    async fn serve(&mut self, mut shutdown: broadcast::Receiver<()>, kill: Arc<Notify>) {
         // Built once and kept pinned, so waiting for a stop costs no registration per read.
         let stop = async {
             tokio::select! {

@@ -45,6 +45,20 @@ async fn bind_all(cfg: &NodeConfig) -> anyhow::Result<Vec<TcpListener>> {
     Ok(listeners)
 }
 
+/// Where the cluster layer plugs in: start the bus (its listener on
+/// `config.bus_port()`, its tasks) and install its [`ClusterRouter`] with
+/// [`Shared::set_router`]. Until the bus lands the node is [`Standalone`]: it owns every
+/// slot. The bus may keep a clone of `shared` to reach the keyspace and the config.
+///
+/// [`ClusterRouter`]: super::cluster_seam::ClusterRouter
+/// [`Standalone`]: super::cluster_seam::Standalone
+async fn install_cluster(shared: &Arc<Shared>) -> anyhow::Result<()> {
+    if shared.cluster_enabled {
+        let _ = shared.router();
+    }
+    Ok(())
+}
+
 async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     if !config.dir.as_os_str().is_empty() {
         std::fs::create_dir_all(&config.dir)?;
@@ -55,8 +69,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     config.dir = std::env::current_dir()?;
     let listeners = bind_all(&config).await?;
     let shared = Shared::new(config);
-    // The cluster bus installs its router here once it lands (`shared.set_router`).
-    let _ = shared.router();
+    install_cluster(&shared).await?;
     log(&shared, "Ready to accept connections tcp");
     let signals = async {
         use tokio::signal::unix::{signal, SignalKind};

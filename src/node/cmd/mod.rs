@@ -10,6 +10,7 @@ mod server;
 mod sets;
 mod strings;
 mod table;
+pub(crate) mod transactions;
 mod zsets;
 
 use std::time::Duration;
@@ -42,6 +43,8 @@ pub struct ClientState {
     pub asking: bool,
     pub readonly: bool,
     pub multi: Option<Multi>,
+    /// WATCHed slots and their versions when watched.
+    pub watched: Vec<(u16, u64)>,
     pub action: Option<Action>,
 }
 
@@ -62,6 +65,7 @@ impl ClientState {
             asking: false,
             readonly: false,
             multi: None,
+            watched: Vec::new(),
             action: None,
         }
     }
@@ -115,7 +119,23 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
     if let Err(e) = route(ctx, spec, args) {
         return e;
     }
-    (spec.handler)(ctx, args)
+    let reply = (spec.handler)(ctx, args);
+    if ctx.ks.watchers > 0 && spec.is_write() && !reply.is_error() {
+        touch_keys(ctx, spec, args);
+    }
+    reply
+}
+
+/// Marks the slots a write touched, for WATCH.
+fn touch_keys(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) {
+    if spec.first == 0 {
+        // Keyless writes (FLUSHALL) touch everything.
+        ctx.ks.bump_all_slots();
+        return;
+    }
+    for key in spec.keys(args) {
+        ctx.ks.bump_slot(key_slot(key));
+    }
 }
 
 /// In cluster mode: every key must hash to one slot, and the router must agree that the

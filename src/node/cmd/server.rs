@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{
-    eq_ic, int, int_arg, lookup, parse_float, run, syntax_error, wrong_args, Action, Ctx, Multi,
-};
+use super::{eq_ic, int, int_arg, parse_float, syntax_error, wrong_args, Action, Ctx};
 use crate::model::key_slot;
 use crate::node::resp::Frame;
 
@@ -349,6 +347,7 @@ pub fn quit(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
 
 pub fn reset(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     ctx.client.multi = None;
+    super::transactions::unwatch_all(ctx);
     ctx.client.readonly = false;
     ctx.client.asking = false;
     ctx.client.resp3 = false;
@@ -425,39 +424,6 @@ pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         }
         _ => super::bad_subcommand("debug", &args[1], &["sleep", "digest-value", "populate"]),
     }
-}
-
-pub fn multi(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
-    if ctx.client.multi.is_some() {
-        return Frame::static_error("ERR MULTI calls can not be nested");
-    }
-    ctx.client.multi = Some(Multi::default());
-    Frame::ok()
-}
-
-pub fn discard(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
-    match ctx.client.multi.take() {
-        Some(_) => Frame::ok(),
-        None => Frame::static_error("ERR DISCARD without MULTI"),
-    }
-}
-
-pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
-    let Some(multi) = ctx.client.multi.take() else {
-        return Frame::static_error("ERR EXEC without MULTI");
-    };
-    if multi.dirty {
-        return Frame::static_error("EXECABORT Transaction discarded because of previous errors.");
-    }
-    let mut replies = Vec::with_capacity(multi.queued.len());
-    for args in &multi.queued {
-        // Queued commands were looked up when queued; the table does not change.
-        match lookup(&args[0]) {
-            Some(spec) => replies.push(run(ctx, spec, args)),
-            None => replies.push(super::unknown_command(args)),
-        }
-    }
-    Frame::Array(replies)
 }
 
 pub fn asking(ctx: &mut Ctx, _: &[Bytes]) -> Frame {

@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::{
     generic as g, hashes as h, info, lists as l, server as s, sets as st, strings as str_,
-    zsets as z, Handler,
+    transactions as tx, zsets as z, Handler,
 };
 use crate::node::resp::Frame;
 
@@ -44,7 +44,10 @@ impl CommandSpec {
 
     /// Commands that run at once inside MULTI rather than being queued.
     pub fn runs_in_multi(&self) -> bool {
-        matches!(self.name, "exec" | "discard" | "multi" | "quit" | "reset")
+        matches!(
+            self.name,
+            "exec" | "discard" | "multi" | "quit" | "reset" | "watch" | "unwatch"
+        )
     }
 
     /// The key arguments of a call.
@@ -218,9 +221,11 @@ cmds! {
     "debug" -2 A 0 0 0 s::debug;
     "quit" -1 NA 0 0 0 s::quit;
     "reset" 1 NA 0 0 0 s::reset;
-    "multi" 1 F 0 0 0 s::multi;
-    "exec" 1 F 0 0 0 s::exec;
-    "discard" 1 F 0 0 0 s::discard;
+    "multi" 1 F 0 0 0 tx::multi;
+    "exec" 1 F 0 0 0 tx::exec;
+    "discard" 1 F 0 0 0 tx::discard;
+    "watch" -2 F 1 -1 1 tx::watch;
+    "unwatch" 1 F 0 0 0 tx::unwatch;
     "asking" 1 F 0 0 0 s::asking;
     "readonly" 1 F 0 0 0 s::readonly;
     "readwrite" 1 F 0 0 0 s::readonly;
