@@ -2,6 +2,7 @@
 //! here touches a socket. [`execute`] is the single entry point: lookup, arity, auth,
 //! MULTI queueing, cluster routing, then the handler.
 
+mod client;
 mod generic;
 mod hashes;
 mod info;

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 
 use super::{
-    generic as g, hashes as h, info, lists as l, server as s, sets as st, strings as str_,
-    transactions as tx, zsets as z, Handler,
+    client as c, generic as g, hashes as h, info, lists as l, server as s, sets as st,
+    strings as str_, transactions as tx, zsets as z, Handler,
 };
 use crate::node::resp::Frame;
 
@@ -211,9 +211,9 @@ cmds! {
     "echo" 2 F 0 0 0 s::echo;
     "time" 1 F 0 0 0 s::time;
     "select" 2 F 0 0 0 s::select;
-    "auth" -2 NA 0 0 0 s::auth;
-    "hello" -1 NA 0 0 0 s::hello;
-    "client" -2 A 0 0 0 s::client;
+    "auth" -2 NA 0 0 0 c::auth;
+    "hello" -1 NA 0 0 0 c::hello;
+    "client" -2 A 0 0 0 c::client;
     "config" -2 A 0 0 0 s::config;
     "info" -1 F 0 0 0 info::info;
     "command" -1 F 0 0 0 command;
