@@ -2,6 +2,7 @@
 //! here touches a socket. [`execute`] is the single entry point: lookup, arity, auth,
 //! MULTI queueing, cluster routing, then the handler.
 
+mod bits;
 mod client;
 mod generic;
 mod hashes;
@@ -13,6 +14,7 @@ mod strings;
 mod table;
 pub(crate) mod transactions;
 mod zsets;
+mod zsets_store;
 
 use std::time::Duration;
 
@@ -155,23 +157,26 @@ fn route(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Frame>
         readonly: ctx.client.readonly,
         is_write: spec.is_write(),
     };
-    let slot = key_slot(&args[first]);
     let router = ctx.shared.router();
     // Most commands have one key or a contiguous run of keys: pass a slice of the
     // arguments, no allocation. Only stepped key lists (MSET) are gathered.
-    if spec.step <= 1 {
+    if spec.step == 1 {
         let last = if spec.last < 0 {
             (args.len() as i32 + spec.last) as usize
         } else {
             (spec.last as usize).min(args.len() - 1)
         };
         let keys = &args[first..=last.max(first)];
+        let slot = key_slot(&keys[0]);
         if keys[1..].iter().any(|k| key_slot(k) != slot) {
             return Err(crossslot());
         }
         return router.route(slot, &rctx, keys, &*ctx.ks);
     }
     let keys: Vec<Bytes> = spec.keys(args).into_iter().cloned().collect();
+    let Some(slot) = keys.first().map(|k| key_slot(k)) else {
+        return Ok(());
+    };
     if keys[1..].iter().any(|k| key_slot(k) != slot) {
         return Err(crossslot());
     }

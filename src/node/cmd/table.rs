@@ -5,9 +5,10 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
+use super::bits;
 use super::{
     client as c, generic as g, hashes as h, info, lists as l, server as s, sets as st,
-    strings as str_, transactions as tx, zsets as z, Handler,
+    strings as str_, transactions as tx, zsets as z, zsets_store as zs, Handler,
 };
 use crate::node::resp::Frame;
 
@@ -55,6 +56,9 @@ impl CommandSpec {
         if self.first <= 0 || args.len() <= self.first as usize {
             return Vec::new();
         }
+        if self.step == 0 {
+            return self.movable_keys(args);
+        }
         let last = if self.last < 0 {
             args.len() as i32 + self.last
         } else {
@@ -66,15 +70,38 @@ impl CommandSpec {
             .collect()
     }
 
+    /// Commands whose keys are counted by an argument (`step == 0` in the table):
+    /// `args[first..last]` are fixed keys (a destination) and `args[last]` is the number of
+    /// keys that follow it (ZUNIONSTORE dest numkeys k..., SINTERCARD numkeys k...).
+    fn movable_keys<'a>(&self, args: &'a [Bytes]) -> Vec<&'a Bytes> {
+        let (first, at) = (self.first as usize, self.last as usize);
+        let mut keys: Vec<&Bytes> = args
+            .get(first..at)
+            .map_or_else(Vec::new, |s| s.iter().collect());
+        let n = args
+            .get(at)
+            .and_then(|a| crate::node::resp::parse_i64_pub(a))
+            .unwrap_or(0)
+            .max(0) as usize;
+        keys.extend(args.iter().skip(at + 1).take(n));
+        keys
+    }
+
     /// This command's entry in the COMMAND reply (Redis 7 layout, ten fields).
     pub fn info_frame(&self) -> Frame {
+        // Movable-key commands show their fixed keys only, as Redis's legacy triple does.
+        let (first, last, step) = match self.step {
+            0 if self.first < self.last => (self.first, self.first, 1),
+            0 => (0, 0, 0),
+            _ => (self.first, self.last, self.step),
+        };
         Frame::Array(vec![
             Frame::bulk_str(self.name),
             Frame::Integer(self.arity as i64),
             Frame::Set(self.flags.iter().map(|f| Frame::simple(f)).collect()),
-            Frame::Integer(self.first as i64),
-            Frame::Integer(self.last as i64),
-            Frame::Integer(self.step as i64),
+            Frame::Integer(first as i64),
+            Frame::Integer(last as i64),
+            Frame::Integer(step as i64),
             Frame::Set(vec![]),
             Frame::Set(vec![]),
             Frame::Array(vec![]),
@@ -90,6 +117,8 @@ const R: &[&str] = &["readonly"];
 const RF: &[&str] = &["readonly", "fast"];
 const A: &[&str] = &["admin", "noscript", "loading", "stale"];
 const F: &[&str] = &["fast", "loading", "stale"];
+const RM: &[&str] = &["readonly", "movablekeys"];
+const WM: &[&str] = &["write", "denyoom", "movablekeys"];
 const NA: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth"];
 
 macro_rules! cmds {
@@ -235,6 +264,18 @@ cmds! {
     "save" 1 A 0 0 0 s::save;
     "bgsave" -1 A 0 0 0 s::save;
     "wait" 3 F 0 0 0 s::wait;
+    "setbit" 4 W 1 1 1 bits::setbit;
+    "getbit" 3 RF 1 1 1 bits::getbit;
+    "bitcount" -2 R 1 1 1 bits::bitcount;
+    "lpos" -3 R 1 1 1 l::lpos;
+    "sintercard" -3 RM 1 1 0 st::sintercard;
+    "copy" -3 W 1 2 1 g::copy;
+    "object" -2 R 2 2 1 g::object;
+    "memory" -2 R 2 2 1 g::memory;
+    "zremrangebyscore" 4 WD 1 1 1 zs::zremrangebyscore;
+    "zremrangebyrank" 4 WD 1 1 1 zs::zremrangebyrank;
+    "zunionstore" -4 WM 1 2 0 zs::zunionstore;
+    "zinterstore" -4 WM 1 2 0 zs::zinterstore;
 }
 
 type Index = hashbrown::HashMap<&'static [u8], &'static CommandSpec>;
