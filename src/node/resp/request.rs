@@ -244,6 +244,11 @@ fn inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, RequestError> {
 /// quotes take `\n \r \t \b \a \\ \" \xHH` escapes, single quotes only `\'`; a closing quote
 /// must be followed by whitespace or the end. `None` on unbalanced quotes.
 pub fn split_args(mut line: &[u8]) -> Option<Vec<Bytes>> {
+    // Redis splits a C string: a NUL ends the line. (Found by the fuzzer: treating NUL as a
+    // separator that is never skipped looped forever.)
+    if let Some(nul) = memchr::memchr(0, line) {
+        line = &line[..nul];
+    }
     let mut args = Vec::new();
     loop {
         while let Some(c) = line.first() {
@@ -310,7 +315,7 @@ pub fn split_args(mut line: &[u8]) -> Option<Vec<Bytes>> {
                 word.push(c);
             } else {
                 match c {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
+                    c if c.is_ascii_whitespace() => break,
                     b'"' => in_dq = true,
                     b'\'' => in_sq = true,
                     _ => word.push(c),
@@ -404,6 +409,9 @@ mod tests {
             "unbalanced quotes in request"
         );
         assert_eq!(req(b"echo \"\"\r\n").0.unwrap(), args(&["echo", ""]));
+        // Regression (fuzzer): a NUL ends the line instead of looping forever.
+        assert_eq!(req(b"\x04\x00\n").0.unwrap(), args(&["\x04"]));
+        assert_eq!(req(b"get a\x00b c\r\n").0.unwrap(), args(&["get", "a"]));
     }
 
     /// A cheap in-tree stand-in for the fuzz target: random RESP-ish noise and mutated
@@ -412,7 +420,7 @@ mod tests {
     fn random_input_never_panics() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        let alphabet = b"*$:+-_#%~=,!(\r\n0123456789abc\"' \\x";
+        let alphabet = b"*$:+-_#%~=,!(\r\n\x000123456789abc\"' \\x";
         let valid = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n%1\r\n+a\r\n:1\r\n";
         for _ in 0..20_000 {
             let mut input: Vec<u8> = if rng.gen_bool(0.5) {
