@@ -7,7 +7,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{broadcast, Notify};
 
@@ -15,12 +14,13 @@ use super::clock::now_ms;
 use super::cmd::{execute, Action, ClientState, Ctx};
 use super::resp::{parse_requests, Frame, RequestLimits};
 use super::shared::{Shared, Stats};
+use super::socket::Socket;
 
 /// Replies are written once this much is pending even mid-batch, to bound memory.
 const WRITE_HIGH_WATER: usize = 1 << 20;
 
 pub struct Connection {
-    stream: TcpStream,
+    socket: Socket,
     rbuf: BytesMut,
     wbuf: BytesMut,
     client: ClientState,
@@ -36,13 +36,13 @@ enum Next {
 }
 
 impl Connection {
-    pub fn new(stream: TcpStream, shared: Arc<Shared>, id: u64) -> Connection {
+    pub fn new(stream: TcpStream, shared: Arc<Shared>, id: u64) -> std::io::Result<Connection> {
         let (authenticated, max_bulk) = {
             let cfg = shared.config.read();
             (cfg.requirepass.is_none(), cfg.proto_max_bulk_len)
         };
-        Connection {
-            stream,
+        Ok(Connection {
+            socket: Socket::new(stream)?,
             rbuf: BytesMut::with_capacity(16 * 1024),
             wbuf: BytesMut::with_capacity(16 * 1024),
             client: ClientState::new(id, authenticated),
@@ -52,7 +52,7 @@ impl Connection {
                 ..Default::default()
             },
             pending: VecDeque::new(),
-        }
+        })
     }
 
     /// Serves until the client leaves, is killed, or the server shuts down.
@@ -76,12 +76,9 @@ impl Connection {
         };
         tokio::pin!(stop);
         loop {
-            if self.rbuf.capacity() - self.rbuf.len() < 4096 {
-                self.rbuf.reserve(16 * 1024);
-            }
             let n = tokio::select! {
                 biased;
-                r = self.stream.read_buf(&mut self.rbuf) => match r {
+                r = self.socket.read_into(&mut self.rbuf) => match r {
                     Ok(0) | Err(_) => return,
                     Ok(n) => n,
                 },
@@ -98,7 +95,7 @@ impl Connection {
     async fn flush(&mut self) -> std::io::Result<()> {
         if !self.wbuf.is_empty() {
             Stats::add(&self.shared.stats.net_output_bytes, self.wbuf.len() as u64);
-            self.stream.write_all(&self.wbuf).await?;
+            self.socket.write_all(&self.wbuf).await?;
             self.wbuf.clear();
         }
         Ok(())

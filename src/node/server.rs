@@ -97,7 +97,17 @@ async fn accept_loop(
             .stats
             .connected_clients
             .fetch_add(1, Ordering::Relaxed);
-        let conn = Connection::new(stream, Arc::clone(&shared), id);
+        let conn = match Connection::new(stream, Arc::clone(&shared), id) {
+            Ok(conn) => conn,
+            Err(_) => {
+                shared.clients.lock().remove(&id);
+                shared
+                    .stats
+                    .connected_clients
+                    .fetch_sub(1, Ordering::Relaxed);
+                continue;
+            }
+        };
         let rx = shared.shutdown.subscribe();
         let shared = Arc::clone(&shared);
         let done = done.clone();
