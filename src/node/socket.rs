@@ -38,7 +38,7 @@ impl Socket {
         loop {
             let mut guard = self.io.readable().await?;
             let scratch = &mut self.scratch;
-            match guard.try_io(|s| (&*s.get_ref()).read(scratch)) {
+            match guard.try_io(|s| s.get_ref().read(scratch)) {
                 Ok(Ok(n)) => {
                     if n > 0 && n < scratch.len() {
                         guard.clear_ready();
@@ -56,7 +56,7 @@ impl Socket {
     pub async fn write_all(&self, mut data: &[u8]) -> std::io::Result<()> {
         while !data.is_empty() {
             let mut guard = self.io.writable().await?;
-            match guard.try_io(|s| (&*s.get_ref()).write(data)) {
+            match guard.try_io(|s| s.get_ref().write(data)) {
                 Ok(Ok(0)) => return Err(std::io::ErrorKind::WriteZero.into()),
                 Ok(Ok(n)) => data = &data[n..],
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
