@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # Throughput and memory of rclust-node against redis-server, side by side in one run.
 #
-#   scripts/bench-node.sh [--cluster yes|no] [--requests N] [--keys N]
+#   scripts/bench-node.sh [--cluster yes|no] [--requests N] [--keys N] [--rounds N]
 #
 # Starts one release rclust-node and one redis-server on free loopback ports (same
 # cluster-enabled setting for both), runs redis-benchmark -c 50 -t set,get with -P 1 and
-# -P 16 against each, then fills each with the same keys and compares used_memory per key.
+# -P 16 against each (alternating, --rounds times, reporting the median so that a noisy
+# shared machine skews both alike), then fills each with the same keys and compares
+# used_memory per key.
 set -euo pipefail
 
 cluster=yes
 requests=200000
 keys=1000000
+rounds=3
 while [ $# -gt 0 ]; do
     case "$1" in
         --cluster) cluster="$2"; shift 2 ;;
         --requests) requests="$2"; shift 2 ;;
         --keys) keys="$2"; shift 2 ;;
-        *) echo "usage: $0 [--cluster yes|no] [--requests N] [--keys N]" >&2; exit 2 ;;
+        --rounds) rounds="$2"; shift 2 ;;
+        *) echo "usage: $0 [--cluster yes|no] [--requests N] [--keys N] [--rounds N]" >&2; exit 2 ;;
     esac
 done
 
@@ -90,17 +94,31 @@ bench() {
 
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 
-echo "cluster-enabled $cluster, $requests requests, 50 clients"
-printf "%-10s %-4s %14s %14s %7s\n" test P rclust-node redis-server ratio
-for pipeline in 1 16; do
-    node_out=$(bench "$node_port" "$pipeline")
-    redis_out=$(bench "$redis_port" "$pipeline")
-    for t in SET GET; do
-        n=$(echo "$node_out" | awk -v t="$t" '$1 == t { print $2 }')
-        r=$(echo "$redis_out" | awk -v t="$t" '$1 == t { print $2 }')
-        printf "%-10s %-4s %14s %14s %7s\n" "$t" "$pipeline" "$n" "$r" "$(ratio "$n" "$r")"
+echo "cluster-enabled $cluster, $requests requests, 50 clients, median of $rounds rounds"
+results="$work/results"
+: > "$results"
+for round in $(seq "$rounds"); do
+    for pipeline in 1 16; do
+        bench "$node_port" "$pipeline" | sed "s/^/node $pipeline /" >> "$results"
+        bench "$redis_port" "$pipeline" | sed "s/^/redis $pipeline /" >> "$results"
     done
 done
+python3 - "$results" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    server, pipeline, test, rps = line.split()
+    runs.setdefault((test, int(pipeline), server), []).append(float(rps))
+print(f"{'test':<6} {'P':>3} {'rclust-node':>14} {'redis-server':>14} {'ratio':>7}   (all rounds: node / redis)")
+for pipeline in (1, 16):
+    for test in ("SET", "GET"):
+        n = runs.get((test, pipeline, "node"), [0])
+        r = runs.get((test, pipeline, "redis"), [0])
+        mn, mr = statistics.median(n), statistics.median(r)
+        ratio = mn / mr if mr else 0
+        rounds = " ".join(f"{x:.0f}" for x in n) + " / " + " ".join(f"{x:.0f}" for x in r)
+        print(f"{test:<6} {pipeline:>3} {mn:>14.0f} {mr:>14.0f} {ratio:>7.2f}   ({rounds})")
+PY
 
 used_memory() {
     redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'
