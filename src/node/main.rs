@@ -53,9 +53,8 @@ async fn bind_all(cfg: &NodeConfig) -> anyhow::Result<Vec<TcpListener>> {
 /// [`ClusterRouter`]: super::cluster_seam::ClusterRouter
 /// [`Standalone`]: super::cluster_seam::Standalone
 async fn install_cluster(shared: &Arc<Shared>) -> anyhow::Result<()> {
-    if shared.cluster_enabled {
-        let _ = shared.router();
-    }
+    // Installed now so that no command ever initialises it lazily under other locks.
+    let _ = shared.router();
     Ok(())
 }
 
