@@ -36,7 +36,8 @@ impl Socket {
     /// Reads what is available (waiting if nothing is) and appends it to `buf`; 0 at EOF.
     pub async fn read_into(&mut self, buf: &mut BytesMut) -> std::io::Result<usize> {
         loop {
-            let mut guard = self.io.readable().await?;
+            // poll_read_ready uses the single reader slot, cheaper than readable()'s list.
+            let mut guard = std::future::poll_fn(|cx| self.io.poll_read_ready(cx)).await?;
             let scratch = &mut self.scratch;
             match guard.try_io(|s| s.get_ref().read(scratch)) {
                 Ok(Ok(n)) => {
@@ -55,7 +56,7 @@ impl Socket {
 
     pub async fn write_all(&self, mut data: &[u8]) -> std::io::Result<()> {
         while !data.is_empty() {
-            let mut guard = self.io.writable().await?;
+            let mut guard = std::future::poll_fn(|cx| self.io.poll_write_ready(cx)).await?;
             match guard.try_io(|s| s.get_ref().write(data)) {
                 Ok(Ok(0)) => return Err(std::io::ErrorKind::WriteZero.into()),
                 Ok(Ok(n)) => data = &data[n..],
