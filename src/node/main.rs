@@ -66,24 +66,21 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     }
     let mut config = config;
     config.dir = std::env::current_dir()?;
+    // Signal handlers go in before the port opens: a SIGTERM sent as soon as the node
+    // accepts connections must shut it down gracefully, not kill it.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let signals = async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    };
     let listeners = bind_all(&config).await?;
     let shared = Shared::new(config);
     install_cluster(&shared).await?;
     log(&shared, "Ready to accept connections tcp");
-    let signals = async {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    };
     server::run(Arc::clone(&shared), listeners, signals).await;
     log(&shared, "Redis is now ready to exit, bye bye...");
     Ok(())

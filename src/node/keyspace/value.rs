@@ -19,7 +19,7 @@ pub type ListValue = VecDeque<Bytes>;
 const INLINE: usize = 14;
 
 pub enum Value {
-    /// A string of at most [`INLINE`] bytes, stored in place.
+    /// A string of at most `INLINE` (14) bytes, stored in place.
     Inline(u8, [u8; INLINE]),
     /// Boxed twice so that the variant is one pointer wide.
     Str(Box<Box<[u8]>>),
