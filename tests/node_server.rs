@@ -287,3 +287,17 @@ fn redis_benchmark_default_tests_run_clean() {
         "{text}\n{stderr}"
     );
 }
+
+#[test]
+fn client_kill_closes_the_other_connection() {
+    let node = NodeServer::start(no_cluster());
+    let mut victim = raw(&node);
+    victim.write_all(b"CLIENT ID\r\n").unwrap();
+    let id = read_n(&mut victim, 3);
+    let id = id.trim().trim_start_matches(':').to_string();
+    let killed: i64 = node.cmd(&["CLIENT", "KILL", "ID", &id]);
+    assert_eq!(killed, 1);
+    // The victim's connection is closed: the next read ends.
+    let _ = victim.write_all(b"PING\r\n");
+    assert_eq!(read_n(&mut victim, 7), "");
+}

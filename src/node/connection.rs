@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use tokio::net::TcpStream;
-use tokio::sync::{broadcast, Notify};
 
 use super::clock::now_ms;
 use super::cmd::{execute, Action, ClientState, Ctx};
@@ -56,8 +55,8 @@ impl Connection {
     }
 
     /// Serves until the client leaves, is killed, or the server shuts down.
-    pub async fn run(mut self, shutdown: broadcast::Receiver<()>, kill: Arc<Notify>) {
-        self.serve(shutdown, kill).await;
+    pub async fn run(mut self) {
+        self.serve().await;
         // A client that leaves with keys WATCHed stops counting as a watcher.
         if !self.client.watched.is_empty() {
             let shared = Arc::clone(&self.shared);
@@ -66,23 +65,17 @@ impl Connection {
         }
     }
 
-    async fn serve(&mut self, mut shutdown: broadcast::Receiver<()>, kill: Arc<Notify>) {
-        // Built once and kept pinned, so waiting for a stop costs no registration per read.
-        let stop = async {
-            tokio::select! {
-                _ = shutdown.recv() => {}
-                _ = kill.notified() => {}
-            }
-        };
-        tokio::pin!(stop);
+    /// The socket's handle, for the client registry (killing shuts it down).
+    pub fn socket_handle(&self) -> Arc<std::net::TcpStream> {
+        self.socket.handle()
+    }
+
+    async fn serve(&mut self) {
         loop {
-            let n = tokio::select! {
-                biased;
-                r = self.socket.read_into(&mut self.rbuf) => match r {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => n,
-                },
-                _ = &mut stop => return,
+            // A kill or shutdown shuts the socket down, which ends this read with EOF.
+            let n = match self.socket.read_into(&mut self.rbuf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
             };
             Stats::add(&self.shared.stats.net_input_bytes, n as u64);
             match self.process().await {

@@ -201,7 +201,7 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                     args[2] == c.addr.as_bytes()
                 };
                 if hit {
-                    c.kill.notify_one();
+                    c.kill();
                     killed += 1;
                 }
             }
