@@ -13,6 +13,7 @@ pub mod config;
 pub mod keyspace;
 pub mod resp;
 pub mod shared;
+pub mod socket;
 
 pub use shared::Shared;
 pub mod connection;
