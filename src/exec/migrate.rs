@@ -46,7 +46,7 @@ impl Default for MigrateOpts {
             timeout_ms: 60_000,
             replace: false,
             slots_per_batch: 128,
-            in_flight: 2,
+            in_flight: 4,
         }
     }
 }
