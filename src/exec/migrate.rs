@@ -345,9 +345,23 @@ impl<'a> Migrator<'a> {
         self.setslots(src, &migrating, |_| false).await?;
         self.drain(src, dst, slots).await?;
         let node: Vec<_> = slots.iter().map(|&s| cmd(s, "NODE", &dst.id)).collect();
-        // The target first, so that once the source lets go the target already serves it
-        // (and has bumped its epoch so its claim wins in gossip).
-        self.setslots(dst, &node, |_| false).await?;
+        // The target first, so that once the source lets go the target already serves it.
+        // SETSLOT NODE on an importing node bumps its epoch and broadcasts a pong to every
+        // node, per slot: thousands of wake-ups that slow the sources' MIGRATEs. Closing
+        // the import with STABLE first avoids both (a client that hits the gap is sent on
+        // by MOVED then ASK); one BUMPEPOCH per batch (a no-op once the target holds the
+        // highest epoch) still makes its claims win in gossip, e.g. on the replicas.
+        let mut take = Vec::with_capacity(slots.len() * 2 + 1);
+        for &s in slots {
+            take.push(vec![
+                "SETSLOT".to_string(),
+                s.to_string(),
+                "STABLE".to_string(),
+            ]);
+            take.push(cmd(s, "NODE", &dst.id));
+        }
+        take.push(vec!["BUMPEPOCH".to_string()]);
+        self.setslots(dst, &take, |_| false).await?;
         // A source that gave away its last slot may already be a replica (redis#9223).
         self.setslots(src, &node, |e| e.contains("only with masters"))
             .await?;
