@@ -246,7 +246,9 @@ impl<'a> Migrator<'a> {
                             .fetch_add(keys.len() as u64, Ordering::Relaxed);
                         next.push((*s, keys_of(more)));
                     }
-                    Some(e) if e.starts_with("BUSYKEY") => {
+                    // "ERR Target instance replied with error: BUSYKEY ...": the keys
+                    // before the busy one have moved, the rest are still here.
+                    Some(e) if e.contains("BUSYKEY") => {
                         self.resolve_busy(&mut conn, src, dst, *s, keys).await?;
                         self.keys_moved
                             .fetch_add(keys.len() as u64, Ordering::Relaxed);
