@@ -540,3 +540,43 @@ fn reshard_replaces_identical_keys_and_refuses_different_ones() {
     assert_eq!(dbsize_total(&nodes), 2);
     rclust().args(["check", &b.addr()]).assert().code(0);
 }
+
+#[test]
+fn ctrl_c_finishes_the_slots_under_way_and_leaves_nothing_open() {
+    require_redis!();
+    let nodes = cluster_with_empty(3, 0);
+    let mut client = ClusterClient::new(&addrs(&nodes));
+    client.load("c:", 20000);
+    let child = Command::new(env!("CARGO_BIN_EXE_rclust"))
+        .args([
+            "reshard",
+            &nodes[0].addr(),
+            "--from",
+            "all",
+            "--to",
+            &nodes[0].addr(),
+        ])
+        .args(["--slots", "8000", "--yes", "--pipeline", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(0) {
+        eprintln!("the reshard finished before the interrupt; nothing to test");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no slot is left open"), "{err}");
+    // Healthy straight away: no fix needed.
+    rclust().args(["check", &nodes[1].addr()]).assert().code(0);
+    client.refresh();
+    client.verify("c:", 20000);
+}

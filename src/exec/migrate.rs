@@ -121,6 +121,8 @@ pub struct Migrator<'a> {
     pub masters: Vec<Endpoint>,
     pub keys_moved: AtomicU64,
     pub slots_moved: AtomicU64,
+    /// Slots whose move completed, for the expectation after an interruption.
+    pub done: std::sync::Mutex<Vec<u16>>,
     stop: AtomicBool,
 }
 
@@ -138,8 +140,14 @@ impl<'a> Migrator<'a> {
             masters,
             keys_moved: AtomicU64::new(0),
             slots_moved: AtomicU64::new(0),
+            done: std::sync::Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
         }
+    }
+
+    /// Starts no new batch; batches under way are finished (Ctrl-C).
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 
     async fn conn(&self, node: &Endpoint) -> anyhow::Result<NodeConn> {
@@ -376,6 +384,7 @@ impl<'a> Migrator<'a> {
         futures::future::join_all(others.iter().map(|m| self.setslots(m, &node, |_| true))).await;
         self.slots_moved
             .fetch_add(slots.len() as u64, Ordering::Relaxed);
+        self.done.lock().unwrap().extend_from_slice(slots);
         self.bar.inc(slots.len() as u64);
         Ok(())
     }
