@@ -1,6 +1,7 @@
 //! The slot-move engine shared by `reshard`, `rebalance` and `fix`: the standard protocol
 //! (IMPORTING on the target, MIGRATING on the source, GETKEYSINSLOT + MIGRATE until the
-//! slot is empty, then SETSLOT NODE on the target, the source, and every other master),
+//! slot is empty, then SETSLOT NODE on the target, the source, and every other master; on
+//! the target as STABLE + NODE and one BUMPEPOCH per batch, see `move_batch`),
 //! made fast by doing each step for a whole batch of slots in one pipeline per node, and by
 //! running every (source, target) pair at once with a few batches in flight each. Within a
 //! slot the steps stay in order, which is all the protocol needs; different slots are
