@@ -483,3 +483,97 @@ fn bad_input_exits_2_with_one_line_and_changes_nothing() {
     let after: Vec<usize> = nodes.iter().map(slot_count).collect();
     assert_eq!(before, after);
 }
+
+#[test]
+fn reshard_replaces_identical_keys_and_refuses_different_ones() {
+    require_redis!();
+    use crate::harness::key_in_slot;
+    let nodes = cluster_with_empty(3, 0);
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let mut client = ClusterClient::new(&addrs(&nodes));
+    let (same, differ) = (key_in_slot(0, 1), key_in_slot(1, 1));
+    client.set(&same, "same").unwrap();
+    client.set(&differ, "source").unwrap();
+    // Copies on the target, as an earlier interrupted copy or a stray write would leave.
+    let ida = a.myid();
+    for (slot, key, value) in [(0, &same, "same"), (1, &differ, "target")] {
+        let s = slot.to_string();
+        let _: String = b.cmd(&["CLUSTER", "SETSLOT", &s, "IMPORTING", &ida]);
+        redis::pipe()
+            .cmd("ASKING")
+            .ignore()
+            .cmd("SET")
+            .arg(key)
+            .arg(value)
+            .ignore()
+            .query::<()>(&mut b.client())
+            .unwrap();
+        let _: String = b.cmd(&["CLUSTER", "SETSLOT", &s, "STABLE"]);
+    }
+    let out = rclust()
+        .args(["reshard", &a.addr(), "--from", &a.addr(), "--to", &b.addr()])
+        .args(["--slots", "2", "--yes"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("1 key(s) also exist on")
+            && err.contains(&differ)
+            && err.contains("--replace"),
+        "{err}"
+    );
+    assert!(!err.contains(&same), "{err}");
+    // Slot 1 was left open; fix finishes the move only when told to overwrite.
+    rclust().args(["check", &a.addr(), "-q"]).assert().code(1);
+    rclust().args(["fix", &a.addr(), "--yes"]).assert().code(2);
+    rclust()
+        .args(["fix", &a.addr(), "--yes", "--replace"])
+        .assert()
+        .code(0);
+    client.refresh();
+    assert_eq!(client.get(&same).unwrap().as_deref(), Some("same"));
+    assert_eq!(client.get(&differ).unwrap().as_deref(), Some("source"));
+    assert_eq!(dbsize_total(&nodes), 2);
+    rclust().args(["check", &b.addr()]).assert().code(0);
+}
+
+#[test]
+fn ctrl_c_finishes_the_slots_under_way_and_leaves_nothing_open() {
+    require_redis!();
+    let nodes = cluster_with_empty(3, 0);
+    let mut client = ClusterClient::new(&addrs(&nodes));
+    client.load("c:", 20000);
+    let child = Command::new(env!("CARGO_BIN_EXE_rclust"))
+        .args([
+            "reshard",
+            &nodes[0].addr(),
+            "--from",
+            "all",
+            "--to",
+            &nodes[0].addr(),
+        ])
+        .args(["--slots", "8000", "--yes", "--pipeline", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(0) {
+        eprintln!("the reshard finished before the interrupt; nothing to test");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no slot is left open"), "{err}");
+    // Healthy straight away: no fix needed.
+    rclust().args(["check", &nodes[1].addr()]).assert().code(0);
+    client.refresh();
+    client.verify("c:", 20000);
+}

@@ -168,7 +168,27 @@ async fn execute_moves(
     let start = Instant::now();
     let bar = ui.bar(moves.len() as u64, "slots");
     let migrator = Migrator::new(fleet, snap, migrate_opts(moving)?, bar.clone());
-    let result = migrator.run(snap, moves).await;
+    // Ctrl-C finishes the batches under way and stops cleanly, leaving nothing open; a
+    // second Ctrl-C aborts at once (what is open then is for `rclust fix`).
+    let interrupted = std::sync::atomic::AtomicBool::new(false);
+    let stopper = async {
+        let _ = tokio::signal::ctrl_c().await;
+        interrupted.store(true, std::sync::atomic::Ordering::Relaxed);
+        migrator.request_stop();
+        bar.suspend(|| {
+            eprintln!("rclust: interrupted: finishing the slots under way (Ctrl-C again to abort)")
+        });
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!(
+            "rclust: aborted; run `rclust fix {}` to repair the slots left open",
+            snap.seed
+        );
+        std::process::exit(130);
+    };
+    let result = tokio::select! {
+        r = migrator.run(snap, moves) => r,
+        _ = stopper => unreachable!("the stopper exits the process"),
+    };
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     let keys = migrator
@@ -184,18 +204,36 @@ async fn execute_moves(
             snap.seed
         )
     })?;
-    ui.say(format!(
-        "[OK] Moved {slots} slots and {keys} keys in {secs:.2}s ({:.0} keys/s).",
-        keys as f64 / secs.max(1e-9)
-    ));
+    let stopped = interrupted.load(std::sync::atomic::Ordering::Relaxed);
+    let done: std::collections::BTreeSet<u16> =
+        migrator.done.lock().unwrap().iter().copied().collect();
+    let moved: Vec<SlotMove> = moves
+        .iter()
+        .filter(|m| done.contains(&m.slot))
+        .cloned()
+        .collect();
+    if stopped {
+        eprintln!(
+            "rclust: interrupted after moving {slots} of {} slots and {keys} keys; no slot is left open",
+            moves.len()
+        );
+    } else {
+        ui.say(format!(
+            "[OK] Moved {slots} slots and {keys} keys in {secs:.2}s ({:.0} keys/s).",
+            keys as f64 / secs.max(1e-9)
+        ));
+    }
     let converged = converge(
         fleet,
         &snap.seed,
-        &slots_after(snap, moves),
+        &slots_after(snap, &moved),
         ui,
         moving.wait,
     )
     .await?;
+    if stopped {
+        return Ok(Exit::Problem);
+    }
     if ui.json {
         print_json(&json!({
             "slots_moved": slots, "keys_moved": keys, "seconds": secs, "converged": converged,

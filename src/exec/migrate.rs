@@ -1,6 +1,7 @@
 //! The slot-move engine shared by `reshard`, `rebalance` and `fix`: the standard protocol
 //! (IMPORTING on the target, MIGRATING on the source, GETKEYSINSLOT + MIGRATE until the
-//! slot is empty, then SETSLOT NODE on the target, the source, and every other master),
+//! slot is empty, then SETSLOT NODE on the target, the source, and every other master; on
+//! the target as STABLE + NODE and one BUMPEPOCH per batch, see `move_batch`),
 //! made fast by doing each step for a whole batch of slots in one pipeline per node, and by
 //! running every (source, target) pair at once with a few batches in flight each. Within a
 //! slot the steps stay in order, which is all the protocol needs; different slots are
@@ -46,7 +47,7 @@ impl Default for MigrateOpts {
             timeout_ms: 60_000,
             replace: false,
             slots_per_batch: 128,
-            in_flight: 2,
+            in_flight: 4,
         }
     }
 }
@@ -121,6 +122,8 @@ pub struct Migrator<'a> {
     pub masters: Vec<Endpoint>,
     pub keys_moved: AtomicU64,
     pub slots_moved: AtomicU64,
+    /// Slots whose move completed, for the expectation after an interruption.
+    pub done: std::sync::Mutex<Vec<u16>>,
     stop: AtomicBool,
 }
 
@@ -138,8 +141,14 @@ impl<'a> Migrator<'a> {
             masters,
             keys_moved: AtomicU64::new(0),
             slots_moved: AtomicU64::new(0),
+            done: std::sync::Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
         }
+    }
+
+    /// Starts no new batch; batches under way are finished (Ctrl-C).
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 
     async fn conn(&self, node: &Endpoint) -> anyhow::Result<NodeConn> {
@@ -246,7 +255,9 @@ impl<'a> Migrator<'a> {
                             .fetch_add(keys.len() as u64, Ordering::Relaxed);
                         next.push((*s, keys_of(more)));
                     }
-                    Some(e) if e.starts_with("BUSYKEY") => {
+                    // "ERR Target instance replied with error: BUSYKEY ...": the keys
+                    // before the busy one have moved, the rest are still here.
+                    Some(e) if e.contains("BUSYKEY") => {
                         self.resolve_busy(&mut conn, src, dst, *s, keys).await?;
                         self.keys_moved
                             .fetch_add(keys.len() as u64, Ordering::Relaxed);
@@ -345,9 +356,23 @@ impl<'a> Migrator<'a> {
         self.setslots(src, &migrating, |_| false).await?;
         self.drain(src, dst, slots).await?;
         let node: Vec<_> = slots.iter().map(|&s| cmd(s, "NODE", &dst.id)).collect();
-        // The target first, so that once the source lets go the target already serves it
-        // (and has bumped its epoch so its claim wins in gossip).
-        self.setslots(dst, &node, |_| false).await?;
+        // The target first, so that once the source lets go the target already serves it.
+        // SETSLOT NODE on an importing node bumps its epoch and broadcasts a pong to every
+        // node, per slot: thousands of wake-ups that slow the sources' MIGRATEs. Closing
+        // the import with STABLE first avoids both (a client that hits the gap is sent on
+        // by MOVED then ASK); one BUMPEPOCH per batch (a no-op once the target holds the
+        // highest epoch) still makes its claims win in gossip, e.g. on the replicas.
+        let mut take = Vec::with_capacity(slots.len() * 2 + 1);
+        for &s in slots {
+            take.push(vec![
+                "SETSLOT".to_string(),
+                s.to_string(),
+                "STABLE".to_string(),
+            ]);
+            take.push(cmd(s, "NODE", &dst.id));
+        }
+        take.push(vec!["BUMPEPOCH".to_string()]);
+        self.setslots(dst, &take, |_| false).await?;
         // A source that gave away its last slot may already be a replica (redis#9223).
         self.setslots(src, &node, |e| e.contains("only with masters"))
             .await?;
@@ -360,6 +385,7 @@ impl<'a> Migrator<'a> {
         futures::future::join_all(others.iter().map(|m| self.setslots(m, &node, |_| true))).await;
         self.slots_moved
             .fetch_add(slots.len() as u64, Ordering::Relaxed);
+        self.done.lock().unwrap().extend_from_slice(slots);
         self.bar.inc(slots.len() as u64);
         Ok(())
     }
