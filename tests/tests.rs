@@ -11,3 +11,4 @@ mod local;
 mod membership;
 mod node_server;
 mod node_vs_redis;
+mod replication;

@@ -31,6 +31,8 @@ pub struct Connection {
 enum Next {
     Continue,
     Close,
+    /// The peer is a replica that sent PSYNC: hand the socket to replication.
+    Replica,
 }
 
 impl Connection {
@@ -69,6 +71,18 @@ impl Connection {
             Stats::add(&self.shared.stats.net_input_bytes, n as u64);
             match self.process().await {
                 Ok(Next::Continue) => {}
+                Ok(Next::Replica) => {
+                    let id = self.client.id;
+                    super::replication::master::serve(
+                        self.stream,
+                        self.rbuf,
+                        self.shared,
+                        id,
+                        kill,
+                    )
+                    .await;
+                    return;
+                }
                 Ok(Next::Close) | Err(_) => return,
             }
         }
@@ -109,6 +123,21 @@ impl Connection {
                     self.flush().await?;
                     return Ok(Next::Close);
                 }
+                Some(Action::Replica) => {
+                    self.flush().await?;
+                    return Ok(Next::Replica);
+                }
+                Some(Action::Wait {
+                    offset,
+                    replicas,
+                    timeout_ms,
+                }) => {
+                    self.flush().await?;
+                    let repl = Arc::clone(&self.shared.repl);
+                    repl.request_acks();
+                    let n = repl.wait_acks(offset, replicas, timeout_ms).await;
+                    Frame::Integer(n as i64).encode(&mut self.wbuf, self.client.resp3);
+                }
                 Some(Action::Shutdown) => {
                     // Redis closes the connection without a reply when it shuts down.
                     self.wbuf.clear();
@@ -142,14 +171,25 @@ impl Connection {
         };
         let mut done = 0u64;
         let mut action = None;
+        let paused = shared.repl.writes_paused(ctx.now);
         while let Some(args) = pending.pop_front() {
+            if paused && pauses(&args) {
+                // A manual failover is in progress: writes wait until it ends.
+                pending.push_front(args);
+                action = Some(Action::Sleep(std::time::Duration::from_millis(5)));
+                break;
+            }
             let reply = execute(&mut ctx, &args);
-            reply.encode(&mut self.wbuf, ctx.client.resp3);
             done += 1;
             if let Some(a) = ctx.client.action.take() {
+                // WAIT replies later, with the count.
+                if !matches!(a, Action::Wait { .. }) {
+                    reply.encode(&mut self.wbuf, ctx.client.resp3);
+                }
                 action = Some(a);
                 break;
             }
+            reply.encode(&mut self.wbuf, ctx.client.resp3);
             if self.wbuf.len() >= WRITE_HIGH_WATER {
                 break;
             }
@@ -161,4 +201,10 @@ impl Connection {
             .fetch_add(done, Ordering::Relaxed);
         action
     }
+}
+
+/// Whether a command must wait while writes are paused: writes, and EXEC (which may
+/// hold some).
+fn pauses(args: &[Bytes]) -> bool {
+    super::cmd::lookup(&args[0]).is_some_and(|spec| spec.is_write() || spec.name == "exec")
 }

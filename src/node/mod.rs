@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod config;
 pub mod keyspace;
 pub mod rdb;
+pub mod replication;
 pub mod resp;
 pub mod shared;
 

@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 
 use super::{
-    generic as g, hashes as h, info, lists as l, server as s, sets as st, strings as str_,
-    zsets as z, Handler,
+    generic as g, hashes as h, info, lists as l, repl as rp, server as s, sets as st,
+    strings as str_, zsets as z, Handler,
 };
 use crate::node::resp::Frame;
 
@@ -227,10 +227,14 @@ cmds! {
     "readwrite" 1 F 0 0 0 s::readonly;
     "cluster" -2 A 0 0 0 s::cluster;
     "lastsave" 1 F 0 0 0 s::lastsave;
-    "role" 1 F 0 0 0 s::role;
+    "role" 1 F 0 0 0 rp::role;
     "save" 1 A 0 0 0 s::save;
     "bgsave" -1 A 0 0 0 s::save;
-    "wait" 3 F 0 0 0 s::wait;
+    "wait" 3 F 0 0 0 rp::wait;
+    "replicaof" 3 A 0 0 0 rp::replicaof;
+    "slaveof" 3 A 0 0 0 rp::replicaof;
+    "replconf" -1 A 0 0 0 rp::replconf;
+    "psync" -3 A 0 0 0 rp::psync;
 }
 
 fn index() -> &'static HashMap<&'static [u8], &'static CommandSpec> {

@@ -43,6 +43,10 @@ pub struct Keyspace {
     expires: IndexMap<Box<[u8]>, u64, Hasher>,
     len: usize,
     pub stats: KeyspaceStats,
+    /// Whether expired keys are recorded in `expired_log` (a master feeding replicas,
+    /// which must be told with a DEL).
+    pub log_expired: bool,
+    pub expired_log: Vec<Box<[u8]>>,
 }
 
 impl Default for Keyspace {
@@ -59,6 +63,8 @@ impl Keyspace {
             expires: IndexMap::default(),
             len: 0,
             stats: KeyspaceStats::default(),
+            log_expired: false,
+            expired_log: Vec::new(),
         }
     }
 
@@ -92,6 +98,9 @@ impl Keyspace {
         if self.is_expired(key, now) {
             self.delete(key);
             self.stats.expired += 1;
+            if self.log_expired {
+                self.expired_log.push(key.into());
+            }
             true
         } else {
             false
@@ -361,6 +370,9 @@ impl Keyspace {
                 let key = key.clone();
                 self.delete(&key);
                 self.stats.expired += 1;
+                if self.log_expired {
+                    self.expired_log.push(key);
+                }
                 deleted += 1;
             }
         }
