@@ -6,6 +6,7 @@ mod harness;
 mod bus_real;
 mod check;
 mod create;
+mod failover;
 mod generated;
 mod local;
 mod membership;
