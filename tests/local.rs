@@ -97,6 +97,14 @@ fn tour(engine: &str) {
     let (code, out, _) = local(&dir, &["status"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("6 of 6 node(s) running"), "{out}");
+    // Every replica has its data link to its master up.
+    wait_until(Duration::from_secs(30), "every replica linked", || {
+        let infos: Vec<String> = (0..6)
+            .map(|i| redis_cli(base + i, &["info", "replication"]))
+            .collect();
+        let replicas: Vec<&String> = infos.iter().filter(|i| i.contains("role:slave")).collect();
+        replicas.len() == 3 && replicas.iter().all(|i| i.contains("master_link_status:up"))
+    });
 
     // Shard keys: set through one node, get through another (redirections followed).
     assert_eq!(redis_cli(base, &["set", "foo", "bar"]), "OK");
@@ -150,6 +158,11 @@ fn tour(engine: &str) {
         "a node survived local down"
     );
     assert!(!dir.exists());
+}
+
+#[test]
+fn tour_with_rclust_node() {
+    tour("rclust-node");
 }
 
 #[test]

@@ -250,7 +250,9 @@ fn resp3_through_hello() {
 
 #[test]
 fn redis_benchmark_default_tests_run_clean() {
+    crate::require_redis!();
     let node = NodeServer::start(ServerOpts::default());
+    node.serve_all_slots();
     let out = std::process::Command::new("redis-benchmark")
         .args(["-h", "127.0.0.1", "-p", &node.port.to_string()])
         .args(["-q", "-n", "2000", "-c", "5", "-P", "4"])

@@ -148,6 +148,7 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
     shared.set_router(Arc::new(BusRouter {
         handle: handle.clone(),
     }));
+    shared.repl.set_bus(handle.clone());
     let shared = Arc::clone(shared);
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
@@ -165,10 +166,15 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
                     }
                 }
                 ClusterEvent::Log(_, line) => super::main::log(&shared, &line),
-                // Replication and pub/sub over the bus come with their own issues.
-                ClusterEvent::ReplicateFrom(_)
-                | ClusterEvent::PauseWrites { .. }
-                | ClusterEvent::Publish { .. } => {}
+                ClusterEvent::ReplicateFrom(master) => {
+                    let repl = Arc::clone(&shared.repl);
+                    repl.set_master(&shared, master);
+                }
+                ClusterEvent::PauseWrites { until } => {
+                    shared.repl.pause_writes(&shared, until.unwrap_or(0));
+                }
+                // Pub/sub over the bus comes with its own issue.
+                ClusterEvent::Publish { .. } => {}
             }
         }
     });

@@ -36,6 +36,9 @@ pub struct Args {
     pub cluster_node_timeout: Option<u64>,
     #[arg(long)]
     pub requirepass: Option<String>,
+    /// The password this node gives its master when it replicates.
+    #[arg(long)]
+    pub masterauth: Option<String>,
     /// The cluster bus port (default: port + 10000).
     #[arg(long)]
     pub cluster_port: Option<u16>,
@@ -97,6 +100,8 @@ pub struct NodeConfig {
     pub cluster_config_file: String,
     pub cluster_node_timeout: u64,
     pub requirepass: Option<String>,
+    /// The password a replica gives its master (`masterauth`).
+    pub masterauth: Option<String>,
     /// 0 means port + 10000; see [`NodeConfig::bus_port`].
     pub cluster_port: u16,
     pub cluster_announce_ip: String,
@@ -126,6 +131,7 @@ impl Default for NodeConfig {
             cluster_config_file: "nodes.conf".into(),
             cluster_node_timeout: 15000,
             requirepass: None,
+            masterauth: None,
             cluster_port: 0,
             cluster_announce_ip: String::new(),
             cluster_announce_port: 0,
@@ -154,6 +160,7 @@ const NAMES: &[&str] = &[
     "cluster-config-file",
     "cluster-node-timeout",
     "requirepass",
+    "masterauth",
     "cluster-port",
     "cluster-announce-ip",
     "cluster-announce-port",
@@ -232,6 +239,7 @@ impl NodeConfig {
             args.cluster_node_timeout.map(|v| v.to_string()),
         )?;
         set("requirepass", args.requirepass.clone())?;
+        set("masterauth", args.masterauth.clone())?;
         set("cluster-port", args.cluster_port.map(|v| v.to_string()))?;
         set("cluster-announce-ip", args.cluster_announce_ip.clone())?;
         set(
@@ -308,6 +316,7 @@ impl NodeConfig {
             "cluster-config-file" => self.cluster_config_file.clone(),
             "cluster-node-timeout" => self.cluster_node_timeout.to_string(),
             "requirepass" => self.requirepass.clone().unwrap_or_default(),
+            "masterauth" => self.masterauth.clone().unwrap_or_default(),
             "cluster-port" => self.cluster_port.to_string(),
             "cluster-announce-ip" => self.cluster_announce_ip.clone(),
             "cluster-announce-port" => self.cluster_announce_port.to_string(),
@@ -364,6 +373,7 @@ impl NodeConfig {
             "requirepass" => {
                 self.requirepass = (!value.is_empty()).then(|| value.to_string())
             }
+            "masterauth" => self.masterauth = (!value.is_empty()).then(|| value.to_string()),
             "cluster-port" => self.cluster_port = num(value)?.try_into().map_err(|_| "port out of range")?,
             "cluster-announce-ip" => self.cluster_announce_ip = value.into(),
             "cluster-announce-port" => {

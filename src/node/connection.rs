@@ -32,6 +32,8 @@ pub struct Connection {
 enum Next {
     Continue,
     Close,
+    /// The peer is a replica that sent PSYNC: hand the socket to replication.
+    Replica,
 }
 
 impl Connection {
@@ -80,6 +82,28 @@ impl Connection {
             Stats::add(&self.shared.stats.net_input_bytes, n as u64);
             match self.process().await {
                 Ok(Next::Continue) => {}
+                Ok(Next::Replica) => {
+                    // Replication streams over a tokio stream on a duplicate of the same
+                    // socket: a kill (CLIENT KILL, shutdown) shuts the socket down, which
+                    // ends that stream too.
+                    let Ok(stream) = self
+                        .socket
+                        .handle()
+                        .try_clone()
+                        .and_then(tokio::net::TcpStream::from_std)
+                    else {
+                        return;
+                    };
+                    super::replication::master::serve(
+                        stream,
+                        std::mem::take(&mut self.rbuf),
+                        Arc::clone(&self.shared),
+                        self.client.id,
+                        Arc::new(tokio::sync::Notify::new()),
+                    )
+                    .await;
+                    return;
+                }
                 Ok(Next::Close) | Err(_) => return,
             }
         }
@@ -112,6 +136,21 @@ impl Connection {
                 Some(Action::Close) => {
                     self.flush().await?;
                     return Ok(Next::Close);
+                }
+                Some(Action::Replica) => {
+                    self.flush().await?;
+                    return Ok(Next::Replica);
+                }
+                Some(Action::Wait {
+                    offset,
+                    replicas,
+                    timeout_ms,
+                }) => {
+                    self.flush().await?;
+                    let repl = Arc::clone(&self.shared.repl);
+                    repl.request_acks();
+                    let n = repl.wait_acks(offset, replicas, timeout_ms).await;
+                    Frame::Integer(n as i64).encode(&mut self.wbuf, self.client.resp3);
                 }
                 Some(Action::Shutdown) => {
                     // Redis closes the connection without a reply when it shuts down.
@@ -147,14 +186,25 @@ impl Connection {
         };
         let mut done = 0u64;
         let mut action = None;
+        let paused = shared.repl.writes_paused(ctx.now);
         while let Some(args) = pending.pop_front() {
+            if paused && pauses(&args) {
+                // A manual failover is in progress: writes wait until it ends.
+                pending.push_front(args);
+                action = Some(Action::Sleep(std::time::Duration::from_millis(5)));
+                break;
+            }
             let reply = execute(&mut ctx, &args);
-            reply.encode(&mut self.wbuf, ctx.client.resp3);
             done += 1;
             if let Some(a) = ctx.client.action.take() {
+                // WAIT replies later, with the count.
+                if !matches!(a, Action::Wait { .. }) {
+                    reply.encode(&mut self.wbuf, ctx.client.resp3);
+                }
                 action = Some(a);
                 break;
             }
+            reply.encode(&mut self.wbuf, ctx.client.resp3);
             if self.wbuf.len() >= WRITE_HIGH_WATER {
                 break;
             }
@@ -166,4 +216,10 @@ impl Connection {
             .fetch_add(done, Ordering::Relaxed);
         action
     }
+}
+
+/// Whether a command must wait while writes are paused: writes, and EXEC (which may
+/// hold some).
+fn pauses(args: &[Bytes]) -> bool {
+    super::cmd::lookup(&args[0]).is_some_and(|spec| spec.is_write() || spec.name == "exec")
 }

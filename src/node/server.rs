@@ -28,6 +28,7 @@ pub async fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, shutdown: imp
         ));
     }
     tokio::spawn(active_expiry(Arc::clone(&shared)));
+    tokio::spawn(Arc::clone(&shared.repl).cron(Arc::clone(&shared)));
     tokio::select! {
         _ = shutdown => {}
         _ = stop.recv() => {}
@@ -128,6 +129,10 @@ async fn active_expiry(shared: Arc<Shared>) {
             _ = tick.tick() => {}
             _ = stop.recv() => return,
         }
+        // A replica's keys expire when its master says so (a DEL in the stream).
+        if shared.repl.is_replica() {
+            continue;
+        }
         let started = Instant::now();
         loop {
             let (sampled, deleted) = {
@@ -135,7 +140,9 @@ async fn active_expiry(shared: Arc<Shared>) {
                 if ks.expires_len() == 0 {
                     break;
                 }
-                ks.expire_sample(now_ms())
+                let counts = ks.expire_sample(now_ms());
+                shared.repl.after_expiry(&mut ks);
+                counts
             };
             if sampled == 0
                 || deleted * 4 <= sampled

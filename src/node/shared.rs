@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -65,6 +65,9 @@ pub struct Shared {
     pub run_id: String,
     /// Fixed at start (cluster-enabled cannot change at run time), so read without a lock.
     pub cluster_enabled: bool,
+    pub repl: Arc<super::replication::Replication>,
+    /// This value's own `Arc`, for commands that start tasks.
+    me: Weak<Shared>,
 }
 
 impl Shared {
@@ -74,7 +77,7 @@ impl Shared {
         let run_id = (0..40)
             .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
             .collect();
-        Arc::new(Shared {
+        Arc::new_cyclic(|me| Shared {
             keyspace: Mutex::new(Keyspace::new()),
             cluster_enabled: config.cluster_enabled,
             config: RwLock::new(config),
@@ -85,7 +88,16 @@ impl Shared {
             shutdown: broadcast::channel(1).0,
             started: Instant::now(),
             run_id,
+            repl: Arc::new(super::replication::Replication::new()),
+            me: me.clone(),
         })
+    }
+
+    /// The `Arc` this value lives in.
+    pub fn arc(&self) -> Arc<Shared> {
+        self.me
+            .upgrade()
+            .expect("Shared is only built inside an Arc")
     }
 
     /// Installs the cluster router; the first one set wins. Without one, the node acts as

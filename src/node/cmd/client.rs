@@ -102,7 +102,7 @@ pub fn hello(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         ),
         (
             s("role"),
-            s(if ctx.shared.router().myself_is_replica() {
+            s(if ctx.shared.repl.is_replica() {
                 "replica"
             } else {
                 "master"

@@ -157,18 +157,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
         }
         "replication" => {
             title(out, "Replication");
-            let replica = shared.router().myself_is_replica();
-            line!("role:{}", if replica { "slave" } else { "master" });
-            line!("connected_slaves:0");
-            line!("master_failover_state:no-failover");
-            line!("master_replid:{}", shared.run_id);
-            line!("master_replid2:0000000000000000000000000000000000000000");
-            line!("master_repl_offset:0");
-            line!("second_repl_offset:-1");
-            line!("repl_backlog_active:0");
-            line!("repl_backlog_size:1048576");
-            line!("repl_backlog_first_byte_offset:0");
-            line!("repl_backlog_histlen:0");
+            out.push_str(&shared.repl.info_text());
         }
         "cpu" => {
             title(out, "CPU");

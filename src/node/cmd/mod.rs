@@ -8,6 +8,7 @@ mod generic;
 mod hashes;
 mod info;
 mod lists;
+mod repl;
 mod server;
 mod sets;
 mod strings;
@@ -34,6 +35,15 @@ pub enum Action {
     Close,
     Sleep(Duration),
     Shutdown,
+    /// PSYNC was accepted: the connection becomes a replica feed.
+    Replica,
+    /// WAIT: reply once `replicas` acknowledged `offset`, or after `timeout_ms` (0:
+    /// never). The handler's own reply is not sent.
+    Wait {
+        offset: u64,
+        replicas: usize,
+        timeout_ms: u64,
+    },
 }
 
 /// Per-connection state that commands read and change.
@@ -122,9 +132,17 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
     if let Err(e) = route(ctx, spec, args) {
         return e;
     }
+    let repl = &ctx.shared.repl;
+    if spec.is_write() && repl.is_replica() {
+        return Frame::static_error("READONLY You can't write against a read only replica.");
+    }
     let reply = (spec.handler)(ctx, args);
     if ctx.ks.watchers > 0 && spec.is_write() && !reply.is_error() {
         touch_keys(ctx, spec, args);
+    }
+    if repl.feeding() {
+        let repl = std::sync::Arc::clone(repl);
+        repl.after_command(ctx, spec, args, &reply);
     }
     reply
 }

@@ -262,22 +262,8 @@ pub fn lastsave(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     Frame::Integer(started as i64)
 }
 
-pub fn role(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
-    // Replication is not implemented yet: a node is a master with no replicas.
-    let _ = ctx;
-    Frame::Array(vec![
-        Frame::bulk_str("master"),
-        Frame::Integer(0),
-        Frame::Array(vec![]),
-    ])
-}
-
 pub fn save(_: &mut Ctx, _: &[Bytes]) -> Frame {
     Frame::ok()
-}
-
-pub fn wait(_: &mut Ctx, _: &[Bytes]) -> Frame {
-    Frame::Integer(0)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::bits;
 use super::{
-    client as c, generic as g, hashes as h, info, lists as l, server as s, sets as st,
+    client as c, generic as g, hashes as h, info, lists as l, repl as rp, server as s, sets as st,
     strings as str_, transactions as tx, zsets as z, zsets_store as zs, Handler,
 };
 use crate::node::resp::Frame;
@@ -260,10 +260,9 @@ cmds! {
     "readwrite" 1 F 0 0 0 s::readonly;
     "cluster" -2 A 0 0 0 s::cluster;
     "lastsave" 1 F 0 0 0 s::lastsave;
-    "role" 1 F 0 0 0 s::role;
+    "role" 1 F 0 0 0 rp::role;
     "save" 1 A 0 0 0 s::save;
     "bgsave" -1 A 0 0 0 s::save;
-    "wait" 3 F 0 0 0 s::wait;
     "setbit" 4 W 1 1 1 bits::setbit;
     "getbit" 3 RF 1 1 1 bits::getbit;
     "bitcount" -2 R 1 1 1 bits::bitcount;
@@ -276,6 +275,11 @@ cmds! {
     "zremrangebyrank" 4 WD 1 1 1 zs::zremrangebyrank;
     "zunionstore" -4 WM 1 2 0 zs::zunionstore;
     "zinterstore" -4 WM 1 2 0 zs::zinterstore;
+    "wait" 3 F 0 0 0 rp::wait;
+    "replicaof" 3 A 0 0 0 rp::replicaof;
+    "slaveof" 3 A 0 0 0 rp::replicaof;
+    "replconf" -1 A 0 0 0 rp::replconf;
+    "psync" -3 A 0 0 0 rp::psync;
 }
 
 type Index = hashbrown::HashMap<&'static [u8], &'static CommandSpec>;

@@ -47,6 +47,10 @@ pub struct Keyspace {
     versions: Vec<u64>,
     /// Connections with WATCHed keys.
     pub watchers: usize,
+    /// Whether expired keys are recorded in `expired_log` (a master feeding replicas,
+    /// which must be told with a DEL).
+    pub log_expired: bool,
+    pub expired_log: Vec<Box<[u8]>>,
 }
 
 impl Default for Keyspace {
@@ -65,6 +69,8 @@ impl Keyspace {
             stats: KeyspaceStats::default(),
             versions: vec![0; SLOT_COUNT as usize],
             watchers: 0,
+            log_expired: false,
+            expired_log: Vec::new(),
         }
     }
 
@@ -98,6 +104,9 @@ impl Keyspace {
         if self.is_expired(key, now) {
             self.delete(key);
             self.stats.expired += 1;
+            if self.log_expired {
+                self.expired_log.push(key.into());
+            }
             true
         } else {
             false
@@ -381,6 +390,9 @@ impl Keyspace {
                 let key = key.clone();
                 self.delete(&key);
                 self.stats.expired += 1;
+                if self.log_expired {
+                    self.expired_log.push(key);
+                }
                 deleted += 1;
             }
         }

@@ -1,0 +1,478 @@
+//! Redis's serialization format, for DUMP/RESTORE/MIGRATE payloads and for the snapshot a
+//! master sends a replica on full resync (a real RDB file, version 10 as Redis 7.0 writes).
+//!
+//! Values are written in the plain encodings (string, list, set, hash, sorted set with
+//! binary scores), which every Redis since 5 loads. Reading also accepts the compact
+//! encodings redis-server emits (int and LZF strings, listpack, ziplist, intset,
+//! quicklist v1/v2), so keys move between this node and redis-server both ways.
+
+mod compact;
+pub mod crc64;
+mod lzf;
+
+use bytes::Bytes;
+
+use super::keyspace::{HashValue, Keyspace, ListValue, SetValue, Value, ZSet};
+
+/// RDB version of Redis 7.0; DUMP payloads carry it and RESTORE refuses newer ones.
+pub const RDB_VERSION: u16 = 10;
+
+/// Object type bytes (`RDB_TYPE_*`).
+mod kind {
+    pub const STRING: u8 = 0;
+    pub const LIST: u8 = 1;
+    pub const SET: u8 = 2;
+    pub const ZSET: u8 = 3;
+    pub const HASH: u8 = 4;
+    pub const ZSET_2: u8 = 5;
+    pub const LIST_ZIPLIST: u8 = 10;
+    pub const SET_INTSET: u8 = 11;
+    pub const ZSET_ZIPLIST: u8 = 12;
+    pub const HASH_ZIPLIST: u8 = 13;
+    pub const LIST_QUICKLIST: u8 = 14;
+    pub const HASH_LISTPACK: u8 = 16;
+    pub const ZSET_LISTPACK: u8 = 17;
+    pub const LIST_QUICKLIST_2: u8 = 18;
+}
+
+/// RDB file opcodes (`RDB_OPCODE_*`).
+mod op {
+    pub const FUNCTION2: u8 = 0xf5;
+    pub const FUNCTION: u8 = 0xf6;
+    pub const MODULE_AUX: u8 = 0xf7;
+    pub const IDLE: u8 = 0xf8;
+    pub const FREQ: u8 = 0xf9;
+    pub const AUX: u8 = 0xfa;
+    pub const RESIZEDB: u8 = 0xfb;
+    pub const EXPIRETIME_MS: u8 = 0xfc;
+    pub const EXPIRETIME: u8 = 0xfd;
+    pub const SELECTDB: u8 = 0xfe;
+    pub const EOF: u8 = 0xff;
+}
+
+/// Why a payload could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadPayload(pub &'static str);
+
+type Res<T> = Result<T, BadPayload>;
+
+fn write_len(out: &mut Vec<u8>, n: u64) {
+    if n < 1 << 6 {
+        out.push(n as u8);
+    } else if n < 1 << 14 {
+        out.push(0x40 | (n >> 8) as u8);
+        out.push(n as u8);
+    } else if n <= u32::MAX as u64 {
+        out.push(0x80);
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+    } else {
+        out.push(0x81);
+        out.extend_from_slice(&n.to_be_bytes());
+    }
+}
+
+fn write_string(out: &mut Vec<u8>, s: &[u8]) {
+    write_len(out, s.len() as u64);
+    out.extend_from_slice(s);
+}
+
+/// Writes the value's body and returns its type byte.
+fn write_value(out: &mut Vec<u8>, value: &Value) -> u8 {
+    match value {
+        Value::Inline(..) | Value::Str(_) => {
+            write_string(out, value.as_bytes().unwrap_or_default());
+            kind::STRING
+        }
+        Value::List(list) => {
+            write_len(out, list.len() as u64);
+            list.iter().for_each(|item| write_string(out, item));
+            kind::LIST
+        }
+        Value::Set(set) => {
+            write_len(out, set.len() as u64);
+            set.iter().for_each(|m| write_string(out, m));
+            kind::SET
+        }
+        Value::Hash(hash) => {
+            write_len(out, hash.len() as u64);
+            for (field, val) in hash.iter() {
+                write_string(out, field);
+                write_string(out, val);
+            }
+            kind::HASH
+        }
+        Value::ZSet(z) => {
+            write_len(out, z.len() as u64);
+            // Highest score first, as Redis writes a skiplist, so loading appends cheaply.
+            for (score, member) in z.by_score.iter().rev() {
+                write_string(out, member);
+                out.extend_from_slice(&score.0.to_le_bytes());
+            }
+            kind::ZSET_2
+        }
+    }
+}
+
+/// A DUMP payload: type, body, RDB version (2 bytes LE), CRC-64 of all that (8 bytes LE).
+pub fn dump(value: &Value) -> Vec<u8> {
+    let mut out = vec![0];
+    out[0] = write_value(&mut out, value);
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let crc = crc64::crc64(0, &out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Checks a DUMP payload's footer (as Redis's `verifyDumpPayload`) and reads the value.
+pub fn undump(payload: &[u8]) -> Res<Value> {
+    const WRONG: BadPayload = BadPayload("ERR DUMP payload version or checksum are wrong");
+    if payload.len() < 10 {
+        return Err(WRONG);
+    }
+    let (body, footer) = payload.split_at(payload.len() - 10);
+    let version = u16::from_le_bytes([footer[0], footer[1]]);
+    let crc = u64::from_le_bytes(footer[2..10].try_into().map_err(|_| WRONG)?);
+    // A zero CRC means "not computed" (rdbchecksum no), which Redis accepts too.
+    if version > RDB_VERSION || (crc != 0 && crc64::crc64(0, &payload[..payload.len() - 8]) != crc)
+    {
+        return Err(WRONG);
+    }
+    let mut r = Reader { data: body, at: 0 };
+    let t = r.byte()?;
+    let value = r.value(t)?;
+    if r.at != body.len() {
+        return Err(BadPayload("Bad data format"));
+    }
+    Ok(value)
+}
+
+/// An RDB file (version 10) of every live key, with the aux fields Redis writes that a
+/// replica reads.
+pub fn snapshot(ks: &Keyspace, now: u64, repl_id: &str, repl_offset: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + ks.len() * 32);
+    out.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
+    let aux = |out: &mut Vec<u8>, k: &str, v: &str| {
+        out.push(op::AUX);
+        write_string(out, k.as_bytes());
+        write_string(out, v.as_bytes());
+    };
+    aux(&mut out, "redis-ver", "7.0.15");
+    aux(&mut out, "redis-bits", "64");
+    aux(&mut out, "ctime", &(now / 1000).to_string());
+    aux(&mut out, "repl-stream-db", "0");
+    aux(&mut out, "repl-id", repl_id);
+    aux(&mut out, "repl-offset", &repl_offset.to_string());
+    out.push(op::SELECTDB);
+    write_len(&mut out, 0);
+    out.push(op::RESIZEDB);
+    write_len(&mut out, ks.len() as u64);
+    write_len(&mut out, ks.expires_len() as u64);
+    for slot in 0..crate::model::SLOT_COUNT {
+        ks.for_each_key_in_slot(slot, now, |key, value| {
+            if let Some(at) = ks.expire_at(key) {
+                out.push(op::EXPIRETIME_MS);
+                out.extend_from_slice(&at.to_le_bytes());
+            }
+            let type_at = out.len();
+            out.push(0);
+            write_string(&mut out, key);
+            out[type_at] = write_value(&mut out, value);
+        });
+    }
+    out.push(op::EOF);
+    let crc = crc64::crc64(0, &out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Reads an RDB file, calling `each(key, value, expire_at_ms)` for every key of db 0.
+pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res<()> {
+    if data.len() < 9 || &data[..5] != b"REDIS" {
+        return Err(BadPayload("not an RDB file"));
+    }
+    let version: u16 = std::str::from_utf8(&data[5..9])
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .ok_or(BadPayload("bad RDB version"))?;
+    if version > RDB_VERSION {
+        return Err(BadPayload("RDB version too new"));
+    }
+    let mut r = Reader { data, at: 9 };
+    let mut expire = None;
+    let mut db = 0;
+    loop {
+        let t = r.byte()?;
+        match t {
+            op::EOF => return Ok(()),
+            op::AUX => {
+                r.string()?;
+                r.string()?;
+            }
+            op::SELECTDB => db = r.len()?,
+            op::RESIZEDB => {
+                r.len()?;
+                r.len()?;
+            }
+            op::EXPIRETIME_MS => expire = Some(r.le(8)?),
+            op::EXPIRETIME => expire = Some(r.le(4)? * 1000),
+            op::IDLE => {
+                r.len()?;
+            }
+            op::FREQ => {
+                r.byte()?;
+            }
+            op::FUNCTION2 => {
+                r.string()?;
+            }
+            op::FUNCTION | op::MODULE_AUX => {
+                return Err(BadPayload("RDB has functions or modules, not supported"))
+            }
+            _ => {
+                let key = r.string()?;
+                let value = r.value(t)?;
+                if db == 0 {
+                    each(key, value, expire.take());
+                }
+                expire = None;
+            }
+        }
+    }
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Res<&[u8]> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|e| *e <= self.data.len())
+            .ok_or(BadPayload("Bad data format"))?;
+        let s = &self.data[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+
+    fn byte(&mut self) -> Res<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn le(&mut self, n: usize) -> Res<u64> {
+        Ok(self
+            .take(n)?
+            .iter()
+            .rev()
+            .fold(0u64, |acc, &b| (acc << 8) | b as u64))
+    }
+
+    /// A length, or `Err(Ok(kind))` for a string's special encoding.
+    fn len_or_special(&mut self) -> Res<Result<u64, u8>> {
+        let first = self.byte()?;
+        Ok(match first >> 6 {
+            0 => Ok((first & 0x3f) as u64),
+            1 => Ok((((first & 0x3f) as u64) << 8) | self.byte()? as u64),
+            2 => match first {
+                0x80 => Ok(u32::from_be_bytes(self.take(4)?.try_into().unwrap_or_default()) as u64),
+                0x81 => Ok(u64::from_be_bytes(
+                    self.take(8)?.try_into().unwrap_or_default(),
+                )),
+                _ => return Err(BadPayload("Bad data format")),
+            },
+            _ => Err(first & 0x3f),
+        })
+    }
+
+    fn len(&mut self) -> Res<u64> {
+        self.len_or_special()?
+            .map_err(|_| BadPayload("Bad data format"))
+    }
+
+    /// A count of items, bounded by the bytes left so a forged length cannot make us
+    /// allocate wildly.
+    fn count(&mut self) -> Res<usize> {
+        let n = self.len()?;
+        if n > (self.data.len() - self.at) as u64 {
+            return Err(BadPayload("Bad data format"));
+        }
+        Ok(n as usize)
+    }
+
+    fn string(&mut self) -> Res<Bytes> {
+        match self.len_or_special()? {
+            Ok(n) => {
+                let n = usize::try_from(n).map_err(|_| BadPayload("Bad data format"))?;
+                Ok(Bytes::copy_from_slice(self.take(n)?))
+            }
+            Err(0) => Ok(Bytes::from((self.le(1)? as u8 as i8).to_string())),
+            Err(1) => Ok(Bytes::from((self.le(2)? as u16 as i16).to_string())),
+            Err(2) => Ok(Bytes::from((self.le(4)? as u32 as i32).to_string())),
+            Err(3) => {
+                let clen = self.len()? as usize;
+                let len = self.len()? as usize;
+                if len > 512 << 20 {
+                    return Err(BadPayload("Bad data format"));
+                }
+                let packed = self.take(clen)?;
+                lzf::decompress(packed, len)
+                    .map(Bytes::from)
+                    .ok_or(BadPayload("Bad data format"))
+            }
+            Err(_) => Err(BadPayload("Bad data format")),
+        }
+    }
+
+    fn binary_double(&mut self) -> Res<f64> {
+        Ok(f64::from_bits(self.le(8)?))
+    }
+
+    /// The old sorted set score: a length byte then text (253 nan, 254 +inf, 255 -inf).
+    fn text_double(&mut self) -> Res<f64> {
+        let len = self.byte()?;
+        match len {
+            253 => Err(BadPayload("Bad data format")),
+            254 => Ok(f64::INFINITY),
+            255 => Ok(f64::NEG_INFINITY),
+            _ => std::str::from_utf8(self.take(len as usize)?)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or(BadPayload("Bad data format")),
+        }
+    }
+
+    fn blob(&mut self, parse: fn(&[u8]) -> Option<Vec<Bytes>>) -> Res<Vec<Bytes>> {
+        let s = self.string()?;
+        parse(&s).ok_or(BadPayload("Bad data format"))
+    }
+
+    fn value(&mut self, t: u8) -> Res<Value> {
+        let bad = BadPayload("Bad data format");
+        Ok(match t {
+            kind::STRING => Value::string(&self.string()?),
+            kind::LIST => {
+                let n = self.count()?;
+                let mut list = ListValue::with_capacity(n);
+                for _ in 0..n {
+                    list.push_back(self.string()?);
+                }
+                list_value(list)?
+            }
+            kind::SET => {
+                let n = self.count()?;
+                let mut set = SetValue::with_capacity_and_hasher(n, Default::default());
+                for _ in 0..n {
+                    set.insert(self.string()?);
+                }
+                set_value(set)?
+            }
+            kind::ZSET | kind::ZSET_2 => {
+                let n = self.count()?;
+                let mut z = ZSet::default();
+                for _ in 0..n {
+                    let member = self.string()?;
+                    let score = if t == kind::ZSET_2 {
+                        self.binary_double()?
+                    } else {
+                        self.text_double()?
+                    };
+                    if score.is_nan() {
+                        return Err(bad);
+                    }
+                    z.insert(member, score);
+                }
+                zset_value(z)?
+            }
+            kind::HASH => {
+                let n = self.count()?;
+                let mut h = HashValue::with_capacity_and_hasher(n, Default::default());
+                for _ in 0..n {
+                    let field = self.string()?;
+                    let value = self.string()?;
+                    h.insert(field, value);
+                }
+                hash_value(h)?
+            }
+            kind::LIST_ZIPLIST => list_value(self.blob(compact::ziplist)?.into())?,
+            kind::SET_INTSET => set_value(self.blob(compact::intset)?.into_iter().collect())?,
+            kind::ZSET_ZIPLIST => zset_pairs(self.blob(compact::ziplist)?)?,
+            kind::ZSET_LISTPACK => zset_pairs(self.blob(compact::listpack)?)?,
+            kind::HASH_ZIPLIST => hash_pairs(self.blob(compact::ziplist)?)?,
+            kind::HASH_LISTPACK => hash_pairs(self.blob(compact::listpack)?)?,
+            kind::LIST_QUICKLIST | kind::LIST_QUICKLIST_2 => {
+                let nodes = self.count()?;
+                let mut list = ListValue::new();
+                for _ in 0..nodes {
+                    if t == kind::LIST_QUICKLIST {
+                        list.extend(self.blob(compact::ziplist)?);
+                        continue;
+                    }
+                    // Container 1 is a plain node (one big element), 2 a listpack.
+                    match self.len()? {
+                        1 => list.push_back(self.string()?),
+                        2 => list.extend(self.blob(compact::listpack)?),
+                        _ => return Err(bad),
+                    }
+                }
+                list_value(list)?
+            }
+            _ => return Err(BadPayload("Bad data format")),
+        })
+    }
+}
+
+/// Redis refuses empty collections in payloads; so do we.
+fn list_value(list: ListValue) -> Res<Value> {
+    non_empty(list.len(), Value::List(Box::new(list)))
+}
+
+fn set_value(set: SetValue) -> Res<Value> {
+    non_empty(set.len(), Value::Set(Box::new(set)))
+}
+
+fn zset_value(z: ZSet) -> Res<Value> {
+    non_empty(z.len(), Value::ZSet(Box::new(z)))
+}
+
+fn hash_value(h: HashValue) -> Res<Value> {
+    non_empty(h.len(), Value::Hash(Box::new(h)))
+}
+
+fn non_empty(len: usize, v: Value) -> Res<Value> {
+    if len == 0 {
+        Err(BadPayload("Bad data format"))
+    } else {
+        Ok(v)
+    }
+}
+
+fn zset_pairs(items: Vec<Bytes>) -> Res<Value> {
+    if !items.len().is_multiple_of(2) {
+        return Err(BadPayload("Bad data format"));
+    }
+    let mut z = ZSet::default();
+    for pair in items.chunks(2) {
+        let score = std::str::from_utf8(&pair[1])
+            .ok()
+            .and_then(|s| super::cmd::parse_float(s.as_bytes()))
+            .ok_or(BadPayload("Bad data format"))?;
+        z.insert(pair[0].clone(), score);
+    }
+    zset_value(z)
+}
+
+fn hash_pairs(items: Vec<Bytes>) -> Res<Value> {
+    if !items.len().is_multiple_of(2) {
+        return Err(BadPayload("Bad data format"));
+    }
+    let mut h = HashValue::with_capacity_and_hasher(items.len() / 2, Default::default());
+    let mut it = items.into_iter();
+    while let (Some(f), Some(v)) = (it.next(), it.next()) {
+        h.insert(f, v);
+    }
+    hash_value(h)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,390 @@
+//! Replication, Redis-style: a replica connects to its master's client port, asks for
+//! `PSYNC replid offset`, loads a snapshot on `+FULLRESYNC` (an RDB file) or continues on
+//! `+CONTINUE`, then applies the master's stream of write commands; it acknowledges its
+//! offset every second and on `REPLCONF GETACK`. The master keeps a backlog of that
+//! stream for partial resyncs and tracks each replica's acknowledged offset for WAIT.
+//!
+//! [`Replication`] is the state both roles share; [`master`] serves replicas,
+//! [`replica`] runs the link to a master, [`propagate`] turns executed commands into the
+//! stream (with relative times made absolute, so replicas end up with the same data).
+
+pub mod backlog;
+pub mod master;
+pub mod propagate;
+pub mod replica;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use tokio::sync::{watch, Notify};
+use tokio::task::AbortHandle;
+
+use self::backlog::Backlog;
+use super::clock::now_ms;
+use super::shared::Shared;
+use crate::bus::driver::ClusterHandle;
+
+/// A replica as its master sees it.
+pub struct ReplicaInfo {
+    pub ip: String,
+    pub port: u16,
+    /// Last offset the replica acknowledged.
+    pub ack_offset: u64,
+    pub ack_time: Instant,
+}
+
+/// The link state of a replica, as ROLE and INFO name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    Connecting,
+    Sync,
+    Connected,
+}
+
+/// This node's master, when it is a replica.
+pub struct MasterLink {
+    pub host: String,
+    pub port: u16,
+    pub state: LinkState,
+    pub last_io: Instant,
+    /// When the link went down (or was configured and never came up).
+    pub down_since: Instant,
+    /// Stops the link task when the master changes.
+    pub task: Option<AbortHandle>,
+}
+
+/// What a connection that asked for PSYNC takes with it when it turns into a replica
+/// feed (see [`master::serve`]).
+pub struct Handoff {
+    /// The snapshot to send first, for a full resync.
+    pub rdb: Option<Vec<u8>>,
+    /// The first stream offset to send after it.
+    pub next: u64,
+}
+
+pub struct ReplState {
+    pub replid: String,
+    /// The previous history's id, and the first offset that is not part of it, so that
+    /// replicas of our old master can continue with us after a promotion.
+    pub replid2: String,
+    pub second_offset: Option<u64>,
+    /// `master_repl_offset`: bytes of stream produced (master) or processed (replica).
+    pub offset: u64,
+    pub backlog: Option<Backlog>,
+    pub replicas: BTreeMap<u64, ReplicaInfo>,
+    pub master: Option<MasterLink>,
+    /// `REPLCONF listening-port` of connections that have not sent PSYNC yet.
+    pub listening_ports: HashMap<u64, u16>,
+    pub handoffs: HashMap<u64, Handoff>,
+    /// When a PING was last fed to the stream (keeps replicas' data age fresh).
+    pub last_ping: Instant,
+}
+
+pub struct Replication {
+    pub state: Mutex<ReplState>,
+    /// The stream offset, for replica feeds to wait on.
+    pub offset_tx: watch::Sender<u64>,
+    /// Fired when a replica acknowledges an offset (WAIT waits on it).
+    pub acks: Notify,
+    /// A backlog exists, so executed writes are fed to the stream.
+    feeding: AtomicBool,
+    /// This node is a replica: refuse client writes, no active expiry.
+    replica: AtomicBool,
+    /// Client writes wait until this Unix time in ms (manual failover).
+    paused_until: AtomicU64,
+    bus: OnceLock<ClusterHandle>,
+}
+
+fn random_id() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..40)
+        .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+        .collect()
+}
+
+const NO_ID: &str = "0000000000000000000000000000000000000000";
+
+impl Default for Replication {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Replication {
+    pub fn new() -> Replication {
+        Replication {
+            state: Mutex::new(ReplState {
+                replid: random_id(),
+                replid2: NO_ID.into(),
+                second_offset: None,
+                offset: 0,
+                backlog: None,
+                replicas: BTreeMap::new(),
+                master: None,
+                listening_ports: HashMap::new(),
+                handoffs: HashMap::new(),
+                last_ping: Instant::now(),
+            }),
+            offset_tx: watch::channel(0).0,
+            acks: Notify::new(),
+            feeding: AtomicBool::new(false),
+            replica: AtomicBool::new(false),
+            paused_until: AtomicU64::new(0),
+            bus: OnceLock::new(),
+        }
+    }
+
+    /// Lets replication report offsets and link health to the cluster bus (elections
+    /// rank replicas by offset; a manual failover waits for the master's offset).
+    pub fn set_bus(&self, bus: ClusterHandle) {
+        let _ = self.bus.set(bus);
+    }
+
+    pub fn bus(&self) -> Option<&ClusterHandle> {
+        self.bus.get()
+    }
+
+    /// Whether executed writes must be fed to the stream (cheap: checked per command).
+    pub fn feeding(&self) -> bool {
+        self.feeding.load(Ordering::Relaxed)
+    }
+
+    pub fn is_replica(&self) -> bool {
+        self.replica.load(Ordering::Relaxed)
+    }
+
+    /// Whether client writes must wait now (a manual failover is in progress).
+    pub fn writes_paused(&self, now: u64) -> bool {
+        let until = self.paused_until.load(Ordering::Relaxed);
+        until != 0 && now < until
+    }
+
+    /// Pauses client writes until `until` (Unix ms; 0 resumes). Takes the keyspace lock
+    /// so that no write is half done, then reports the now final offset to the bus.
+    pub fn pause_writes(&self, shared: &Shared, until: u64) {
+        let _ks = shared.keyspace.lock();
+        self.paused_until.store(until, Ordering::Relaxed);
+        let offset = self.state.lock().offset;
+        if let Some(bus) = self.bus() {
+            bus.set_repl_offset(offset);
+        }
+    }
+
+    /// Creates the backlog if there is none (the first replica arrives). The caller
+    /// holds the keyspace lock, so no write slips between snapshot and stream.
+    fn ensure_backlog(&self, st: &mut ReplState, ks: &mut super::keyspace::Keyspace) {
+        if st.backlog.is_none() {
+            st.backlog = Some(Backlog::new(backlog::DEFAULT_SIZE));
+        }
+        if !self.is_replica() {
+            ks.log_expired = true;
+            self.feeding.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Appends raw stream bytes (the caller holds the state lock) and wakes the feeds.
+    fn append(&self, st: &mut ReplState, data: &[u8]) {
+        if let Some(b) = st.backlog.as_mut() {
+            b.append(data);
+        }
+        st.offset += data.len() as u64;
+        self.offset_tx.send_replace(st.offset);
+    }
+
+    /// Becomes a replica of `host:port` (`None`: becomes a master, keeping the data).
+    pub fn set_master(self: &Arc<Self>, shared: &Arc<Shared>, master: Option<(String, u16)>) {
+        let mut ks = shared.keyspace.lock();
+        let mut st = self.state.lock();
+        if let Some(old) = st.master.take() {
+            if let Some(task) = old.task {
+                task.abort();
+            }
+        }
+        match master {
+            Some((host, port)) => {
+                self.replica.store(true, Ordering::Relaxed);
+                self.feeding.store(false, Ordering::Relaxed);
+                ks.log_expired = false;
+                ks.expired_log.clear();
+                let task = tokio::spawn(replica::run(Arc::clone(shared), host.clone(), port));
+                st.master = Some(MasterLink {
+                    host,
+                    port,
+                    state: LinkState::Connecting,
+                    last_io: Instant::now(),
+                    down_since: Instant::now(),
+                    task: Some(task.abort_handle()),
+                });
+                // Our own replicas follow the new master through the bus; a chain is
+                // not kept, so wake their feeds to end.
+                self.offset_tx.send_modify(|_| {});
+            }
+            None => {
+                if !self.is_replica() {
+                    return;
+                }
+                self.replica.store(false, Ordering::Relaxed);
+                // A new history starts here; replicas of the old master may continue
+                // with us up to where we were (Redis's `shiftReplicationId`).
+                st.replid2 = std::mem::replace(&mut st.replid, random_id());
+                st.second_offset = Some(st.offset + 1);
+                if st.backlog.is_some() {
+                    ks.log_expired = true;
+                    self.feeding.store(true, Ordering::Relaxed);
+                }
+                drop(st);
+                drop(ks);
+                super::main::log(shared, "MASTER MODE enabled");
+            }
+        }
+    }
+
+    /// Feeds `REPLCONF GETACK *` so replicas report their offset at once (WAIT).
+    pub fn request_acks(&self) {
+        let mut st = self.state.lock();
+        if st.replicas.is_empty() || st.backlog.is_none() {
+            return;
+        }
+        let cmd = propagate::encode(&[&b"REPLCONF"[..], b"GETACK", b"*"]);
+        self.append(&mut st, &cmd);
+    }
+
+    /// Replicas that acknowledged at least `offset`.
+    pub fn acked(&self, offset: u64) -> usize {
+        self.state
+            .lock()
+            .replicas
+            .values()
+            .filter(|r| r.ack_offset >= offset)
+            .count()
+    }
+
+    /// WAIT: until `want` replicas acknowledged `offset` or `timeout_ms` passes (0: no
+    /// limit). Returns how many did.
+    pub async fn wait_acks(&self, offset: u64, want: usize, timeout_ms: u64) -> usize {
+        let deadline = (timeout_ms > 0)
+            .then(|| tokio::time::Instant::now() + Duration::from_millis(timeout_ms));
+        loop {
+            let notified = self.acks.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let n = self.acked(offset);
+            if n >= want {
+                return n;
+            }
+            match deadline {
+                Some(d) => {
+                    if tokio::time::timeout_at(d, notified).await.is_err() {
+                        return self.acked(offset);
+                    }
+                }
+                None => notified.await,
+            }
+        }
+    }
+
+    /// The body of INFO's replication section, as Redis 7.0 prints it.
+    pub fn info_text(&self) -> String {
+        use std::fmt::Write;
+        let st = self.state.lock();
+        let mut out = String::new();
+        let mut line = |s: String| {
+            out.push_str(&s);
+            out.push_str("\r\n");
+        };
+        match &st.master {
+            Some(m) => {
+                line("role:slave".into());
+                line(format!("master_host:{}", m.host));
+                line(format!("master_port:{}", m.port));
+                let up = m.state == LinkState::Connected;
+                line(format!(
+                    "master_link_status:{}",
+                    if up { "up" } else { "down" }
+                ));
+                let io = if up {
+                    m.last_io.elapsed().as_secs() as i64
+                } else {
+                    -1
+                };
+                line(format!("master_last_io_seconds_ago:{io}"));
+                line(format!(
+                    "master_sync_in_progress:{}",
+                    (m.state == LinkState::Sync) as u8
+                ));
+                line(format!("slave_read_repl_offset:{}", st.offset));
+                line(format!("slave_repl_offset:{}", st.offset));
+                if !up {
+                    line(format!(
+                        "master_link_down_since_seconds:{}",
+                        m.down_since.elapsed().as_secs()
+                    ));
+                }
+                line("slave_priority:100".into());
+                line("slave_read_only:1".into());
+                line("replica_announced:1".into());
+            }
+            None => line("role:master".into()),
+        }
+        line(format!("connected_slaves:{}", st.replicas.len()));
+        for (i, r) in st.replicas.values().enumerate() {
+            line(format!(
+                "slave{i}:ip={},port={},state=online,offset={},lag={}",
+                r.ip,
+                r.port,
+                r.ack_offset,
+                r.ack_time.elapsed().as_secs()
+            ));
+        }
+        line("master_failover_state:no-failover".into());
+        line(format!("master_replid:{}", st.replid));
+        line(format!("master_replid2:{}", st.replid2));
+        line(format!("master_repl_offset:{}", st.offset));
+        line(format!(
+            "second_repl_offset:{}",
+            st.second_offset.map_or(-1, |o| o as i64)
+        ));
+        let (active, size, first, hist) = match &st.backlog {
+            Some(b) => (1, b.size(), b.first_offset(st.offset), b.histlen()),
+            None => (0, backlog::DEFAULT_SIZE, 0, 0),
+        };
+        line(format!("repl_backlog_active:{active}"));
+        line(format!("repl_backlog_size:{size}"));
+        line(format!("repl_backlog_first_byte_offset:{first}"));
+        let _ = write!(out, "repl_backlog_histlen:{hist}\r\n");
+        out
+    }
+
+    /// Regular duties, every 100 ms: masters feed a PING every 10 s (as Redis's
+    /// `repl-ping-replica-period`) unless writes are paused, so replicas' data age stays
+    /// fresh for elections.
+    pub async fn cron(self: Arc<Self>, shared: Arc<Shared>) {
+        let mut stop = shared.shutdown.subscribe();
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.recv() => return,
+            }
+            if self.is_replica() || self.writes_paused(now_ms()) {
+                continue;
+            }
+            let _ks = shared.keyspace.lock();
+            let mut st = self.state.lock();
+            if !st.replicas.is_empty() && st.last_ping.elapsed() >= Duration::from_secs(10) {
+                st.last_ping = Instant::now();
+                let ping = propagate::encode(&[b"PING"]);
+                self.append(&mut st, &ping);
+                let offset = st.offset;
+                drop(st);
+                if let Some(bus) = self.bus() {
+                    bus.set_repl_offset(offset);
+                }
+            }
+        }
+    }
+}

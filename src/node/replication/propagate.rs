@@ -1,0 +1,251 @@
+//! What goes into the replication stream after a command ran: keys that expired while it
+//! ran (as DEL, before it), then the command itself when it wrote, rewritten where
+//! replaying it verbatim would not give the same data: relative expiry times become
+//! absolute (`PXAT`, `PEXPIREAT`), SPOP becomes the SREM of what it popped.
+
+use bytes::Bytes;
+
+use super::Replication;
+use crate::node::cmd::{eq_ic, CommandSpec, Ctx};
+use crate::node::resp::Frame;
+
+/// A command as the stream carries it: a RESP array of bulk strings.
+pub fn encode<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
+    let mut out =
+        Vec::with_capacity(16 + args.iter().map(|a| a.as_ref().len() + 16).sum::<usize>());
+    out.push(b'*');
+    out.extend_from_slice(args.len().to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for a in args {
+        let a = a.as_ref();
+        out.push(b'$');
+        out.extend_from_slice(a.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+fn text(n: u64) -> Bytes {
+    Bytes::from(n.to_string())
+}
+
+/// `at` for a relative or absolute time argument, in Unix ms.
+fn absolute(unit: &[u8], value: &[u8], now: u64) -> Option<u64> {
+    let v: i64 = std::str::from_utf8(value).ok()?.parse().ok()?;
+    let v = v.max(0) as u64;
+    Some(if eq_ic(unit, "ex") {
+        now.saturating_add(v.saturating_mul(1000))
+    } else if eq_ic(unit, "px") {
+        now.saturating_add(v)
+    } else if eq_ic(unit, "exat") {
+        v.saturating_mul(1000)
+    } else {
+        v
+    })
+}
+
+/// The commands to feed for a write that succeeded (`None`: feed it as it is).
+fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Vec<Bytes>>> {
+    let b = |s: &'static str| Bytes::from_static(s.as_bytes());
+    match name {
+        "set" => {
+            let mut out = args[..3].to_vec();
+            let mut i = 3;
+            let mut changed = false;
+            while i < args.len() {
+                let a = &args[i];
+                if (eq_ic(a, "ex") || eq_ic(a, "px") || eq_ic(a, "exat")) && i + 1 < args.len() {
+                    out.push(b("PXAT"));
+                    out.push(text(absolute(a, &args[i + 1], now)?));
+                    changed = true;
+                    i += 2;
+                } else {
+                    out.push(a.clone());
+                    i += 1;
+                }
+            }
+            changed.then(|| vec![out])
+        }
+        "setex" | "psetex" => {
+            let unit = if name == "setex" { "ex" } else { "px" };
+            let at = absolute(unit.as_bytes(), &args[2], now)?;
+            Some(vec![vec![
+                b("SET"),
+                args[1].clone(),
+                args[3].clone(),
+                b("PXAT"),
+                text(at),
+            ]])
+        }
+        "expire" | "pexpire" | "expireat" => {
+            let unit = match name {
+                "expire" => "ex",
+                "pexpire" => "px",
+                _ => "exat",
+            };
+            let at = absolute(unit.as_bytes(), &args[2], now)?;
+            let mut out = vec![b("PEXPIREAT"), args[1].clone(), text(at)];
+            out.extend_from_slice(&args[3..]);
+            Some(vec![out])
+        }
+        "getex" => {
+            if matches!(reply, Frame::Null) {
+                return Some(vec![]);
+            }
+            let Some(unit) = args.get(2) else {
+                return Some(vec![]);
+            };
+            if eq_ic(unit, "persist") {
+                return Some(vec![vec![b("PERSIST"), args[1].clone()]]);
+            }
+            let at = absolute(unit, args.get(3)?, now)?;
+            Some(vec![vec![b("PEXPIREAT"), args[1].clone(), text(at)]])
+        }
+        "spop" => {
+            let members: Vec<Bytes> = match reply {
+                Frame::Bulk(m) => vec![m.clone()],
+                Frame::Array(items) | Frame::Set(items) => items
+                    .iter()
+                    .filter_map(|f| match f {
+                        Frame::Bulk(m) => Some(m.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => vec![],
+            };
+            if members.is_empty() {
+                return Some(vec![]);
+            }
+            let mut out = vec![b("SREM"), args[1].clone()];
+            out.extend(members);
+            Some(vec![out])
+        }
+        "restore" => {
+            // A relative TTL becomes absolute (ABSTTL), as Redis propagates it.
+            let ttl: u64 = std::str::from_utf8(&args[2]).ok()?.parse().ok()?;
+            if ttl == 0 || args[4..].iter().any(|a| eq_ic(a, "absttl")) {
+                return None;
+            }
+            let mut out = args.to_vec();
+            out[2] = text(now + ttl);
+            out.push(b("ABSTTL"));
+            Some(vec![out])
+        }
+        _ => None,
+    }
+}
+
+impl Replication {
+    /// Feeds the stream after a command ran on a master with a backlog.
+    pub fn after_command(&self, ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes], reply: &Frame) {
+        let wrote = spec.is_write() && !reply.is_error();
+        if !wrote && ctx.ks.expired_log.is_empty() {
+            return;
+        }
+        let mut st = self.state.lock();
+        self.feed_expired(&mut st, ctx.ks);
+        if wrote {
+            match rewrite(spec.name, args, reply, ctx.now) {
+                None => self.append(&mut st, &encode(args)),
+                Some(cmds) => {
+                    for cmd in cmds {
+                        self.append(&mut st, &encode(&cmd));
+                    }
+                }
+            }
+        }
+        let offset = st.offset;
+        drop(st);
+        if let Some(bus) = self.bus() {
+            bus.set_repl_offset(offset);
+        }
+    }
+
+    /// Feeds DELs for keys expired outside commands (active expiry).
+    pub fn after_expiry(&self, ks: &mut crate::node::keyspace::Keyspace) {
+        if ks.expired_log.is_empty() {
+            return;
+        }
+        let mut st = self.state.lock();
+        self.feed_expired(&mut st, ks);
+    }
+
+    fn feed_expired(&self, st: &mut super::ReplState, ks: &mut crate::node::keyspace::Keyspace) {
+        for key in std::mem::take(&mut ks.expired_log) {
+            self.append(st, &encode(&[&b"DEL"[..], &key]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<Bytes> {
+        crate::node::resp::split_args(line.as_bytes()).unwrap()
+    }
+
+    fn show(cmds: Option<Vec<Vec<Bytes>>>) -> Option<Vec<String>> {
+        cmds.map(|cs| {
+            cs.into_iter()
+                .map(|c| {
+                    c.iter()
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn relative_times_become_absolute() {
+        let ok = Frame::ok();
+        let now = 1_000_000;
+        let cases = [
+            ("set k v ex 10 nx", Some(vec!["set k v PXAT 1010000 nx"])),
+            ("set k v", None),
+            ("setex k 2 v", Some(vec!["SET k v PXAT 1002000"])),
+            ("psetex k 5 v", Some(vec!["SET k v PXAT 1000005"])),
+            ("expire k 3 gt", Some(vec!["PEXPIREAT k 1003000 gt"])),
+            ("expireat k 7", Some(vec!["PEXPIREAT k 7000"])),
+            ("getex k px 1", Some(vec!["PEXPIREAT k 1000001"])),
+            ("getex k persist", Some(vec!["PERSIST k"])),
+            (
+                "restore k 50 payload",
+                Some(vec!["restore k 1000050 payload ABSTTL"]),
+            ),
+            ("restore k 0 payload", None),
+        ];
+        for (line, want) in cases {
+            let a = args(line);
+            let name = String::from_utf8_lossy(&a[0]).to_ascii_lowercase();
+            let got = show(rewrite(&name, &a, &ok, now));
+            let want = want.map(|w| w.into_iter().map(String::from).collect::<Vec<_>>());
+            assert_eq!(got, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn spop_becomes_srem_of_what_was_popped() {
+        let reply = Frame::Array(vec![Frame::bulk_str("a"), Frame::bulk_str("b")]);
+        assert_eq!(
+            show(rewrite("spop", &args("spop s 2"), &reply, 0)),
+            Some(vec!["SREM s a b".to_string()])
+        );
+        assert_eq!(
+            show(rewrite("spop", &args("spop s"), &Frame::Null, 0)),
+            Some(vec![])
+        );
+    }
+
+    #[test]
+    fn stream_encoding() {
+        assert_eq!(
+            encode(&[&b"DEL"[..], b"k"]),
+            b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n"
+        );
+    }
+}

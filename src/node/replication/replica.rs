@@ -1,0 +1,321 @@
+//! The replica's side: the link to the master. Handshake (PING, AUTH with `masterauth`,
+//! REPLCONF listening-port and capa, PSYNC with our history id and offset), the snapshot
+//! on a full resync, then the stream: each command is applied under the keyspace lock,
+//! counted into our offset and kept in our own backlog (so that, once promoted, our
+//! former siblings can continue from us). Offsets are acknowledged every second and on
+//! GETACK. A lost link is retried every second with PSYNC, which continues where it left
+//! off when the master's backlog still holds the gap.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context};
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::propagate::encode;
+use super::{LinkState, Replication};
+use crate::node::clock::now_ms;
+use crate::node::cmd::{eq_ic, lookup, ClientState, Ctx};
+use crate::node::keyspace::Ttl;
+use crate::node::resp::{parse_request, RequestLimits};
+use crate::node::shared::Shared;
+
+/// Redis's `repl-timeout`: a master silent this long is considered gone.
+const REPL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs the link to `host:port` until aborted (the master changed).
+pub async fn run(shared: Arc<Shared>, host: String, port: u16) {
+    crate::node::main::log(&shared, &format!("Connecting to MASTER {host}:{port}"));
+    loop {
+        let result = sync_and_stream(&shared, &host, port).await;
+        let repl = &shared.repl;
+        {
+            let mut st = repl.state.lock();
+            if let Some(m) = st.master.as_mut() {
+                if m.state == LinkState::Connected {
+                    m.down_since = Instant::now();
+                }
+                m.state = LinkState::Connecting;
+            }
+        }
+        if let Some(bus) = repl.bus() {
+            // Data age counts from when the link went down, as Redis measures it.
+            let down = repl.state.lock().master.as_ref().map(|m| m.down_since);
+            let since = down.map(|d| now_ms().saturating_sub(d.elapsed().as_millis() as u64));
+            bus.set_master_last_io(since);
+        }
+        if let Err(e) = result {
+            crate::node::main::log(&shared, &format!("MASTER {host}:{port} link: {e:#}"));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Reads one `\r\n`-terminated line (without it), skipping the bare newlines a master
+/// sends as keepalives while it prepares a snapshot.
+async fn read_line(stream: &mut TcpStream, buf: &mut BytesMut) -> anyhow::Result<String> {
+    loop {
+        while buf.first() == Some(&b'\n') {
+            buf.advance(1);
+        }
+        if let Some(pos) = buf.windows(2).position(|w| w == b"\r\n") {
+            let line = String::from_utf8_lossy(&buf[..pos]).into_owned();
+            buf.advance(pos + 2);
+            return Ok(line);
+        }
+        if stream.read_buf(buf).await? == 0 {
+            bail!("connection closed by master");
+        }
+    }
+}
+
+async fn command(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    args: &[&[u8]],
+) -> anyhow::Result<String> {
+    stream.write_all(&encode(args)).await?;
+    read_line(stream, buf).await
+}
+
+async fn sync_and_stream(shared: &Arc<Shared>, host: &str, port: u16) -> anyhow::Result<()> {
+    let repl = &shared.repl;
+    let connect = TcpStream::connect((host, port));
+    let mut stream = tokio::time::timeout(Duration::from_secs(5), connect)
+        .await
+        .map_err(|_| anyhow!("timeout connecting"))??;
+    let _ = stream.set_nodelay(true);
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let pong = command(&mut stream, &mut buf, &[b"PING"]).await?;
+    // Redis accepts -NOAUTH here: AUTH comes next.
+    if pong.starts_with('-') && !pong.starts_with("-NOAUTH") {
+        bail!("error reply to PING: {pong}");
+    }
+    let (masterauth, my_port) = {
+        let cfg = shared.config.read();
+        let announced = if cfg.cluster_announce_port != 0 {
+            cfg.cluster_announce_port
+        } else {
+            cfg.port
+        };
+        (cfg.masterauth.clone(), announced)
+    };
+    if let Some(pw) = masterauth {
+        let r = command(&mut stream, &mut buf, &[b"AUTH", pw.as_bytes()]).await?;
+        if !r.starts_with("+OK") {
+            bail!("unable to AUTH to MASTER: {r}");
+        }
+    }
+    let my_port = my_port.to_string();
+    let r = command(
+        &mut stream,
+        &mut buf,
+        &[b"REPLCONF", b"listening-port", my_port.as_bytes()],
+    )
+    .await?;
+    if r.starts_with('-') {
+        bail!("REPLCONF listening-port: {r}");
+    }
+    // Capabilities are advisory; an old master may refuse them.
+    command(&mut stream, &mut buf, &[b"REPLCONF", b"capa", b"psync2"]).await?;
+    let (replid, offset) = {
+        let st = repl.state.lock();
+        (st.replid.clone(), st.offset)
+    };
+    let from = (offset + 1).to_string();
+    let reply = command(
+        &mut stream,
+        &mut buf,
+        &[b"PSYNC", replid.as_bytes(), from.as_bytes()],
+    )
+    .await?;
+    if let Some(rest) = reply.strip_prefix("+FULLRESYNC ") {
+        let mut words = rest.split_whitespace();
+        let new_id = words
+            .next()
+            .context("FULLRESYNC without an id")?
+            .to_string();
+        let new_offset: u64 = words
+            .next()
+            .and_then(|o| o.parse().ok())
+            .context("FULLRESYNC without an offset")?;
+        set_link(repl, LinkState::Sync);
+        let rdb = read_snapshot(&mut stream, &mut buf).await?;
+        load_snapshot(shared, &rdb, new_id, new_offset)?;
+        crate::node::main::log(
+            shared,
+            &format!(
+                "MASTER <-> REPLICA sync: Finished with success ({} bytes)",
+                rdb.len()
+            ),
+        );
+    } else if let Some(rest) = reply.strip_prefix("+CONTINUE") {
+        let new_id = rest.trim();
+        let mut st = repl.state.lock();
+        if !new_id.is_empty() && new_id != st.replid {
+            // The master's history has a new id from our offset on.
+            st.replid2 = std::mem::replace(&mut st.replid, new_id.to_string());
+            st.second_offset = Some(st.offset + 1);
+        }
+        if st.backlog.is_none() {
+            st.backlog = Some(super::backlog::Backlog::new(super::backlog::DEFAULT_SIZE));
+        }
+        drop(st);
+        crate::node::main::log(shared, "Successful partial resynchronization with master.");
+    } else {
+        bail!("unexpected reply to PSYNC: {reply}");
+    }
+    set_link(repl, LinkState::Connected);
+    stream_commands(shared, &mut stream, buf).await
+}
+
+fn set_link(repl: &Replication, state: LinkState) {
+    let mut st = repl.state.lock();
+    if let Some(m) = st.master.as_mut() {
+        m.state = state;
+        m.last_io = Instant::now();
+    }
+}
+
+/// The `$<len>\r\n<bytes>` that follows `+FULLRESYNC`.
+async fn read_snapshot(stream: &mut TcpStream, buf: &mut BytesMut) -> anyhow::Result<Bytes> {
+    let head = read_line(stream, buf).await?;
+    let len: usize = head
+        .strip_prefix('$')
+        .and_then(|l| l.parse().ok())
+        .with_context(|| {
+            format!("bad snapshot header {head:?} (diskless EOF format is not asked for)")
+        })?;
+    while buf.len() < len {
+        buf.reserve(len - buf.len());
+        if stream.read_buf(buf).await? == 0 {
+            bail!("connection closed during the snapshot");
+        }
+    }
+    Ok(buf.split_to(len).freeze())
+}
+
+/// Replaces our data with the snapshot and takes the master's history id and offset.
+fn load_snapshot(shared: &Shared, rdb: &[u8], replid: String, offset: u64) -> anyhow::Result<()> {
+    let repl = &shared.repl;
+    let mut ks = shared.keyspace.lock();
+    ks.flush();
+    let mut loaded = Vec::new();
+    crate::node::rdb::load(rdb, |k, v, at| loaded.push((k, v, at)))
+        .map_err(|e| anyhow!("loading the snapshot: {}", e.0))?;
+    for (key, value, at) in loaded {
+        ks.put(&key, value, at.map_or(Ttl::Clear, Ttl::At));
+    }
+    let mut st = repl.state.lock();
+    st.replid = replid;
+    st.replid2 = super::NO_ID.into();
+    st.second_offset = None;
+    st.offset = offset;
+    st.backlog = Some(super::backlog::Backlog::new(super::backlog::DEFAULT_SIZE));
+    drop(st);
+    drop(ks);
+    if let Some(bus) = repl.bus() {
+        bus.set_repl_offset(offset);
+        bus.set_master_last_io(Some(now_ms()));
+    }
+    Ok(())
+}
+
+/// Applies the master's stream until the link fails.
+async fn stream_commands(
+    shared: &Arc<Shared>,
+    stream: &mut TcpStream,
+    mut buf: BytesMut,
+) -> anyhow::Result<()> {
+    let repl = &shared.repl;
+    let limits = RequestLimits::default();
+    let mut client = ClientState::new(0, true);
+    let mut ack_every = tokio::time::interval(Duration::from_secs(1));
+    let mut last_io = Instant::now();
+    let mut stop = shared.shutdown.subscribe();
+    loop {
+        let mut ack = false;
+        if !buf.is_empty() {
+            let mut ks = shared.keyspace.lock();
+            let mut st_applied = 0u64;
+            // One copy of the pending bytes per batch: what is applied also goes to our
+            // backlog verbatim.
+            let pending = buf.clone();
+            loop {
+                let before = buf.len();
+                let args = match parse_request(&mut buf, &limits) {
+                    Ok(Some(args)) => args,
+                    Ok(None) => break,
+                    Err(e) => bail!("bad replication stream: {}", e.0),
+                };
+                st_applied += (before - buf.len()) as u64;
+                if eq_ic(&args[0], "replconf") {
+                    ack |= args.get(1).is_some_and(|a| eq_ic(a, "getack"));
+                    continue;
+                }
+                let Some(spec) = lookup(&args[0]) else {
+                    continue;
+                };
+                if !spec.arity_ok(args.len()) {
+                    continue;
+                }
+                // now = 0: a replica never expires keys itself when applying the
+                // stream; its master sends a DEL when a key expires there.
+                let mut ctx = Ctx {
+                    ks: &mut ks,
+                    now: 0,
+                    shared,
+                    client: &mut client,
+                };
+                let _ = (spec.handler)(&mut ctx, &args);
+                client.action = None;
+            }
+            if st_applied > 0 {
+                let mut st = repl.state.lock();
+                if let Some(b) = st.backlog.as_mut() {
+                    b.append(&pending[..st_applied as usize]);
+                }
+                st.offset += st_applied;
+                let offset = st.offset;
+                drop(st);
+                drop(ks);
+                repl.offset_tx.send_replace(offset);
+                if let Some(bus) = repl.bus() {
+                    bus.set_repl_offset(offset);
+                }
+            }
+        }
+        if ack {
+            send_ack(repl, stream).await?;
+        }
+        tokio::select! {
+            read = stream.read_buf(&mut buf) => {
+                if read? == 0 {
+                    bail!("connection closed by master");
+                }
+                last_io = Instant::now();
+                set_link(repl, LinkState::Connected);
+                if let Some(bus) = repl.bus() {
+                    bus.set_master_last_io(Some(now_ms()));
+                }
+            }
+            _ = ack_every.tick() => {
+                if last_io.elapsed() > REPL_TIMEOUT {
+                    bail!("timeout: no data from master");
+                }
+                send_ack(repl, stream).await?;
+            }
+            _ = stop.recv() => return Ok(()),
+        }
+    }
+}
+
+async fn send_ack(repl: &Replication, stream: &mut TcpStream) -> anyhow::Result<()> {
+    let offset = repl.state.lock().offset.to_string();
+    stream
+        .write_all(&encode(&[&b"REPLCONF"[..], b"ACK", offset.as_bytes()]))
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,290 @@
+//! Replication between real processes outside cluster mode: full sync of every type,
+//! the write stream (relative expiries made absolute, expirations sent as DEL), WAIT,
+//! read-only replicas, partial resync after a dropped link, AUTH with masterauth, and
+//! replication with redis-server in both directions.
+
+use std::time::Duration;
+
+use crate::harness::*;
+use crate::require_redis;
+
+fn standalone() -> ServerOpts {
+    ServerOpts {
+        cluster: false,
+        ..Default::default()
+    }
+}
+
+fn info_field(info: &str, name: &str) -> Option<String> {
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .map(|v| v.trim().to_string())
+}
+
+fn link_up(replica: &NodeServer) -> bool {
+    let info = replica.cli(&["INFO", "replication"]);
+    info_field(&info, "master_link_status").as_deref() == Some("up")
+}
+
+/// Writes one key of each type (and one with a TTL) through `c`.
+fn write_types(c: &mut redis::Connection, tag: &str) {
+    let run = |c: &mut redis::Connection, args: &[&str]| {
+        let mut cmd = redis::cmd(args[0]);
+        for a in &args[1..] {
+            cmd.arg(*a);
+        }
+        let _: redis::Value = cmd.query(c).unwrap();
+    };
+    run(c, &["SET", &format!("s{tag}"), "hello"]);
+    run(c, &["SET", &format!("n{tag}"), "12345"]);
+    run(c, &["SET", &format!("t{tag}"), "v", "EX", "1000"]);
+    run(c, &["RPUSH", &format!("l{tag}"), "a", "b", "1"]);
+    run(c, &["SADD", &format!("set{tag}"), "1", "2", "x"]);
+    run(c, &["HSET", &format!("h{tag}"), "f", "v", "g", "2"]);
+    run(c, &["ZADD", &format!("z{tag}"), "1.5", "a", "-2", "b"]);
+}
+
+/// Every key with its type and a printable value, sorted: equal on two servers when
+/// they hold the same data.
+fn contents(c: &mut redis::Connection) -> Vec<String> {
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(c).unwrap();
+    let mut out: Vec<String> = keys
+        .into_iter()
+        .map(|k| {
+            let t: String = redis::cmd("TYPE").arg(&k).query(c).unwrap();
+            let v: String = match t.as_str() {
+                "string" => redis::cmd("GET").arg(&k).query(c).unwrap(),
+                "list" => {
+                    let v: Vec<String> = redis::cmd("LRANGE")
+                        .arg(&k)
+                        .arg(0)
+                        .arg(-1)
+                        .query(c)
+                        .unwrap();
+                    v.join(",")
+                }
+                "set" => {
+                    let mut v: Vec<String> = redis::cmd("SMEMBERS").arg(&k).query(c).unwrap();
+                    v.sort();
+                    v.join(",")
+                }
+                "hash" => {
+                    let mut v: Vec<(String, String)> =
+                        redis::cmd("HGETALL").arg(&k).query(c).unwrap();
+                    v.sort();
+                    format!("{v:?}")
+                }
+                _ => {
+                    let v: Vec<String> = redis::cmd("ZRANGE")
+                        .arg(&k)
+                        .arg(0)
+                        .arg(-1)
+                        .arg("WITHSCORES")
+                        .query(c)
+                        .unwrap();
+                    v.join(",")
+                }
+            };
+            let ttl: i64 = redis::cmd("TTL").arg(&k).query(c).unwrap();
+            format!("{k} {t} {v} ttl:{}", ttl > 0)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn replica_syncs_then_follows_the_stream() {
+    let master = NodeServer::start(standalone());
+    let replica = NodeServer::start(standalone());
+    write_types(&mut master.client(), "1");
+    let reply: String = replica.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
+    assert_eq!(reply, "OK");
+    wait_until(Duration::from_secs(10), "the replica's link is up", || {
+        link_up(&replica)
+    });
+    write_types(&mut master.client(), "2");
+    let mut m = master.client();
+    let _: () = redis::cmd("INCRBYFLOAT")
+        .arg("n1")
+        .arg("0.5")
+        .query(&mut m)
+        .unwrap();
+    let _: () = redis::cmd("EXPIRE")
+        .arg("s1")
+        .arg("500")
+        .query(&mut m)
+        .unwrap();
+    let popped: Option<String> = redis::cmd("SPOP").arg("set1").query(&mut m).unwrap();
+    assert!(popped.is_some());
+    let acked: i64 = redis::cmd("WAIT").arg(1).arg(5000).query(&mut m).unwrap();
+    assert_eq!(acked, 1);
+    assert_eq!(
+        contents(&mut replica.client()),
+        contents(&mut master.client())
+    );
+
+    let refused: redis::RedisResult<()> = redis::cmd("SET")
+        .arg("x")
+        .arg("1")
+        .query(&mut replica.client());
+    let e = refused.unwrap_err();
+    assert_eq!(e.code(), Some("READONLY"), "{e}");
+
+    let minfo = master.cli(&["INFO", "replication"]);
+    assert_eq!(info_field(&minfo, "role").as_deref(), Some("master"));
+    assert_eq!(info_field(&minfo, "connected_slaves").as_deref(), Some("1"));
+    let slave0 = info_field(&minfo, "slave0").unwrap();
+    assert!(
+        slave0.starts_with(&format!(
+            "ip=127.0.0.1,port={},state=online,offset=",
+            replica.port
+        )),
+        "{slave0}"
+    );
+    let rinfo = replica.cli(&["INFO", "replication"]);
+    assert_eq!(info_field(&rinfo, "role").as_deref(), Some("slave"));
+    assert_eq!(
+        info_field(&rinfo, "master_port"),
+        Some(master.port.to_string())
+    );
+    assert_eq!(
+        info_field(&rinfo, "master_replid"),
+        info_field(&minfo, "master_replid")
+    );
+    wait_until(Duration::from_secs(5), "offsets agree", || {
+        let m = info_field(&master.cli(&["INFO", "replication"]), "master_repl_offset");
+        let r = info_field(&replica.cli(&["INFO", "replication"]), "slave_repl_offset");
+        m == r
+    });
+    let role = replica.cli(&["ROLE"]);
+    assert!(
+        role.starts_with(&format!("slave\n127.0.0.1\n{}\nconnected\n", master.port)),
+        "{role}"
+    );
+
+    // Promoted, it accepts writes and starts a new history.
+    let _: String = replica.cmd(&["REPLICAOF", "NO", "ONE"]);
+    wait_until(Duration::from_secs(5), "the replica is a master", || {
+        info_field(&replica.cli(&["INFO", "replication"]), "role").as_deref() == Some("master")
+    });
+    let _: () = replica.cmd(&["SET", "x", "1"]);
+}
+
+#[test]
+fn expirations_reach_the_replica_as_deletes() {
+    let master = NodeServer::start(standalone());
+    let replica = NodeServer::start(standalone());
+    let _: String = replica.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
+    wait_until(Duration::from_secs(10), "the replica's link is up", || {
+        link_up(&replica)
+    });
+    for i in 0..20 {
+        let _: () = master.cmd(&["SET", &format!("k{i}"), "v", "PX", "300"]);
+    }
+    let _: () = master.cmd(&["SET", "stays", "v"]);
+    wait_until(
+        Duration::from_secs(10),
+        "expired keys deleted on the replica",
+        || replica.cmd::<i64>(&["DBSIZE"]) == 1,
+    );
+}
+
+#[test]
+fn partial_resync_after_the_link_drops() {
+    let master = NodeServer::start(standalone());
+    let replica = NodeServer::start(standalone());
+    let _: String = replica.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
+    wait_until(Duration::from_secs(10), "the replica's link is up", || {
+        link_up(&replica)
+    });
+    let _: () = master.cmd(&["SET", "before", "1"]);
+    // Drop every connection but ours: the replica's link goes.
+    let mut m = master.client();
+    let me: i64 = redis::cmd("CLIENT").arg("ID").query(&mut m).unwrap();
+    let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut m).unwrap();
+    for line in list.lines() {
+        let field = |name: &str| {
+            line.split(' ')
+                .find_map(|f| f.strip_prefix(&format!("{name}=")))
+                .unwrap_or_default()
+                .to_string()
+        };
+        if field("id") != me.to_string() {
+            let _: redis::Value = redis::cmd("CLIENT")
+                .arg("KILL")
+                .arg("ID")
+                .arg(field("id"))
+                .query(&mut m)
+                .unwrap();
+        }
+    }
+    let _: () = redis::cmd("SET")
+        .arg("after")
+        .arg("2")
+        .query(&mut m)
+        .unwrap();
+    wait_until(
+        Duration::from_secs(10),
+        "the write after the drop arrives",
+        || replica.cmd::<Option<String>>(&["GET", "after"]).as_deref() == Some("2"),
+    );
+    let log = std::fs::read_to_string(replica.dir.path().join("node.log")).unwrap();
+    assert!(
+        log.contains("Successful partial resynchronization with master."),
+        "{log}"
+    );
+    assert_eq!(
+        log.matches("MASTER <-> REPLICA sync: Finished").count(),
+        1,
+        "{log}"
+    );
+}
+
+#[test]
+fn replica_authenticates_with_masterauth() {
+    let master = NodeServer::start(ServerOpts {
+        password: Some("pw".into()),
+        ..standalone()
+    });
+    let replica = NodeServer::start_with(standalone(), &["--masterauth", "pw"]);
+    let _: () = master.cmd(&["SET", "k", "v"]);
+    let _: String = replica.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
+    wait_until(Duration::from_secs(10), "the replica's link is up", || {
+        link_up(&replica)
+    });
+    assert_eq!(replica.cmd::<String>(&["GET", "k"]), "v");
+}
+
+#[test]
+fn replication_with_redis_server_both_ways() {
+    require_redis!();
+    let redis = RedisServer::start(standalone());
+    let node = NodeServer::start(standalone());
+    write_types(&mut redis.client(), "r");
+    let _: () = redis.cmd(&["SET", "long", &"x".repeat(500)]);
+    // rclust-node replicates redis-server (its RDB with compact encodings, then the stream).
+    let _: String = node.cmd(&["REPLICAOF", "127.0.0.1", &redis.port.to_string()]);
+    wait_until(Duration::from_secs(10), "the node's link is up", || {
+        link_up(&node)
+    });
+    write_types(&mut redis.client(), "s");
+    let acked: i64 = redis.cmd(&["WAIT", "1", "5000"]);
+    assert_eq!(acked, 1);
+    assert_eq!(contents(&mut node.client()), contents(&mut redis.client()));
+
+    // And redis-server replicates rclust-node (our RDB, then our stream).
+    let _: String = node.cmd(&["REPLICAOF", "NO", "ONE"]);
+    wait_until(Duration::from_secs(5), "the node is a master", || {
+        info_field(&node.cli(&["INFO", "replication"]), "role").as_deref() == Some("master")
+    });
+    let _: () = redis.cmd(&["REPLICAOF", "127.0.0.1", &node.port.to_string()]);
+    wait_until(Duration::from_secs(10), "redis-server's link is up", || {
+        let info: String = redis.cmd(&["INFO", "replication"]);
+        info_field(&info, "master_link_status").as_deref() == Some("up")
+    });
+    write_types(&mut node.client(), "t");
+    let acked: i64 = node.cmd(&["WAIT", "1", "5000"]);
+    assert_eq!(acked, 1);
+    assert_eq!(contents(&mut redis.client()), contents(&mut node.client()));
+}
