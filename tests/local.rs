@@ -284,3 +284,9 @@ fn readme_tour_with_redis_server() {
     require_redis!();
     run_readme_tour("redis-server");
 }
+
+#[test]
+fn readme_tour_with_bundled_nodes() {
+    require_redis!();
+    run_readme_tour("rclust-node");
+}
