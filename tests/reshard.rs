@@ -246,6 +246,23 @@ fn killed_reshard_or_rebalance_is_repaired_by_fix_without_losing_a_key() {
         });
     eprintln!("kill points from seed {seed} (RCLUST_KILL_SEED to replay)");
     let mut rng = Lcg(seed);
+    // Kill points are spread over how long a move actually takes here (at most 1.5 s), so
+    // that a fast machine does not finish every move before the kill.
+    let start = Instant::now();
+    rclust()
+        .args([
+            "reshard",
+            &nodes[0].addr(),
+            "--from",
+            "all",
+            "--to",
+            &nodes[3].addr(),
+        ])
+        .args(["--slots", "4000", "--yes", "--pipeline", "5"])
+        .assert()
+        .code(0);
+    let span = (start.elapsed().as_millis() as u64).clamp(100, 1500);
+    eprintln!("a full move takes {span} ms here");
     let mut interrupted = 0;
     for round in 0..8 {
         let to = rng.next(4) as usize;
@@ -262,7 +279,7 @@ fn killed_reshard_or_rebalance_is_repaired_by_fix_without_losing_a_key() {
             cmd.args(["reshard", &nodes[0].addr(), "--from", "all"])
                 .args(["--to", &nodes[to].addr(), "--slots", "4000", "--yes"]);
         }
-        let delay = Duration::from_millis(50 + rng.next(1450));
+        let delay = Duration::from_millis(50 + rng.next(span - 50));
         let mut child = cmd
             .args(["--pipeline", "5"])
             .stdout(Stdio::null())

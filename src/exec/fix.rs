@@ -4,7 +4,8 @@
 //! 2. every master holding keys of a slot it should not have opens it towards the owner
 //!    (MIGRATING if it claims the slot, else IMPORTING, which also permits MIGRATE), and
 //!    an owner that does not claim the slot yet imports it;
-//! 3. their keys are drained into the owner with the migrate engine;
+//! 3. their keys are drained into the owner with the migrate engine, in waves where no
+//!    node both sends and receives (MIGRATE would deadlock two nodes sending to each other);
 //! 4. the owner takes the slot (SETSLOT NODE itself, which ends its import and bumps its
 //!    epoch), every other open state is closed, every master is told the owner, and each
 //!    owner bumps its config epoch so its claim wins over stale ones.
@@ -127,18 +128,24 @@ pub async fn apply(m: &Migrator<'_>, snap: &Snapshot, plan: &FixPlan) -> anyhow:
                 .push(f.slot);
         }
     }
-    let drains = futures::future::join_all(pairs.iter().map(|((h, o), slots)| async move {
-        let (src, dst) = (ep(h)?, ep(o)?);
-        for chunk in slots.chunks(m.opts.slots_per_batch.max(1)) {
-            m.drain(&src, &dst, chunk).await?;
-        }
-        anyhow::Ok(())
-    }))
-    .await;
-    drains
-        .into_iter()
-        .collect::<anyhow::Result<Vec<()>>>()
-        .context("moving stray keys to their owners")?;
+    // In waves: two nodes draining into each other at once would deadlock in MIGRATE.
+    for wave in super::migrate::waves(pairs.keys().cloned().collect()) {
+        let drains = futures::future::join_all(wave.iter().map(|(h, o)| {
+            let slots = &pairs[&(h.clone(), o.clone())];
+            async move {
+                let (src, dst) = (ep(h)?, ep(o)?);
+                for chunk in slots.chunks(m.opts.slots_per_batch.max(1)) {
+                    m.drain(&src, &dst, chunk).await?;
+                }
+                anyhow::Ok(())
+            }
+        }))
+        .await;
+        drains
+            .into_iter()
+            .collect::<anyhow::Result<Vec<()>>>()
+            .context("moving stray keys to their owners")?;
+    }
 
     // 4. The owner takes each slot, then everyone else closes and follows.
     for f in &plan.fixes {

@@ -401,40 +401,61 @@ impl<'a> Migrator<'a> {
                 .or_default()
                 .push(m.slot);
         }
-        let mut jobs = Vec::new();
-        for ((from, to), slots) in &pairs {
-            let src = Endpoint::of(snap, from)?;
-            let dst = Endpoint::of(snap, to)?;
-            for chunk in slots.chunks(self.opts.slots_per_batch.max(1)) {
-                jobs.push((src.clone(), dst.clone(), chunk.to_vec()));
+        for wave in waves(pairs.keys().cloned().collect()) {
+            let mut jobs = Vec::new();
+            for (from, to) in &wave {
+                let src = Endpoint::of(snap, from)?;
+                let dst = Endpoint::of(snap, to)?;
+                let slots = &pairs[&(from.clone(), to.clone())];
+                for (i, chunk) in slots.chunks(self.opts.slots_per_batch.max(1)).enumerate() {
+                    jobs.push((i, src.clone(), dst.clone(), chunk.to_vec()));
+                }
             }
+            // Interleave pairs so that every pair starts at once.
+            jobs.sort_by_key(|j| j.0);
+            let width = (wave.len() * self.opts.in_flight.max(1)).max(1);
+            let results: Vec<anyhow::Result<()>> = stream::iter(jobs)
+                .map(|(_, src, dst, chunk)| async move {
+                    if self.stop.load(Ordering::Relaxed) {
+                        return Ok(());
+                    }
+                    let r = self.move_batch(&src, &dst, &chunk).await;
+                    if r.is_err() {
+                        self.stop.store(true, Ordering::Relaxed);
+                    }
+                    r
+                })
+                .buffer_unordered(width)
+                .collect()
+                .await;
+            results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
         }
-        // Interleave pairs so that every pair starts at once.
-        jobs.sort_by_key(|(s, d, c)| {
-            let pos = pairs[&(s.id.clone(), d.id.clone())]
-                .iter()
-                .position(|x| *x == c[0])
-                .unwrap_or(0);
-            pos
-        });
-        let width = (pairs.len() * self.opts.in_flight.max(1)).max(1);
-        let results: Vec<anyhow::Result<()>> = stream::iter(jobs)
-            .map(|(src, dst, chunk)| async move {
-                if self.stop.load(Ordering::Relaxed) {
-                    return Ok(());
-                }
-                let r = self.move_batch(&src, &dst, &chunk).await;
-                if r.is_err() {
-                    self.stop.store(true, Ordering::Relaxed);
-                }
-                r
-            })
-            .buffer_unordered(width)
-            .collect()
-            .await;
-        results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
         Ok(())
     }
+}
+
+/// Splits (source, target) pairs into waves that may run at once. MIGRATE blocks its source
+/// until the target answers, so a node that migrates to another while that one migrates
+/// back (or around a longer cycle) would deadlock both until MIGRATE times out: within a
+/// wave no node is both a source and a target. Reshard and rebalance plans are one wave;
+/// fix can need several.
+pub fn waves(mut pairs: Vec<(String, String)>) -> Vec<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    while !pairs.is_empty() {
+        let (mut srcs, mut dsts) = (Vec::new(), Vec::new());
+        let mut wave = Vec::new();
+        pairs.retain(|(s, d)| {
+            if dsts.contains(s) || srcs.contains(d) {
+                return true;
+            }
+            srcs.push(s.clone());
+            dsts.push(d.clone());
+            wave.push((s.clone(), d.clone()));
+            false
+        });
+        out.push(wave);
+    }
+    out
 }
 
 /// A comparable form of each key's value: `DEBUG DIGEST-VALUE` where the server allows
@@ -470,4 +491,27 @@ async fn fingerprints(
         return Ok(values.into_iter().map(bytes_of).collect());
     }
     unreachable!("the DUMP pass returns")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::waves;
+
+    fn p(s: &str, d: &str) -> (String, String) {
+        (s.to_string(), d.to_string())
+    }
+
+    #[test]
+    fn no_node_is_source_and_target_in_one_wave() {
+        // Everyone into one target, and a separate pair: one wave.
+        assert_eq!(waves(vec![p("a", "d"), p("b", "d"), p("c", "e")]).len(), 1);
+        // A and B migrating to each other must not run at once.
+        let w = waves(vec![p("a", "b"), p("b", "a"), p("c", "a")]);
+        assert_eq!(w, vec![vec![p("a", "b")], vec![p("b", "a"), p("c", "a")]]);
+        for wave in &w {
+            for (s, _) in wave {
+                assert!(!wave.iter().any(|(_, d)| d == s));
+            }
+        }
+    }
 }
