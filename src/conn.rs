@@ -19,6 +19,8 @@ pub struct ConnOpts {
     pub connect_timeout: Duration,
     pub response_timeout: Duration,
     pub tls: Option<TlsOpts>,
+    /// Print every command a changing command sends, and what a wait still waits for (-v).
+    pub trace: bool,
 }
 
 /// TLS settings, with the PEM files already read (a bad path fails before any node is
@@ -41,6 +43,7 @@ impl Default for ConnOpts {
             connect_timeout: Duration::from_secs(3),
             response_timeout: Duration::from_secs(10),
             tls: None,
+            trace: false,
         }
     }
 }

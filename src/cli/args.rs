@@ -42,7 +42,7 @@ pub struct GlobalArgs {
     /// Print only errors and the essential result
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Say more about what is being done (repeat for more)
+    /// Print every command sent to a node and what a wait is still waiting for
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Connect to nodes over TLS

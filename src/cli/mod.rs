@@ -87,6 +87,7 @@ pub fn conn_opts(g: &GlobalArgs) -> anyhow::Result<ConnOpts> {
         password: g.pass.clone().filter(|p| !p.is_empty()),
         connect_timeout: Duration::from_millis(g.connect_timeout),
         tls,
+        trace: g.verbose > 0,
         ..ConnOpts::default()
     })
 }

@@ -14,7 +14,6 @@ pub struct Ui {
     pub color: bool,
     pub json: bool,
     pub quiet: bool,
-    pub verbose: u8,
     /// Prompts are possible: stdin and stderr are terminals.
     pub interactive: bool,
     /// Progress bars are shown: stderr is a terminal and not quiet.
@@ -31,7 +30,6 @@ impl Ui {
             color,
             json: g.json,
             quiet: g.quiet,
-            verbose: g.verbose,
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
             progress: std::io::stderr().is_terminal() && !g.quiet,
         }
@@ -81,13 +79,6 @@ impl Ui {
     /// A line of narration on stderr (not in quiet mode).
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", line.as_ref());
-        }
-    }
-
-    /// Detail for -v.
-    pub fn detail(&self, line: impl AsRef<str>) {
-        if self.verbose > 0 {
             eprintln!("{}", line.as_ref());
         }
     }

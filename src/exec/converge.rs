@@ -163,16 +163,24 @@ pub fn pending(snap: &Snapshot, expected: &[ExpectedNode], tolerate: &[String]) 
                 continue;
             }
             if !ok {
-                let how = match seen {
-                    None => "does not know".to_string(),
-                    Some(n) => format!("has a stale view ({} {}) of", n.role(), n.flags),
-                };
-                p.reasons.push(format!(
-                    "{} {how} {} ({})",
-                    e.addr,
-                    short(&other.id),
-                    other.addr
-                ));
+                let subject = format!("{} ({})", short(&other.id), other.addr);
+                p.reasons.push(match seen {
+                    None => format!("{} does not know {subject}", e.addr),
+                    Some(n) if n.flags.is_troubled() => format!(
+                        "{} flags {subject} {}",
+                        e.addr,
+                        n.flags.trouble_words().join(",")
+                    ),
+                    Some(n) if n.flags.replica => format!(
+                        "{} still sees {subject} as a replica of {}",
+                        e.addr,
+                        short(n.master_id.as_deref().unwrap_or("?"))
+                    ),
+                    Some(n) => format!(
+                        "{} still sees {subject} as a master of slots {}",
+                        e.addr, n.slots
+                    ),
+                });
                 p.stale.push((other.id.clone(), e.id.clone()));
             }
         }
@@ -199,6 +207,9 @@ pub fn pending(snap: &Snapshot, expected: &[ExpectedNode], tolerate: &[String]) 
     p
 }
 
+/// How long a peer's view may stay stale before its subject is asked to announce itself.
+const NUDGE_AFTER: Duration = Duration::from_millis(150);
+
 /// The reconciling wait: polls, nudges, and returns Ok once converged or the reasons it is
 /// not when the deadline passes.
 pub async fn wait_converged(
@@ -211,13 +222,23 @@ pub async fn wait_converged(
     let addrs: Vec<Addr> = expected.iter().map(|e| e.addr.clone()).collect();
     let by_id: HashMap<&str, &ExpectedNode> = expected.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut last_nudge: HashMap<(String, String), Instant> = HashMap::new();
+    let mut stale_since: HashMap<(String, String), Instant> = HashMap::new();
     let mut last_replicate: HashMap<String, Instant> = HashMap::new();
     let mut last_errors: Vec<String> = Vec::new();
+    let mut last_reported: Option<Vec<String>> = None;
     loop {
         let snap = fleet.load_nodes(&addrs).await;
         let p = pending(&snap, expected, tolerate);
         if p.is_done() {
             return Ok(snap);
+        }
+        if fleet.opts.trace && last_reported.as_ref() != Some(&p.reasons) {
+            eprintln!(
+                "  waiting for {} thing(s): {}",
+                p.reasons.len(),
+                p.reasons.join("; ")
+            );
+            last_reported = Some(p.reasons.clone());
         }
         if Instant::now() >= deadline {
             let mut reasons = p.reasons;
@@ -248,11 +269,17 @@ pub async fn wait_converged(
                 ));
             }
         }
+        // A view that is stale right after a change usually heals by itself within a
+        // round trip or two on the bus; a MEET sent meanwhile only adds a handshake. So a
+        // speaker is asked to announce itself once the view has stayed stale a while.
+        stale_since.retain(|pair, _| p.stale.contains(pair));
         for (speaker, listener) in &p.stale {
             let key = (speaker.clone(), listener.clone());
-            if last_nudge
-                .get(&key)
-                .is_some_and(|t| now - *t < Duration::from_millis(300))
+            let since = *stale_since.entry(key.clone()).or_insert(now);
+            if now - since < NUDGE_AFTER
+                || last_nudge
+                    .get(&key)
+                    .is_some_and(|t| now - *t < Duration::from_millis(300))
             {
                 continue;
             }
@@ -303,6 +330,11 @@ pub fn meet_args(ip: &str, port: u16, cport: u16) -> Vec<String> {
 
 /// Sends one command to each addressed node, concurrently; returns the errors.
 pub async fn run_all(fleet: &Fleet, actions: Vec<(Addr, Vec<String>)>) -> Vec<String> {
+    if fleet.opts.trace {
+        for (addr, args) in &actions {
+            eprintln!("  {addr} <- {}", args.join(" "));
+        }
+    }
     let results = futures::future::join_all(actions.into_iter().map(|(addr, args)| async move {
         let mut conn = fleet.conn(&addr).await?;
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -432,7 +464,8 @@ mod tests {
         assert!(p.replicate.is_empty());
         assert_eq!(p.reasons.len(), 1, "{p:#?}");
         assert!(
-            p.reasons[0].starts_with("127.0.0.1:7000 has a stale view (master master) of dddddddd")
+            p.reasons[0]
+                == "127.0.0.1:7000 still sees dddddddd (127.0.0.1:7003) as a master of slots -"
         );
     }
 
