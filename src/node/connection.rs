@@ -2,16 +2,15 @@
 //! runs them all under one keyspace lock, writes all the replies and flushes once. Only
 //! broken framing closes the connection (after the `-ERR Protocol error` reply).
 
-use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use tokio::net::TcpStream;
 
 use super::clock::now_ms;
 use super::cmd::{execute, Action, ClientState, Ctx};
-use super::resp::{parse_requests, Frame, RequestLimits};
+use super::resp::{parse_requests, Batch, Frame, RequestLimits};
 use super::shared::{Shared, Stats};
 use super::socket::Socket;
 
@@ -25,8 +24,8 @@ pub struct Connection {
     client: ClientState,
     shared: Arc<Shared>,
     limits: RequestLimits,
-    /// Commands parsed but not yet run; kept to reuse its allocation.
-    pending: VecDeque<Vec<Bytes>>,
+    /// Commands parsed but not yet run; kept to reuse its allocations.
+    batch: Batch,
 }
 
 enum Next {
@@ -50,7 +49,7 @@ impl Connection {
                 max_bulk,
                 ..Default::default()
             },
-            pending: VecDeque::new(),
+            batch: Batch::default(),
         })
     }
 
@@ -96,13 +95,17 @@ impl Connection {
 
     /// Runs every complete command in the read buffer and writes the replies.
     async fn process(&mut self) -> std::io::Result<Next> {
-        let mut pending = std::mem::take(&mut self.pending);
-        let mut broken = None;
-        if let Err(e) = parse_requests(&mut self.rbuf, &self.limits, &mut pending) {
-            broken = Some(e);
-        }
-        while !pending.is_empty() {
-            let action = self.run_batch(&mut pending);
+        self.batch.clear();
+        let broken = parse_requests(&mut self.rbuf, &self.limits, &mut self.batch).err();
+        let mut next = 0;
+        while next < self.batch.len() {
+            let action = run_batch(
+                &self.shared,
+                &mut self.client,
+                &mut self.wbuf,
+                &self.batch,
+                &mut next,
+            );
             match action {
                 None => {}
                 Some(Action::Sleep(d)) => {
@@ -124,7 +127,6 @@ impl Connection {
                 self.flush().await?;
             }
         }
-        self.pending = pending;
         if let Some(e) = broken {
             Frame::error(e.reply_text()).encode(&mut self.wbuf, self.client.resp3);
             self.flush().await?;
@@ -133,37 +135,42 @@ impl Connection {
         self.flush().await?;
         Ok(Next::Continue)
     }
+}
 
-    /// Executes queued commands under one lock until they run out or one asks the
-    /// connection to act (sleep, close, shut down) before the rest may run.
-    fn run_batch(&mut self, pending: &mut VecDeque<Vec<Bytes>>) -> Option<Action> {
-        let shared = Arc::clone(&self.shared);
-        let mut ks = shared.keyspace.lock();
-        let mut ctx = Ctx {
-            ks: &mut ks,
-            now: now_ms(),
-            shared: &shared,
-            client: &mut self.client,
-        };
-        let mut done = 0u64;
-        let mut action = None;
-        while let Some(args) = pending.pop_front() {
-            let reply = execute(&mut ctx, &args);
-            reply.encode(&mut self.wbuf, ctx.client.resp3);
-            done += 1;
-            if let Some(a) = ctx.client.action.take() {
-                action = Some(a);
-                break;
-            }
-            if self.wbuf.len() >= WRITE_HIGH_WATER {
-                break;
-            }
+/// Executes the batch's commands from `*next` on under one lock, until they run out or
+/// one asks the connection to act (sleep, close, shut down) before the rest may run.
+fn run_batch(
+    shared: &Shared,
+    client: &mut ClientState,
+    wbuf: &mut BytesMut,
+    batch: &Batch,
+    next: &mut usize,
+) -> Option<Action> {
+    let mut ks = shared.keyspace.lock();
+    let mut ctx = Ctx {
+        ks: &mut ks,
+        now: now_ms(),
+        shared,
+        client,
+    };
+    let start = *next;
+    let mut action = None;
+    while *next < batch.len() {
+        let reply = execute(&mut ctx, batch.command(*next));
+        reply.encode(wbuf, ctx.client.resp3);
+        *next += 1;
+        if let Some(a) = ctx.client.action.take() {
+            action = Some(a);
+            break;
         }
-        drop(ks);
-        shared
-            .stats
-            .commands_processed
-            .fetch_add(done, Ordering::Relaxed);
-        action
+        if wbuf.len() >= WRITE_HIGH_WATER {
+            break;
+        }
     }
+    drop(ks);
+    shared
+        .stats
+        .commands_processed
+        .fetch_add((*next - start) as u64, Ordering::Relaxed);
+    action
 }
