@@ -61,13 +61,15 @@ node_port=$(free_port)
 mkdir -p "$work/node" "$work/redis"
 "$node_bin" --port "$node_port" --bind 127.0.0.1 --dir "$work/node" \
     --cluster-enabled "$cluster" --logfile node.log &
-pids+=($!)
+node_pid=$!
+pids+=($node_pid)
 redis_port=$(free_port)
 while [ "$redis_port" = "$node_port" ]; do redis_port=$(free_port); done
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save "" \
     --appendonly no --cluster-enabled "$cluster" --logfile redis.log --daemonize no \
     --enable-debug-command yes &
-pids+=($!)
+redis_pid=$!
+pids+=($redis_pid)
 
 for port in "$node_port" "$redis_port"; do
     for _ in $(seq 100); do
@@ -85,11 +87,19 @@ if [ "$cluster" = yes ]; then
     done
 fi
 
-# rps of one redis-benchmark test: prints "SET GET" figures for the given pipeline depth.
+# CPU seconds (user + system) a process has used so far.
+cpu_seconds() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat"; }
+
+# One redis-benchmark run against the server listening on `port` (process `pid`): prints
+# "SET rps", "GET rps" and "CPU us-per-request" (the server's CPU time over the run, a
+# figure that a busy shared machine disturbs far less than throughput).
 bench() {
-    local port=$1 pipeline=$2
+    local port=$1 pid=$2 pipeline=$3 before after
+    before=$(cpu_seconds "$pid")
     redis-benchmark -h 127.0.0.1 -p "$port" -q -c 50 -n "$requests" -t set,get -P "$pipeline" \
         | tr '\r' '\n' | awk '/requests per second/ { sub(":", "", $1); printf "%s %s\n", $1, $2 }'
+    after=$(cpu_seconds "$pid")
+    python3 -c "print('CPU', ($after - $before) * 1e6 / (2 * $requests))"
 }
 
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
@@ -99,8 +109,8 @@ results="$work/results"
 : > "$results"
 for round in $(seq "$rounds"); do
     for pipeline in 1 16; do
-        bench "$node_port" "$pipeline" | sed "s/^/node $pipeline /" >> "$results"
-        bench "$redis_port" "$pipeline" | sed "s/^/redis $pipeline /" >> "$results"
+        bench "$node_port" "$node_pid" "$pipeline" | sed "s/^/node $pipeline /" >> "$results"
+        bench "$redis_port" "$redis_pid" "$pipeline" | sed "s/^/redis $pipeline /" >> "$results"
     done
 done
 python3 - "$results" <<'PY'
@@ -110,14 +120,21 @@ for line in open(sys.argv[1]):
     server, pipeline, test, rps = line.split()
     runs.setdefault((test, int(pipeline), server), []).append(float(rps))
 print(f"{'test':<6} {'P':>3} {'rclust-node':>14} {'redis-server':>14} {'ratio':>7}   (all rounds: node / redis)")
+print("(SET/GET: requests per second, ratio node/redis; us/req: server CPU per request, ratio redis/node)")
 for pipeline in (1, 16):
-    for test in ("SET", "GET"):
+    for test in ("SET", "GET", "CPU"):
         n = runs.get((test, pipeline, "node"), [0])
         r = runs.get((test, pipeline, "redis"), [0])
         mn, mr = statistics.median(n), statistics.median(r)
         ratio = mn / mr if mr else 0
         rounds = " ".join(f"{x:.0f}" for x in n) + " / " + " ".join(f"{x:.0f}" for x in r)
-        print(f"{test:<6} {pipeline:>3} {mn:>14.0f} {mr:>14.0f} {ratio:>7.2f}   ({rounds})")
+        if test == "CPU":
+            # Lower is better here: the ratio is redis over node, so above 1 still wins.
+            ratio = mr / mn if mn else 0
+            rounds = " ".join(f"{x:.2f}" for x in n) + " / " + " ".join(f"{x:.2f}" for x in r)
+            print(f"{'us/req':<6} {pipeline:>3} {mn:>14.2f} {mr:>14.2f} {ratio:>7.2f}   ({rounds})")
+        else:
+            print(f"{test:<6} {pipeline:>3} {mn:>14.0f} {mr:>14.0f} {ratio:>7.2f}   ({rounds})")
 PY
 
 used_memory() {

@@ -9,7 +9,9 @@
 //!   sent instead of running the command (`-MOVED`, `-ASK`, `-TRYAGAIN`, `-CLUSTERDOWN`).
 //! - [`ClusterRouter::cluster_command`] for `CLUSTER <sub> ...` except KEYSLOT,
 //!   COUNTKEYSINSLOT and GETKEYSINSLOT, which the server answers from the keyspace.
-//! - [`ClusterRouter::info_section`] for the body of INFO's `# Cluster` section.
+//! - [`ClusterRouter::info_section`]: the CLUSTER INFO text (`cluster_state:ok\r\n...`),
+//!   for whoever needs it outside CLUSTER INFO. INFO's own `# Cluster` section is just
+//!   `cluster_enabled:1`, printed by the server, as in Redis.
 //! - [`ClusterRouter::myself_is_replica`] for INFO replication's role.
 //!
 //! Work the bus does on its own (deleting keys of slots it lost, counting keys for
@@ -80,7 +82,7 @@ pub trait ClusterRouter: Send + Sync {
     /// Answers `CLUSTER args...` (`args[0]` is the subcommand, as sent).
     fn cluster_command(&self, args: &[Bytes], ks: &mut dyn KeyspaceView) -> Frame;
 
-    /// The lines of INFO's cluster section after `# Cluster`, each ending `\r\n`.
+    /// The CLUSTER INFO text: `field:value` lines, each ending `\r\n`.
     fn info_section(&self) -> String;
 
     fn myself_is_replica(&self) -> bool;

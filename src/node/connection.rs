@@ -2,16 +2,15 @@
 //! runs them all under one keyspace lock, writes all the replies and flushes once. Only
 //! broken framing closes the connection (after the `-ERR Protocol error` reply).
 
-use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use tokio::net::TcpStream;
 
 use super::clock::now_ms;
 use super::cmd::{execute, Action, ClientState, Ctx};
-use super::resp::{parse_requests, Frame, RequestLimits};
+use super::resp::{parse_requests, Batch, Frame, RequestLimits};
 use super::shared::{Shared, Stats};
 use super::socket::Socket;
 
@@ -25,8 +24,8 @@ pub struct Connection {
     client: ClientState,
     shared: Arc<Shared>,
     limits: RequestLimits,
-    /// Commands parsed but not yet run; kept to reuse its allocation.
-    pending: VecDeque<Vec<Bytes>>,
+    /// Commands parsed but not yet run; kept to reuse its allocations.
+    batch: Batch,
 }
 
 enum Next {
@@ -52,7 +51,7 @@ impl Connection {
                 max_bulk,
                 ..Default::default()
             },
-            pending: VecDeque::new(),
+            batch: Batch::default(),
         })
     }
 
@@ -120,13 +119,17 @@ impl Connection {
 
     /// Runs every complete command in the read buffer and writes the replies.
     async fn process(&mut self) -> std::io::Result<Next> {
-        let mut pending = std::mem::take(&mut self.pending);
-        let mut broken = None;
-        if let Err(e) = parse_requests(&mut self.rbuf, &self.limits, &mut pending) {
-            broken = Some(e);
-        }
-        while !pending.is_empty() {
-            let action = self.run_batch(&mut pending);
+        self.batch.clear();
+        let broken = parse_requests(&mut self.rbuf, &self.limits, &mut self.batch).err();
+        let mut next = 0;
+        while next < self.batch.len() {
+            let action = run_batch(
+                &self.shared,
+                &mut self.client,
+                &mut self.wbuf,
+                &self.batch,
+                &mut next,
+            );
             match action {
                 None => {}
                 Some(Action::Sleep(d)) => {
@@ -163,7 +166,6 @@ impl Connection {
                 self.flush().await?;
             }
         }
-        self.pending = pending;
         if let Some(e) = broken {
             Frame::error(e.reply_text()).encode(&mut self.wbuf, self.client.resp3);
             self.flush().await?;
@@ -172,54 +174,58 @@ impl Connection {
         self.flush().await?;
         Ok(Next::Continue)
     }
+}
 
-    /// Executes queued commands under one lock until they run out or one asks the
-    /// connection to act (sleep, close, shut down) before the rest may run.
-    fn run_batch(&mut self, pending: &mut VecDeque<Vec<Bytes>>) -> Option<Action> {
-        let shared = Arc::clone(&self.shared);
-        let mut ks = shared.keyspace.lock();
-        let mut ctx = Ctx {
-            ks: &mut ks,
-            now: now_ms(),
-            shared: &shared,
-            client: &mut self.client,
-        };
-        let mut done = 0u64;
-        let mut action = None;
-        let paused = shared.repl.writes_paused(ctx.now);
-        while let Some(args) = pending.pop_front() {
-            if paused && pauses(&args) {
-                // A manual failover is in progress: writes wait until it ends.
-                pending.push_front(args);
-                action = Some(Action::Sleep(std::time::Duration::from_millis(5)));
-                break;
-            }
-            let reply = execute(&mut ctx, &args);
-            done += 1;
-            if let Some(a) = ctx.client.action.take() {
-                // WAIT replies later, with the count.
-                if !matches!(a, Action::Wait { .. }) {
-                    reply.encode(&mut self.wbuf, ctx.client.resp3);
-                }
-                action = Some(a);
-                break;
-            }
-            reply.encode(&mut self.wbuf, ctx.client.resp3);
-            if self.wbuf.len() >= WRITE_HIGH_WATER {
-                break;
-            }
+/// Executes the batch's commands from `*next` on under one lock, until they run out or
+/// one asks the connection to act (sleep, close, shut down) before the rest may run.
+fn run_batch(
+    shared: &Shared,
+    client: &mut ClientState,
+    wbuf: &mut BytesMut,
+    batch: &Batch,
+    next: &mut usize,
+) -> Option<Action> {
+    let mut ks = shared.keyspace.lock();
+    let mut ctx = Ctx {
+        ks: &mut ks,
+        now: now_ms(),
+        shared,
+        client,
+    };
+    let start = *next;
+    let mut action = None;
+    let paused = shared.repl.writes_paused(ctx.now);
+    while *next < batch.len() {
+        if paused && pauses(batch.command(*next)) {
+            // A manual failover is in progress: writes wait until it ends.
+            action = Some(Action::Sleep(std::time::Duration::from_millis(5)));
+            break;
         }
-        drop(ks);
-        shared
-            .stats
-            .commands_processed
-            .fetch_add(done, Ordering::Relaxed);
-        action
+        let reply = execute(&mut ctx, batch.command(*next));
+        *next += 1;
+        if let Some(a) = ctx.client.action.take() {
+            // WAIT replies later, with the count.
+            if !matches!(a, Action::Wait { .. }) {
+                reply.encode(wbuf, ctx.client.resp3);
+            }
+            action = Some(a);
+            break;
+        }
+        reply.encode(wbuf, ctx.client.resp3);
+        if wbuf.len() >= WRITE_HIGH_WATER {
+            break;
+        }
     }
+    drop(ks);
+    shared
+        .stats
+        .commands_processed
+        .fetch_add((*next - start) as u64, Ordering::Relaxed);
+    action
 }
 
 /// Whether a command must wait while writes are paused: writes, and EXEC (which may
 /// hold some).
-fn pauses(args: &[Bytes]) -> bool {
+fn pauses(args: &[bytes::Bytes]) -> bool {
     super::cmd::lookup(&args[0]).is_some_and(|spec| spec.is_write() || spec.name == "exec")
 }

@@ -289,8 +289,12 @@ pub fn eq_ic(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
 }
 
+/// A bulk reply copied from `b`; short ones travel inside the frame, unallocated.
 pub fn bulk(b: &[u8]) -> Frame {
-    Frame::Bulk(Bytes::copy_from_slice(b))
+    match super::resp::InlineBulk::new(b) {
+        Some(small) => Frame::InlineBulk(small),
+        None => Frame::Bulk(Bytes::copy_from_slice(b)),
+    }
 }
 
 pub fn int(n: usize) -> Frame {

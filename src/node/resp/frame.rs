@@ -22,6 +22,34 @@ pub enum Frame {
     Boolean(bool),
     /// A verbatim string with its three-letter format (`txt`, `mkd`).
     Verbatim([u8; 3], Bytes),
+    /// A bulk string short enough to carry in place: what GET of a small value returns,
+    /// without allocating. Encodes exactly like [`Frame::Bulk`]; the parser never makes it.
+    InlineBulk(InlineBulk),
+}
+
+/// Up to [`InlineBulk::MAX`] bytes stored in the frame itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InlineBulk {
+    len: u8,
+    data: [u8; InlineBulk::MAX],
+}
+
+impl InlineBulk {
+    pub const MAX: usize = 30;
+
+    /// `None` when `bytes` is longer than [`InlineBulk::MAX`].
+    pub fn new(bytes: &[u8]) -> Option<InlineBulk> {
+        let mut data = [0u8; InlineBulk::MAX];
+        data.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(InlineBulk {
+            len: bytes.len() as u8,
+            data,
+        })
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.data[..self.len as usize]
+    }
 }
 
 impl Frame {
@@ -63,6 +91,11 @@ impl Frame {
             Frame::Bulk(b) => {
                 header(out, b'$', b.len() as i64);
                 out.put_slice(b);
+                out.put_slice(b"\r\n");
+            }
+            Frame::InlineBulk(b) => {
+                header(out, b'$', b.len as i64);
+                out.put_slice(b.as_bytes());
                 out.put_slice(b"\r\n");
             }
             Frame::Null if resp3 => out.put_slice(b"_\r\n"),
@@ -172,6 +205,11 @@ mod tests {
         assert_eq!(enc(Frame::Integer(-3)), &b":-3\r\n"[..]);
         assert_eq!(enc(Frame::bulk_str("")), &b"$0\r\n\r\n"[..]);
         assert_eq!(enc(Frame::Null), &b"$-1\r\n"[..]);
+        let small = Frame::InlineBulk(InlineBulk::new(b"xyz").unwrap());
+        assert_eq!(enc(small), &b"$3\r\nxyz\r\n"[..]);
+        assert!(InlineBulk::new(&[0; 31]).is_none());
+        // The inline variant must not make every frame bigger.
+        assert_eq!(std::mem::size_of::<Frame>(), 40);
         assert_eq!(enc(Frame::NullArray), &b"*-1\r\n"[..]);
         assert_eq!(enc(Frame::Array(vec![])), &b"*0\r\n"[..]);
         let map = Frame::Map(vec![(Frame::bulk_str("a"), Frame::Integer(1))]);

@@ -2,8 +2,6 @@
 //! command line as telnet and `redis-cli` in some modes send it. Limits and error texts
 //! follow Redis 7.0 (`-ERR Protocol error: ...`, after which the connection is closed).
 
-use std::collections::VecDeque;
-
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::parse::parse_i64;
@@ -136,17 +134,64 @@ fn measure(buf: &[u8], limits: &RequestLimits) -> Result<Option<(usize, usize)>,
 }
 
 /// Second pass over a command [`measure`] accepted, starting at `start` in a frozen
-/// buffer: the arguments are views into it, not copies. Returns them and the end.
-fn slice_args(frame: &Bytes, start: usize, count: usize) -> (Vec<Bytes>, usize) {
-    let mut args = Vec::with_capacity(count);
+/// buffer: the arguments are views into it, not copies. Appends them to `out` and returns
+/// where the command ends.
+fn slice_args_into(frame: &Bytes, start: usize, count: usize, out: &mut Vec<Bytes>) -> usize {
     let mut pos = start + memchr::memchr(b'\n', &frame[start..]).unwrap_or(0) + 1;
     for _ in 0..count {
         let nl = pos + memchr::memchr(b'\n', &frame[pos..]).unwrap_or(0);
         let len = parse_i64(&frame[pos + 1..nl - 1]).unwrap_or(0) as usize;
-        args.push(frame.slice(nl + 1..nl + 1 + len));
+        out.push(frame.slice(nl + 1..nl + 1 + len));
         pos = nl + 1 + len + 2;
     }
-    (args, pos)
+    pos
+}
+
+fn slice_args(frame: &Bytes, start: usize, count: usize) -> (Vec<Bytes>, usize) {
+    let mut args = Vec::with_capacity(count);
+    let end = slice_args_into(frame, start, count, &mut args);
+    (args, end)
+}
+
+/// Commands parsed from a read buffer, stored flat: once its vectors have grown, a
+/// pipeline costs no allocation per command.
+#[derive(Default)]
+pub struct Batch {
+    args: Vec<Bytes>,
+    /// Each command's range in `args`.
+    bounds: Vec<(usize, usize)>,
+    /// Scratch: argument counts of measured commands.
+    counts: Vec<usize>,
+}
+
+impl Batch {
+    pub fn clear(&mut self) {
+        self.args.clear();
+        self.bounds.clear();
+    }
+
+    /// How many commands.
+    pub fn len(&self) -> usize {
+        self.bounds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bounds.is_empty()
+    }
+
+    /// The arguments of command `i` (name first).
+    pub fn command(&self, i: usize) -> &[Bytes] {
+        let (start, end) = self.bounds[i];
+        &self.args[start..end]
+    }
+
+    fn push(&mut self, args: impl IntoIterator<Item = Bytes>) {
+        let start = self.args.len();
+        self.args.extend(args);
+        if self.args.len() > start {
+            self.bounds.push((start, self.args.len()));
+        }
+    }
 }
 
 /// Takes every complete command off the front of `buf` into `out`. Consecutive multibulk
@@ -155,7 +200,7 @@ fn slice_args(frame: &Bytes, start: usize, count: usize) -> (Vec<Bytes>, usize) 
 pub fn parse_requests(
     buf: &mut BytesMut,
     limits: &RequestLimits,
-    out: &mut VecDeque<Vec<Bytes>>,
+    out: &mut Batch,
 ) -> Result<(), RequestError> {
     loop {
         if buf.is_empty() {
@@ -164,20 +209,19 @@ pub fn parse_requests(
         if buf[0] != b'*' {
             match inline(buf)? {
                 None => return Ok(()),
-                Some(args) if args.is_empty() => continue,
                 Some(args) => {
-                    out.push_back(args);
+                    out.push(args);
                     continue;
                 }
             }
         }
         let mut end = 0;
-        let mut counts = Vec::new();
+        out.counts.clear();
         let mut error = None;
         while end < buf.len() && buf[end] == b'*' {
             match measure(&buf[end..], limits) {
                 Ok(Some((len, count))) => {
-                    counts.push(count);
+                    out.counts.push(count);
                     end += len;
                 }
                 Ok(None) => break,
@@ -190,11 +234,11 @@ pub fn parse_requests(
         if end > 0 {
             let chunk = buf.split_to(end).freeze();
             let mut pos = 0;
-            for count in counts {
-                let (args, next) = slice_args(&chunk, pos, count);
-                pos = next;
-                if !args.is_empty() {
-                    out.push_back(args);
+            for i in 0..out.counts.len() {
+                let start = out.args.len();
+                pos = slice_args_into(&chunk, pos, out.counts[i], &mut out.args);
+                if out.args.len() > start {
+                    out.bounds.push((start, out.args.len()));
                 }
             }
         }
@@ -439,7 +483,7 @@ mod tests {
             }
             let _ = crate::node::resp::parse_frame(&Bytes::copy_from_slice(&input));
             let mut batch = BytesMut::from(&input[..]);
-            let _ = parse_requests(&mut batch, &RequestLimits::default(), &mut VecDeque::new());
+            let _ = parse_requests(&mut batch, &RequestLimits::default(), &mut Batch::default());
             let mut buf = BytesMut::from(&input[..]);
             for _ in 0..8 {
                 match parse_request(&mut buf, &RequestLimits::default()) {
@@ -455,13 +499,14 @@ mod tests {
         let mut buf = BytesMut::from(
             &b"*1\r\n$4\r\nPING\r\nECHO x\r\n*0\r\n*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPI"[..],
         );
-        let mut out = VecDeque::new();
+        let mut out = Batch::default();
         parse_requests(&mut buf, &RequestLimits::default(), &mut out).unwrap();
         assert_eq!(out.len(), 3);
-        assert_eq!(out[2], args(&["GET", "a"]).unwrap());
+        assert_eq!(out.command(1), &args(&["ECHO", "x"]).unwrap()[..]);
+        assert_eq!(out.command(2), &args(&["GET", "a"]).unwrap()[..]);
         assert_eq!(&buf[..], b"*1\r\n$4\r\nPI");
         let mut buf = BytesMut::from(&b"*1\r\n$4\r\nPING\r\n*1\r\n$x\r\n"[..]);
-        let mut out = VecDeque::new();
+        let mut out = Batch::default();
         let err = parse_requests(&mut buf, &RequestLimits::default(), &mut out).unwrap_err();
         assert_eq!(err.0, "invalid bulk length");
         assert_eq!(out.len(), 1);
