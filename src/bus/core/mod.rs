@@ -298,6 +298,17 @@ impl ClusterCore {
             LogLevel::Notice,
             format!("Node configuration loaded, I'm {}", core.myself),
         );
+        // A replica resumes replicating its master (Redis does it from the cron).
+        let master = core
+            .me()
+            .slaveof
+            .as_ref()
+            .filter(|_| core.me().is_replica())
+            .and_then(|m| core.nodes.get(m))
+            .map(|m| (m.ip.clone(), m.port));
+        if let Some(addr) = master {
+            core.effects.push(Effect::ReplicateFrom(Some(addr)));
+        }
         core.todo_save = true;
         Ok(core)
     }
