@@ -3,7 +3,6 @@
 
 mod harness;
 
-mod bus_nodes;
 mod bus_real;
 mod check;
 mod create;

@@ -224,3 +224,18 @@ fn stable_slots_are_mine_without_migration() {
         assert_eq!(c.route(slot), SlotRoute::Mine);
     }
 }
+
+#[test]
+fn restored_replica_asks_to_replicate_its_master() {
+    let text = "\
+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 10.0.0.1:7000@17000 master - 0 0 1 connected 0-16383
+bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb 10.0.0.2:7000@17000 myself,slave aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 0 0 1 connected
+";
+    let nodes = crate::model::parse_cluster_nodes(text).unwrap();
+    let mut c =
+        ClusterCore::restore(CoreConfig::new(7000, 17000, 1000), 1, T0, &nodes, 1, 0).unwrap();
+    let effects = c.drain_effects();
+    assert!(effects.contains(&Effect::ReplicateFrom(Some(("10.0.0.1".into(), 7000)))));
+    assert_eq!(c.my_shard_id(), "a".repeat(40));
+    assert!(c.info_text().contains("cluster_my_epoch:1\r\n"));
+}
