@@ -10,6 +10,7 @@ mod failover;
 mod generated;
 mod local;
 mod membership;
+mod migrate;
 mod node_server;
 mod node_vs_redis;
 mod replication;

@@ -6,6 +6,7 @@ mod generic;
 mod hashes;
 mod info;
 mod lists;
+pub mod migrate;
 mod repl;
 mod server;
 mod sets;
@@ -40,6 +41,9 @@ pub enum Action {
         replicas: usize,
         timeout_ms: u64,
     },
+    /// MIGRATE: run the job the handler left ([`migrate::run_job`]) and reply with its
+    /// outcome. The handler's own reply is not sent.
+    Migrate,
 }
 
 /// Per-connection state that commands read and change.
@@ -140,7 +144,8 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
 /// In cluster mode: every key must hash to one slot, and the router must agree that the
 /// slot is served here.
 fn route(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Frame> {
-    let asking = std::mem::take(&mut ctx.client.asking);
+    // RESTORE-ASKING is what MIGRATE sends into a slot being imported.
+    let asking = std::mem::take(&mut ctx.client.asking) || spec.name == "restore-asking";
     if !ctx.shared.cluster_enabled || spec.first == 0 {
         return Ok(());
     }

@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 
 use super::{
-    generic as g, hashes as h, info, lists as l, repl as rp, server as s, sets as st,
-    strings as str_, zsets as z, Handler,
+    generic as g, hashes as h, info, lists as l, migrate as mg, repl as rp, server as s,
+    sets as st, strings as str_, zsets as z, Handler,
 };
 use crate::node::resp::Frame;
 
@@ -231,6 +231,10 @@ cmds! {
     "save" 1 A 0 0 0 s::save;
     "bgsave" -1 A 0 0 0 s::save;
     "wait" 3 F 0 0 0 rp::wait;
+    "dump" 2 R 1 1 1 mg::dump;
+    "restore" -4 W 1 1 1 mg::restore;
+    "restore-asking" -4 W 1 1 1 mg::restore;
+    "migrate" -6 WD 0 0 0 mg::migrate;
     "replicaof" 3 A 0 0 0 rp::replicaof;
     "slaveof" 3 A 0 0 0 rp::replicaof;
     "replconf" -1 A 0 0 0 rp::replconf;
