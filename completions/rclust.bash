@@ -34,6 +34,9 @@ _rclust() {
             rclust,failover)
                 cmd="rclust__subcmd__failover"
                 ;;
+            rclust,fix)
+                cmd="rclust__subcmd__fix"
+                ;;
             rclust,generate)
                 cmd="rclust__subcmd__generate"
                 ;;
@@ -48,6 +51,12 @@ _rclust() {
                 ;;
             rclust,nodes)
                 cmd="rclust__subcmd__nodes"
+                ;;
+            rclust,rebalance)
+                cmd="rclust__subcmd__rebalance"
+                ;;
+            rclust,reshard)
+                cmd="rclust__subcmd__reshard"
                 ;;
             rclust,set-timeout)
                 cmd="rclust__subcmd__set__subcmd__timeout"
@@ -70,6 +79,9 @@ _rclust() {
             rclust__subcmd__help,failover)
                 cmd="rclust__subcmd__help__subcmd__failover"
                 ;;
+            rclust__subcmd__help,fix)
+                cmd="rclust__subcmd__help__subcmd__fix"
+                ;;
             rclust__subcmd__help,generate)
                 cmd="rclust__subcmd__help__subcmd__generate"
                 ;;
@@ -85,11 +97,20 @@ _rclust() {
             rclust__subcmd__help,nodes)
                 cmd="rclust__subcmd__help__subcmd__nodes"
                 ;;
+            rclust__subcmd__help,rebalance)
+                cmd="rclust__subcmd__help__subcmd__rebalance"
+                ;;
+            rclust__subcmd__help,reshard)
+                cmd="rclust__subcmd__help__subcmd__reshard"
+                ;;
             rclust__subcmd__help,set-timeout)
                 cmd="rclust__subcmd__help__subcmd__set__subcmd__timeout"
                 ;;
             rclust__subcmd__help__subcmd__local,down)
                 cmd="rclust__subcmd__help__subcmd__local__subcmd__down"
+                ;;
+            rclust__subcmd__help__subcmd__local,spawn)
+                cmd="rclust__subcmd__help__subcmd__local__subcmd__spawn"
                 ;;
             rclust__subcmd__help__subcmd__local,start)
                 cmd="rclust__subcmd__help__subcmd__local__subcmd__start"
@@ -109,6 +130,9 @@ _rclust() {
             rclust__subcmd__local,help)
                 cmd="rclust__subcmd__local__subcmd__help"
                 ;;
+            rclust__subcmd__local,spawn)
+                cmd="rclust__subcmd__local__subcmd__spawn"
+                ;;
             rclust__subcmd__local,start)
                 cmd="rclust__subcmd__local__subcmd__start"
                 ;;
@@ -126,6 +150,9 @@ _rclust() {
                 ;;
             rclust__subcmd__local__subcmd__help,help)
                 cmd="rclust__subcmd__local__subcmd__help__subcmd__help"
+                ;;
+            rclust__subcmd__local__subcmd__help,spawn)
+                cmd="rclust__subcmd__local__subcmd__help__subcmd__spawn"
                 ;;
             rclust__subcmd__local__subcmd__help,start)
                 cmd="rclust__subcmd__local__subcmd__help__subcmd__start"
@@ -146,7 +173,7 @@ _rclust() {
 
     case "${cmd}" in
         rclust)
-            opts="-a -q -v -h -V --pass --user --json --no-color --quiet --verbose --connect-timeout --help --version create check nodes info add-node del-node failover call set-timeout local generate help"
+            opts="-a -q -v -h -V --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help --version create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,6 +191,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -176,7 +215,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__add__subcmd__node)
-            opts="-y -a -q -v -h --slave --replica --master-id --keep-settings --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-y -a -q -v -h --slave --replica --master-id --keep-settings --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -202,6 +241,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -214,7 +265,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__call)
-            opts="-a -q -v -h --masters --replicas --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-a -q -v -h --masters --replicas --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,6 +283,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -244,7 +307,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__check)
-            opts="-a -q -v -h --wait --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-a -q -v -h --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -266,6 +329,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -278,7 +353,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__create)
-            opts="-y -a -q -v -h --replicas --yes --dry-run --timeout --keep-settings --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-y -a -q -v -h --replicas --yes --dry-run --timeout --keep-settings --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,6 +379,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -316,7 +403,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__del__subcmd__node)
-            opts="-y -a -q -v -h --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-y -a -q -v -h --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -338,6 +425,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -350,7 +449,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__failover)
-            opts="-y -a -q -v -h --seed --force --takeover --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-y -a -q -v -h --seed --force --takeover --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -376,6 +475,72 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__fix)
+            opts="-y -a -q -v -h --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pipeline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -388,7 +553,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__generate)
-            opts="-a -q -v -h --completions --man --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-a -q -v -h --completions --man --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -414,6 +579,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -426,7 +603,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help)
-            opts="create check nodes info add-node del-node failover call set-timeout local generate help"
+            opts="create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -523,6 +700,20 @@ _rclust() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rclust__subcmd__help__subcmd__fix)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rclust__subcmd__help__subcmd__generate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -566,7 +757,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help__subcmd__local)
-            opts="up status stop start down"
+            opts="up status stop start spawn down"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -580,6 +771,20 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help__subcmd__local__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__help__subcmd__local__subcmd__spawn)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -663,6 +868,34 @@ _rclust() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rclust__subcmd__help__subcmd__rebalance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__help__subcmd__reshard)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rclust__subcmd__help__subcmd__set__subcmd__timeout)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -678,7 +911,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__info)
-            opts="-a -q -v -h --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-a -q -v -h --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -696,6 +929,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -708,7 +953,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local)
-            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --connect-timeout --help up status stop start down help"
+            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help up status stop start spawn down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -730,6 +975,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -742,7 +999,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__down)
-            opts="-a -q -v -h --keep-data --dir --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-a -q -v -h --keep-data --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -764,6 +1021,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -776,7 +1045,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__help)
-            opts="up status stop start down help"
+            opts="up status stop start spawn down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -804,6 +1073,20 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__local__subcmd__help__subcmd__spawn)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -873,8 +1156,58 @@ _rclust() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rclust__subcmd__local__subcmd__spawn)
+            opts="-a -q -v -h --port --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rclust__subcmd__local__subcmd__start)
-            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -893,6 +1226,18 @@ _rclust() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -908,7 +1253,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__status)
-            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -927,6 +1272,18 @@ _rclust() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -942,7 +1299,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__stop)
-            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -964,6 +1321,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -976,7 +1345,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__up)
-            opts="-a -q -v -h --masters --replicas --base-port --node-timeout --engine --timeout --dir --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-a -q -v -h --masters --replicas --base-port --node-timeout --engine --timeout --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1022,6 +1391,18 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --connect-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1034,7 +1415,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__nodes)
-            opts="-a -q -v -h --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-a -q -v -h --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1049,6 +1430,146 @@ _rclust() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__rebalance)
+            opts="-y -a -q -v -h --weight --use-empty-masters --threshold --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --weight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threshold)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pipeline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__reshard)
+            opts="-y -a -q -v -h --from --to --slots --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --slots)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pipeline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1064,7 +1585,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__set__subcmd__timeout)
-            opts="-y -a -q -v -h --yes --dry-run --pass --user --json --no-color --quiet --verbose --connect-timeout --help"
+            opts="-y -a -q -v -h --yes --dry-run --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1079,6 +1600,18 @@ _rclust() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # Throughput and memory of rclust-node against redis-server, side by side in one run.
 #
-#   scripts/bench-node.sh [--cluster yes|no] [--requests N] [--keys N]
+#   scripts/bench-node.sh [--cluster yes|no] [--requests N] [--keys N] [--rounds N]
 #
 # Starts one release rclust-node and one redis-server on free loopback ports (same
 # cluster-enabled setting for both), runs redis-benchmark -c 50 -t set,get with -P 1 and
-# -P 16 against each, then fills each with the same keys and compares used_memory per key.
+# -P 16 against each (alternating, --rounds times, reporting the median so that a noisy
+# shared machine skews both alike), then fills each with the same keys and compares
+# used_memory per key.
 set -euo pipefail
 
 cluster=yes
 requests=200000
 keys=1000000
+rounds=3
 while [ $# -gt 0 ]; do
     case "$1" in
         --cluster) cluster="$2"; shift 2 ;;
         --requests) requests="$2"; shift 2 ;;
         --keys) keys="$2"; shift 2 ;;
-        *) echo "usage: $0 [--cluster yes|no] [--requests N] [--keys N]" >&2; exit 2 ;;
+        --rounds) rounds="$2"; shift 2 ;;
+        *) echo "usage: $0 [--cluster yes|no] [--requests N] [--keys N] [--rounds N]" >&2; exit 2 ;;
     esac
 done
 
@@ -61,7 +65,8 @@ pids+=($!)
 redis_port=$(free_port)
 while [ "$redis_port" = "$node_port" ]; do redis_port=$(free_port); done
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save "" \
-    --appendonly no --cluster-enabled "$cluster" --logfile redis.log --daemonize no &
+    --appendonly no --cluster-enabled "$cluster" --logfile redis.log --daemonize no \
+    --enable-debug-command yes &
 pids+=($!)
 
 for port in "$node_port" "$redis_port"; do
@@ -70,6 +75,15 @@ for port in "$node_port" "$redis_port"; do
         sleep 0.05
     done
 done
+
+# A lone cluster-mode redis-server serves nothing until it owns the slots.
+if [ "$cluster" = yes ]; then
+    redis-cli -p "$redis_port" cluster addslotsrange 0 16383 >/dev/null
+    for _ in $(seq 200); do
+        redis-cli -p "$redis_port" cluster info | grep -q '^cluster_state:ok' && break
+        sleep 0.05
+    done
+fi
 
 # rps of one redis-benchmark test: prints "SET GET" figures for the given pipeline depth.
 bench() {
@@ -80,36 +94,68 @@ bench() {
 
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 
-echo "cluster-enabled $cluster, $requests requests, 50 clients"
-printf "%-10s %-4s %14s %14s %7s\n" test P rclust-node redis-server ratio
-for pipeline in 1 16; do
-    node_out=$(bench "$node_port" "$pipeline")
-    redis_out=$(bench "$redis_port" "$pipeline")
-    for t in SET GET; do
-        n=$(echo "$node_out" | awk -v t="$t" '$1 == t { print $2 }')
-        r=$(echo "$redis_out" | awk -v t="$t" '$1 == t { print $2 }')
-        printf "%-10s %-4s %14s %14s %7s\n" "$t" "$pipeline" "$n" "$r" "$(ratio "$n" "$r")"
+echo "cluster-enabled $cluster, $requests requests, 50 clients, median of $rounds rounds"
+results="$work/results"
+: > "$results"
+for round in $(seq "$rounds"); do
+    for pipeline in 1 16; do
+        bench "$node_port" "$pipeline" | sed "s/^/node $pipeline /" >> "$results"
+        bench "$redis_port" "$pipeline" | sed "s/^/redis $pipeline /" >> "$results"
     done
 done
+python3 - "$results" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    server, pipeline, test, rps = line.split()
+    runs.setdefault((test, int(pipeline), server), []).append(float(rps))
+print(f"{'test':<6} {'P':>3} {'rclust-node':>14} {'redis-server':>14} {'ratio':>7}   (all rounds: node / redis)")
+for pipeline in (1, 16):
+    for test in ("SET", "GET"):
+        n = runs.get((test, pipeline, "node"), [0])
+        r = runs.get((test, pipeline, "redis"), [0])
+        mn, mr = statistics.median(n), statistics.median(r)
+        ratio = mn / mr if mr else 0
+        rounds = " ".join(f"{x:.0f}" for x in n) + " / " + " ".join(f"{x:.0f}" for x in r)
+        print(f"{test:<6} {pipeline:>3} {mn:>14.0f} {mr:>14.0f} {ratio:>7.2f}   ({rounds})")
+PY
 
 used_memory() {
     redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'
 }
 
-echo
-echo "memory: $keys keys from DEBUG POPULATE (key:N -> value:N)"
-for port in "$node_port" "$redis_port"; do
-    redis-cli -p "$port" flushall >/dev/null
-done
-base_node=$(used_memory "$node_port")
-base_redis=$(used_memory "$redis_port")
-redis-cli -p "$node_port" debug populate "$keys" >/dev/null
-redis-cli -p "$redis_port" debug populate "$keys" >/dev/null
-sleep 1
-full_node=$(used_memory "$node_port")
-full_redis=$(used_memory "$redis_port")
-per_node=$(python3 -c "print(f'{($full_node - $base_node) / $keys:.1f}')")
-per_redis=$(python3 -c "print(f'{($full_redis - $base_redis) / $keys:.1f}')")
-printf "%-22s %14s %14s %7s\n" "" rclust-node redis-server ratio
-printf "%-22s %14s %14s\n" "used_memory (filled)" "$full_node" "$full_redis"
-printf "%-22s %14s %14s %7s\n" "bytes per key" "$per_node" "$per_redis" "$(ratio "$per_node" "$per_redis")"
+# Fills both servers with `load` (a command run once per server) and prints used_memory per
+# key for each and the ratio.
+memory_per_key() {
+    local title=$1 load=$2
+    for port in "$node_port" "$redis_port"; do
+        redis-cli -p "$port" flushall >/dev/null
+    done
+    sleep 0.5
+    local base_node base_redis full_node full_redis keys_node keys_redis
+    base_node=$(used_memory "$node_port")
+    base_redis=$(used_memory "$redis_port")
+    $load "$node_port"
+    $load "$redis_port"
+    sleep 1
+    full_node=$(used_memory "$node_port")
+    full_redis=$(used_memory "$redis_port")
+    keys_node=$(redis-cli -p "$node_port" dbsize)
+    keys_redis=$(redis-cli -p "$redis_port" dbsize)
+    per_node=$(python3 -c "print(f'{($full_node - $base_node) / $keys_node:.1f}')")
+    per_redis=$(python3 -c "print(f'{($full_redis - $base_redis) / $keys_redis:.1f}')")
+    echo
+    echo "memory: $title"
+    printf "%-22s %14s %14s %7s\n" "" rclust-node redis-server ratio
+    printf "%-22s %14s %14s\n" "keys" "$keys_node" "$keys_redis"
+    printf "%-22s %14s %14s\n" "used_memory (filled)" "$full_node" "$full_redis"
+    printf "%-22s %14s %14s %7s\n" "bytes per key" "$per_node" "$per_redis" "$(ratio "$per_node" "$per_redis")"
+}
+
+populate() { redis-cli -p "$1" debug populate "$keys" >/dev/null; }
+benchmark_set() {
+    redis-benchmark -h 127.0.0.1 -p "$1" -q -c 20 -P 32 -t set -r "$keys" -n $((keys * 3)) >/dev/null
+}
+
+memory_per_key "$keys keys from DEBUG POPULATE (key:N -> value:N)" populate
+memory_per_key "redis-benchmark -t set -r $keys -n $((keys * 3)) (16-byte keys, 3-byte values)" benchmark_set

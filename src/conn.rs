@@ -4,18 +4,33 @@
 use std::time::Duration;
 
 use anyhow::anyhow;
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, ConnectionAddr, ConnectionInfo, RedisConnectionInfo};
+use redis::aio::{ConnectionLike, MultiplexedConnection};
+use redis::{
+    AsyncConnectionConfig, Client, ConnectionAddr, ConnectionInfo, RedisConnectionInfo, Value,
+};
 
 use crate::model::Addr;
 
-/// How to reach nodes: credentials and timeouts, from the global flags.
+/// How to reach nodes: credentials, TLS and timeouts, from the global flags.
 #[derive(Clone, Debug)]
 pub struct ConnOpts {
     pub user: Option<String>,
     pub password: Option<String>,
     pub connect_timeout: Duration,
     pub response_timeout: Duration,
+    pub tls: Option<TlsOpts>,
+}
+
+/// TLS settings, with the PEM files already read (a bad path fails before any node is
+/// contacted).
+#[derive(Clone, Debug, Default)]
+pub struct TlsOpts {
+    /// CA bundle to verify servers with; the system's roots when absent.
+    pub ca_cert: Option<Vec<u8>>,
+    /// Client certificate and key, for servers that authenticate clients.
+    pub client_cert: Option<(Vec<u8>, Vec<u8>)>,
+    /// Skip server certificate verification.
+    pub insecure: bool,
 }
 
 impl Default for ConnOpts {
@@ -25,6 +40,7 @@ impl Default for ConnOpts {
             password: None,
             connect_timeout: Duration::from_secs(3),
             response_timeout: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -63,16 +79,42 @@ pub fn describe(err: &redis::RedisError) -> String {
 
 impl NodeConn {
     pub async fn connect(addr: &Addr, opts: &ConnOpts) -> anyhow::Result<NodeConn> {
-        let info = ConnectionInfo {
-            addr: ConnectionAddr::Tcp(addr.host.clone(), addr.port),
-            redis: RedisConnectionInfo {
-                db: 0,
-                username: opts.user.clone(),
-                password: opts.password.clone(),
-                protocol: redis::ProtocolVersion::RESP2,
-            },
+        let redis = RedisConnectionInfo {
+            db: 0,
+            username: opts.user.clone(),
+            password: opts.password.clone(),
+            protocol: redis::ProtocolVersion::RESP2,
         };
-        let client = Client::open(info).map_err(|e| anyhow!("{addr}: {}", describe(&e)))?;
+        let client = match &opts.tls {
+            None => Client::open(ConnectionInfo {
+                addr: ConnectionAddr::Tcp(addr.host.clone(), addr.port),
+                redis,
+            }),
+            Some(tls) => {
+                // rustls needs a process-wide crypto provider; the first call installs it.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let info = ConnectionInfo {
+                    addr: ConnectionAddr::TcpTls {
+                        host: addr.host.clone(),
+                        port: addr.port,
+                        insecure: tls.insecure,
+                        tls_params: None,
+                    },
+                    redis,
+                };
+                let certs = redis::TlsCertificates {
+                    client_tls: tls.client_cert.clone().map(|(client_cert, client_key)| {
+                        redis::ClientTlsConfig {
+                            client_cert,
+                            client_key,
+                        }
+                    }),
+                    root_cert: tls.ca_cert.clone(),
+                };
+                Client::build_with_tls(info, certs)
+            }
+        }
+        .map_err(|e| anyhow!("{addr}: {}", describe(&e)))?;
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(opts.connect_timeout)
             .set_response_timeout(opts.response_timeout);
@@ -112,6 +154,19 @@ impl NodeConn {
         pipe: &redis::Pipeline,
     ) -> anyhow::Result<T> {
         pipe.query_async(&mut self.conn)
+            .await
+            .map_err(|e| anyhow!("{}: {}", self.addr, describe(&e)))
+    }
+
+    /// Sends a pipeline and returns every reply, errors included as `Value::ServerError`, so
+    /// that one failed command among many can be handled on its own. Only a broken
+    /// connection (or a timeout) fails the whole call.
+    pub async fn pipe_values(&mut self, pipe: &redis::Pipeline) -> anyhow::Result<Vec<Value>> {
+        if pipe.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.conn
+            .req_packed_commands(pipe, 0, pipe.len())
             .await
             .map_err(|e| anyhow!("{}: {}", self.addr, describe(&e)))
     }

@@ -118,47 +118,59 @@ impl Snapshot {
             .collect()
     }
 
-    /// Finds a node by full id, unique id prefix, or `host:port`; errors say which spec
-    /// matched nothing or too much.
-    pub fn resolve(&self, spec: &str) -> anyhow::Result<&ClusterNode> {
-        let lines: Vec<&ClusterNode> = self
+    /// Where to reach a node: the address it was reached at, else the address others list.
+    pub fn addr_of(&self, id: &str) -> Option<Addr> {
+        if let Some(r) = self.report(id) {
+            return Some(r.addr.clone());
+        }
+        self.line(id).map(|n| n.addr.addr())
+    }
+
+    /// Finds the node a user named by full id, unique id prefix, or `host:port` (as listed
+    /// by the cluster or as it was reached). Errors are one line, for the command's user.
+    pub fn resolve_node(&self, spec: &str) -> anyhow::Result<&ClusterNode> {
+        let spec = spec.trim();
+        let nodes: Vec<&ClusterNode> = self
             .known_ids()
             .into_iter()
             .filter_map(|id| self.line(&id))
             .collect();
         if let Ok(addr) = spec.parse::<Addr>() {
-            let by_addr: Vec<&&ClusterNode> = lines
+            let by_addr: Vec<&ClusterNode> = nodes
                 .iter()
-                .filter(|n| {
-                    n.addr.port == addr.port
-                        && (n.addr.ip == addr.host
-                            || n.addr.hostname.as_deref() == Some(&addr.host))
-                })
+                .copied()
+                .filter(|n| n.addr.addr() == addr || self.addr_of(&n.id).as_ref() == Some(&addr))
                 .collect();
-            if let [one] = by_addr.as_slice() {
-                return Ok(one);
+            match by_addr.as_slice() {
+                [one] => return Ok(one),
+                [] => {}
+                many => anyhow::bail!(
+                    "ambiguous node '{spec}': {} nodes are listed at that address",
+                    many.len()
+                ),
             }
-            // A name the nodes do not use (localhost for 127.0.0.1): match the reached node.
-            if let Some(r) = self.reports.iter().find(|r| r.addr == addr) {
-                return Ok(r.myself());
-            }
-            anyhow::bail!("{spec}: no such node in the cluster");
         }
-        if spec.len() < 4 || !spec.chars().all(|c| c.is_ascii_hexdigit()) {
-            anyhow::bail!("{spec}: not a node id, id prefix (4+ hex digits) or host:port");
+        if spec.is_empty() || !spec.chars().all(|c| c.is_ascii_hexdigit()) {
+            anyhow::bail!("unknown node '{spec}': no node of the cluster has that address or id");
         }
         let spec_lc = spec.to_ascii_lowercase();
-        let found: Vec<&&ClusterNode> = lines
+        if let Some(n) = nodes.iter().find(|n| n.id == spec_lc) {
+            return Ok(n);
+        }
+        let matches: Vec<&ClusterNode> = nodes
             .iter()
+            .copied()
             .filter(|n| n.id.starts_with(&spec_lc))
             .collect();
-        match found.as_slice() {
+        match matches.as_slice() {
             [one] => Ok(one),
-            [] => anyhow::bail!("{spec}: no node id starts with it"),
+            [] => anyhow::bail!(
+                "unknown node '{spec}': no node of the cluster has that address or id"
+            ),
             many => anyhow::bail!(
-                "{spec}: ambiguous node id prefix: matches {}",
+                "ambiguous node id prefix '{spec}': it matches {}",
                 many.iter()
-                    .map(|n| n.short_id().to_string())
+                    .map(|n| format!("{} ({})", n.short_id(), n.addr.addr()))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -318,5 +330,33 @@ impl Fleet {
             reports,
             unreachable,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::reshard::tests::{masters, A, B};
+
+    #[test]
+    fn resolves_ids_prefixes_and_addresses() {
+        let snap = masters(&[(A, "0-8191"), (B, "8192-16383")]);
+        assert_eq!(snap.resolve_node(A).unwrap().id, A);
+        assert_eq!(snap.resolve_node("bbbb").unwrap().id, B);
+        assert_eq!(snap.resolve_node("127.0.0.1:7001").unwrap().id, B);
+        let unknown = snap.resolve_node("127.0.0.1:9999").unwrap_err().to_string();
+        assert!(
+            unknown.starts_with("unknown node '127.0.0.1:9999'"),
+            "{unknown}"
+        );
+        assert!(snap.resolve_node("cc").is_err());
+        let snap = masters(&[
+            (A, "0-8191"),
+            ("aaaabbbb00000000000000000000000000000000", "8192-16383"),
+        ]);
+        let amb = snap.resolve_node("aaaa").unwrap_err().to_string();
+        assert!(
+            amb.starts_with("ambiguous node id prefix 'aaaa': it matches"),
+            "{amb}"
+        );
     }
 }

@@ -224,16 +224,29 @@ fn mixed_cluster_of_three_redis_servers_and_three_bus_nodes_reaches_ok() {
             ours[i - 3].cluster(&format!("ADDSLOTSRANGE {start} {end}"));
         }
     }
-    wait_until(
-        Duration::from_secs(60),
-        "cluster_state:ok on all six",
-        || {
-            redis.iter().all(|r| {
-                let info: String = r.cmd(&["CLUSTER", "INFO"]);
-                info.contains("cluster_state:ok")
-            }) && ours.iter().all(|o| o.handle.state_ok())
-        },
-    );
+    let all_ok = || {
+        redis.iter().all(|r| {
+            let info: String = r.cmd(&["CLUSTER", "INFO"]);
+            info.contains("cluster_state:ok")
+        }) && ours.iter().all(|o| o.handle.state_ok())
+    };
+    let start = std::time::Instant::now();
+    while !all_ok() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let infos: Vec<String> = redis
+                .iter()
+                .map(|r| r.cmd::<String>(&["CLUSTER", "INFO"]))
+                .chain(ours.iter().map(|o| o.handle.cluster_info_text()))
+                .map(|i| i.lines().take(6).collect::<Vec<_>>().join(" "))
+                .collect();
+            panic!(
+                "cluster_state:ok not reached on all six:\n{}\n{}",
+                infos.join("\n"),
+                texts().join("\n")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // All six agree on distinct config epochs after collision resolution.
     wait_until(Duration::from_secs(60), "distinct config epochs", || {
         let nodes = parse_cluster_nodes(&redis[0].cluster_nodes_text()).unwrap();
@@ -425,4 +438,14 @@ fn redis_masters_vote_our_replica_into_place() {
                 && ours.iter().all(|o| o.handle.state_ok())
         },
     );
+}
+
+#[test]
+fn nodes_started_together_get_distinct_ids() {
+    let rt = runtime();
+    let nodes: Vec<BusNode> = (0..4).map(|_| BusNode::start(&rt)).collect();
+    let mut ids: Vec<String> = nodes.iter().map(|n| n.handle.myid()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4);
 }

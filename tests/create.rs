@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::harness::{rclust, RedisServer, ServerOpts};
+use crate::harness::{assert_exit, rclust, RedisServer, ServerOpts};
 use crate::require_redis;
 
 fn addrs(nodes: &[RedisServer]) -> Vec<String> {
@@ -12,9 +12,14 @@ fn addrs(nodes: &[RedisServer]) -> Vec<String> {
 
 /// Runs `rclust create` on the nodes and asserts success.
 pub fn create_cluster(nodes: &[RedisServer], replicas: usize) {
+    create_cluster_of(&addrs(nodes), replicas);
+}
+
+/// Runs `rclust create` on the addresses (any kind of node) and asserts success.
+pub fn create_cluster_of(addrs: &[String], replicas: usize) {
     let out = rclust()
         .arg("create")
-        .args(addrs(nodes))
+        .args(addrs)
         .args([
             "--replicas",
             &replicas.to_string(),
@@ -156,12 +161,7 @@ fn create_with_password() {
         .output()
         .unwrap();
     // Masters without replicas are a warning, not a problem.
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_exit(&out, 0);
 }
 
 // ---- preconditions: a clear one-line error, exit 2, no node changed ----
@@ -394,4 +394,48 @@ fn create_dry_run_prints_plan_only() {
     assert_eq!(plan["replicas"].as_array().unwrap().len(), 3);
     assert_eq!(plan["masters"][0]["slots"], serde_json::json!([[0, 5461]]));
     assert_untouched(&nodes);
+}
+
+#[test]
+fn interrupted_create_restores_lowered_settings() {
+    require_redis!();
+    let nodes = RedisServer::many(
+        6,
+        ServerOpts {
+            password: Some("pw".into()),
+            ..ServerOpts::default()
+        },
+    );
+    // Replicas cannot authenticate to their masters: the wait can never finish.
+    for n in &nodes {
+        let _: () = n.cmd(&["CONFIG", "SET", "masterauth", "wrong"]);
+    }
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_rclust"))
+        .arg("create")
+        .args(addrs(&nodes))
+        .args(["--replicas", "1", "--yes", "-a", "pw"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::harness::wait_until(std::time::Duration::from_secs(20), "slots assigned", || {
+        let info: String = nodes[0].cmd(&["CLUSTER", "INFO"]);
+        info.contains("cluster_slots_assigned:16384")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: kill(2) on the pid of our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("interrupted while waiting for convergence"),
+        "{err}"
+    );
+    for n in &nodes {
+        let timeout: Vec<String> = n.cmd(&["CONFIG", "GET", "cluster-node-timeout"]);
+        assert_eq!(timeout[1], "2000", "{}", n.addr());
+        let delay: Vec<String> = n.cmd(&["CONFIG", "GET", "repl-diskless-sync-delay"]);
+        assert_eq!(delay[1], "5", "{}", n.addr());
+    }
 }

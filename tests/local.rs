@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::harness::ports::lease_block;
-use crate::harness::{rclust, wait_until};
+use crate::harness::{assert_exit, rclust, wait_until};
 use crate::require_redis;
 
 /// Tears the local cluster down even when the test fails.
@@ -145,12 +145,7 @@ fn tour(engine: &str) {
         .args(["check", &format!("127.0.0.1:{base}"), "--wait", "30"])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_exit(&out, 0);
     assert_eq!(role_of(&nodes_json(base), base), "replica");
 
     // Down leaves no process behind and removes the data.
@@ -192,4 +187,106 @@ fn local_up_reports_taken_ports_and_missing_cluster() {
     let (code, _, err) = local(&dir, &["status"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("no local cluster"), "{err}");
+}
+
+/// The README's tour, as written there, with its ports moved to leased ones and the
+/// local cluster's directory inside the test's temporary directory.
+fn readme_tour_script(bin_dir: &Path, dir: &Path, base: u16, engine: &str) -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- tour:begin -->")
+        .expect("tour markers in README");
+    let end = readme.find("<!-- tour:end -->").unwrap();
+    let mut script = String::from("set -euo pipefail\n");
+    for line in readme[start..end].lines() {
+        let line = line.trim_end();
+        if line.starts_with("<!--") || line.starts_with("```") || line.starts_with("cargo build") {
+            continue;
+        }
+        let mut line = if line.starts_with("export PATH=") {
+            format!("export PATH=\"{}:$PATH\"", bin_dir.display())
+        } else {
+            line.replace(
+                "rclust local ",
+                &format!("rclust local --dir {} ", dir.display()),
+            )
+        };
+        // `local up` starts at 7000 unless told: start it at the leased base instead.
+        line = line.replace(
+            &format!("--dir {} up", dir.display()),
+            &format!("--dir {} up --base-port {base}", dir.display()),
+        );
+        if engine != "rclust-node" {
+            line = line.replace(
+                &format!("--dir {} up", dir.display()),
+                &format!("--dir {} up --engine {engine}", dir.display()),
+            );
+        }
+        for n in 0..10u16 {
+            line = line.replace(&format!("{}", 7000 + n), &(base + n).to_string());
+        }
+        script.push_str(&line);
+        script.push('\n');
+    }
+    script
+}
+
+fn run_readme_tour(engine: &str) {
+    let ports = lease_block(4);
+    let base = ports[0].port;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cluster");
+    let _guard = LocalGuard { dir: dir.clone() };
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_rclust"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let script = readme_tour_script(&bin_dir, &dir, base, engine);
+    assert!(
+        script.contains(&format!("rclust local --dir {} up", dir.display())),
+        "{script}"
+    );
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the README tour did not finish in 120 s:\n{script}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        status.success(),
+        "tour failed\n--- script\n{script}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    // What the tour shows: the key read back twice, the old master back as a replica.
+    assert_eq!(stdout.matches("bar").count(), 2, "{stdout}");
+    assert!(stdout.contains("[OK] All 16384 slots covered."), "{stdout}");
+    assert!(!dir.exists(), "local down removed the data");
+}
+
+#[test]
+fn readme_tour_with_redis_server() {
+    require_redis!();
+    run_readme_tour("redis-server");
+}
+
+#[test]
+fn readme_tour_with_bundled_nodes() {
+    require_redis!();
+    run_readme_tour("rclust-node");
 }

@@ -247,3 +247,61 @@ fn resp3_through_hello() {
     let want = "_\r\n:1\r\n%1\r\n$1\r\na\r\n$1\r\n1\r\n";
     assert_eq!(read_n(&mut s, want.len()), want);
 }
+
+#[test]
+fn redis_benchmark_default_tests_run_clean() {
+    crate::require_redis!();
+    let node = NodeServer::start(ServerOpts::default());
+    node.serve_all_slots();
+    let out = std::process::Command::new("redis-benchmark")
+        .args(["-h", "127.0.0.1", "-p", &node.port.to_string()])
+        .args(["-q", "-n", "2000", "-c", "5", "-P", "4"])
+        .output()
+        .expect("redis-benchmark runs");
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}\n{stderr}");
+    for test in [
+        "PING_INLINE",
+        "PING_MBULK",
+        "SET",
+        "GET",
+        "INCR",
+        "LPUSH",
+        "RPUSH",
+        "LPOP",
+        "RPOP",
+        "SADD",
+        "HSET",
+        "SPOP",
+        "ZADD",
+        "ZPOPMIN",
+        "LRANGE_100",
+        "LRANGE_600",
+        "MSET",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(test) && l.contains("requests per second")),
+            "{test} missing from:\n{text}\n{stderr}"
+        );
+    }
+    assert!(
+        !text.contains("ERR") && !stderr.contains("Error"),
+        "{text}\n{stderr}"
+    );
+}
+
+#[test]
+fn client_kill_closes_the_other_connection() {
+    let node = NodeServer::start(no_cluster());
+    let mut victim = raw(&node);
+    victim.write_all(b"CLIENT ID\r\n").unwrap();
+    let id = read_n(&mut victim, 3);
+    let id = id.trim().trim_start_matches(':').to_string();
+    let killed: i64 = node.cmd(&["CLIENT", "KILL", "ID", &id]);
+    assert_eq!(killed, 1);
+    // The victim's connection is closed: the next read ends.
+    let _ = victim.write_all(b"PING\r\n");
+    assert_eq!(read_n(&mut victim, 7), "");
+}

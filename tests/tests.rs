@@ -3,14 +3,19 @@
 
 mod harness;
 
+mod bus_nodes;
 mod bus_real;
 mod check;
 mod create;
 mod failover;
+mod fix;
 mod generated;
 mod local;
 mod membership;
 mod migrate;
+mod node_cluster;
 mod node_server;
 mod node_vs_redis;
 mod replication;
+mod reshard;
+mod tls;

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -38,7 +39,7 @@ pub struct DriverConfig {
     pub core: CoreConfig,
     /// nodes.conf path (`dir` + `cluster-config-file`).
     pub config_file: PathBuf,
-    /// RNG seed; `None` takes one from the clock and the process id.
+    /// RNG seed (it makes the node's name); `None` takes one from the OS.
     pub seed: Option<u64>,
     /// Lowest level of the core's log lines that reach `on_log`.
     pub log_level: LogLevel,
@@ -68,8 +69,40 @@ struct State {
     links: HashMap<LinkId, mpsc::UnboundedSender<Vec<u8>>>,
 }
 
+/// Lock-free answers to the questions asked once per client command: is this slot served
+/// here with no migration going on, and is the cluster ok. Refreshed after every input,
+/// so a command never waits for the bus.
+struct FastRoutes {
+    ok: AtomicBool,
+    stable: Vec<AtomicU64>,
+}
+
+impl FastRoutes {
+    fn new() -> FastRoutes {
+        FastRoutes {
+            ok: AtomicBool::new(false),
+            stable: (0..256).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn refresh(&self, core: &ClusterCore) {
+        let bitmap = core.stable_slots().to_bitmap();
+        for (word, bytes) in self.stable.iter().zip(bitmap.chunks_exact(8)) {
+            let value = u64::from_le_bytes(bytes.try_into().expect("8 bytes"));
+            word.store(value, Ordering::Release);
+        }
+        self.ok.store(core.state_ok(), Ordering::Release);
+    }
+
+    fn is_stable(&self, slot: u16) -> bool {
+        let word = self.stable[(slot as usize / 64) % 256].load(Ordering::Acquire);
+        word & (1 << (slot % 64)) != 0
+    }
+}
+
 struct Shared {
     state: Mutex<State>,
+    fast: FastRoutes,
     config_file: PathBuf,
     log_level: LogLevel,
     events: mpsc::UnboundedSender<ClusterEvent>,
@@ -90,9 +123,9 @@ pub async fn start(
     cfg: DriverConfig,
 ) -> anyhow::Result<(ClusterHandle, mpsc::UnboundedReceiver<ClusterEvent>)> {
     let now = now_ms();
-    let seed = cfg
-        .seed
-        .unwrap_or_else(|| now ^ (u64::from(std::process::id()) << 32));
+    // The seed makes the node's name: it must differ between nodes started in the same
+    // millisecond, even in one process, so it comes from the OS.
+    let seed = cfg.seed.unwrap_or_else(rand::random);
     let core = match nodes_conf::load(&cfg.config_file)? {
         Some(conf) => ClusterCore::restore(
             cfg.core.clone(),
@@ -120,6 +153,7 @@ pub async fn start(
                 core,
                 links: HashMap::new(),
             }),
+            fast: FastRoutes::new(),
             config_file: cfg.config_file.clone(),
             log_level: cfg.log_level,
             events,
@@ -174,6 +208,7 @@ impl ClusterHandle {
 
     /// Executes effects. Runs under the state lock, so effects apply in order.
     fn apply(&self, st: &mut State, effects: Vec<Effect>) {
+        self.shared.fast.refresh(&st.core);
         for effect in effects {
             match effect {
                 Effect::Send { link, msg } => {
@@ -335,12 +370,25 @@ impl ClusterHandle {
     /// Where a slot is served, for MOVED/ASK decisions (see
     /// [`super::core::decide_route`]).
     pub fn route(&self, slot: u16) -> SlotRoute {
+        if self.shared.fast.is_stable(slot) {
+            return SlotRoute::Mine;
+        }
         self.lock().core.route(slot)
+    }
+
+    /// [`Self::route`] and [`Self::state_ok`] together.
+    pub fn route_and_state(&self, slot: u16) -> (SlotRoute, bool) {
+        (self.route(slot), self.state_ok())
+    }
+
+    /// Propagates a PUBLISH (`shard`: SPUBLISH, to my shard only) to the cluster.
+    pub fn publish(&self, channel: &[u8], message: &[u8], shard: bool) {
+        self.input(|core, now| core.publish(now, channel, message, shard));
     }
 
     /// Whether `cluster_state` is ok.
     pub fn state_ok(&self) -> bool {
-        self.lock().core.state_ok()
+        self.shared.fast.ok.load(Ordering::Acquire)
     }
 
     /// CLUSTER INFO text (also INFO's cluster section needs only `cluster_enabled:1`).

@@ -3,7 +3,8 @@
 //! pair, isolate a node, drop a fraction of messages, kill and restart nodes from their
 //! saved nodes.conf. Every message goes through the real codec. Nothing sleeps.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -15,8 +16,11 @@ use super::nodes_conf;
 /// Start of the fake clock: Unix milliseconds, as the driver passes.
 pub const START_MS: u64 = 1_700_000_000_000;
 
+/// A message on the wire, ordered by delivery time then sending order.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct InFlight {
     at: u64,
+    seq: u64,
     to: usize,
     link: LinkId,
     bytes: Vec<u8>,
@@ -29,7 +33,12 @@ pub struct Sim {
     cores: Vec<Option<ClusterCore>>,
     /// (node, link) -> (peer, peer's link).
     conns: BTreeMap<(usize, LinkId), (usize, LinkId)>,
-    queue: VecDeque<InFlight>,
+    queue: BinaryHeap<Reverse<InFlight>>,
+    sent: u64,
+    /// nodes.conf writes so far, all nodes together.
+    pub saves: u64,
+    /// Names of killed nodes, for questions about them.
+    dead_names: BTreeMap<usize, String>,
     cut: BTreeSet<(usize, usize)>,
     drop_rate: f64,
     rng: StdRng,
@@ -55,7 +64,10 @@ impl Sim {
             node_timeout,
             cores,
             conns: BTreeMap::new(),
-            queue: VecDeque::new(),
+            queue: BinaryHeap::new(),
+            sent: 0,
+            saves: 0,
+            dead_names: BTreeMap::new(),
             cut: BTreeSet::new(),
             drop_rate: 0.0,
             rng: StdRng::seed_from_u64(seed),
@@ -107,6 +119,16 @@ impl Sim {
             .execute(now, &argv, &NoKeys);
         self.flush(i);
         out
+    }
+
+    /// Node `i` publishes a message to the cluster.
+    pub fn publish(&mut self, i: usize, channel: &[u8], message: &[u8], shard: bool) {
+        let now = self.now;
+        self.cores[i]
+            .as_mut()
+            .expect("node is alive")
+            .publish(now, channel, message, shard);
+        self.flush(i);
     }
 
     /// Node 0 meets every other node (a star), as `redis-cli --cluster create` does.
@@ -179,12 +201,14 @@ impl Sim {
                     return;
                 }
                 let at = now + self.rng.gen_range(1..5);
-                self.queue.push_back(InFlight {
+                self.sent += 1;
+                self.queue.push(Reverse(InFlight {
                     at,
+                    seq: self.sent,
                     to: p,
                     link: plink,
                     bytes: codec::encode(&msg),
-                });
+                }));
             }
             Effect::Close { link } => {
                 if let Some((p, plink)) = self.conns.remove(&(i, link)) {
@@ -195,7 +219,10 @@ impl Sim {
                     self.flush(p);
                 }
             }
-            Effect::SaveConfig { contents, .. } => self.saved[i] = Some(contents),
+            Effect::SaveConfig { contents, .. } => {
+                self.saves += 1;
+                self.saved[i] = Some(contents);
+            }
             _ => {}
         }
     }
@@ -204,14 +231,12 @@ impl Sim {
     pub fn run(&mut self, ms: u64) {
         let end = self.now + ms;
         while self.now < end {
-            self.now += 1;
+            // Jump to the next thing that happens: a delivery or a cron tick.
+            let next_msg = self.queue.peek().map_or(u64::MAX, |m| m.0.at);
+            self.now = next_msg.min(self.next_tick).min(end).max(self.now + 1);
             let now = self.now;
-            let due: Vec<InFlight> = {
-                let (due, rest): (Vec<_>, Vec<_>) = self.queue.drain(..).partition(|m| m.at <= now);
-                self.queue = rest.into();
-                due
-            };
-            for m in due {
+            while self.queue.peek().is_some_and(|m| m.0.at <= now) {
+                let Reverse(m) = self.queue.pop().expect("peeked");
                 // A link closed while the message was in flight loses it.
                 let open = self.conns.contains_key(&(m.to, m.link));
                 let Some(core) = self.cores[m.to].as_mut().filter(|_| open) else {
@@ -282,6 +307,8 @@ impl Sim {
 
     /// Kills node `i` (its connections reset at once).
     pub fn kill(&mut self, i: usize) {
+        let name = self.name(i);
+        self.dead_names.insert(i, name);
         self.drop_conns_of(i, None);
         self.cores[i] = None;
     }
@@ -352,6 +379,9 @@ impl Sim {
     pub fn saved_name(&self, j: usize) -> String {
         if let Some(c) = &self.cores[j] {
             return c.myself().to_string();
+        }
+        if let Some(name) = self.dead_names.get(&j) {
+            return name.clone();
         }
         let text = self.saved[j].as_ref().expect("saved");
         nodes_conf::parse(text)

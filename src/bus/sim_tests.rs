@@ -335,3 +335,53 @@ fn count_failure_reports_sees_reports_from_masters() {
         .unwrap();
     assert!(matches!(reply, ClusterReply::Int(n) if n >= 0));
 }
+
+#[test]
+fn publish_reaches_every_node_and_spublish_only_the_shard() {
+    let mut sim = meshed(4, 91);
+    let m = sim.name(0);
+    sim.cmd(1, &format!("REPLICATE {m}")).unwrap();
+    sim.run(2000);
+    let before: Vec<u64> = (0..4)
+        .map(|i| sim.core(i).messages_received(codec::types::PUBLISH))
+        .collect();
+    sim.publish(0, b"news", b"hello", false);
+    sim.run(100);
+    for (i, b) in before.iter().enumerate().skip(1) {
+        assert_eq!(sim.core(i).messages_received(codec::types::PUBLISH), b + 1);
+    }
+    sim.publish(0, b"news", b"shard", true);
+    sim.run(100);
+    let shard = codec::types::PUBLISHSHARD;
+    assert_eq!(sim.core(1).messages_received(shard), 1);
+    assert_eq!(sim.core(2).messages_received(shard), 0);
+    assert_eq!(sim.core(3).messages_received(shard), 0);
+}
+
+#[test]
+fn thirty_masters_converge_and_detect_a_failure() {
+    let mut sim = meshed(30, 92);
+    spread_slots(&mut sim);
+    assert!(sim.run_until(30_000, |s| all_agree_on_slots(s) && all_ok(s)));
+    sim.kill(17);
+    assert!(
+        sim.run_until(20_000, |s| (0..30)
+            .filter(|&i| i != 17)
+            .all(|i| s.sees_fail(i, 17))),
+        "FAIL did not spread"
+    );
+}
+
+#[test]
+fn a_settled_cluster_does_not_rewrite_nodes_conf() {
+    let mut sim = meshed(5, 93);
+    spread_slots(&mut sim);
+    assert!(sim.run_until(30_000, |s| all_agree_on_slots(s) && all_ok(s)));
+    sim.run(10_000);
+    let before = sim.saves;
+    sim.run(20_000);
+    assert_eq!(
+        sim.saves, before,
+        "nodes.conf rewritten while nothing changed"
+    );
+}

@@ -45,6 +45,21 @@ pub struct GlobalArgs {
     /// Say more about what is being done (repeat for more)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Connect to nodes over TLS
+    #[arg(long, global = true)]
+    pub tls: bool,
+    /// CA certificate bundle (PEM) to verify nodes with (implies --tls)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+    /// Client certificate (PEM) for nodes that require one (implies --tls; needs --key)
+    #[arg(long, global = true, value_name = "FILE", requires = "key")]
+    pub cert: Option<std::path::PathBuf>,
+    /// Private key (PEM) of the client certificate
+    #[arg(long, global = true, value_name = "FILE", requires = "cert")]
+    pub key: Option<std::path::PathBuf>,
+    /// Do not verify the nodes' certificates (implies --tls)
+    #[arg(long, global = true)]
+    pub insecure: bool,
     /// Timeout for connecting to a node, in milliseconds
     #[arg(long, global = true, value_name = "MS", default_value_t = 3000)]
     pub connect_timeout: u64,
@@ -60,6 +75,12 @@ pub enum Command {
     Nodes(SeedArgs),
     /// Show keys, slots and replicas per master
     Info(SeedArgs),
+    /// Move N slots (and their keys) to one master, from some or all of the others
+    Reshard(ReshardArgs),
+    /// Spread slots over the masters in proportion to their weights
+    Rebalance(RebalanceArgs),
+    /// Repair open slots, keys on the wrong master and uncovered slots
+    Fix(FixArgs),
     /// Add an empty node to a cluster, as an empty master or as a replica
     AddNode(AddNodeArgs),
     /// Remove a node (reachable or dead) from a cluster
@@ -116,6 +137,75 @@ pub struct CheckArgs {
     /// most this many seconds
     #[arg(long, value_name = "SECS")]
     pub wait: Option<f64>,
+}
+
+/// How slots and keys are moved, shared by the commands that move them.
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    /// Keys per GETKEYSINSLOT/MIGRATE batch
+    #[arg(long, value_name = "K", default_value_t = 100)]
+    pub pipeline: usize,
+    /// MIGRATE timeout, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 60000)]
+    pub timeout: u64,
+    /// Overwrite keys that already exist on the target even when their values differ
+    /// (identical ones are always replaced)
+    #[arg(long)]
+    pub replace: bool,
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub wait: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReshardArgs {
+    /// Any node of the cluster (host:port)
+    #[arg(value_name = "ADDR")]
+    pub seed: Addr,
+    /// Source masters (id, unique id prefix or host:port; comma-separated), or `all`
+    #[arg(long, required = true, value_name = "NODES", value_delimiter = ',')]
+    pub from: Vec<String>,
+    /// The master that receives the slots (id, unique id prefix or host:port)
+    #[arg(long, value_name = "NODE")]
+    pub to: String,
+    /// How many slots to move (exactly this many move)
+    #[arg(long, value_name = "N")]
+    pub slots: usize,
+    #[command(flatten)]
+    pub moving: MoveArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RebalanceArgs {
+    /// Any node of the cluster (host:port)
+    #[arg(value_name = "ADDR")]
+    pub seed: Addr,
+    /// A master's weight (default 1; 0 empties it), e.g. `--weight 127.0.0.1:7000=2`
+    #[arg(long, value_name = "NODE=W")]
+    pub weight: Vec<String>,
+    /// Give slots to masters that have none
+    #[arg(long)]
+    pub use_empty_masters: bool,
+    /// Do nothing unless some master is off its share by more than this many percent
+    #[arg(long, value_name = "PCT", default_value_t = 2.0)]
+    pub threshold: f64,
+    #[command(flatten)]
+    pub moving: MoveArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// Any node of the cluster (host:port)
+    #[arg(value_name = "ADDR")]
+    pub seed: Addr,
+    #[command(flatten)]
+    pub moving: MoveArgs,
 }
 
 #[derive(Debug, Args)]
@@ -256,6 +346,11 @@ pub enum LocalCommand {
     Start {
         #[arg(value_name = "NODE")]
         node: String,
+    },
+    /// Start a new empty node (next free port, or PORT) to add with `rclust add-node`
+    Spawn {
+        #[arg(long, value_name = "PORT")]
+        port: Option<u16>,
     },
     /// Stop every node and remove the data
     Down {

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::conn::ConnOpts;
 use crate::exec::{create, preflight};
-use crate::plan::create::{plan_create, Candidate, CreatePlan};
+use crate::plan::create::{plan_create, CreatePlan};
 use crate::snapshot::Fleet;
 
 use super::args::CreateArgs;
@@ -65,14 +65,7 @@ pub async fn run(args: CreateArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Ex
         anyhow::bail!("--timeout must be a positive number of seconds");
     }
     let nodes = preflight::check_all_empty(&args.nodes, &opts).await?;
-    let candidates: Vec<Candidate> = nodes
-        .iter()
-        .map(|n| Candidate {
-            addr: n.addr.clone(),
-            id: n.id.clone(),
-        })
-        .collect();
-    let plan = plan_create(&candidates, args.replicas)?;
+    let plan = plan_create(&preflight::candidates(&nodes), args.replicas)?;
 
     if ui.json && args.dry_run {
         print_json(&plan_json(&plan))?;

@@ -11,7 +11,7 @@ use crate::conn::ConnOpts;
 use crate::exec::{create, preflight};
 use crate::local::{find_program, port_free, LocalCluster};
 use crate::model::Addr;
-use crate::plan::create::{plan_create, Candidate};
+use crate::plan::create::plan_create;
 use crate::snapshot::Fleet;
 
 use super::args::{LocalArgs, LocalCommand, LocalUpArgs};
@@ -39,6 +39,28 @@ pub async fn run(args: LocalArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exi
             c.start(port)?;
             ui.say(format!(
                 "started 127.0.0.1:{port}; it rejoins the cluster from its nodes.conf"
+            ));
+            Ok(Exit::Ok)
+        }
+        LocalCommand::Spawn { port } => {
+            let mut c = LocalCluster::load(&dir)?;
+            let port = match port {
+                Some(p) if c.ports.contains(&p) => {
+                    anyhow::bail!("127.0.0.1:{p} is already a node of this local cluster")
+                }
+                Some(p) => p,
+                None => c.ports.iter().max().map_or(7000, |p| p + 1),
+            };
+            c.ports.push(port);
+            c.save()?;
+            if let Err(e) = c.start(port) {
+                c.ports.retain(|p| *p != port);
+                c.save()?;
+                return Err(e);
+            }
+            ui.say(format!(
+                "started an empty node on 127.0.0.1:{port}; add it with: rclust add-node 127.0.0.1:{port} 127.0.0.1:{}",
+                c.ports[0]
             ));
             Ok(Exit::Ok)
         }
@@ -130,14 +152,7 @@ async fn up(
     }
     let addrs: Vec<Addr> = ports.iter().map(|p| Addr::new("127.0.0.1", *p)).collect();
     let nodes = preflight::check_all_empty(&addrs, &opts).await?;
-    let candidates: Vec<Candidate> = nodes
-        .iter()
-        .map(|n| Candidate {
-            addr: n.addr.clone(),
-            id: n.id.clone(),
-        })
-        .collect();
-    let plan = plan_create(&candidates, args.replicas)?;
+    let plan = plan_create(&preflight::candidates(&nodes), args.replicas)?;
     let fleet = Fleet::new(opts);
     let bar = ui.spinner("creating the cluster");
     let deadline = start + Duration::from_secs_f64(args.timeout);

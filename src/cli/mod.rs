@@ -9,6 +9,7 @@ pub mod local;
 pub mod membership;
 pub mod read;
 pub mod render;
+pub mod slots;
 pub mod ui;
 
 use std::process::ExitCode;
@@ -16,7 +17,9 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::conn::ConnOpts;
+use anyhow::Context;
+
+use crate::conn::{ConnOpts, TlsOpts};
 use args::{Cli, Command, GlobalArgs};
 use ui::Ui;
 
@@ -63,13 +66,29 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-pub fn conn_opts(g: &GlobalArgs) -> ConnOpts {
-    ConnOpts {
+pub fn conn_opts(g: &GlobalArgs) -> anyhow::Result<ConnOpts> {
+    let read = |flag: &str, path: &std::path::Path| {
+        std::fs::read(path).with_context(|| format!("cannot read --{flag} {}", path.display()))
+    };
+    let tls = if g.tls || g.cacert.is_some() || g.cert.is_some() || g.insecure {
+        Some(TlsOpts {
+            ca_cert: g.cacert.as_deref().map(|p| read("cacert", p)).transpose()?,
+            client_cert: match (&g.cert, &g.key) {
+                (Some(c), Some(k)) => Some((read("cert", c)?, read("key", k)?)),
+                _ => None,
+            },
+            insecure: g.insecure,
+        })
+    } else {
+        None
+    };
+    Ok(ConnOpts {
         user: g.user.clone(),
         password: g.pass.clone().filter(|p| !p.is_empty()),
         connect_timeout: Duration::from_millis(g.connect_timeout),
+        tls,
         ..ConnOpts::default()
-    }
+    })
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
@@ -77,7 +96,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         return generate::run(args);
     }
     let ui = Ui::from_args(&cli.global);
-    let opts = conn_opts(&cli.global);
+    let opts = conn_opts(&cli.global)?;
     match cli.command {
         Command::Create(args) => create::run(args, &ui, opts).await,
         Command::Check(args) => read::check(args, &ui, opts).await,
@@ -89,6 +108,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Call(args) => fleetwide::call(args, &ui, opts).await,
         Command::SetTimeout(args) => fleetwide::set_timeout(args, &ui, opts).await,
         Command::Local(args) => local::run(args, &ui, opts).await,
+        Command::Reshard(args) => slots::reshard(args, &ui, opts).await,
+        Command::Rebalance(args) => slots::rebalance(args, &ui, opts).await,
+        Command::Fix(args) => slots::fix(args, &ui, opts).await,
         Command::Generate(_) => unreachable!("handled above"),
     }
 }

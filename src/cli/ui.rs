@@ -61,6 +61,23 @@ impl Ui {
         bar
     }
 
+    /// A progress bar of `len` steps on stderr; hidden when progress is not shown.
+    pub fn bar(&self, len: u64, unit: &str) -> ProgressBar {
+        if !self.progress {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len);
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{elapsed:>3}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{msg}}"
+            ))
+            .unwrap()
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    }
+
     /// A line of narration on stderr (not in quiet mode).
     pub fn say(&self, line: impl AsRef<str>) {
         if !self.quiet {

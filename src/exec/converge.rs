@@ -33,32 +33,7 @@ pub struct ExpectedNode {
 /// The cluster as it is: every reached node as it describes itself (addresses as the
 /// cluster announces them). Changes start from this and edit it.
 pub fn expected_from_snapshot(snap: &Snapshot) -> Vec<ExpectedNode> {
-    snap.reports
-        .iter()
-        .map(|r| {
-            let me = r.myself();
-            let role = if me.flags.replica {
-                ExpectedRole::Replica {
-                    master_id: me.master_id.clone().unwrap_or_default(),
-                }
-            } else {
-                ExpectedRole::Master {
-                    slots: me.slots.clone(),
-                }
-            };
-            ExpectedNode {
-                id: me.id.clone(),
-                addr: r.addr.clone(),
-                meet_ip: if me.addr.ip.is_empty() {
-                    r.addr.host.clone()
-                } else {
-                    me.addr.ip.clone()
-                },
-                cport: me.addr.cport,
-                role,
-            }
-        })
-        .collect()
+    expected_from(snap, &std::collections::BTreeMap::new())
 }
 
 /// What still keeps the cluster from being converged, as actions and as reasons to report.
@@ -79,6 +54,44 @@ impl Pending {
 
 fn short(id: &str) -> &str {
     &id[..id.len().min(8)]
+}
+
+/// The topology to wait for after slots changed hands: every reachable node keeps the
+/// role it reports (a master that gave away its last slot may have become a replica),
+/// masters serve the slots in `slots` (or their own), replicas follow their master.
+pub fn expected_from(
+    snap: &Snapshot,
+    slots: &std::collections::BTreeMap<String, SlotSet>,
+) -> Vec<ExpectedNode> {
+    snap.reports
+        .iter()
+        .filter_map(|r| {
+            let me = r.myself();
+            let role = if me.flags.replica {
+                ExpectedRole::Replica {
+                    master_id: me.master_id.clone()?,
+                }
+            } else {
+                ExpectedRole::Master {
+                    slots: slots
+                        .get(&me.id)
+                        .cloned()
+                        .unwrap_or_else(|| me.slots.clone()),
+                }
+            };
+            Some(ExpectedNode {
+                id: me.id.clone(),
+                addr: r.addr.clone(),
+                meet_ip: if me.addr.ip.is_empty() {
+                    r.addr.host.clone()
+                } else {
+                    me.addr.ip.clone()
+                },
+                cport: me.addr.cport,
+                role,
+            })
+        })
+        .collect()
 }
 
 /// Compares every node's own state and every node's view with the expectation, and adds
@@ -245,20 +258,47 @@ pub async fn wait_converged(
             }
             last_nudge.insert(key, now);
             let to = by_id[listener.as_str()];
-            let mut meet = vec![
-                "CLUSTER".to_string(),
-                "MEET".into(),
-                to.meet_ip.clone(),
-                to.addr.port.to_string(),
-            ];
-            if to.cport != to.addr.port.wrapping_add(10000) {
-                meet.push(to.cport.to_string());
-            }
+            let meet = meet_args(&to.meet_ip, to.addr.port, to.cport);
             actions.push((by_id[speaker.as_str()].addr.clone(), meet));
         }
         last_errors = run_all(fleet, actions).await;
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// Waits for convergence like [`wait_converged`], but restores the temporarily lowered
+/// settings in `saved` whatever happens, also when the user interrupts with Ctrl-C (the
+/// cluster itself is left as it is: `rclust check` tells where it stands).
+pub async fn wait_then_restore(
+    fleet: &Fleet,
+    expected: &[ExpectedNode],
+    deadline: Instant,
+    bar: &ProgressBar,
+    saved: Vec<(Addr, Vec<String>)>,
+) -> anyhow::Result<Result<Snapshot, Vec<String>>> {
+    let outcome = tokio::select! {
+        outcome = wait_converged(fleet, expected, &[], deadline, bar) => Some(outcome),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    run_all(fleet, saved).await;
+    outcome.ok_or_else(|| {
+        anyhow::anyhow!("interrupted while waiting for convergence (lowered settings were restored; run `rclust check` to see where the cluster stands)")
+    })
+}
+
+/// `CLUSTER MEET ip port [cport]`: the bus port only when it is not port+10000, so
+/// that servers older than 7.0 understand it too.
+pub fn meet_args(ip: &str, port: u16, cport: u16) -> Vec<String> {
+    let mut meet = vec![
+        "CLUSTER".to_string(),
+        "MEET".into(),
+        ip.to_string(),
+        port.to_string(),
+    ];
+    if cport != port.wrapping_add(10000) {
+        meet.push(cport.to_string());
+    }
+    meet
 }
 
 /// Sends one command to each addressed node, concurrently; returns the errors.

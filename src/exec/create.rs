@@ -9,7 +9,7 @@ use indicatif::ProgressBar;
 use crate::plan::create::CreatePlan;
 use crate::snapshot::{Fleet, Snapshot};
 
-use super::converge::{run_all, wait_converged, ExpectedNode, ExpectedRole};
+use super::converge::{meet_args, run_all, wait_then_restore, ExpectedNode, ExpectedRole};
 use super::preflight::EmptyNode;
 
 /// The topology a create plan should end in.
@@ -131,16 +131,7 @@ pub async fn apply(
     let mut meets = Vec::new();
     for (i, a) in nodes.iter().enumerate() {
         for b in &nodes[i + 1..] {
-            let mut meet = vec![
-                "CLUSTER".to_string(),
-                "MEET".into(),
-                b.meet_ip.clone(),
-                b.addr.port.to_string(),
-            ];
-            if b.cport != b.addr.port.wrapping_add(10000) {
-                meet.push(b.cport.to_string());
-            }
-            meets.push((a.addr.clone(), meet));
+            meets.push((a.addr.clone(), meet_args(&b.meet_ip, b.addr.port, b.cport)));
         }
     }
     let errors = run_all(fleet, meets).await;
@@ -149,8 +140,5 @@ pub async fn apply(
         return Err(anyhow::anyhow!("{e}")).context("joining the nodes failed");
     }
 
-    let outcome = wait_converged(fleet, &expected, &[], deadline, bar).await;
-
-    run_all(fleet, saved).await;
-    Ok(outcome)
+    wait_then_restore(fleet, &expected, deadline, bar, saved).await
 }

@@ -9,8 +9,8 @@ use crate::plan::membership::{AddNodePlan, DelNodePlan, FailoverMode, FailoverPl
 use crate::snapshot::{Fleet, Snapshot};
 
 use super::converge::{
-    expected_from_snapshot, lower_settings, run_all, wait_converged, ExpectedNode, ExpectedRole,
-    FORMING_NODE_TIMEOUT,
+    expected_from_snapshot, lower_settings, meet_args, run_all, wait_converged, wait_then_restore,
+    ExpectedNode, ExpectedRole, FORMING_NODE_TIMEOUT,
 };
 use super::preflight::EmptyNode;
 
@@ -73,29 +73,19 @@ pub async fn add_node(
     let meets = expected
         .iter()
         .filter(|e| e.id != new.id)
-        .map(|e| (new.addr.clone(), meet_args(e)))
+        .map(|e| {
+            (
+                new.addr.clone(),
+                meet_args(&e.meet_ip, e.addr.port, e.cport),
+            )
+        })
         .collect();
     let errors = run_all(fleet, meets).await;
     if let Some(e) = errors.first() {
         run_all(fleet, saved).await;
         anyhow::bail!("joining failed: {e}");
     }
-    let outcome = wait_converged(fleet, &expected, &[], deadline, bar).await;
-    run_all(fleet, saved).await;
-    Ok(outcome)
-}
-
-pub fn meet_args(to: &ExpectedNode) -> Vec<String> {
-    let mut meet = vec![
-        "CLUSTER".to_string(),
-        "MEET".into(),
-        to.meet_ip.clone(),
-        to.addr.port.to_string(),
-    ];
-    if to.cport != to.addr.port.wrapping_add(10000) {
-        meet.push(to.cport.to_string());
-    }
-    meet
+    wait_then_restore(fleet, &expected, deadline, bar, saved).await
 }
 
 pub async fn del_node(

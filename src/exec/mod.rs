@@ -2,5 +2,7 @@
 
 pub mod converge;
 pub mod create;
+pub mod fix;
 pub mod membership;
+pub mod migrate;
 pub mod preflight;

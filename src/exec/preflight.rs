@@ -16,6 +16,17 @@ pub struct EmptyNode {
     pub meet_ip: String,
 }
 
+/// The planner's view of preflighted nodes.
+pub fn candidates(nodes: &[EmptyNode]) -> Vec<crate::plan::create::Candidate> {
+    nodes
+        .iter()
+        .map(|n| crate::plan::create::Candidate {
+            addr: n.addr.clone(),
+            id: n.id.clone(),
+        })
+        .collect()
+}
+
 /// Resolves a host to the IP that `CLUSTER MEET` needs (Redis 7.0 accepts no hostnames),
 /// preferring IPv4.
 pub async fn resolve_ip(addr: &Addr) -> anyhow::Result<String> {

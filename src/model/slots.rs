@@ -69,8 +69,19 @@ impl SlotSet {
         self.bits.iter().all(|w| *w == 0)
     }
 
+    /// The slots in increasing order; empty words are skipped whole.
     pub fn iter(&self) -> impl Iterator<Item = u16> + '_ {
-        (0..SLOT_COUNT).filter(move |s| self.contains(*s))
+        self.bits.iter().enumerate().flat_map(|(i, &w)| {
+            let mut word = w;
+            std::iter::from_fn(move || {
+                if word == 0 {
+                    return None;
+                }
+                let bit = word.trailing_zeros() as u16;
+                word &= word - 1;
+                Some(i as u16 * 64 + bit)
+            })
+        })
     }
 
     /// The lowest `n` slots of the set (all of them when it holds fewer).
@@ -114,18 +125,32 @@ impl SlotSet {
     /// Contiguous runs of slots, lowest first, as inclusive `(start, end)` pairs.
     pub fn ranges(&self) -> Vec<(u16, u16)> {
         let mut out = Vec::new();
-        let mut run: Option<(u16, u16)> = None;
-        for slot in self.iter() {
-            run = match run {
-                Some((start, end)) if end + 1 == slot => Some((start, slot)),
-                Some(done) => {
-                    out.push(done);
-                    Some((slot, slot))
+        let mut start: Option<u16> = None;
+        for (i, &word) in self.bits.iter().enumerate() {
+            let base = i as u16 * 64;
+            // Whole words inside or outside a run need no bit-by-bit look.
+            match (word, start) {
+                (0, None) | (u64::MAX, Some(_)) => continue,
+                (0, Some(s)) => {
+                    out.push((s, base - 1));
+                    start = None;
+                    continue;
                 }
-                None => Some((slot, slot)),
-            };
+                _ => {}
+            }
+            for bit in 0..64u16 {
+                let set = word >> bit & 1 == 1;
+                match (set, start) {
+                    (true, None) => start = Some(base + bit),
+                    (false, Some(s)) => {
+                        out.push((s, base + bit - 1));
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
         }
-        out.extend(run);
+        out.extend(start.map(|s| (s, SLOT_COUNT - 1)));
         out
     }
 
@@ -283,5 +308,35 @@ mod tests {
         assert_eq!(c.to_string(), "100-149");
         assert_eq!(a.complement().to_string(), "100-16383");
         assert_eq!(b.lowest(3).to_string(), "50-52");
+    }
+
+    #[test]
+    fn word_wise_iter_and_ranges_match_a_slot_by_slot_scan() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut sets = vec![SlotSet::new(), SlotSet::full(), SlotSet::range(63, 64)];
+        sets.push(SlotSet::range(0, 63));
+        sets.push(SlotSet::range(16320, 16383));
+        for _ in 0..50 {
+            let mut set = SlotSet::new();
+            for _ in 0..rng.gen_range(0..40) {
+                let a = rng.gen_range(0..SLOT_COUNT);
+                let b = (a + rng.gen_range(0..300)).min(SLOT_COUNT - 1);
+                set.insert_range(a, b);
+            }
+            sets.push(set);
+        }
+        for set in sets {
+            let naive: Vec<u16> = (0..SLOT_COUNT).filter(|s| set.contains(*s)).collect();
+            assert_eq!(set.iter().collect::<Vec<_>>(), naive);
+            let mut runs: Vec<(u16, u16)> = Vec::new();
+            for s in naive {
+                match runs.last_mut() {
+                    Some(r) if r.1 + 1 == s => r.1 = s,
+                    _ => runs.push((s, s)),
+                }
+            }
+            assert_eq!(set.ranges(), runs);
+        }
     }
 }

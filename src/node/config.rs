@@ -60,6 +60,9 @@ pub struct Args {
     pub maxmemory: Option<String>,
     #[arg(long)]
     pub maxclients: Option<usize>,
+    /// Threads serving clients (1: a single-threaded event loop, like redis-server).
+    #[arg(long)]
+    pub io_threads: Option<usize>,
     /// Accepted for redis-server compatibility; persistence is not implemented.
     #[arg(long, allow_hyphen_values = true)]
     pub save: Option<String>,
@@ -110,6 +113,7 @@ pub struct NodeConfig {
     pub loglevel: String,
     pub maxmemory: u64,
     pub maxclients: usize,
+    pub io_threads: usize,
     pub proto_max_bulk_len: usize,
     pub save: String,
     pub appendonly: bool,
@@ -138,6 +142,7 @@ impl Default for NodeConfig {
             loglevel: "notice".into(),
             maxmemory: 0,
             maxclients: 10000,
+            io_threads: 1,
             proto_max_bulk_len: 512 * 1024 * 1024,
             save: String::new(),
             appendonly: false,
@@ -166,6 +171,7 @@ const NAMES: &[&str] = &[
     "loglevel",
     "maxmemory",
     "maxclients",
+    "io-threads",
     "proto-max-bulk-len",
     "save",
     "appendonly",
@@ -184,6 +190,7 @@ const IMMUTABLE: &[&str] = &[
     "cluster-port",
     "daemonize",
     "databases",
+    "io-threads",
 ];
 
 /// Memory sizes like redis.conf writes them: 100mb, 1gb, 1024.
@@ -251,6 +258,7 @@ impl NodeConfig {
         set("loglevel", args.loglevel.clone())?;
         set("maxmemory", args.maxmemory.clone())?;
         set("maxclients", args.maxclients.map(|v| v.to_string()))?;
+        set("io-threads", args.io_threads.map(|v| v.to_string()))?;
         set("save", args.save.clone())?;
         set("appendonly", args.appendonly.clone())?;
         set("protected-mode", args.protected_mode.clone())?;
@@ -319,6 +327,7 @@ impl NodeConfig {
             "loglevel" => self.loglevel.clone(),
             "maxmemory" => self.maxmemory.to_string(),
             "maxclients" => self.maxclients.to_string(),
+            "io-threads" => self.io_threads.to_string(),
             "proto-max-bulk-len" => self.proto_max_bulk_len.to_string(),
             "save" => self.save.clone(),
             "appendonly" => yes_no(self.appendonly),
@@ -388,6 +397,7 @@ impl NodeConfig {
                     .ok_or("argument must be a memory value")?
             }
             "maxclients" => self.maxclients = num(value)? as usize,
+            "io-threads" => self.io_threads = (num(value)? as usize).clamp(1, 128),
             "proto-max-bulk-len" => {
                 self.proto_max_bulk_len = parse_memory(value)
                     .ok_or("argument must be a memory value")? as usize

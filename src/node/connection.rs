@@ -7,25 +7,26 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{broadcast, Notify};
 
 use super::clock::now_ms;
 use super::cmd::{execute, Action, ClientState, Ctx};
-use super::resp::{parse_request, Frame, RequestLimits};
+use super::resp::{parse_requests, Frame, RequestLimits};
 use super::shared::{Shared, Stats};
+use super::socket::Socket;
 
 /// Replies are written once this much is pending even mid-batch, to bound memory.
 const WRITE_HIGH_WATER: usize = 1 << 20;
 
 pub struct Connection {
-    stream: TcpStream,
+    socket: Socket,
     rbuf: BytesMut,
     wbuf: BytesMut,
     client: ClientState,
     shared: Arc<Shared>,
     limits: RequestLimits,
+    /// Commands parsed but not yet run; kept to reuse its allocation.
+    pending: VecDeque<Vec<Bytes>>,
 }
 
 enum Next {
@@ -36,13 +37,13 @@ enum Next {
 }
 
 impl Connection {
-    pub fn new(stream: TcpStream, shared: Arc<Shared>, id: u64) -> Connection {
+    pub fn new(stream: TcpStream, shared: Arc<Shared>, id: u64) -> std::io::Result<Connection> {
         let (authenticated, max_bulk) = {
             let cfg = shared.config.read();
             (cfg.requirepass.is_none(), cfg.proto_max_bulk_len)
         };
-        Connection {
-            stream,
+        Ok(Connection {
+            socket: Socket::new(stream)?,
             rbuf: BytesMut::with_capacity(16 * 1024),
             wbuf: BytesMut::with_capacity(16 * 1024),
             client: ClientState::new(id, authenticated),
@@ -51,34 +52,54 @@ impl Connection {
                 max_bulk,
                 ..Default::default()
             },
-        }
+            pending: VecDeque::new(),
+        })
     }
 
     /// Serves until the client leaves, is killed, or the server shuts down.
-    pub async fn run(mut self, mut shutdown: broadcast::Receiver<()>, kill: Arc<Notify>) {
+    pub async fn run(mut self) {
+        self.serve().await;
+        // A client that leaves with keys WATCHed stops counting as a watcher.
+        if !self.client.watched.is_empty() {
+            let shared = Arc::clone(&self.shared);
+            let mut ks = shared.keyspace.lock();
+            ks.watchers = ks.watchers.saturating_sub(1);
+        }
+    }
+
+    /// The socket's handle, for the client registry (killing shuts it down).
+    pub fn socket_handle(&self) -> Arc<std::net::TcpStream> {
+        self.socket.handle()
+    }
+
+    async fn serve(&mut self) {
         loop {
-            if self.rbuf.capacity() - self.rbuf.len() < 4096 {
-                self.rbuf.reserve(16 * 1024);
-            }
-            let n = tokio::select! {
-                r = self.stream.read_buf(&mut self.rbuf) => match r {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => n,
-                },
-                _ = shutdown.recv() => return,
-                _ = kill.notified() => return,
+            // A kill or shutdown shuts the socket down, which ends this read with EOF.
+            let n = match self.socket.read_into(&mut self.rbuf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
             };
             Stats::add(&self.shared.stats.net_input_bytes, n as u64);
             match self.process().await {
                 Ok(Next::Continue) => {}
                 Ok(Next::Replica) => {
-                    let id = self.client.id;
+                    // Replication streams over a tokio stream on a duplicate of the same
+                    // socket: a kill (CLIENT KILL, shutdown) shuts the socket down, which
+                    // ends that stream too.
+                    let Ok(stream) = self
+                        .socket
+                        .handle()
+                        .try_clone()
+                        .and_then(tokio::net::TcpStream::from_std)
+                    else {
+                        return;
+                    };
                     super::replication::master::serve(
-                        self.stream,
-                        self.rbuf,
-                        self.shared,
-                        id,
-                        kill,
+                        stream,
+                        std::mem::take(&mut self.rbuf),
+                        Arc::clone(&self.shared),
+                        self.client.id,
+                        Arc::new(tokio::sync::Notify::new()),
                     )
                     .await;
                     return;
@@ -91,7 +112,7 @@ impl Connection {
     async fn flush(&mut self) -> std::io::Result<()> {
         if !self.wbuf.is_empty() {
             Stats::add(&self.shared.stats.net_output_bytes, self.wbuf.len() as u64);
-            self.stream.write_all(&self.wbuf).await?;
+            self.socket.write_all(&self.wbuf).await?;
             self.wbuf.clear();
         }
         Ok(())
@@ -99,17 +120,10 @@ impl Connection {
 
     /// Runs every complete command in the read buffer and writes the replies.
     async fn process(&mut self) -> std::io::Result<Next> {
-        let mut pending: VecDeque<Vec<Bytes>> = VecDeque::new();
+        let mut pending = std::mem::take(&mut self.pending);
         let mut broken = None;
-        loop {
-            match parse_request(&mut self.rbuf, &self.limits) {
-                Ok(Some(args)) => pending.push_back(args),
-                Ok(None) => break,
-                Err(e) => {
-                    broken = Some(e);
-                    break;
-                }
-            }
+        if let Err(e) = parse_requests(&mut self.rbuf, &self.limits, &mut pending) {
+            broken = Some(e);
         }
         while !pending.is_empty() {
             let action = self.run_batch(&mut pending);
@@ -154,6 +168,7 @@ impl Connection {
                 self.flush().await?;
             }
         }
+        self.pending = pending;
         if let Some(e) = broken {
             Frame::error(e.reply_text()).encode(&mut self.wbuf, self.client.resp3);
             self.flush().await?;

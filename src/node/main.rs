@@ -45,6 +45,26 @@ async fn bind_all(cfg: &NodeConfig) -> anyhow::Result<Vec<TcpListener>> {
     Ok(listeners)
 }
 
+/// Where the cluster layer plugs in: start the bus (its listener on
+/// `config.bus_port()`, its tasks) and install its [`ClusterRouter`] with
+/// [`Shared::set_router`]. Until the bus lands the node is [`Standalone`]: it owns every
+/// slot. The bus may keep a clone of `shared` to reach the keyspace and the config.
+///
+/// [`ClusterRouter`]: super::cluster_seam::ClusterRouter
+/// [`Standalone`]: super::cluster_seam::Standalone
+/// Installs the router before the first command, so that none initialises it lazily
+/// under other locks: the cluster bus in cluster mode, else the standalone router.
+async fn install_cluster(
+    shared: &Arc<Shared>,
+    config: &NodeConfig,
+) -> anyhow::Result<Option<crate::bus::driver::ClusterHandle>> {
+    if shared.cluster_enabled {
+        return Ok(Some(super::cluster_bus::start(shared, config).await?));
+    }
+    let _ = shared.router();
+    Ok(None)
+}
+
 async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     if !config.dir.as_os_str().is_empty() {
         std::fs::create_dir_all(&config.dir)?;
@@ -53,29 +73,22 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     }
     let mut config = config;
     config.dir = std::env::current_dir()?;
+    // Signal handlers go in before the port opens: a SIGTERM sent as soon as the node
+    // accepts connections must shut it down gracefully, not kill it.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let signals = async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    };
     let listeners = bind_all(&config).await?;
     let bus_config = config.clone();
     let shared = Shared::new(config);
-    let bus = if shared.cluster_enabled {
-        Some(super::cluster_bus::start(&shared, &bus_config).await?)
-    } else {
-        None
-    };
+    let bus = install_cluster(&shared, &bus_config).await?;
     log(&shared, "Ready to accept connections tcp");
-    let signals = async {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    };
     server::run(Arc::clone(&shared), listeners, signals).await;
     if let Some(bus) = bus {
         bus.shutdown();
@@ -94,10 +107,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = if config.io_threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(config.io_threads);
+        b
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("rclust-node: cannot start runtime: {e}");

@@ -15,6 +15,7 @@ pub mod rdb;
 pub mod replication;
 pub mod resp;
 pub mod shared;
+pub mod socket;
 
 pub use shared::Shared;
 pub mod connection;

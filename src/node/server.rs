@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::sync::{mpsc, Semaphore};
 
 use super::clock::now_ms;
 use super::connection::Connection;
@@ -34,6 +34,9 @@ pub async fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, shutdown: imp
         _ = stop.recv() => {}
     }
     let _ = shared.shutdown.send(());
+    for client in shared.clients.lock().values() {
+        client.kill();
+    }
     drop(done_tx);
     // Connections see the broadcast and end; give slow ones a moment, no more.
     let _ = tokio::time::timeout(Duration::from_secs(2), done_rx.recv()).await;
@@ -73,21 +76,24 @@ async fn accept_loop(
         };
         let _ = stream.set_nodelay(true);
         let id = shared.next_client_id();
-        let kill = Arc::new(Notify::new());
+        let laddr = stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let Ok(conn) = Connection::new(stream, Arc::clone(&shared), id) else {
+            continue;
+        };
         shared.clients.lock().insert(
             id,
             ClientEntry {
                 addr: peer.to_string(),
-                laddr: stream
-                    .local_addr()
-                    .map(|a| a.to_string())
-                    .unwrap_or_default(),
+                laddr,
                 name: None,
                 lib_name: None,
                 lib_ver: None,
                 created: Instant::now(),
                 resp: 2,
-                kill: Arc::clone(&kill),
+                socket: conn.socket_handle(),
             },
         );
         shared
@@ -98,12 +104,10 @@ async fn accept_loop(
             .stats
             .connected_clients
             .fetch_add(1, Ordering::Relaxed);
-        let conn = Connection::new(stream, Arc::clone(&shared), id);
-        let rx = shared.shutdown.subscribe();
         let shared = Arc::clone(&shared);
         let done = done.clone();
         tokio::spawn(async move {
-            conn.run(rx, kill).await;
+            conn.run().await;
             shared.clients.lock().remove(&id);
             shared
                 .stats

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use parking_lot::{Mutex, RwLock};
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::broadcast;
 
 use super::cluster_seam::{ClusterRouter, Standalone};
 use super::config::NodeConfig;
@@ -41,7 +41,15 @@ pub struct ClientEntry {
     pub lib_ver: Option<Bytes>,
     pub created: Instant,
     pub resp: u8,
-    pub kill: Arc<Notify>,
+    /// The client's socket: shutting it down ends the connection.
+    pub socket: Arc<std::net::TcpStream>,
+}
+
+impl ClientEntry {
+    /// Ends the connection (CLIENT KILL, shutdown): its reader sees end-of-file.
+    pub fn kill(&self) {
+        let _ = self.socket.shutdown(std::net::Shutdown::Both);
+    }
 }
 
 pub struct Shared {

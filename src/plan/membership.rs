@@ -49,7 +49,7 @@ pub fn plan_add_node(
     let master = match (replica, master) {
         (false, None) => None,
         (_, Some(spec)) => {
-            let m = snap.resolve(spec)?;
+            let m = snap.resolve_node(spec)?;
             if !m.flags.master {
                 bail!(
                     "{spec}: not a master (it replicates {})",
@@ -85,7 +85,7 @@ pub struct DelNodePlan {
 }
 
 pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan> {
-    let node = snap.resolve(spec)?;
+    let node = snap.resolve_node(spec)?;
     if node.flags.master && !node.slots.is_empty() {
         let to = snap
             .masters()
@@ -154,7 +154,7 @@ pub fn plan_failover(
     spec: &str,
     mode: FailoverMode,
 ) -> anyhow::Result<FailoverPlan> {
-    let node = snap.resolve(spec)?;
+    let node = snap.resolve_node(spec)?;
     let replica = if node.flags.master {
         let reps = snap.replicas_of(&node.id);
         if reps.is_empty() {
@@ -243,20 +243,20 @@ mod tests {
     #[test]
     fn resolve_by_id_prefix_and_address() {
         let s = snap();
-        assert_eq!(s.resolve("bbbb").unwrap().id, B);
-        assert_eq!(s.resolve(C).unwrap().id, C);
-        assert_eq!(s.resolve("127.0.0.1:7003").unwrap().id, D);
+        assert_eq!(s.resolve_node("bbbb").unwrap().id, B);
+        assert_eq!(s.resolve_node(C).unwrap().id, C);
+        assert_eq!(s.resolve_node("127.0.0.1:7003").unwrap().id, D);
         assert!(s
-            .resolve("eeee")
+            .resolve_node("eeee")
             .unwrap_err()
             .to_string()
-            .contains("no node id starts with it"));
-        assert!(s.resolve("127.0.0.1:9999").is_err());
+            .contains("unknown node 'eeee'"));
+        assert!(s.resolve_node("127.0.0.1:9999").is_err());
         assert!(s
-            .resolve("xyz")
+            .resolve_node("xyz")
             .unwrap_err()
             .to_string()
-            .contains("not a node id"));
+            .contains("unknown node 'xyz'"));
     }
 
     #[test]

@@ -3,9 +3,12 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod cluster_client;
 pub mod ports;
 pub mod servers;
+pub mod tls;
 
+pub use cluster_client::*;
 pub use ports::PortLease;
 pub use servers::*;
 
@@ -18,6 +21,17 @@ pub fn rclust() -> assert_cmd::Command {
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(120));
     cmd
+}
+
+/// Asserts a command's exit code, showing both of its outputs when it differs.
+pub fn assert_exit(out: &std::process::Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "\n--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Polls `cond` every 20 ms until it holds or `limit` passes.

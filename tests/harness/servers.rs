@@ -1,7 +1,8 @@
-//! Real server processes for tests: `redis-server` in cluster mode, each in its own
-//! temporary directory, killed when dropped.
+//! Real server processes for tests: `redis-server` and the `rclust-node` under test, each
+//! on a leased port pair in its own temporary directory, killed when dropped.
 
-use std::path::PathBuf;
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,8 @@ pub struct ServerOpts {
     pub cluster: bool,
     pub node_timeout_ms: u64,
     pub password: Option<String>,
+    /// TLS only (no plaintext port), with the certificates of [`super::tls::TestCerts`].
+    pub tls: Option<super::tls::TestCerts>,
 }
 
 impl Default for ServerOpts {
@@ -21,69 +24,51 @@ impl Default for ServerOpts {
             cluster: true,
             node_timeout_ms: 2000,
             password: None,
+            tls: None,
         }
     }
 }
 
-/// A running `redis-server`.
-pub struct RedisServer {
+/// A running server process of either kind, with an independent client to check it.
+pub struct Process {
     pub port: u16,
     pub dir: tempfile::TempDir,
     pub opts: ServerOpts,
     child: Option<Child>,
+    /// How it was started, so that [`Process::restart`] runs the same command.
+    argv: Vec<std::ffi::OsString>,
     _lease: PortLease,
 }
 
-impl RedisServer {
-    pub fn start(opts: ServerOpts) -> RedisServer {
+impl Process {
+    /// Spawns `command(port, dir)` on a fresh lease until one starts answering (a port can
+    /// be taken between lease and bind by a process outside the tests).
+    fn spawn(opts: &ServerOpts, what: &str, command: impl Fn(u16, &Path) -> Command) -> Process {
         for _attempt in 0..5 {
             let lease = lease();
             let dir = tempfile::tempdir().unwrap();
-            // A config file, so that CONFIG REWRITE can persist settings as in production.
-            let mut conf = format!(
-                "port {}\nbind 127.0.0.1\ndir {}\nsave \"\"\nappendonly no\ndaemonize no\nlogfile redis.log\nprotected-mode no\n",
-                lease.port,
-                dir.path().display()
-            );
-            if opts.cluster {
-                conf += &format!(
-                    "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout {}\n",
-                    opts.node_timeout_ms
-                );
-            }
-            if let Some(pw) = &opts.password {
-                conf += &format!("requirepass {pw}\nmasterauth {pw}\n");
-            }
-            let conf_path = dir.path().join("redis.conf");
-            std::fs::write(&conf_path, conf).unwrap();
-            let mut cmd = Command::new("redis-server");
-            cmd.arg(&conf_path);
+            let mut cmd = command(lease.port, dir.path());
+            let argv = std::iter::once(cmd.get_program().to_owned())
+                .chain(cmd.get_args().map(|a| a.to_owned()))
+                .collect();
             let child = cmd
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .unwrap();
-            let mut server = RedisServer {
+                .unwrap_or_else(|e| panic!("starting {what}: {e}"));
+            let mut process = Process {
                 port: lease.port,
                 dir,
                 opts: opts.clone(),
                 child: Some(child),
+                argv,
                 _lease: lease,
             };
-            if server.wait_ready(Duration::from_secs(10)) {
-                return server;
+            if process.wait_ready(Duration::from_secs(10)) {
+                return process;
             }
         }
-        panic!("redis-server did not start after 5 attempts");
-    }
-
-    /// Starts `n` cluster-mode servers with default options.
-    pub fn cluster_nodes(n: usize) -> Vec<RedisServer> {
-        Self::many(n, ServerOpts::default())
-    }
-
-    pub fn many(n: usize, opts: ServerOpts) -> Vec<RedisServer> {
-        (0..n).map(|_| Self::start(opts.clone())).collect()
+        panic!("{what} did not start after 5 attempts");
     }
 
     fn wait_ready(&mut self, limit: Duration) -> bool {
@@ -106,149 +91,23 @@ impl RedisServer {
         format!("127.0.0.1:{}", self.port)
     }
 
-    pub fn log_path(&self) -> PathBuf {
-        self.dir.path().join("redis.log")
-    }
-
     /// An independent client (redis-rs, synchronous), authenticated when needed.
     pub fn client(&self) -> redis::Connection {
-        let url = match &self.opts.password {
-            Some(pw) => format!("redis://:{pw}@127.0.0.1:{}/", self.port),
-            None => format!("redis://127.0.0.1:{}/", self.port),
+        let auth = match &self.opts.password {
+            Some(pw) => format!(":{pw}@"),
+            None => String::new(),
         };
-        let client = redis::Client::open(url).unwrap();
+        let client = match &self.opts.tls {
+            None => redis::Client::open(format!("redis://{auth}127.0.0.1:{}/", self.port)),
+            Some(certs) => certs.client(&format!("rediss://{auth}127.0.0.1:{}/", self.port)),
+        };
         client
+            .unwrap()
             .get_connection_with_timeout(Duration::from_secs(5))
             .unwrap()
     }
 
     /// Runs one command through the independent client.
-    pub fn cmd<T: redis::FromRedisValue>(&self, args: &[&str]) -> T {
-        let mut c = redis::cmd(args[0]);
-        for a in &args[1..] {
-            c.arg(*a);
-        }
-        c.query(&mut self.client())
-            .unwrap_or_else(|e| panic!("{args:?} on {}: {e}", self.addr()))
-    }
-
-    pub fn cluster_nodes_text(&self) -> String {
-        self.cmd(&["CLUSTER", "NODES"])
-    }
-
-    pub fn myid(&self) -> String {
-        self.cmd(&["CLUSTER", "MYID"])
-    }
-
-    /// Kills the process (SIGKILL) and waits for it.
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A running `rclust-node` (the binary under test), in its own temporary directory,
-/// killed when dropped. Started with the same options as [`RedisServer`] so tests can
-/// run one scenario against both.
-pub struct NodeServer {
-    pub port: u16,
-    pub dir: tempfile::TempDir,
-    pub opts: ServerOpts,
-    child: Option<Child>,
-    _lease: PortLease,
-}
-
-impl NodeServer {
-    pub fn start(opts: ServerOpts) -> NodeServer {
-        Self::start_with(opts, &[])
-    }
-
-    /// Starts with extra command-line arguments (a config file path, more flags).
-    pub fn start_with(opts: ServerOpts, extra: &[&str]) -> NodeServer {
-        for _attempt in 0..5 {
-            let lease = lease();
-            let dir = tempfile::tempdir().unwrap();
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_rclust-node"));
-            cmd.args(extra)
-                .args(["--port", &lease.port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--dir", dir.path().to_str().unwrap()])
-                .args(["--logfile", "node.log"])
-                .args(["--cluster-enabled", if opts.cluster { "yes" } else { "no" }])
-                .args(["--cluster-node-timeout", &opts.node_timeout_ms.to_string()]);
-            if let Some(pw) = &opts.password {
-                cmd.args(["--requirepass", pw]);
-            }
-            let child = cmd
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let mut server = NodeServer {
-                port: lease.port,
-                dir,
-                opts: opts.clone(),
-                child: Some(child),
-                _lease: lease,
-            };
-            if server.wait_ready(Duration::from_secs(10)) {
-                return server;
-            }
-        }
-        panic!("rclust-node did not start after 5 attempts");
-    }
-
-    fn wait_ready(&mut self, limit: Duration) -> bool {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return false;
-                }
-            }
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        false
-    }
-
-    pub fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    /// A one-node cluster: this node serves every slot and accepts writes.
-    pub fn serve_all_slots(&self) {
-        let _: () = self.cmd(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]);
-        super::wait_until(Duration::from_secs(10), "the node accepts writes", || {
-            let r: redis::RedisResult<()> = redis::cmd("SET")
-                .arg("probe")
-                .arg("1")
-                .query(&mut self.client());
-            r.is_ok()
-        });
-        let _: i64 = self.cmd(&["DEL", "probe"]);
-    }
-
-    pub fn client(&self) -> redis::Connection {
-        let url = match &self.opts.password {
-            Some(pw) => format!("redis://:{pw}@127.0.0.1:{}/", self.port),
-            None => format!("redis://127.0.0.1:{}/", self.port),
-        };
-        redis::Client::open(url)
-            .unwrap()
-            .get_connection_with_timeout(Duration::from_secs(5))
-            .unwrap()
-    }
-
     pub fn cmd<T: redis::FromRedisValue>(&self, args: &[&str]) -> T {
         let mut c = redis::cmd(args[0]);
         for a in &args[1..] {
@@ -267,6 +126,27 @@ impl NodeServer {
         }
         let out = cmd.args(args).output().expect("redis-cli runs");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn cluster_nodes_text(&self) -> String {
+        self.cmd(&["CLUSTER", "NODES"])
+    }
+
+    pub fn myid(&self) -> String {
+        self.cmd(&["CLUSTER", "MYID"])
+    }
+
+    /// A one-node cluster: this node serves every slot and accepts writes.
+    pub fn serve_all_slots(&self) {
+        let _: () = self.cmd(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]);
+        super::wait_until(Duration::from_secs(10), "the node accepts writes", || {
+            let r: redis::RedisResult<()> = redis::cmd("SET")
+                .arg("probe")
+                .arg("1")
+                .query(&mut self.client());
+            r.is_ok()
+        });
+        let _: i64 = self.cmd(&["DEL", "probe"]);
     }
 
     /// Waits for the process to exit by itself; its exit code, or `None` on timeout.
@@ -288,6 +168,25 @@ impl NodeServer {
         self.child.as_ref().map(Child::id)
     }
 
+    /// Starts the process again with the same command, port and directory (after
+    /// [`Process::kill`] or a shutdown), and waits until it answers.
+    pub fn restart(&mut self) {
+        self.kill();
+        let child = Command::new(&self.argv[0])
+            .args(&self.argv[1..])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("restarting the server");
+        self.child = Some(child);
+        assert!(
+            self.wait_ready(Duration::from_secs(10)),
+            "{} did not come back",
+            self.addr()
+        );
+    }
+
+    /// Kills the process (SIGKILL) and waits for it.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -296,8 +195,100 @@ impl NodeServer {
     }
 }
 
-impl Drop for NodeServer {
+impl Drop for Process {
     fn drop(&mut self) {
         self.kill();
     }
 }
+
+/// A running `redis-server`, configured through a file so that CONFIG REWRITE persists
+/// settings as it would in production.
+pub struct RedisServer(Process);
+
+impl RedisServer {
+    pub fn start(opts: ServerOpts) -> RedisServer {
+        RedisServer(Process::spawn(&opts, "redis-server", |port, dir| {
+            let mut conf = format!(
+                "port {port}\nbind 127.0.0.1\ndir {}\nsave \"\"\nappendonly no\ndaemonize no\nlogfile redis.log\nprotected-mode no\n",
+                dir.display()
+            );
+            if opts.cluster {
+                conf += &format!(
+                    "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout {}\n",
+                    opts.node_timeout_ms
+                );
+            }
+            if let Some(pw) = &opts.password {
+                conf += &format!("requirepass {pw}\nmasterauth {pw}\n");
+            }
+            if let Some(certs) = &opts.tls {
+                conf = conf.replace(&format!("port {port}\n"), "port 0\n");
+                conf += &certs.redis_conf(port);
+            }
+            let conf_path = dir.join("redis.conf");
+            std::fs::write(&conf_path, conf).unwrap();
+            let mut cmd = Command::new("redis-server");
+            cmd.arg(&conf_path);
+            cmd
+        }))
+    }
+
+    /// Starts `n` cluster-mode servers with default options.
+    pub fn cluster_nodes(n: usize) -> Vec<RedisServer> {
+        Self::many(n, ServerOpts::default())
+    }
+
+    pub fn many(n: usize, opts: ServerOpts) -> Vec<RedisServer> {
+        (0..n).map(|_| Self::start(opts.clone())).collect()
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("redis.log")
+    }
+}
+
+/// A running `rclust-node` (the binary under test), started with the same options as
+/// [`RedisServer`] so tests can run one scenario against both.
+pub struct NodeServer(Process);
+
+impl NodeServer {
+    pub fn start(opts: ServerOpts) -> NodeServer {
+        Self::start_with(opts, &[])
+    }
+
+    /// Starts with extra command-line arguments (a config file path, more flags).
+    pub fn start_with(opts: ServerOpts, extra: &[&str]) -> NodeServer {
+        NodeServer(Process::spawn(&opts, "rclust-node", |port, dir| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_rclust-node"));
+            cmd.args(extra)
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--dir", dir.to_str().unwrap()])
+                .args(["--logfile", "node.log"])
+                .args(["--cluster-enabled", if opts.cluster { "yes" } else { "no" }])
+                .args(["--cluster-node-timeout", &opts.node_timeout_ms.to_string()]);
+            if let Some(pw) = &opts.password {
+                cmd.args(["--requirepass", pw]);
+            }
+            cmd
+        }))
+    }
+}
+
+macro_rules! deref_to_process {
+    ($t:ty) => {
+        impl Deref for $t {
+            type Target = Process;
+            fn deref(&self) -> &Process {
+                &self.0
+            }
+        }
+        impl DerefMut for $t {
+            fn deref_mut(&mut self) -> &mut Process {
+                &mut self.0
+            }
+        }
+    };
+}
+
+deref_to_process!(RedisServer);
+deref_to_process!(NodeServer);

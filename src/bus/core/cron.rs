@@ -141,11 +141,14 @@ impl ClusterCore {
         }
         let mut ok = true;
         if self.cfg.require_full_coverage {
-            ok = self.owners.iter().all(|o| {
-                o.as_ref()
-                    .and_then(|o| self.nodes.get(o))
-                    .is_some_and(|n| !n.failed())
-            });
+            // Every slot served by a node not in FAIL. Owners and the nodes' slot sets
+            // are kept in step, so a union over the nodes is enough (and much cheaper
+            // than looking up 16384 owners while holding the core).
+            let mut served = SlotSet::new();
+            for n in self.nodes.values().filter(|n| !n.failed()) {
+                served.union_with(&n.slots);
+            }
+            ok = served.len() == SLOT_COUNT as usize;
         }
         let mut size = 0;
         let mut reachable = 0;

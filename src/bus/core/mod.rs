@@ -842,3 +842,33 @@ impl ClusterCore {
         self.stats_sent.get(kind as usize).copied().unwrap_or(0)
     }
 }
+
+impl ClusterCore {
+    /// `clusterPropagatePublish`: a PUBLISH goes to every node; a sharded one (SPUBLISH)
+    /// only to the other nodes of my shard (my master and its replicas).
+    pub fn publish(&mut self, now: u64, channel: &[u8], message: &[u8], shard: bool) {
+        self.now = now;
+        let (channel, message) = (channel.to_vec(), message.to_vec());
+        if !shard {
+            self.broadcast(Body::Publish { channel, message });
+            return;
+        }
+        let master = self.my_shard_id();
+        let links: Vec<LinkId> = self
+            .nodes
+            .values()
+            .filter(|n| !n.is_myself() && !n.in_handshake())
+            .filter(|n| n.name == master || n.slaveof.as_deref() == Some(master.as_str()))
+            .filter_map(|n| n.link)
+            .collect();
+        for link in links {
+            self.send(
+                link,
+                Body::PublishShard {
+                    channel: channel.clone(),
+                    message: message.clone(),
+                },
+            );
+        }
+    }
+}

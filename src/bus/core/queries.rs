@@ -104,6 +104,15 @@ impl ClusterCore {
         })
     }
 
+    /// Slots I own with no migration open: [`SlotRoute::Mine`] for all of them.
+    pub fn stable_slots(&self) -> SlotSet {
+        let mut slots = self.me().slots.clone();
+        for slot in self.migrating_to.keys() {
+            slots.remove(*slot);
+        }
+        slots
+    }
+
     /// Where `slot` is served.
     pub fn route(&self, slot: u16) -> SlotRoute {
         let slot = slot % SLOT_COUNT;
@@ -154,7 +163,13 @@ impl ClusterCore {
         let mut model = n.to_model(master_epoch);
         if n.is_myself() {
             // Redis lists a slot either as migrating or importing, in slot order.
-            for slot in 0..SLOT_COUNT {
+            let open: std::collections::BTreeSet<u16> = self
+                .migrating_to
+                .keys()
+                .chain(self.importing_from.keys())
+                .copied()
+                .collect();
+            for slot in open {
                 if let Some(to) = self.migrating_to.get(&slot) {
                     model.migrating.push(OpenSlot {
                         slot,
@@ -209,17 +224,15 @@ impl ClusterCore {
     /// Counts for CLUSTER INFO: (assigned, ok, pfail, fail).
     fn slot_counts(&self) -> (usize, usize, usize, usize) {
         let (mut assigned, mut ok, mut pfail, mut fail) = (0, 0, 0, 0);
-        for owner in self.owners.iter().flatten() {
-            let Some(n) = self.nodes.get(owner) else {
-                continue;
-            };
-            assigned += 1;
+        for n in self.nodes.values() {
+            let count = n.slots.len();
+            assigned += count;
             if n.failed() {
-                fail += 1;
+                fail += count;
             } else if n.timed_out() {
-                pfail += 1;
+                pfail += count;
             } else {
-                ok += 1;
+                ok += count;
             }
         }
         (assigned, ok, pfail, fail)

@@ -213,3 +213,14 @@ fn nodes_conf_round_trip_keeps_identity() {
     assert_eq!(back.me().config_epoch, 3);
     assert_eq!(back.current_epoch(), 3);
 }
+
+#[test]
+fn stable_slots_are_mine_without_migration() {
+    let mut c = core(6);
+    run(&mut c, "CLUSTER ADDSLOTSRANGE 0 9").unwrap();
+    run(&mut c, "CLUSTER MEET 127.0.0.1 7001").unwrap();
+    assert_eq!(c.stable_slots(), crate::model::SlotSet::range(0, 9));
+    for slot in c.stable_slots().iter() {
+        assert_eq!(c.route(slot), SlotRoute::Mine);
+    }
+}

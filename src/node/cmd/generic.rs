@@ -276,6 +276,144 @@ pub fn touch(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     exists(ctx, args)
 }
 
+pub fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let mut replace = false;
+    let mut i = 3;
+    while i < args.len() {
+        if eq_ic(&args[i], "replace") {
+            replace = true;
+        } else if eq_ic(&args[i], "db") && i + 1 < args.len() {
+            match int_arg(&args[i + 1]) {
+                Ok(0) => {}
+                Ok(_) if ctx.shared.cluster_enabled => {
+                    return Frame::static_error(
+                        "ERR Copying to another database is not allowed in cluster mode",
+                    )
+                }
+                Ok(_) => return Frame::static_error("ERR DB index is out of range"),
+                Err(e) => return e,
+            }
+            i += 1;
+        } else {
+            return syntax_error();
+        }
+        i += 1;
+    }
+    if args[1] == args[2] {
+        return Frame::static_error("ERR source and destination objects are the same");
+    }
+    let Some(value) = ctx.ks.get(&args[1], ctx.now).map(|v| v.duplicate()) else {
+        return Frame::Integer(0);
+    };
+    if !replace && ctx.ks.contains(&args[2], ctx.now) {
+        return Frame::Integer(0);
+    }
+    let ttl = ctx.ks.expire_at(&args[1]).map_or(Ttl::Clear, Ttl::At);
+    ctx.ks.put(&args[2], value, ttl);
+    Frame::Integer(1)
+}
+
+/// What OBJECT ENCODING reports, by Redis 7.0's thresholds (default config).
+fn encoding(v: &Value) -> &'static str {
+    let small = |len: usize, max_member: usize| len <= 128 && max_member <= 64;
+    match v {
+        Value::Inline(..) | Value::Str(_) => {
+            let b = v.as_bytes().unwrap_or(b"");
+            if b.len() <= 20 && crate::node::resp::parse_i64_pub(b).is_some() {
+                "int"
+            } else if b.len() <= 44 {
+                "embstr"
+            } else {
+                "raw"
+            }
+        }
+        Value::List(_) => "quicklist",
+        Value::Hash(h) => {
+            let max = h
+                .iter()
+                .map(|(k, v)| k.len().max(v.len()))
+                .max()
+                .unwrap_or(0);
+            if small(h.len(), max) {
+                "listpack"
+            } else {
+                "hashtable"
+            }
+        }
+        Value::Set(s) => {
+            let ints = s
+                .iter()
+                .all(|m| crate::node::resp::parse_i64_pub(m).is_some());
+            if ints && s.len() <= 512 {
+                "intset"
+            } else {
+                "hashtable"
+            }
+        }
+        Value::ZSet(z) => {
+            let max = z.scores.keys().map(|m| m.len()).max().unwrap_or(0);
+            if small(z.len(), max) {
+                "listpack"
+            } else {
+                "skiplist"
+            }
+        }
+    }
+}
+
+pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
+    if args.len() != 3 || !matches!(sub.as_str(), "encoding" | "refcount" | "idletime" | "freq") {
+        return super::bad_subcommand(
+            "object",
+            &args[1],
+            &["encoding", "refcount", "idletime", "freq"],
+        );
+    }
+    let Some(v) = ctx.ks.get(&args[2], ctx.now) else {
+        return Frame::Null;
+    };
+    match sub.as_str() {
+        "encoding" => Frame::bulk_str(encoding(v)),
+        "refcount" => Frame::Integer(1),
+        "idletime" => Frame::Integer(0),
+        _ => Frame::static_error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."),
+    }
+}
+
+/// An estimate of the bytes a key and its value take (MEMORY USAGE).
+fn usage(key: &[u8], v: &Value) -> usize {
+    let entry = 32 + key.len().max(16);
+    let bytes = |b: &Bytes| 32 + b.len();
+    entry
+        + match v {
+            Value::Inline(..) => 0,
+            Value::Str(s) => 16 + s.len(),
+            Value::List(l) => 48 + l.iter().map(bytes).sum::<usize>(),
+            Value::Hash(h) => {
+                64 + h
+                    .iter()
+                    .map(|(k, v)| 8 + bytes(k) + bytes(v))
+                    .sum::<usize>()
+            }
+            Value::Set(s) => 64 + s.iter().map(|m| 8 + bytes(m)).sum::<usize>(),
+            Value::ZSet(z) => 96 + z.scores.keys().map(|m| 64 + 2 * bytes(m)).sum::<usize>(),
+        }
+}
+
+pub fn memory(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
+    match sub.as_str() {
+        "usage" if args.len() == 3 || (args.len() == 5 && eq_ic(&args[3], "samples")) => {
+            match ctx.ks.get(&args[2], ctx.now) {
+                Some(v) => int(usage(&args[2], v)),
+                None => Frame::Null,
+            }
+        }
+        _ => super::bad_subcommand("memory", &args[1], &["usage"]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::node::cmd::testing::Harness;
@@ -315,6 +453,20 @@ mod tests {
             ("expire k -1", ":1\r\n"),
             ("exists k", ":0\r\n"),
             ("set k v", "+OK\r\n"),
+            ("copy k {k}2", ":1\r\n"),
+            ("copy k {k}2", ":0\r\n"),
+            (
+                "copy k k",
+                "-ERR source and destination objects are the same\r\n",
+            ),
+            ("object encoding k", "$6\r\nembstr\r\n"),
+            ("set n 12", "+OK\r\n"),
+            ("object encoding n", "$3\r\nint\r\n"),
+            ("object encoding nope", "$-1\r\n"),
+            (
+                "object nope k",
+                "-ERR unknown subcommand 'nope'. Try OBJECT HELP.\r\n",
+            ),
             ("flushall", "+OK\r\n"),
             ("dbsize", ":0\r\n"),
         ]);

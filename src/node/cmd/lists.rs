@@ -271,6 +271,73 @@ pub fn lmove(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     }
 }
 
+/// LPOS key element [RANK r] [COUNT n] [MAXLEN m].
+pub fn lpos(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let (mut rank, mut count, mut maxlen) = (1i64, None::<usize>, 0usize);
+    let mut i = 3;
+    while i < args.len() {
+        if i + 1 >= args.len() {
+            return syntax_error();
+        }
+        let n = try_frame!(int_arg(&args[i + 1]));
+        if eq_ic(&args[i], "rank") {
+            if n == 0 {
+                return Frame::static_error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
+            }
+            if n == i64::MIN {
+                return Frame::static_error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+            }
+            rank = n;
+        } else if eq_ic(&args[i], "count") {
+            if n < 0 {
+                return Frame::static_error("ERR COUNT can't be negative");
+            }
+            count = Some(n as usize);
+        } else if eq_ic(&args[i], "maxlen") {
+            if n < 0 {
+                return Frame::static_error("ERR MAXLEN can't be negative");
+            }
+            maxlen = n as usize;
+        } else {
+            return syntax_error();
+        }
+        i += 2;
+    }
+    let Some(l) = try_frame!(list(ctx, &args[1])) else {
+        return if count.is_some() {
+            Frame::Array(vec![])
+        } else {
+            Frame::Null
+        };
+    };
+    let limit = if maxlen == 0 {
+        l.len()
+    } else {
+        maxlen.min(l.len())
+    };
+    let target = &args[2];
+    let indexes: Box<dyn Iterator<Item = usize>> = if rank > 0 {
+        Box::new(0..limit)
+    } else {
+        Box::new((l.len() - limit..l.len()).rev())
+    };
+    let wanted = match count {
+        Some(0) => usize::MAX,
+        Some(n) => n,
+        None => 1,
+    };
+    let found: Vec<Frame> = indexes
+        .filter(|&i| l[i] == target)
+        .skip(rank.unsigned_abs() as usize - 1)
+        .take(wanted)
+        .map(int)
+        .collect();
+    match count {
+        Some(_) => Frame::Array(found),
+        None => found.into_iter().next().unwrap_or(Frame::Null),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::node::cmd::testing::Harness;
@@ -308,6 +375,15 @@ mod tests {
             ("lmove {l}a {l}b left right", "$1\r\n1\r\n"),
             ("ltrim {l}a 1 -1", "+OK\r\n"),
             ("lrange {l}a 0 -1", "*1\r\n$1\r\n3\r\n"),
+            ("rpush p a b c 1 2 3 c c", ":8\r\n"),
+            ("lpos p c", ":2\r\n"),
+            ("lpos p c rank 2", ":6\r\n"),
+            ("lpos p c rank -1", ":7\r\n"),
+            ("lpos p c count 0", "*3\r\n:2\r\n:6\r\n:7\r\n"),
+            ("lpos p c count 2 rank -1", "*2\r\n:7\r\n:6\r\n"),
+            ("lpos p c maxlen 2", "$-1\r\n"),
+            ("lpos p c rank 0", "-ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list\r\n"),
+            ("lpos nope c count 1", "*0\r\n"),
             ("rpop l", "$1\r\na\r\n"),
             ("exists l", ":0\r\n"),
         ]);

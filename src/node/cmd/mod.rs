@@ -2,6 +2,8 @@
 //! here touches a socket. [`execute`] is the single entry point: lookup, arity, auth,
 //! MULTI queueing, cluster routing, then the handler.
 
+mod bits;
+mod client;
 mod generic;
 mod hashes;
 mod info;
@@ -12,7 +14,9 @@ mod server;
 mod sets;
 mod strings;
 mod table;
+pub(crate) mod transactions;
 mod zsets;
+mod zsets_store;
 
 use std::time::Duration;
 
@@ -56,6 +60,8 @@ pub struct ClientState {
     pub asking: bool,
     pub readonly: bool,
     pub multi: Option<Multi>,
+    /// WATCHed slots and their versions when watched.
+    pub watched: Vec<(u16, u64)>,
     pub action: Option<Action>,
 }
 
@@ -76,6 +82,7 @@ impl ClientState {
             asking: false,
             readonly: false,
             multi: None,
+            watched: Vec::new(),
             action: None,
         }
     }
@@ -134,11 +141,26 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
         return Frame::static_error("READONLY You can't write against a read only replica.");
     }
     let reply = (spec.handler)(ctx, args);
+    if ctx.ks.watchers > 0 && spec.is_write() && !reply.is_error() {
+        touch_keys(ctx, spec, args);
+    }
     if repl.feeding() {
         let repl = std::sync::Arc::clone(repl);
         repl.after_command(ctx, spec, args, &reply);
     }
     reply
+}
+
+/// Marks the slots a write touched, for WATCH.
+fn touch_keys(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) {
+    if spec.first == 0 {
+        // Keyless writes (FLUSHALL) touch everything.
+        ctx.ks.bump_all_slots();
+        return;
+    }
+    for key in spec.keys(args) {
+        ctx.ks.bump_slot(key_slot(key));
+    }
 }
 
 /// In cluster mode: every key must hash to one slot, and the router must agree that the
@@ -149,23 +171,43 @@ fn route(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Frame>
     if !ctx.shared.cluster_enabled || spec.first == 0 {
         return Ok(());
     }
-    let keys = spec.keys(args);
-    let Some(first) = keys.first() else {
+    let first = spec.first as usize;
+    if args.len() <= first {
         return Ok(());
-    };
-    let slot = key_slot(first);
-    if keys[1..].iter().any(|k| key_slot(k) != slot) {
-        return Err(Frame::static_error(
-            "CROSSSLOT Keys in request don't hash to the same slot",
-        ));
     }
     let rctx = RouteCtx {
         asking,
         readonly: ctx.client.readonly,
         is_write: spec.is_write(),
     };
-    let keys: Vec<Bytes> = keys.into_iter().cloned().collect();
-    ctx.shared.router().route(slot, &rctx, &keys, &*ctx.ks)
+    let router = ctx.shared.router();
+    // Most commands have one key or a contiguous run of keys: pass a slice of the
+    // arguments, no allocation. Only stepped key lists (MSET) are gathered.
+    if spec.step == 1 {
+        let last = if spec.last < 0 {
+            (args.len() as i32 + spec.last) as usize
+        } else {
+            (spec.last as usize).min(args.len() - 1)
+        };
+        let keys = &args[first..=last.max(first)];
+        let slot = key_slot(&keys[0]);
+        if keys[1..].iter().any(|k| key_slot(k) != slot) {
+            return Err(crossslot());
+        }
+        return router.route(slot, &rctx, keys, &*ctx.ks);
+    }
+    let keys: Vec<Bytes> = spec.keys(args).into_iter().cloned().collect();
+    let Some(slot) = keys.first().map(|k| key_slot(k)) else {
+        return Ok(());
+    };
+    if keys[1..].iter().any(|k| key_slot(k) != slot) {
+        return Err(crossslot());
+    }
+    router.route(slot, &rctx, &keys, &*ctx.ks)
+}
+
+fn crossslot() -> Frame {
+    Frame::static_error("CROSSSLOT Keys in request don't hash to the same slot")
 }
 
 /// `ERR unknown command 'x', with args beginning with: 'a' 'b' ` exactly as Redis 7 words it.

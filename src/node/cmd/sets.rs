@@ -252,6 +252,30 @@ pub fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     scan_reply(0, items)
 }
 
+/// SINTERCARD numkeys key... [LIMIT n]: the size of the intersection, stopping at n.
+pub fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let n = match try_frame!(int_arg(&args[1])) {
+        n if n < 1 => return Frame::static_error("ERR numkeys should be greater than 0"),
+        n => n as usize,
+    };
+    if args.len() < 2 + n {
+        return Frame::static_error("ERR Number of keys can't be greater than number of args");
+    }
+    let mut limit = 0usize;
+    let rest = &args[2 + n..];
+    match rest.len() {
+        0 => {}
+        2 if super::eq_ic(&rest[0], "limit") => match try_frame!(int_arg(&rest[1])) {
+            l if l < 0 => return Frame::static_error("ERR LIMIT can't be negative"),
+            l => limit = l as usize,
+        },
+        _ => return super::syntax_error(),
+    }
+    let s = try_frame!(combine(ctx, &args[2..2 + n], Op::Inter));
+    let card = s.len();
+    int(if limit > 0 { card.min(limit) } else { card })
+}
+
 #[cfg(test)]
 mod tests {
     use crate::node::cmd::testing::Harness;
@@ -275,6 +299,16 @@ mod tests {
             ("spop nope", "$-1\r\n"),
             ("spop nope 2", "*0\r\n"),
             ("srandmember nope", "$-1\r\n"),
+            ("sintercard 2 s {s}2", ":2\r\n"),
+            ("sintercard 2 s {s}2 limit 1", ":1\r\n"),
+            (
+                "sintercard 0 s",
+                "-ERR numkeys should be greater than 0\r\n",
+            ),
+            (
+                "sintercard 3 s",
+                "-ERR Number of keys can't be greater than number of args\r\n",
+            ),
             ("srem s b c", ":2\r\n"),
             ("exists s", ":0\r\n"),
         ]);

@@ -1,14 +1,15 @@
 //! The command table: name, arity, flags and key positions (first, last, step) as Redis
 //! declares them, plus the handler. Routing, COMMAND and arity checks all read it.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
 
+use super::bits;
 use super::{
-    generic as g, hashes as h, info, lists as l, migrate as mg, repl as rp, server as s,
-    sets as st, strings as str_, zsets as z, Handler,
+    client as c, generic as g, hashes as h, info, lists as l, migrate as mg, repl as rp,
+    server as s, sets as st, strings as str_, transactions as tx, zsets as z, zsets_store as zs,
+    Handler,
 };
 use crate::node::resp::Frame;
 
@@ -45,13 +46,19 @@ impl CommandSpec {
 
     /// Commands that run at once inside MULTI rather than being queued.
     pub fn runs_in_multi(&self) -> bool {
-        matches!(self.name, "exec" | "discard" | "multi" | "quit" | "reset")
+        matches!(
+            self.name,
+            "exec" | "discard" | "multi" | "quit" | "reset" | "watch" | "unwatch"
+        )
     }
 
     /// The key arguments of a call.
     pub fn keys<'a>(&self, args: &'a [Bytes]) -> Vec<&'a Bytes> {
         if self.first <= 0 || args.len() <= self.first as usize {
             return Vec::new();
+        }
+        if self.step == 0 {
+            return self.movable_keys(args);
         }
         let last = if self.last < 0 {
             args.len() as i32 + self.last
@@ -64,15 +71,38 @@ impl CommandSpec {
             .collect()
     }
 
+    /// Commands whose keys are counted by an argument (`step == 0` in the table):
+    /// `args[first..last]` are fixed keys (a destination) and `args[last]` is the number of
+    /// keys that follow it (ZUNIONSTORE dest numkeys k..., SINTERCARD numkeys k...).
+    fn movable_keys<'a>(&self, args: &'a [Bytes]) -> Vec<&'a Bytes> {
+        let (first, at) = (self.first as usize, self.last as usize);
+        let mut keys: Vec<&Bytes> = args
+            .get(first..at)
+            .map_or_else(Vec::new, |s| s.iter().collect());
+        let n = args
+            .get(at)
+            .and_then(|a| crate::node::resp::parse_i64_pub(a))
+            .unwrap_or(0)
+            .max(0) as usize;
+        keys.extend(args.iter().skip(at + 1).take(n));
+        keys
+    }
+
     /// This command's entry in the COMMAND reply (Redis 7 layout, ten fields).
     pub fn info_frame(&self) -> Frame {
+        // Movable-key commands show their fixed keys only, as Redis's legacy triple does.
+        let (first, last, step) = match self.step {
+            0 if self.first < self.last => (self.first, self.first, 1),
+            0 => (0, 0, 0),
+            _ => (self.first, self.last, self.step),
+        };
         Frame::Array(vec![
             Frame::bulk_str(self.name),
             Frame::Integer(self.arity as i64),
             Frame::Set(self.flags.iter().map(|f| Frame::simple(f)).collect()),
-            Frame::Integer(self.first as i64),
-            Frame::Integer(self.last as i64),
-            Frame::Integer(self.step as i64),
+            Frame::Integer(first as i64),
+            Frame::Integer(last as i64),
+            Frame::Integer(step as i64),
             Frame::Set(vec![]),
             Frame::Set(vec![]),
             Frame::Array(vec![]),
@@ -88,6 +118,8 @@ const R: &[&str] = &["readonly"];
 const RF: &[&str] = &["readonly", "fast"];
 const A: &[&str] = &["admin", "noscript", "loading", "stale"];
 const F: &[&str] = &["fast", "loading", "stale"];
+const RM: &[&str] = &["readonly", "movablekeys"];
+const WM: &[&str] = &["write", "denyoom", "movablekeys"];
 const NA: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth"];
 
 macro_rules! cmds {
@@ -209,9 +241,9 @@ cmds! {
     "echo" 2 F 0 0 0 s::echo;
     "time" 1 F 0 0 0 s::time;
     "select" 2 F 0 0 0 s::select;
-    "auth" -2 NA 0 0 0 s::auth;
-    "hello" -1 NA 0 0 0 s::hello;
-    "client" -2 A 0 0 0 s::client;
+    "auth" -2 NA 0 0 0 c::auth;
+    "hello" -1 NA 0 0 0 c::hello;
+    "client" -2 A 0 0 0 c::client;
     "config" -2 A 0 0 0 s::config;
     "info" -1 F 0 0 0 info::info;
     "command" -1 F 0 0 0 command;
@@ -219,9 +251,11 @@ cmds! {
     "debug" -2 A 0 0 0 s::debug;
     "quit" -1 NA 0 0 0 s::quit;
     "reset" 1 NA 0 0 0 s::reset;
-    "multi" 1 F 0 0 0 s::multi;
-    "exec" 1 F 0 0 0 s::exec;
-    "discard" 1 F 0 0 0 s::discard;
+    "multi" 1 F 0 0 0 tx::multi;
+    "exec" 1 F 0 0 0 tx::exec;
+    "discard" 1 F 0 0 0 tx::discard;
+    "watch" -2 F 1 -1 1 tx::watch;
+    "unwatch" 1 F 0 0 0 tx::unwatch;
     "asking" 1 F 0 0 0 s::asking;
     "readonly" 1 F 0 0 0 s::readonly;
     "readwrite" 1 F 0 0 0 s::readonly;
@@ -230,6 +264,18 @@ cmds! {
     "role" 1 F 0 0 0 rp::role;
     "save" 1 A 0 0 0 s::save;
     "bgsave" -1 A 0 0 0 s::save;
+    "setbit" 4 W 1 1 1 bits::setbit;
+    "getbit" 3 RF 1 1 1 bits::getbit;
+    "bitcount" -2 R 1 1 1 bits::bitcount;
+    "lpos" -3 R 1 1 1 l::lpos;
+    "sintercard" -3 RM 1 1 0 st::sintercard;
+    "copy" -3 W 1 2 1 g::copy;
+    "object" -2 R 2 2 1 g::object;
+    "memory" -2 R 2 2 1 g::memory;
+    "zremrangebyscore" 4 WD 1 1 1 zs::zremrangebyscore;
+    "zremrangebyrank" 4 WD 1 1 1 zs::zremrangebyrank;
+    "zunionstore" -4 WM 1 2 0 zs::zunionstore;
+    "zinterstore" -4 WM 1 2 0 zs::zinterstore;
     "wait" 3 F 0 0 0 rp::wait;
     "dump" 2 R 1 1 1 mg::dump;
     "restore" -4 W 1 1 1 mg::restore;
@@ -241,8 +287,10 @@ cmds! {
     "psync" -3 A 0 0 0 rp::psync;
 }
 
-fn index() -> &'static HashMap<&'static [u8], &'static CommandSpec> {
-    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+type Index = hashbrown::HashMap<&'static [u8], &'static CommandSpec>;
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| COMMANDS.iter().map(|c| (c.name.as_bytes(), c)).collect())
 }
 

@@ -11,7 +11,7 @@ use super::{
 use crate::node::keyspace::{glob_match, Score, Value, ZSet};
 use crate::node::resp::Frame;
 
-fn zset<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut ZSet>, Frame> {
+pub(super) fn zset<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut ZSet>, Frame> {
     match ctx.ks.get(key, ctx.now) {
         None => Ok(None),
         Some(Value::ZSet(z)) => Ok(Some(z)),
@@ -205,7 +205,7 @@ pub fn zrevrank(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
 }
 
 /// A score bound: `1.5`, `(1.5` (exclusive), `-inf`, `+inf`.
-fn score_bound(arg: &[u8]) -> Option<Bound<f64>> {
+pub(super) fn score_bound(arg: &[u8]) -> Option<Bound<f64>> {
     match arg.strip_prefix(b"(") {
         Some(rest) => parse_float(rest).map(Bound::Excluded),
         None => parse_float(arg).map(Bound::Included),
@@ -227,7 +227,7 @@ fn in_bounds(s: f64, min: Bound<f64>, max: Bound<f64>) -> bool {
 }
 
 /// Members whose score is within the bounds, in ascending order.
-fn score_range(z: &ZSet, min: Bound<f64>, max: Bound<f64>) -> Vec<(Bytes, f64)> {
+pub(super) fn score_range(z: &ZSet, min: Bound<f64>, max: Bound<f64>) -> Vec<(Bytes, f64)> {
     let lo = match min {
         Bound::Included(m) | Bound::Excluded(m) => m,
         Bound::Unbounded => f64::NEG_INFINITY,

@@ -43,6 +43,10 @@ pub struct Keyspace {
     expires: IndexMap<Box<[u8]>, u64, Hasher>,
     len: usize,
     pub stats: KeyspaceStats,
+    /// Per-slot write counters for WATCH, bumped only while someone watches.
+    versions: Vec<u64>,
+    /// Connections with WATCHed keys.
+    pub watchers: usize,
     /// Whether expired keys are recorded in `expired_log` (a master feeding replicas,
     /// which must be told with a DEL).
     pub log_expired: bool,
@@ -63,6 +67,8 @@ impl Keyspace {
             expires: IndexMap::default(),
             len: 0,
             stats: KeyspaceStats::default(),
+            versions: vec![0; SLOT_COUNT as usize],
+            watchers: 0,
             log_expired: false,
             expired_log: Vec::new(),
         }
@@ -238,6 +244,20 @@ impl Keyspace {
         }
         self.expires = IndexMap::default();
         self.len = 0;
+    }
+
+    pub fn slot_version(&self, slot: u16) -> u64 {
+        self.versions.get(slot as usize).copied().unwrap_or(0)
+    }
+
+    pub fn bump_slot(&mut self, slot: u16) {
+        if let Some(v) = self.versions.get_mut(slot as usize) {
+            *v += 1;
+        }
+    }
+
+    pub fn bump_all_slots(&mut self) {
+        self.versions.iter_mut().for_each(|v| *v += 1);
     }
 
     pub fn count_in_slot(&self, slot: u16) -> usize {

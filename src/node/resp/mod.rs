@@ -9,7 +9,7 @@ mod request;
 
 pub use frame::{format_double, Frame};
 pub use parse::{parse_frame, ParseError};
-pub use request::{parse_request, split_args, RequestError, RequestLimits};
+pub use request::{parse_request, parse_requests, split_args, RequestError, RequestLimits};
 
 /// Strict decimal i64 the way Redis's `string2ll` reads numbers (no spaces, no `+`).
 pub fn parse_i64_pub(text: &[u8]) -> Option<i64> {

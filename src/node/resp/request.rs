@@ -2,6 +2,8 @@
 //! command line as telnet and `redis-cli` in some modes send it. Limits and error texts
 //! follow Redis 7.0 (`-ERR Protocol error: ...`, after which the connection is closed).
 
+use std::collections::VecDeque;
+
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::parse::parse_i64;
@@ -60,13 +62,17 @@ pub fn parse_request(
 }
 
 /// The header line at `pos` (a `*N` or `$N` line): its number and the position after it.
+/// The line must end in CRLF: the second pass finds lines by their `\n`, so a lone `\r`
+/// is refused as `bad` rather than read two ways.
 fn header<'a>(
     buf: &'a [u8],
     pos: usize,
     too_big: &'static str,
+    bad: &'static str,
 ) -> Result<Option<(&'a [u8], usize)>, RequestError> {
     let rest = &buf[pos..];
     match memchr::memchr(b'\r', rest) {
+        Some(i) if i + 1 < rest.len() && rest[i + 1] != b'\n' => Err(RequestError(bad)),
         Some(i) if i + 1 < rest.len() => Ok(Some((&rest[..i], pos + i + 2))),
         Some(_) => Ok(None),
         None if rest.len() > INLINE_MAX => Err(RequestError(too_big)),
@@ -78,9 +84,24 @@ fn multibulk(
     buf: &mut BytesMut,
     limits: &RequestLimits,
 ) -> Result<Option<Vec<Bytes>>, RequestError> {
-    // First pass: is the whole command here? Collects nothing, so an incomplete command
-    // costs no allocation however often it is retried.
-    let Some((count, mut pos)) = header(buf, 0, "too big mbulk count string")? else {
+    let Some((len, count)) = measure(buf, limits)? else {
+        return Ok(None);
+    };
+    let frame = buf.split_to(len).freeze();
+    Ok(Some(slice_args(&frame, 0, count).0))
+}
+
+/// First pass: is one whole multibulk command at the front of `buf`? Returns its length
+/// and argument count. Collects nothing, so an incomplete command costs no allocation
+/// however often it is retried.
+fn measure(buf: &[u8], limits: &RequestLimits) -> Result<Option<(usize, usize)>, RequestError> {
+    let Some((count, mut pos)) = header(
+        buf,
+        0,
+        "too big mbulk count string",
+        "invalid multibulk length",
+    )?
+    else {
         return Ok(None);
     };
     let count = match parse_i64(&count[1..]) {
@@ -97,7 +118,9 @@ fn multibulk(
         if buf[pos] != b'$' {
             return Err(RequestError(expected_dollar(buf[pos])));
         }
-        let Some((len, next)) = header(buf, pos, "too big bulk count string")? else {
+        let Some((len, next)) =
+            header(buf, pos, "too big bulk count string", "invalid bulk length")?
+        else {
             return Ok(None);
         };
         let len = match parse_i64(&len[1..]) {
@@ -109,17 +132,79 @@ fn multibulk(
             return Ok(None);
         }
     }
-    // Second pass over a frozen copy-free slice of the buffer: the arguments are views.
-    let frame = buf.split_to(pos).freeze();
+    Ok(Some((pos, count)))
+}
+
+/// Second pass over a command [`measure`] accepted, starting at `start` in a frozen
+/// buffer: the arguments are views into it, not copies. Returns them and the end.
+fn slice_args(frame: &Bytes, start: usize, count: usize) -> (Vec<Bytes>, usize) {
     let mut args = Vec::with_capacity(count);
-    let mut pos = memchr::memchr(b'\n', &frame).unwrap_or(0) + 1;
+    let mut pos = start + memchr::memchr(b'\n', &frame[start..]).unwrap_or(0) + 1;
     for _ in 0..count {
         let nl = pos + memchr::memchr(b'\n', &frame[pos..]).unwrap_or(0);
         let len = parse_i64(&frame[pos + 1..nl - 1]).unwrap_or(0) as usize;
         args.push(frame.slice(nl + 1..nl + 1 + len));
         pos = nl + 1 + len + 2;
     }
-    Ok(Some(args))
+    (args, pos)
+}
+
+/// Takes every complete command off the front of `buf` into `out`. Consecutive multibulk
+/// commands share one frozen chunk of the buffer (one split for a whole pipeline). On a
+/// framing error the commands before it are still delivered, then the error.
+pub fn parse_requests(
+    buf: &mut BytesMut,
+    limits: &RequestLimits,
+    out: &mut VecDeque<Vec<Bytes>>,
+) -> Result<(), RequestError> {
+    loop {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        if buf[0] != b'*' {
+            match inline(buf)? {
+                None => return Ok(()),
+                Some(args) if args.is_empty() => continue,
+                Some(args) => {
+                    out.push_back(args);
+                    continue;
+                }
+            }
+        }
+        let mut end = 0;
+        let mut counts = Vec::new();
+        let mut error = None;
+        while end < buf.len() && buf[end] == b'*' {
+            match measure(&buf[end..], limits) {
+                Ok(Some((len, count))) => {
+                    counts.push(count);
+                    end += len;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        if end > 0 {
+            let chunk = buf.split_to(end).freeze();
+            let mut pos = 0;
+            for count in counts {
+                let (args, next) = slice_args(&chunk, pos, count);
+                pos = next;
+                if !args.is_empty() {
+                    out.push_back(args);
+                }
+            }
+        }
+        if let Some(e) = error {
+            return Err(e);
+        }
+        if end == 0 {
+            return Ok(());
+        }
+    }
 }
 
 fn expected_dollar(got: u8) -> &'static str {
@@ -159,6 +244,11 @@ fn inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, RequestError> {
 /// quotes take `\n \r \t \b \a \\ \" \xHH` escapes, single quotes only `\'`; a closing quote
 /// must be followed by whitespace or the end. `None` on unbalanced quotes.
 pub fn split_args(mut line: &[u8]) -> Option<Vec<Bytes>> {
+    // Redis splits a C string: a NUL ends the line. (Found by the fuzzer: treating NUL as a
+    // separator that is never skipped looped forever.)
+    if let Some(nul) = memchr::memchr(0, line) {
+        line = &line[..nul];
+    }
     let mut args = Vec::new();
     loop {
         while let Some(c) = line.first() {
@@ -225,7 +315,7 @@ pub fn split_args(mut line: &[u8]) -> Option<Vec<Bytes>> {
                 word.push(c);
             } else {
                 match c {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
+                    c if c.is_ascii_whitespace() => break,
                     b'"' => in_dq = true,
                     b'\'' => in_sq = true,
                     _ => word.push(c),
@@ -296,6 +386,8 @@ mod tests {
         assert_eq!(err(b"*1\r\n:1\r\n"), "expected '$', got ':'");
         assert_eq!(err(b"*1\r\nx\r\n"), "expected '$', got 'x'");
         assert_eq!(err(b"*1\r\n$-1\r\n"), "invalid bulk length");
+        assert_eq!(err(b"*1\r\n$3\rXfoo\r\n*1\r\n"), "invalid bulk length");
+        assert_eq!(err(b"*1\rX$3\r\nfoo\r\n"), "invalid multibulk length");
         assert_eq!(err(b"*1\r\n$536870913\r\n"), "invalid bulk length");
         assert_eq!(err(&[b'*'; 70_000]), "too big mbulk count string");
         assert_eq!(err(&[b'a'; 70_000]), "too big inline request");
@@ -317,5 +409,61 @@ mod tests {
             "unbalanced quotes in request"
         );
         assert_eq!(req(b"echo \"\"\r\n").0.unwrap(), args(&["echo", ""]));
+        // Regression (fuzzer): a NUL ends the line instead of looping forever.
+        assert_eq!(req(b"\x04\x00\n").0.unwrap(), args(&["\x04"]));
+        assert_eq!(req(b"get a\x00b c\r\n").0.unwrap(), args(&["get", "a"]));
+    }
+
+    /// A cheap in-tree stand-in for the fuzz target: random RESP-ish noise and mutated
+    /// commands must never panic either parser.
+    #[test]
+    fn random_input_never_panics() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let alphabet = b"*$:+-_#%~=,!(\r\n\x000123456789abc\"' \\x";
+        let valid = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n%1\r\n+a\r\n:1\r\n";
+        for _ in 0..20_000 {
+            let mut input: Vec<u8> = if rng.gen_bool(0.5) {
+                (0..rng.gen_range(0..40))
+                    .map(|_| alphabet[rng.gen_range(0..alphabet.len())])
+                    .collect()
+            } else {
+                valid.to_vec()
+            };
+            for _ in 0..rng.gen_range(0..4) {
+                if input.is_empty() {
+                    break;
+                }
+                let at = rng.gen_range(0..input.len());
+                input[at] = alphabet[rng.gen_range(0..alphabet.len())];
+            }
+            let _ = crate::node::resp::parse_frame(&Bytes::copy_from_slice(&input));
+            let mut batch = BytesMut::from(&input[..]);
+            let _ = parse_requests(&mut batch, &RequestLimits::default(), &mut VecDeque::new());
+            let mut buf = BytesMut::from(&input[..]);
+            for _ in 0..8 {
+                match parse_request(&mut buf, &RequestLimits::default()) {
+                    Ok(Some(_)) => {}
+                    _ => break,
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn batches_share_one_chunk_and_stop_at_errors() {
+        let mut buf = BytesMut::from(
+            &b"*1\r\n$4\r\nPING\r\nECHO x\r\n*0\r\n*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPI"[..],
+        );
+        let mut out = VecDeque::new();
+        parse_requests(&mut buf, &RequestLimits::default(), &mut out).unwrap();
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[2], args(&["GET", "a"]).unwrap());
+        assert_eq!(&buf[..], b"*1\r\n$4\r\nPI");
+        let mut buf = BytesMut::from(&b"*1\r\n$4\r\nPING\r\n*1\r\n$x\r\n"[..]);
+        let mut out = VecDeque::new();
+        let err = parse_requests(&mut buf, &RequestLimits::default(), &mut out).unwrap_err();
+        assert_eq!(err.0, "invalid bulk length");
+        assert_eq!(out.len(), 1);
     }
 }

@@ -1,0 +1,248 @@
+//! Connection-level commands: AUTH, HELLO and CLIENT.
+
+use bytes::Bytes;
+
+use super::{eq_ic, int, int_arg, syntax_error, Ctx};
+use crate::node::resp::Frame;
+
+/// Checks a password for the default user (the only user).
+fn check_password(ctx: &mut Ctx, user: Option<&[u8]>, pass: &[u8]) -> Result<(), Frame> {
+    let wrong =
+        || Frame::static_error("WRONGPASS invalid username-password pair or user is disabled.");
+    if user.is_some_and(|u| u != b"default") {
+        return Err(wrong());
+    }
+    match ctx.shared.config.read().requirepass.as_deref() {
+        None if user.is_none() => Err(Frame::static_error(
+            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+        )),
+        None => Ok(()),
+        Some(pw) if pw.as_bytes() == pass => Ok(()),
+        Some(_) => Err(wrong()),
+    }
+}
+
+pub fn auth(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let (user, pass) = match args.len() {
+        2 => (None, &args[1]),
+        3 => (Some(&args[1][..]), &args[2]),
+        _ => return syntax_error(),
+    };
+    match check_password(ctx, user, pass) {
+        Ok(()) => {
+            ctx.client.authenticated = true;
+            Frame::ok()
+        }
+        Err(e) => e,
+    }
+}
+
+pub fn hello(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let mut proto = None;
+    if let Some(v) = args.get(1) {
+        match int_arg(v) {
+            Ok(n @ 2..=3) => proto = Some(n),
+            Ok(_) => return Frame::static_error("NOPROTO unsupported protocol version"),
+            Err(_) => {
+                return Frame::static_error(
+                    "ERR Protocol version is not an integer or out of range",
+                )
+            }
+        }
+    }
+    let mut i = 2;
+    let mut name = None;
+    while i < args.len() {
+        if eq_ic(&args[i], "auth") && i + 2 < args.len() {
+            if let Err(e) = check_password(ctx, Some(&args[i + 1]), &args[i + 2]) {
+                return e;
+            }
+            ctx.client.authenticated = true;
+            i += 3;
+        } else if eq_ic(&args[i], "setname") && i + 1 < args.len() {
+            name = Some(args[i + 1].clone());
+            i += 2;
+        } else {
+            return Frame::error(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(&args[i])
+            ));
+        }
+    }
+    if !ctx.client.authenticated {
+        return Frame::static_error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+    }
+    if let Some(n) = name {
+        if let Err(e) = set_name(ctx, n) {
+            return e;
+        }
+    }
+    if let Some(p) = proto {
+        ctx.client.resp3 = p == 3;
+        if let Some(c) = ctx.shared.clients.lock().get_mut(&ctx.client.id) {
+            c.resp = p as u8;
+        }
+    }
+    let s = |t: &str| Frame::bulk_str(t);
+    Frame::Map(vec![
+        (s("server"), s("redis")),
+        (s("version"), s("7.0.15")),
+        (
+            s("proto"),
+            Frame::Integer(if ctx.client.resp3 { 3 } else { 2 }),
+        ),
+        (s("id"), Frame::Integer(ctx.client.id as i64)),
+        (
+            s("mode"),
+            s(if ctx.shared.cluster_enabled {
+                "cluster"
+            } else {
+                "standalone"
+            }),
+        ),
+        (
+            s("role"),
+            s(if ctx.shared.repl.is_replica() {
+                "replica"
+            } else {
+                "master"
+            }),
+        ),
+        (s("modules"), Frame::Array(vec![])),
+    ])
+}
+
+fn set_name(ctx: &mut Ctx, name: Bytes) -> Result<(), Frame> {
+    if name.iter().any(|c| *c <= b' ' || *c > b'~') {
+        return Err(Frame::static_error(
+            "ERR Client names cannot contain spaces, newlines or special characters.",
+        ));
+    }
+    let name = (!name.is_empty()).then_some(name);
+    if let Some(c) = ctx.shared.clients.lock().get_mut(&ctx.client.id) {
+        c.name = name.clone();
+    }
+    ctx.client.name = name;
+    Ok(())
+}
+
+fn client_line(id: u64, c: &crate::node::shared::ClientEntry) -> String {
+    let name = c
+        .name
+        .as_ref()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default();
+    let lib = |b: &Option<Bytes>| {
+        b.as_ref()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default()
+    };
+    format!(
+        "id={id} addr={} laddr={} fd=8 name={name} age={} idle=0 flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=client|list user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+        c.addr,
+        c.laddr,
+        c.created.elapsed().as_secs(),
+        c.resp,
+        lib(&c.lib_name),
+        lib(&c.lib_ver)
+    )
+}
+
+pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
+    let argc = args.len();
+    match (sub.as_str(), argc) {
+        ("id", 2) => Frame::Integer(ctx.client.id as i64),
+        ("getname", 2) => ctx.client.name.clone().map_or(Frame::Null, Frame::Bulk),
+        ("setname", 3) => match set_name(ctx, args[2].clone()) {
+            Ok(()) => Frame::ok(),
+            Err(e) => e,
+        },
+        ("setinfo", 4) => {
+            let mut clients = ctx.shared.clients.lock();
+            let Some(c) = clients.get_mut(&ctx.client.id) else {
+                return Frame::ok();
+            };
+            if eq_ic(&args[2], "lib-name") {
+                c.lib_name = Some(args[3].clone());
+            } else if eq_ic(&args[2], "lib-ver") {
+                c.lib_ver = Some(args[3].clone());
+            } else {
+                return Frame::error(format!(
+                    "ERR Unrecognized option '{}'",
+                    String::from_utf8_lossy(&args[2])
+                ));
+            }
+            Frame::ok()
+        }
+        ("info", 2) => {
+            let clients = ctx.shared.clients.lock();
+            let line = clients
+                .get(&ctx.client.id)
+                .map(|c| client_line(ctx.client.id, c))
+                .unwrap_or_default();
+            Frame::Verbatim(*b"txt", Bytes::from(line))
+        }
+        ("list", _) => {
+            let clients = ctx.shared.clients.lock();
+            let text: String = clients.iter().map(|(id, c)| client_line(*id, c)).collect();
+            Frame::Verbatim(*b"txt", Bytes::from(text))
+        }
+        ("kill", 3..) => {
+            let clients = ctx.shared.clients.lock();
+            let by_id = argc == 4 && eq_ic(&args[2], "id");
+            let mut killed = 0;
+            for (id, c) in clients.iter() {
+                let hit = if by_id {
+                    args[3] == id.to_string().as_bytes()
+                } else if argc == 4 && eq_ic(&args[2], "addr") {
+                    args[3] == c.addr.as_bytes()
+                } else {
+                    args[2] == c.addr.as_bytes()
+                };
+                if hit {
+                    c.kill();
+                    killed += 1;
+                }
+            }
+            if argc == 3 {
+                if killed == 0 {
+                    return Frame::static_error("ERR No such client");
+                }
+                return Frame::ok();
+            }
+            int(killed)
+        }
+        ("no-evict" | "no-touch" | "reply", 3) => Frame::ok(),
+        _ => super::bad_subcommand(
+            "client",
+            &args[1],
+            &[
+                "id", "getname", "setname", "setinfo", "info", "list", "kill", "no-evict",
+                "no-touch", "reply",
+            ],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::node::cmd::testing::Harness;
+
+    #[test]
+    fn hello_switches_protocol() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("hello 4"),
+            "-NOPROTO unsupported protocol version\r\n"
+        );
+        let reply = h.run("hello 3");
+        assert!(
+            reply.starts_with("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"),
+            "{reply}"
+        );
+        assert_eq!(h.run("get nope"), "_\r\n");
+        assert_eq!(h.run("zadd z 1.5 a"), ":1\r\n");
+        assert_eq!(h.run("zscore z a"), ",1.5\r\n");
+    }
+}

@@ -1,0 +1,172 @@
+//! Clusters of real `rclust-node` processes driven by tools nobody here wrote
+//! (`redis-cli --cluster`, redis-py's RedisCluster) and by `rclust`, alone and mixed with
+//! real redis-server 7 nodes.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::create::create_cluster_of;
+use crate::harness::{assert_exit, rclust, NodeServer, Process, RedisServer, ServerOpts};
+use crate::require_redis;
+
+fn nodes(n: usize) -> Vec<NodeServer> {
+    (0..n)
+        .map(|_| NodeServer::start(ServerOpts::default()))
+        .collect()
+}
+
+fn redis_cli_check(addr: &str) {
+    let out = Command::new("redis-cli")
+        .args(["--cluster", "check", addr])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "redis-cli --cluster check {addr}:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+fn wait_healthy(addr: &str) {
+    let out = rclust()
+        .args(["check", addr, "--wait", "30"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+}
+
+#[test]
+fn redis_cli_creates_and_checks_an_rclust_node_cluster() {
+    require_redis!();
+    let nodes = nodes(3);
+    let addrs: Vec<String> = nodes.iter().map(|n| n.addr()).collect();
+    let out = Command::new("redis-cli")
+        .args(["--cluster", "create"])
+        .args(&addrs)
+        .args(["--cluster-replicas", "0", "--cluster-yes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    wait_healthy(&addrs[0]);
+    redis_cli_check(&addrs[1]);
+}
+
+/// redis-py is the client most scripts use; it must follow MOVED on our nodes.
+fn redis_py_round_trip(port: u16, keys: usize) {
+    let have_py = Command::new("python3")
+        .args(["-c", "import redis.cluster"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !have_py {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "redis-py is missing under CI=true (pip install redis)"
+        );
+        eprintln!("skipping redis-py: not installed");
+        return;
+    }
+    let script = format!(
+        r#"
+import redis.cluster as rc
+c = rc.RedisCluster(host="127.0.0.1", port={port}, decode_responses=True)
+for i in range({keys}):
+    c.set(f"key:{{i}}", f"value:{{i}}")
+bad = [i for i in range({keys}) if c.get(f"key:{{i}}") != f"value:{{i}}"]
+assert not bad, bad[:10]
+print("ok")
+"#
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "redis-py: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn rclust_creates_a_cluster_that_redis_py_uses() {
+    require_redis!();
+    let nodes = nodes(3);
+    create_cluster_of(&nodes.iter().map(|n| n.addr()).collect::<Vec<_>>(), 0);
+    redis_cli_check(&nodes[0].addr());
+    redis_py_round_trip(nodes[1].port, 20_000);
+    // Every master holds a share of the keys, and none is lost.
+    let sizes: Vec<i64> = nodes.iter().map(|n| n.cmd(&["DBSIZE"])).collect();
+    assert_eq!(sizes.iter().sum::<i64>(), 20_000, "{sizes:?}");
+    assert!(sizes.iter().all(|s| *s > 5000), "{sizes:?}");
+}
+
+#[test]
+fn restarted_node_keeps_id_slots_and_epoch() {
+    require_redis!();
+    let mut nodes = nodes(3);
+    create_cluster_of(&nodes.iter().map(|n| n.addr()).collect::<Vec<_>>(), 0);
+    let myself = |n: &Process| {
+        n.cluster_nodes_text()
+            .lines()
+            .find(|l| l.contains("myself"))
+            .map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                (f[0].to_string(), f[6].to_string(), f[8..].join(" "))
+            })
+            .unwrap()
+    };
+    let before = myself(&nodes[1]);
+    let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN")
+        .arg("NOSAVE")
+        .query(&mut nodes[1].client());
+    let _ = nodes[1].wait_exit(Duration::from_secs(5));
+    nodes[1].restart();
+    assert_eq!(
+        myself(&nodes[1]),
+        before,
+        "id, config epoch and slots survive a restart"
+    );
+    wait_healthy(&nodes[0].addr());
+    // And after a crash (SIGKILL), from the last nodes.conf written.
+    nodes[2].kill();
+    let before = myself(&nodes[0]);
+    nodes[2].restart();
+    wait_healthy(&nodes[2].addr());
+    assert_eq!(myself(&nodes[0]), before);
+}
+
+#[test]
+fn mixed_cluster_of_redis_servers_and_rclust_nodes() {
+    require_redis!();
+    let ours = nodes(3);
+    let theirs = RedisServer::cluster_nodes(3);
+    let mut addrs: Vec<String> = theirs.iter().map(|n| n.addr()).collect();
+    addrs.extend(ours.iter().map(|n| n.addr()));
+    create_cluster_of(&addrs, 0);
+    for a in &addrs {
+        let out = Command::new("redis-cli")
+            .args(["-u", &format!("redis://{a}"), "cluster", "info"])
+            .output()
+            .unwrap();
+        let info = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:6"),
+            "{a}: {info}"
+        );
+    }
+    redis_cli_check(&addrs[0]);
+    redis_cli_check(&addrs[5]);
+    redis_py_round_trip(ours[0].port, 5_000);
+    let total: i64 = ours.iter().map(|n| n.cmd::<i64>(&["DBSIZE"])).sum::<i64>()
+        + theirs
+            .iter()
+            .map(|n| n.cmd::<i64>(&["DBSIZE"]))
+            .sum::<i64>();
+    assert_eq!(total, 5_000);
+}
