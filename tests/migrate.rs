@@ -1,8 +1,8 @@
 //! Moving keys: DUMP/RESTORE payloads exchanged with redis-server for every type (compact
 //! and plain encodings both ways), RESTORE and MIGRATE errors worded as Redis words them,
 //! MIGRATE between rclust-nodes and redis-server in every form, and
-//! `redis-cli --cluster reshard` moving slots under replication and across a cluster
-//! mixing rclust-node and redis-server, with no key lost.
+//! `redis-cli --cluster reshard` and `rclust reshard` moving slots under replication and
+//! across a cluster mixing rclust-node and redis-server, with no key lost.
 
 use std::collections::HashMap;
 use std::process::Command;
@@ -412,6 +412,27 @@ fn dbsize(port: u16) -> i64 {
         .unwrap()
 }
 
+/// `rclust reshard` of `slots` slots between two masters, given by address.
+fn rclust_reshard(seed: &str, from: u16, to: u16, slots: usize) {
+    let out = rclust()
+        .args(["reshard", seed, "--from", &format!("127.0.0.1:{from}")])
+        .args([
+            "--to",
+            &format!("127.0.0.1:{to}"),
+            "--slots",
+            &slots.to_string(),
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn check_passes(addr: &str) -> bool {
     Command::new("redis-cli")
         .args(["--cluster", "check", addr])
@@ -461,6 +482,9 @@ fn redis_cli_reshard_moves_every_key_and_replicas_follow() {
         "redis-cli --cluster check passes",
         || check_passes(&addrs[0]),
     );
+    // And rclust's own reshard moves them on.
+    rclust_reshard(&addrs[0], masters[1], masters[2], 100);
+    assert_cluster_has(&ports, &data);
     let total: i64 = masters.iter().map(|p| dbsize(*p)).sum();
     assert_eq!(total, 2000);
     // Replicas hold what their masters hold: the moves reached them as RESTOREs and DELs.
@@ -527,6 +551,11 @@ fn redis_cli_reshard_between_rclust_node_and_redis_server() {
                 .success()
         },
     );
+    // rclust reshard: redis-server -> rclust-node -> redis-server again.
+    for (from, to) in [(ports[1], ports[3]), (ports[3], ports[0])] {
+        rclust_reshard(&addrs[0], from, to, 100);
+        assert_cluster_has(&ports, &data);
+    }
     let total: i64 = ports.iter().map(|p| dbsize(*p)).sum();
     assert_eq!(total, 1000);
 }
