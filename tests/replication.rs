@@ -46,7 +46,7 @@ fn write_types(c: &mut redis::Connection, tag: &str) {
 
 /// Every key with its type and a printable value, sorted: equal on two servers when
 /// they hold the same data.
-fn contents(c: &mut redis::Connection) -> Vec<String> {
+pub fn contents(c: &mut redis::Connection) -> Vec<String> {
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(c).unwrap();
     let mut out: Vec<String> = keys
         .into_iter()

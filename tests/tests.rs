@@ -11,6 +11,7 @@ mod fix;
 mod generated;
 mod local;
 mod membership;
+mod migrate;
 mod node_cluster;
 mod node_server;
 mod node_vs_redis;

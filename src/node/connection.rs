@@ -155,6 +155,11 @@ impl Connection {
                     let n = repl.wait_acks(offset, replicas, timeout_ms).await;
                     Frame::Integer(n as i64).encode(&mut self.wbuf, self.client.resp3);
                 }
+                Some(Action::Migrate) => {
+                    self.flush().await?;
+                    let reply = super::cmd::migrate::run_job(&self.shared, self.client.id).await;
+                    reply.encode(&mut self.wbuf, self.client.resp3);
+                }
                 Some(Action::Shutdown) => {
                     // Redis closes the connection without a reply when it shuts down.
                     self.wbuf.clear();
@@ -204,8 +209,8 @@ fn run_batch(
         let reply = execute(&mut ctx, batch.command(*next));
         *next += 1;
         if let Some(a) = ctx.client.action.take() {
-            // WAIT replies later, with the count.
-            if !matches!(a, Action::Wait { .. }) {
+            // WAIT and MIGRATE reply later, with their outcome.
+            if !matches!(a, Action::Wait { .. } | Action::Migrate) {
                 reply.encode(wbuf, ctx.client.resp3);
             }
             action = Some(a);

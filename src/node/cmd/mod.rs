@@ -8,6 +8,7 @@ mod generic;
 mod hashes;
 mod info;
 mod lists;
+pub mod migrate;
 mod repl;
 mod server;
 mod sets;
@@ -44,6 +45,9 @@ pub enum Action {
         replicas: usize,
         timeout_ms: u64,
     },
+    /// MIGRATE: run the job the handler left ([`migrate::run_job`]) and reply with its
+    /// outcome. The handler's own reply is not sent.
+    Migrate,
 }
 
 /// Per-connection state that commands read and change.
@@ -162,7 +166,8 @@ fn touch_keys(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) {
 /// In cluster mode: every key must hash to one slot, and the router must agree that the
 /// slot is served here.
 fn route(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Frame> {
-    let asking = std::mem::take(&mut ctx.client.asking);
+    // RESTORE-ASKING is what MIGRATE sends into a slot being imported.
+    let asking = std::mem::take(&mut ctx.client.asking) || spec.name == "restore-asking";
     if !ctx.shared.cluster_enabled || spec.first == 0 {
         return Ok(());
     }

@@ -7,8 +7,9 @@ use bytes::Bytes;
 
 use super::bits;
 use super::{
-    client as c, generic as g, hashes as h, info, lists as l, repl as rp, server as s, sets as st,
-    strings as str_, transactions as tx, zsets as z, zsets_store as zs, Handler,
+    client as c, generic as g, hashes as h, info, lists as l, migrate as mg, repl as rp,
+    server as s, sets as st, strings as str_, transactions as tx, zsets as z, zsets_store as zs,
+    Handler,
 };
 use crate::node::resp::Frame;
 
@@ -276,6 +277,10 @@ cmds! {
     "zunionstore" -4 WM 1 2 0 zs::zunionstore;
     "zinterstore" -4 WM 1 2 0 zs::zinterstore;
     "wait" 3 F 0 0 0 rp::wait;
+    "dump" 2 R 1 1 1 mg::dump;
+    "restore" -4 W 1 1 1 mg::restore;
+    "restore-asking" -4 W 1 1 1 mg::restore;
+    "migrate" -6 WD 0 0 0 mg::migrate;
     "replicaof" 3 A 0 0 0 rp::replicaof;
     "slaveof" 3 A 0 0 0 rp::replicaof;
     "replconf" -1 A 0 0 0 rp::replconf;

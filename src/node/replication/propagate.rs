@@ -122,7 +122,9 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
             out.extend(members);
             Some(vec![out])
         }
-        "restore" => {
+        // MIGRATE feeds the DELs of what it moved itself, once the target took it.
+        "migrate" => Some(vec![]),
+        "restore" | "restore-asking" => {
             // A relative TTL becomes absolute (ABSTTL), as Redis propagates it.
             let ttl: u64 = std::str::from_utf8(&args[2]).ok()?.parse().ok()?;
             if ttl == 0 || args[4..].iter().any(|a| eq_ic(a, "absttl")) {
@@ -156,6 +158,18 @@ impl Replication {
                 }
             }
         }
+        let offset = st.offset;
+        drop(st);
+        if let Some(bus) = self.bus() {
+            bus.set_repl_offset(offset);
+        }
+    }
+
+    /// Feeds one command run outside the command path (MIGRATE's deletions).
+    pub fn feed_command(&self, ks: &mut crate::node::keyspace::Keyspace, args: &[Bytes]) {
+        let mut st = self.state.lock();
+        self.feed_expired(&mut st, ks);
+        self.append(&mut st, &encode(args));
         let offset = st.offset;
         drop(st);
         if let Some(bus) = self.bus() {
