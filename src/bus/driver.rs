@@ -416,6 +416,11 @@ impl ClusterHandle {
         self.lock().core.set_repl_offset(offset);
     }
 
+    /// Client writes are paused for a manual failover; `offset` is final.
+    pub fn writes_paused(&self, offset: u64) {
+        self.input(|core, now| core.writes_paused(now, offset));
+    }
+
     /// Replicas: when data last came from the master (`None`: never, or link down).
     pub fn set_master_last_io(&self, last_io_ms: Option<u64>) {
         self.lock().core.set_master_last_io(last_io_ms);

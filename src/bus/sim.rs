@@ -223,6 +223,14 @@ impl Sim {
                 self.saves += 1;
                 self.saved[i] = Some(contents);
             }
+            // A simulated host has no clients: its writes are paused at once.
+            Effect::PauseWrites { until: Some(_) } => {
+                if let Some(core) = self.cores[i].as_mut() {
+                    let offset = core.repl_offset();
+                    core.writes_paused(now, offset);
+                }
+                self.flush(i);
+            }
             _ => {}
         }
     }

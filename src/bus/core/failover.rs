@@ -26,6 +26,10 @@ pub struct FailoverState {
     pub mf_can_start: bool,
     /// Master side: the replica that asked for a manual failover.
     pub mf_replica: Option<String>,
+    /// Master side: the host confirmed that client writes are paused, so the offset we
+    /// advertise with PAUSED is final (Redis pauses clients in the same event-loop turn;
+    /// our host pauses them asynchronously, after the PauseWrites effect).
+    pub mf_paused: bool,
     /// Replica side: the offset the paused master reported.
     pub mf_master_offset: Option<u64>,
 }
@@ -326,6 +330,7 @@ impl ClusterCore {
         self.failover.mf_end = 0;
         self.failover.mf_can_start = false;
         self.failover.mf_replica = None;
+        self.failover.mf_paused = false;
         self.failover.mf_master_offset = None;
     }
 
@@ -336,7 +341,7 @@ impl ClusterCore {
             self.log(LogLevel::Warning, "Manual failover timed out.".into());
             self.reset_manual_failover();
         }
-        if self.me().is_master() && self.failover.mf_end != 0 {
+        if self.me().is_master() && self.failover.mf_end != 0 && self.failover.mf_paused {
             // Keep the replica informed of our offset while paused.
             if let Some(link) = self
                 .failover
@@ -376,7 +381,28 @@ impl ClusterCore {
             LogLevel::Warning,
             format!("Manual failover requested by replica {sender}."),
         );
+        // The offset goes to the replica once the host has paused writes
+        // (`writes_paused`); until then the link only learns that we are alive.
         self.send_ping(link, types::PING, now);
+    }
+
+    /// The host paused client writes for a manual failover: `offset` is final. Tells the
+    /// replica at once, with PAUSED.
+    pub fn writes_paused(&mut self, now: u64, offset: u64) {
+        self.repl_offset = offset;
+        if self.failover.mf_end == 0 || self.failover.mf_paused {
+            return;
+        }
+        self.failover.mf_paused = true;
+        if let Some(link) = self
+            .failover
+            .mf_replica
+            .clone()
+            .and_then(|r| self.nodes.get(&r))
+            .and_then(|r| r.link)
+        {
+            self.send_ping(link, types::PING, now);
+        }
     }
 
     /// A header from my master with PAUSED during my manual failover carries the offset

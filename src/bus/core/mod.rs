@@ -377,6 +377,10 @@ impl ClusterCore {
         self.repl_offset = offset;
     }
 
+    pub fn repl_offset(&self) -> u64 {
+        self.repl_offset
+    }
+
     fn me(&self) -> &Node {
         &self.nodes[&self.myself]
     }

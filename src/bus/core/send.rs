@@ -23,7 +23,7 @@ impl ClusterCore {
         h.myip = self.cfg.announce_ip.clone().unwrap_or_default();
         h.flags = me.flags;
         h.state = if self.state_ok { 0 } else { 1 };
-        if me.is_master() && self.failover.mf_end != 0 {
+        if me.is_master() && self.failover.mf_end != 0 && self.failover.mf_paused {
             h.mflags[0] |= codec::mflags::PAUSED;
         }
         h

@@ -170,7 +170,12 @@ impl Replication {
         self.paused_until.store(until, Ordering::Relaxed);
         let offset = self.state.lock().offset;
         if let Some(bus) = self.bus() {
-            bus.set_repl_offset(offset);
+            if until != 0 {
+                // Tells the replica waiting for a manual failover the final offset.
+                bus.writes_paused(offset);
+            } else {
+                bus.set_repl_offset(offset);
+            }
         }
     }
 
