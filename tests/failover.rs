@@ -87,17 +87,32 @@ fn cluster() -> Vec<NodeServer> {
     nodes
 }
 
-/// The master serving `key`'s slot and its replica, as ports.
+/// The master serving `key`'s slot and its replica, as ports. Asked until a view shows
+/// both (on a loaded machine a node may briefly lag behind the others).
 fn owner_and_replica(nodes: &[NodeServer], key: &str) -> (u16, u16) {
-    let slot = match try_cmd(nodes[0].port, &["CLUSTER", "KEYSLOT", key]).unwrap() {
+    let mut found = None;
+    wait_until(Duration::from_secs(20), "a master and its replica", || {
+        found = nodes
+            .iter()
+            .find_map(|n| try_owner_and_replica(n.port, key));
+        found.is_some()
+    });
+    found.expect("found")
+}
+
+fn try_owner_and_replica(port: u16, key: &str) -> Option<(u16, u16)> {
+    let slot = match try_cmd(port, &["CLUSTER", "KEYSLOT", key]).ok()? {
         redis::Value::Int(s) => s,
-        other => panic!("{other:?}"),
+        _ => return None,
     };
-    let view = text(nodes[0].port, &["CLUSTER", "NODES"]);
+    let view = text(port, &["CLUSTER", "NODES"]);
     let port_of = |addr: &str| -> u16 { addr.split(['@', ':']).nth(1).unwrap().parse().unwrap() };
     let mut master = None;
     for line in view.lines() {
         let f: Vec<&str> = line.split(' ').collect();
+        if f.len() < 8 {
+            continue;
+        }
         let serves = f[8..].iter().any(|r| {
             let (a, b) = r.split_once('-').unwrap_or((r, r));
             match (a.parse::<i64>(), b.parse::<i64>()) {
@@ -109,14 +124,13 @@ fn owner_and_replica(nodes: &[NodeServer], key: &str) -> (u16, u16) {
             master = Some((f[0].to_string(), port_of(f[1])));
         }
     }
-    let (id, port) = master.expect("an owner");
+    let (id, master_port) = master?;
     let replica = view
         .lines()
         .map(|l| l.split(' ').collect::<Vec<_>>())
-        .find(|f| f[3] == id)
-        .map(|f| port_of(f[1]))
-        .expect("a replica");
-    (port, replica)
+        .find(|f| f.len() > 3 && f[3] == id && !f[2].contains("fail"))
+        .map(|f| port_of(f[1]))?;
+    Some((master_port, replica))
 }
 
 /// Writes `{tag}:i = i` in a loop, following MOVED and retrying other nodes on errors;
