@@ -192,9 +192,33 @@ pub async fn failover(
         FailoverMode::Takeover => cmd.push("TAKEOVER".into()),
     }
     bar.set_message("failing over");
-    let errors = run_all(fleet, vec![(plan.promote_addr.clone(), cmd)]).await;
-    if let Some(e) = errors.first() {
-        anyhow::bail!("{e}");
+    // A node gives a manual failover 5 s (Redis's CLUSTER_MF_TIMEOUT) and then drops it,
+    // which a loaded master or a slow replica can exceed: ask again until the deadline.
+    loop {
+        let errors = run_all(fleet, vec![(plan.promote_addr.clone(), cmd.clone())]).await;
+        if let Some(e) = errors.first() {
+            anyhow::bail!("{e}");
+        }
+        let attempt_end = (Instant::now() + MANUAL_FAILOVER_ATTEMPT).min(deadline);
+        while Instant::now() < attempt_end && !is_master(fleet, &plan.promote_addr).await {
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        if Instant::now() >= deadline || is_master(fleet, &plan.promote_addr).await {
+            break;
+        }
+        bar.set_message("the failover timed out on the node; asking again");
     }
     Ok(wait_converged(fleet, &expected, &tolerate, deadline, bar).await)
+}
+
+/// How long one CLUSTER FAILOVER may take before it is asked again: a little more than
+/// the node's own 5 s limit.
+const MANUAL_FAILOVER_ATTEMPT: std::time::Duration = std::time::Duration::from_millis(5500);
+
+/// Whether the node at `addr` says it is a master.
+async fn is_master(fleet: &Fleet, addr: &crate::model::Addr) -> bool {
+    fleet
+        .report(addr)
+        .await
+        .is_ok_and(|r| r.myself().flags.master)
 }
