@@ -106,15 +106,8 @@ pub struct CreateArgs {
     /// Replicas per master
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub replicas: usize,
-    /// Do not ask for confirmation
-    #[arg(short, long)]
-    pub yes: bool,
-    /// Print the plan and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Give up waiting for convergence after this many seconds (exit 1)
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
-    pub timeout: f64,
+    #[command(flatten)]
+    pub change: ChangeArgs,
     /// Do not lower cluster-node-timeout and repl-diskless-sync-delay while the cluster
     /// forms (convergence then takes at least min(node-timeout, 5 s))
     #[arg(long)]

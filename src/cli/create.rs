@@ -61,17 +61,17 @@ fn plan_json(plan: &CreatePlan) -> serde_json::Value {
 
 pub async fn run(args: CreateArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
     let start = Instant::now();
-    if args.timeout.is_nan() || args.timeout <= 0.0 {
+    if args.change.timeout.is_nan() || args.change.timeout <= 0.0 {
         anyhow::bail!("--timeout must be a positive number of seconds");
     }
     let nodes = preflight::check_all_empty(&args.nodes, &opts).await?;
     let plan = plan_create(&preflight::candidates(&nodes), args.replicas)?;
 
-    if ui.json && args.dry_run {
+    if ui.json && args.change.dry_run {
         print_json(&plan_json(&plan))?;
         return Ok(Exit::Ok);
     }
-    if !ui.quiet || args.dry_run {
+    if !ui.quiet || args.change.dry_run {
         let text = format!(
             "Plan: {} masters, {} replicas\n{}{}",
             plan.masters.len(),
@@ -83,20 +83,20 @@ pub async fn run(args: CreateArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Ex
                 "\nWhile the cluster forms, cluster-node-timeout is at most 500 ms and masters sync replicas at once\n(repl-diskless-sync-delay 0); both are restored afterwards (--keep-settings to avoid this)."
             }
         );
-        if args.dry_run {
+        if args.change.dry_run {
             print(&text)?;
             return Ok(Exit::Ok);
         }
         eprintln!("{text}");
     }
-    if !args.yes && !ui.confirm("Create this cluster?")? {
+    if !args.change.yes && !ui.confirm("Create this cluster?")? {
         ui.say("Nothing changed.");
         return Ok(Exit::Error);
     }
 
     let fleet = Fleet::new(opts);
     let bar = ui.spinner("creating");
-    let deadline = start + Duration::from_secs_f64(args.timeout);
+    let deadline = start + Duration::from_secs_f64(args.change.timeout);
     let outcome = create::apply(&fleet, &plan, &nodes, deadline, &bar, !args.keep_settings).await?;
     bar.finish_and_clear();
     finish(
@@ -105,7 +105,7 @@ pub async fn run(args: CreateArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Ex
         &fleet,
         &nodes[0].addr,
         start,
-        args.timeout,
+        args.change.timeout,
         "Cluster created",
     )
     .await

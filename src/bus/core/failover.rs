@@ -343,15 +343,7 @@ impl ClusterCore {
         }
         if self.me().is_master() && self.failover.mf_end != 0 && self.failover.mf_paused {
             // Keep the replica informed of our offset while paused.
-            if let Some(link) = self
-                .failover
-                .mf_replica
-                .clone()
-                .and_then(|r| self.nodes.get(&r))
-                .and_then(|r| r.link)
-            {
-                self.send_ping(link, types::PING, now);
-            }
+            self.ping_mf_replica(now);
         }
         if self.me().is_replica()
             && self.failover.mf_end != 0
@@ -394,6 +386,11 @@ impl ClusterCore {
             return;
         }
         self.failover.mf_paused = true;
+        self.ping_mf_replica(now);
+    }
+
+    /// Master side: a PING (with PAUSED and our offset) to the replica failing over.
+    fn ping_mf_replica(&mut self, now: u64) {
         if let Some(link) = self
             .failover
             .mf_replica
