@@ -78,12 +78,14 @@ for port in "$node_port" "$redis_port"; do
     done
 done
 
-# A lone cluster-mode redis-server serves nothing until it owns the slots.
+# A lone cluster-mode node (either kind) serves nothing until it owns the slots.
 if [ "$cluster" = yes ]; then
-    redis-cli -p "$redis_port" cluster addslotsrange 0 16383 >/dev/null
-    for _ in $(seq 200); do
-        redis-cli -p "$redis_port" cluster info | grep -q '^cluster_state:ok' && break
-        sleep 0.05
+    for port in "$redis_port" "$node_port"; do
+        redis-cli -p "$port" cluster addslotsrange 0 16383 >/dev/null
+        for _ in $(seq 200); do
+            redis-cli -p "$port" cluster info | grep -q '^cluster_state:ok' && break
+            sleep 0.05
+        done
     done
 fi
 
