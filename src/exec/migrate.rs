@@ -399,9 +399,15 @@ impl<'a> Migrator<'a> {
         // SETSLOT NODE on an importing node bumps its epoch and broadcasts a pong to every
         // node, per slot: thousands of wake-ups that slow the sources' MIGRATEs. Closing
         // the import with STABLE first avoids both (a client that hits the gap is sent on
-        // by MOVED then ASK); one BUMPEPOCH per batch (a no-op once the target holds the
-        // highest epoch) still makes its claims win in gossip, e.g. on the replicas.
+        // by MOVED then ASK), and one BUMPEPOCH per batch still makes the claims win.
+        // The BUMPEPOCH must come *before* the claims, as inside SETSLOT NODE: a pipeline
+        // this long is read in several parts, and the target answers bus pings between
+        // them. A claim gossiped with an epoch below the source's makes the source send
+        // an UPDATE, on which the target gives the slots back and deletes their keys
+        // ("dirty slots"), after which the source's SETSLOT NODE leaves them uncovered:
+        // observed with BUMPEPOCH last, 128 slots' keys lost.
         let mut take = Vec::with_capacity(slots.len() * 2 + 1);
+        take.push(vec!["BUMPEPOCH".to_string()]);
         for &s in slots {
             take.push(vec![
                 "SETSLOT".to_string(),
@@ -410,7 +416,6 @@ impl<'a> Migrator<'a> {
             ]);
             take.push(setslot(s, "NODE", &dst.id));
         }
-        take.push(vec!["BUMPEPOCH".to_string()]);
         self.setslots(dst, &take, |_| false).await?;
         // A source that gave away its last slot may already be a replica (redis#9223).
         self.setslots(src, &node, |e| e.contains("only with masters"))
