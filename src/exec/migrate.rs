@@ -1,7 +1,6 @@
 //! The slot-move engine shared by `reshard`, `rebalance` and `fix`: the standard protocol
 //! (IMPORTING on the target, MIGRATING on the source, GETKEYSINSLOT + MIGRATE until the
-//! slot is empty, then SETSLOT NODE on the target, the source, and every other master; on
-//! the target as STABLE + NODE and one BUMPEPOCH per batch, see `move_batch`),
+//! slot is empty, then SETSLOT NODE on the target, the source, and every other master),
 //! made fast by doing each step for a whole batch of slots in one pipeline per node, and by
 //! running every (source, target) pair at once with a few batches in flight each. Within a
 //! slot the steps stay in order, which is all the protocol needs; different slots are
@@ -396,26 +395,15 @@ impl<'a> Migrator<'a> {
     ) -> anyhow::Result<()> {
         let node: Vec<_> = slots.iter().map(|&s| setslot(s, "NODE", &dst.id)).collect();
         // The target first, so that once the source lets go the target already serves it.
-        // SETSLOT NODE on an importing node bumps its epoch and broadcasts a pong to every
-        // node, per slot: thousands of wake-ups that slow the sources' MIGRATEs. Closing
-        // the import with STABLE first avoids both (a client that hits the gap is sent on
-        // by MOVED then ASK), and one BUMPEPOCH per batch still makes the claims win.
-        // The BUMPEPOCH must come *before* the claims, as inside SETSLOT NODE: a pipeline
-        // this long is read in several parts, and the target answers bus pings between
-        // them. A claim gossiped with an epoch below the source's makes the source send
-        // an UPDATE, on which the target gives the slots back and deletes their keys
-        // ("dirty slots"), after which the source's SETSLOT NODE leaves them uncovered:
-        // observed with BUMPEPOCH last, 128 slots' keys lost.
-        let mut take = Vec::with_capacity(slots.len() * 2 + 1);
-        take.push(vec!["BUMPEPOCH".to_string()]);
-        for &s in slots {
-            take.push(vec![
-                "SETSLOT".to_string(),
-                s.to_string(),
-                "STABLE".to_string(),
-            ]);
-            take.push(setslot(s, "NODE", &dst.id));
-        }
+        // Plain SETSLOT NODE on the importing target, as in the standard protocol: it bumps
+        // the target's epoch and claims the slot in one step, and broadcasts a pong.
+        // Closing the import with STABLE then NODE and one BUMPEPOCH per batch (before or
+        // after the claims) is cheaper but lost keys in repeated 2000-slot moves between
+        // 3 masters (a whole batch at a time, the target deleting them as "dirty slots"
+        // after an UPDATE from the source; likely a claim made with an epoch that was not
+        // the cluster's highest, as views updated by direct SETSLOT NODE can agree on the
+        // slots before every node has heard the latest epochs).
+        let take = node.clone();
         self.setslots(dst, &take, |_| false).await?;
         // A source that gave away its last slot may already be a replica (redis#9223).
         self.setslots(src, &node, |e| e.contains("only with masters"))
