@@ -1,7 +1,6 @@
 //! The slot-move engine shared by `reshard`, `rebalance` and `fix`: the standard protocol
 //! (IMPORTING on the target, MIGRATING on the source, GETKEYSINSLOT + MIGRATE until the
-//! slot is empty, then SETSLOT NODE on the target, the source, and every other master; on
-//! the target as STABLE + NODE and one BUMPEPOCH per batch, see `move_batch`),
+//! slot is empty, then SETSLOT NODE on the target, the source, and every other master),
 //! made fast by doing each step for a whole batch of slots in one pipeline per node, and by
 //! running every (source, target) pair at once with a few batches in flight each. Within a
 //! slot the steps stay in order, which is all the protocol needs; different slots are
@@ -16,7 +15,6 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use anyhow::{anyhow, bail};
-use futures::stream::{self, StreamExt};
 use indicatif::ProgressBar;
 use redis::Value;
 
@@ -220,19 +218,50 @@ impl<'a> Migrator<'a> {
     /// the slot open on the source, the target owning or importing it). Returns when
     /// GETKEYSINSLOT finds nothing left in any of the slots.
     pub async fn drain(&self, src: &Endpoint, dst: &Endpoint, slots: &[u16]) -> anyhow::Result<()> {
+        self.open_and_drain(src, dst, slots, false).await
+    }
+
+    /// [`Self::drain`], first opening each slot on the source (`SETSLOT MIGRATING`) when
+    /// `open` holds: in the same pipeline as the first GETKEYSINSLOT, which the source
+    /// runs after the SETSLOT, so the slot is open before a key is listed or moved.
+    async fn open_and_drain(
+        &self,
+        src: &Endpoint,
+        dst: &Endpoint,
+        slots: &[u16],
+        open: bool,
+    ) -> anyhow::Result<()> {
         let mut conn = self.conn(src).await?;
         let k = self.opts.keys_per_batch.max(1);
         let mut pipe = redis::pipe();
         for s in slots {
+            if open {
+                pipe.cmd("CLUSTER")
+                    .arg("SETSLOT")
+                    .arg(*s)
+                    .arg("MIGRATING")
+                    .arg(&dst.id);
+            }
             pipe.cmd("CLUSTER").arg("GETKEYSINSLOT").arg(*s).arg(k);
         }
         let replies = conn.pipe_values(&pipe).await?;
+        let step = if open { 2 } else { 1 };
         let mut todo: Vec<(u16, Vec<Vec<u8>>)> = Vec::new();
-        for (s, r) in slots.iter().zip(&replies) {
-            if let Some(e) = reply_error(r) {
+        for (s, r) in slots.iter().zip(replies.chunks(step)) {
+            if open {
+                if let Some(e) = reply_error(&r[0]) {
+                    bail!(
+                        "{}: CLUSTER SETSLOT {s} MIGRATING {}: {e}",
+                        src.addr,
+                        dst.id
+                    );
+                }
+            }
+            let keys = &r[step - 1];
+            if let Some(e) = reply_error(keys) {
                 bail!("{}: CLUSTER GETKEYSINSLOT {s}: {e}", src.addr);
             }
-            todo.push((*s, keys_of(r)));
+            todo.push((*s, keys_of(keys)));
         }
         loop {
             todo.retain(|(_, keys)| !keys.is_empty());
@@ -336,42 +365,45 @@ impl<'a> Migrator<'a> {
         dst: &Endpoint,
         slots: &[u16],
     ) -> anyhow::Result<()> {
-        let cmd = |s: u16, what: &str, id: &str| {
-            vec![
-                "SETSLOT".to_string(),
-                s.to_string(),
-                what.to_string(),
-                id.to_string(),
-            ]
-        };
+        self.open_batch(src, dst, slots).await?;
+        self.close_batch(src, dst, slots).await
+    }
+
+    /// The first half of a batch: IMPORTING on the target, then MIGRATING on the source
+    /// and every key moved. The source is busy (MIGRATE blocks it) only in this half.
+    async fn open_batch(
+        &self,
+        src: &Endpoint,
+        dst: &Endpoint,
+        slots: &[u16],
+    ) -> anyhow::Result<()> {
         let importing: Vec<_> = slots
             .iter()
-            .map(|&s| cmd(s, "IMPORTING", &src.id))
+            .map(|&s| setslot(s, "IMPORTING", &src.id))
             .collect();
         self.setslots(dst, &importing, |_| false).await?;
-        let migrating: Vec<_> = slots
-            .iter()
-            .map(|&s| cmd(s, "MIGRATING", &dst.id))
-            .collect();
-        self.setslots(src, &migrating, |_| false).await?;
-        self.drain(src, dst, slots).await?;
-        let node: Vec<_> = slots.iter().map(|&s| cmd(s, "NODE", &dst.id)).collect();
+        self.open_and_drain(src, dst, slots, true).await
+    }
+
+    /// The second half: the emptied slots change owner, on the target, the source, and
+    /// the other masters, in that order.
+    async fn close_batch(
+        &self,
+        src: &Endpoint,
+        dst: &Endpoint,
+        slots: &[u16],
+    ) -> anyhow::Result<()> {
+        let node: Vec<_> = slots.iter().map(|&s| setslot(s, "NODE", &dst.id)).collect();
         // The target first, so that once the source lets go the target already serves it.
-        // SETSLOT NODE on an importing node bumps its epoch and broadcasts a pong to every
-        // node, per slot: thousands of wake-ups that slow the sources' MIGRATEs. Closing
-        // the import with STABLE first avoids both (a client that hits the gap is sent on
-        // by MOVED then ASK); one BUMPEPOCH per batch (a no-op once the target holds the
-        // highest epoch) still makes its claims win in gossip, e.g. on the replicas.
-        let mut take = Vec::with_capacity(slots.len() * 2 + 1);
-        for &s in slots {
-            take.push(vec![
-                "SETSLOT".to_string(),
-                s.to_string(),
-                "STABLE".to_string(),
-            ]);
-            take.push(cmd(s, "NODE", &dst.id));
-        }
-        take.push(vec!["BUMPEPOCH".to_string()]);
+        // Plain SETSLOT NODE on the importing target, as in the standard protocol: it bumps
+        // the target's epoch and claims the slot in one step, and broadcasts a pong.
+        // Closing the import with STABLE then NODE and one BUMPEPOCH per batch (before or
+        // after the claims) is cheaper but lost keys in repeated 2000-slot moves between
+        // 3 masters (a whole batch at a time, the target deleting them as "dirty slots"
+        // after an UPDATE from the source; likely a claim made with an epoch that was not
+        // the cluster's highest, as views updated by direct SETSLOT NODE can agree on the
+        // slots before every node has heard the latest epochs).
+        let take = node.clone();
         self.setslots(dst, &take, |_| false).await?;
         // A source that gave away its last slot may already be a replica (redis#9223).
         self.setslots(src, &node, |e| e.contains("only with masters"))
@@ -411,27 +443,55 @@ impl<'a> Migrator<'a> {
                     jobs.push((i, src.clone(), dst.clone(), chunk.to_vec()));
                 }
             }
-            // Interleave pairs so that every pair starts at once.
+            // Every batch is launched at once, but a pair opens and drains at most
+            // `in_flight` batches at a time (a fair semaphore: in order). A batch gives its
+            // place up as soon as its keys have moved, so that the source always has the
+            // next MIGRATEs queued; its closing SETSLOTs (which queue behind other nodes'
+            // MIGRATEs) run meanwhile without holding anything up.
+            let gates: BTreeMap<(String, String), tokio::sync::Semaphore> = wave
+                .iter()
+                .map(|p| {
+                    let permits = self.opts.in_flight.max(1);
+                    (p.clone(), tokio::sync::Semaphore::new(permits))
+                })
+                .collect();
             jobs.sort_by_key(|j| j.0);
-            let width = (wave.len() * self.opts.in_flight.max(1)).max(1);
-            let results: Vec<anyhow::Result<()>> = stream::iter(jobs)
-                .map(|(_, src, dst, chunk)| async move {
+            let gates = &gates;
+            let results: Vec<anyhow::Result<()>> = futures::future::join_all(jobs.into_iter().map(
+                |(_, src, dst, chunk)| async move {
+                    let gate = &gates[&(src.id.clone(), dst.id.clone())];
+                    let permit = gate.acquire().await.expect("the semaphore is never closed");
                     if self.stop.load(Ordering::Relaxed) {
                         return Ok(());
                     }
-                    let r = self.move_batch(&src, &dst, &chunk).await;
-                    if r.is_err() {
+                    let opened = self.open_batch(&src, &dst, &chunk).await;
+                    if opened.is_err() {
+                        // Before the next batch of the pair can take the place.
                         self.stop.store(true, Ordering::Relaxed);
                     }
-                    r
-                })
-                .buffer_unordered(width)
-                .collect()
-                .await;
+                    drop(permit);
+                    opened?;
+                    let closed = self.close_batch(&src, &dst, &chunk).await;
+                    if closed.is_err() {
+                        self.stop.store(true, Ordering::Relaxed);
+                    }
+                    closed
+                },
+            ))
+            .await;
             results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
         }
         Ok(())
     }
+}
+
+fn setslot(s: u16, what: &str, id: &str) -> Vec<String> {
+    vec![
+        "SETSLOT".to_string(),
+        s.to_string(),
+        what.to_string(),
+        id.to_string(),
+    ]
 }
 
 /// Splits (source, target) pairs into waves that may run at once. MIGRATE blocks its source
