@@ -9,7 +9,7 @@ use crate::health;
 use crate::plan::membership::{plan_add_node, plan_del_node, plan_failover, FailoverMode};
 use crate::snapshot::{Fleet, Snapshot};
 
-use super::args::{AddNodeArgs, DelNodeArgs, FailoverArgs};
+use super::args::{AddNodeArgs, ChangeArgs, DelNodeArgs, FailoverArgs};
 use super::ui::Ui;
 use super::{finish, print, print_json, Exit};
 
@@ -34,11 +34,12 @@ async fn healthy_snapshot(fleet: &Fleet, seed: &crate::model::Addr) -> anyhow::R
 fn show_and_confirm(
     ui: &Ui,
     text: &str,
-    json: serde_json::Value,
-    dry_run: bool,
-    yes: bool,
+    plan: &impl serde::Serialize,
+    change: &ChangeArgs,
     question: &str,
 ) -> anyhow::Result<Option<Exit>> {
+    let (dry_run, yes) = (change.dry_run, change.yes);
+    let json = serde_json::to_value(plan)?;
     if dry_run {
         if ui.json {
             print_json(&json)?;
@@ -85,14 +86,7 @@ pub async fn add_node(args: AddNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
             "\nIts cluster-node-timeout is at most 500 ms while it joins, then restored."
         };
     }
-    if let Some(exit) = show_and_confirm(
-        ui,
-        &text,
-        serde_json::to_value(&plan)?,
-        args.change.dry_run,
-        args.change.yes,
-        "Add this node?",
-    )? {
+    if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Add this node?")? {
         return Ok(exit);
     }
     let bar = ui.spinner("adding");
@@ -150,14 +144,7 @@ pub async fn del_node(args: DelNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
     } else {
         "\n  (the node is unreachable: it is not reset)"
     };
-    if let Some(exit) = show_and_confirm(
-        ui,
-        &text,
-        serde_json::to_value(&plan)?,
-        args.change.dry_run,
-        args.change.yes,
-        "Remove this node?",
-    )? {
+    if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Remove this node?")? {
         return Ok(exit);
     }
     let bar = ui.spinner("removing");
@@ -215,14 +202,7 @@ pub async fn failover(args: FailoverArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Re
         plan.promote_addr,
         plan.mode
     );
-    if let Some(exit) = show_and_confirm(
-        ui,
-        &text,
-        serde_json::to_value(&plan)?,
-        args.change.dry_run,
-        args.change.yes,
-        "Fail over?",
-    )? {
+    if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Fail over?")? {
         return Ok(exit);
     }
     let bar = ui.spinner("failing over");
