@@ -27,15 +27,6 @@ fn hash_or_new<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<&'a mut HashValue, Fr
     }
 }
 
-macro_rules! try_frame {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(e) => return e,
-        }
-    };
-}
-
 pub fn hset(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     if !args.len().is_multiple_of(2) {
         return wrong_args(&String::from_utf8_lossy(&args[0]).to_ascii_lowercase());

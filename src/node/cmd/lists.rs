@@ -14,15 +14,6 @@ fn list<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut ListValue>, F
     }
 }
 
-macro_rules! try_frame {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(e) => return e,
-        }
-    };
-}
-
 fn push(ctx: &mut Ctx, args: &[Bytes], left: bool, only_existing: bool) -> Frame {
     let l = if only_existing {
         match try_frame!(list(ctx, &args[1])) {

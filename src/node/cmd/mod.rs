@@ -2,6 +2,17 @@
 //! here touches a socket. [`execute`] is the single entry point: lookup, arity, auth,
 //! MULTI queueing, cluster routing, then the handler.
 
+/// Unwraps a `Result<T, Frame>` inside a command, replying with the error frame. Defined
+/// before the command modules so that every one of them can use it.
+macro_rules! try_frame {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return e,
+        }
+    };
+}
+
 mod bits;
 mod client;
 mod generic;

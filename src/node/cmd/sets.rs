@@ -16,15 +16,6 @@ fn set<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut SetValue>, Fra
     }
 }
 
-macro_rules! try_frame {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(e) => return e,
-        }
-    };
-}
-
 fn members(s: impl Iterator<Item = Bytes>) -> Frame {
     Frame::Set(s.map(Frame::Bulk).collect())
 }

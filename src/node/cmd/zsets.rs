@@ -19,15 +19,6 @@ pub(super) fn zset<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut ZS
     }
 }
 
-macro_rules! try_frame {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(e) => return e,
-        }
-    };
-}
-
 /// Members with optional scores: flat in RESP2, [member, score] pairs in RESP3.
 fn with_scores(ctx: &Ctx, items: Vec<(Bytes, f64)>, scores: bool) -> Frame {
     if !scores {

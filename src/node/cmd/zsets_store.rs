@@ -8,15 +8,6 @@ use super::{clamp_range, eq_ic, float_arg, int, int_arg, syntax_error, wrongtype
 use crate::node::keyspace::{Ttl, Value, ZSet};
 use crate::node::resp::Frame;
 
-macro_rules! try_frame {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(e) => return e,
-        }
-    };
-}
-
 fn remove_members(ctx: &mut Ctx, key: &[u8], members: Vec<Bytes>) -> Frame {
     let Ok(Some(z)) = zset(ctx, key) else {
         return Frame::Integer(0);
