@@ -18,3 +18,4 @@ mod node_vs_redis;
 mod replication;
 mod reshard;
 mod tls;
+mod valkey;

