@@ -178,7 +178,8 @@ fn spread_json<K: AsRef<[u8]>>(
     })
 }
 
-/// Prints the plan; false when nothing more should happen (dry run, declined, nothing to do).
+/// Prints the plan; the exit status when nothing more should happen (dry run, declined,
+/// nothing to write), None to go on.
 fn show_and_confirm<K: AsRef<[u8]>>(
     ui: &Ui,
     owners: &Owners,
@@ -187,7 +188,7 @@ fn show_and_confirm<K: AsRef<[u8]>>(
     headline: &str,
     dry_run: bool,
     yes: bool,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Option<Exit>> {
     let question = "Write the keys as planned?";
     if !dry_run && !yes && !ui.interactive && plan.total_writes() > 0 {
         ui.confirm(question)?;
@@ -219,19 +220,19 @@ fn show_and_confirm<K: AsRef<[u8]>>(
         } else {
             print(&text)?;
         }
-        return Ok(false);
+        return Ok(Some(Exit::Ok));
     }
     if !ui.quiet && !ui.json {
         eprintln!("{text}");
     }
     if plan.total_writes() == 0 {
-        return Ok(false);
+        return Ok(Some(report_leftovers(keys, plan, &Tally::default())));
     }
     if !yes && !ui.confirm(question)? {
         ui.say("Nothing changed.");
-        return Ok(false);
+        return Ok(Some(Exit::Ok));
     }
-    Ok(true)
+    Ok(None)
 }
 
 /// Reports what was left alone or refused; Problem when anything was.
@@ -298,12 +299,10 @@ pub async fn import(args: ImportArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result
             "loses each key once the cluster has it"
         }
     );
-    if !show_and_confirm(ui, &owners, &plan, &keys, &headline, args.dry_run, args.yes)? {
-        return Ok(if args.dry_run || plan.conflicts.is_empty() {
-            Exit::Ok
-        } else {
-            report_leftovers(&keys, &plan, &Tally::default())
-        });
+    if let Some(exit) =
+        show_and_confirm(ui, &owners, &plan, &keys, &headline, args.dry_run, args.yes)?
+    {
+        return Ok(exit);
     }
     let bar = ui.bar(plan.total_writes() as u64, "keys");
     let write_start = Instant::now();
@@ -567,12 +566,10 @@ pub async fn restore(args: RestoreArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Resu
         manifest.created_at,
         owners.masters.len()
     );
-    if !show_and_confirm(ui, &owners, &plan, &keys, &headline, args.dry_run, args.yes)? {
-        return Ok(if args.dry_run || plan.conflicts.is_empty() {
-            Exit::Ok
-        } else {
-            report_leftovers(&keys, &plan, &Tally::default())
-        });
+    if let Some(exit) =
+        show_and_confirm(ui, &owners, &plan, &keys, &headline, args.dry_run, args.yes)?
+    {
+        return Ok(exit);
     }
     let bar = ui.bar(plan.total_writes() as u64, "keys");
     let write_start = Instant::now();
