@@ -19,4 +19,5 @@ mod node_vs_redis;
 mod replication;
 mod reshard;
 mod tls;
+mod transfer;
 mod valkey;

@@ -187,6 +187,35 @@ pub fn snapshot(ks: &Keyspace, now: u64, repl_id: &str, repl_offset: u64) -> Vec
 
 /// Reads an RDB file, calling `each(key, value, expire_at_ms)` for every key of db 0.
 pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res<()> {
+    read_file(data, |entry| {
+        if entry.db == 0 {
+            each(entry.key, entry.value, entry.expire_at);
+        }
+    })
+    .map(|_| ())
+}
+
+/// One key of an RDB file, with the database it belongs to and its absolute expiry (ms).
+pub struct FileEntry {
+    pub db: u64,
+    pub key: Bytes,
+    pub value: Value,
+    pub expire_at: Option<u64>,
+}
+
+/// What an RDB file says about itself besides its keys.
+#[derive(Debug, Default)]
+pub struct FileInfo {
+    pub version: u16,
+    /// The aux fields (`redis-ver`, `ctime`, `repl-id`, ...), in file order.
+    pub aux: Vec<(String, String)>,
+    /// Whether the file ended with a CRC-64 that matched (false: absent or zero).
+    pub checksum_verified: bool,
+}
+
+/// Reads a whole RDB file, calling `each` for every key of every database, and checks the
+/// CRC-64 trailer when the file has one (a backup must not load half a file silently).
+pub fn read_file(data: &[u8], mut each: impl FnMut(FileEntry)) -> Res<FileInfo> {
     if data.len() < 9 || &data[..5] != b"REDIS" {
         return Err(BadPayload("not an RDB file"));
     }
@@ -197,16 +226,24 @@ pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res
     if version > RDB_VERSION {
         return Err(BadPayload("RDB version too new"));
     }
+    let mut info = FileInfo {
+        version,
+        ..FileInfo::default()
+    };
     let mut r = Reader { data, at: 9 };
     let mut expire = None;
     let mut db = 0;
     loop {
         let t = r.byte()?;
         match t {
-            op::EOF => return Ok(()),
+            op::EOF => break,
             op::AUX => {
-                r.string()?;
-                r.string()?;
+                let k = r.string()?;
+                let v = r.string()?;
+                info.aux.push((
+                    String::from_utf8_lossy(&k).into_owned(),
+                    String::from_utf8_lossy(&v).into_owned(),
+                ));
             }
             op::SELECTDB => db = r.len()?,
             op::RESIZEDB => {
@@ -227,16 +264,36 @@ pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res
             op::FUNCTION | op::MODULE_AUX => {
                 return Err(BadPayload("RDB has functions or modules, not supported"))
             }
+            // RDB_TYPE_STREAM_LISTPACKS, _2, _3: the keyspace has no stream type.
+            15 | 19 | 21 => {
+                return Err(BadPayload(
+                    "the file holds a stream, which rclust cannot read",
+                ))
+            }
             _ => {
                 let key = r.string()?;
                 let value = r.value(t)?;
-                if db == 0 {
-                    each(key, value, expire.take());
-                }
-                expire = None;
+                each(FileEntry {
+                    db,
+                    key,
+                    value,
+                    expire_at: expire.take(),
+                });
             }
         }
     }
+    // Version 5 and later end with a CRC-64 of everything before it (zero: not computed).
+    if version >= 5 {
+        let body = r.at;
+        let crc = r.le(8).map_err(|_| BadPayload("RDB file is truncated"))?;
+        if crc != 0 {
+            if crc64::crc64(0, &data[..body]) != crc {
+                return Err(BadPayload("RDB checksum mismatch"));
+            }
+            info.checksum_verified = true;
+        }
+    }
+    Ok(info)
 }
 
 struct Reader<'a> {
