@@ -1,5 +1,6 @@
 //! Executors: apply a plan to live nodes, then wait until the cluster has converged.
 
+pub mod atomic;
 pub mod converge;
 pub mod create;
 pub mod fix;
