@@ -146,10 +146,25 @@ pub fn undump(payload: &[u8]) -> Res<Value> {
     Ok(value)
 }
 
-/// An RDB file (version 10) of every live key, with the aux fields Redis writes that a
-/// replica reads.
-pub fn snapshot(ks: &Keyspace, now: u64, repl_id: &str, repl_offset: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + ks.len() * 32);
+/// An RDB file (version 10) of every live key, with the aux fields Redis writes (the
+/// replication ones, which a replica reads, when given).
+pub fn snapshot(ks: &Keyspace, now: u64, repl: Option<(&str, u64)>, checksum: bool) -> Vec<u8> {
+    let mut out = header(now, repl, ks.len(), ks.expires_len());
+    out.reserve(ks.len() * 32);
+    for slot in 0..crate::model::SLOT_COUNT {
+        ks.for_each_key_in_slot(slot, now, |key, value| {
+            write_entry(&mut out, key, value, ks.expire_at(key));
+        });
+    }
+    let crc = if checksum { crc64::crc64(0, &out) } else { 0 };
+    finish_after(&mut out, crc, checksum);
+    out
+}
+
+/// The start of an RDB file: magic and version, the aux fields redis-server writes (the
+/// replication ones when given), db 0 and its sizes.
+pub fn header(now: u64, repl: Option<(&str, u64)>, keys: usize, expires: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
     out.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
     let aux = |out: &mut Vec<u8>, k: &str, v: &str| {
         out.push(op::AUX);
@@ -159,30 +174,51 @@ pub fn snapshot(ks: &Keyspace, now: u64, repl_id: &str, repl_offset: u64) -> Vec
     aux(&mut out, "redis-ver", "7.0.15");
     aux(&mut out, "redis-bits", "64");
     aux(&mut out, "ctime", &(now / 1000).to_string());
-    aux(&mut out, "repl-stream-db", "0");
-    aux(&mut out, "repl-id", repl_id);
-    aux(&mut out, "repl-offset", &repl_offset.to_string());
+    aux(
+        &mut out,
+        "used-mem",
+        &crate::node::alloc::used_memory().unwrap_or(0).to_string(),
+    );
+    if let Some((repl_id, repl_offset)) = repl {
+        aux(&mut out, "repl-stream-db", "0");
+        aux(&mut out, "repl-id", repl_id);
+        aux(&mut out, "repl-offset", &repl_offset.to_string());
+    }
+    aux(&mut out, "aof-base", "0");
     out.push(op::SELECTDB);
     write_len(&mut out, 0);
     out.push(op::RESIZEDB);
-    write_len(&mut out, ks.len() as u64);
-    write_len(&mut out, ks.expires_len() as u64);
-    for slot in 0..crate::model::SLOT_COUNT {
-        ks.for_each_key_in_slot(slot, now, |key, value| {
-            if let Some(at) = ks.expire_at(key) {
-                out.push(op::EXPIRETIME_MS);
-                out.extend_from_slice(&at.to_le_bytes());
-            }
-            let type_at = out.len();
-            out.push(0);
-            write_string(&mut out, key);
-            out[type_at] = write_value(&mut out, value);
-        });
-    }
-    out.push(op::EOF);
-    let crc = crc64::crc64(0, &out);
-    out.extend_from_slice(&crc.to_le_bytes());
+    write_len(&mut out, keys as u64);
+    write_len(&mut out, expires as u64);
     out
+}
+
+/// One key of an RDB file: its expiry (Unix ms) when it has one, type, name, value.
+pub fn write_entry(out: &mut Vec<u8>, key: &[u8], value: &Value, expire_at: Option<u64>) {
+    if let Some(at) = expire_at {
+        out.push(op::EXPIRETIME_MS);
+        out.extend_from_slice(&at.to_le_bytes());
+    }
+    let type_at = out.len();
+    out.push(0);
+    write_string(out, key);
+    out[type_at] = write_value(out, value);
+}
+
+/// Ends an RDB file: the EOF opcode and the CRC-64 of everything before the checksum
+/// (`crc` is the running CRC of what was written before `out`; zero when `checksum` is
+/// off, as `rdbchecksum no` writes).
+pub fn finish(out: &mut Vec<u8>, crc: u64, checksum: bool) {
+    out.push(op::EOF);
+    let crc = if checksum { crc64::crc64(crc, out) } else { 0 };
+    out.extend_from_slice(&crc.to_le_bytes());
+}
+
+/// [`finish`] for a buffer that already holds what `crc` covers.
+fn finish_after(out: &mut Vec<u8>, crc: u64, checksum: bool) {
+    let mut tail = Vec::with_capacity(9);
+    finish(&mut tail, crc, checksum);
+    out.extend_from_slice(&tail);
 }
 
 /// Reads an RDB file, calling `each(key, value, expire_at_ms)` for every key of db 0.

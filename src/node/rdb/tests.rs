@@ -127,7 +127,7 @@ fn rdb_file_round_trip() {
         };
         ks.put(format!("key{i}").as_bytes(), v, ttl);
     }
-    let file = snapshot(&ks, 1_000, "abc", 42);
+    let file = snapshot(&ks, 1_000, Some(("abc", 42)), true);
     assert!(file.starts_with(b"REDIS0010"));
     let stored = u64::from_le_bytes(file[file.len() - 8..].try_into().unwrap());
     assert_eq!(crc64::crc64(0, &file[..file.len() - 8]), stored);
