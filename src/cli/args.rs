@@ -144,13 +144,19 @@ pub struct MoveArgs {
     /// Keys per GETKEYSINSLOT/MIGRATE batch
     #[arg(long, value_name = "K", default_value_t = 100)]
     pub pipeline: usize,
-    /// MIGRATE timeout, in milliseconds
+    /// MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side
+    /// job may show no progress before it is cancelled (it rolls back)
     #[arg(long, value_name = "MS", default_value_t = 60000)]
     pub timeout: u64,
     /// Overwrite keys that already exist on the target even when their values differ
     /// (identical ones are always replaced)
     #[arg(long)]
     pub replace: bool,
+    /// Move keys with GETKEYSINSLOT/MIGRATE even where every node involved can migrate
+    /// slots atomically itself (Valkey >= 9.0 CLUSTER MIGRATESLOTS, Redis >= 8.4
+    /// CLUSTER MIGRATION), which rclust otherwise uses
+    #[arg(long)]
+    pub key_by_key: bool,
     /// Do not ask for confirmation
     #[arg(short, long)]
     pub yes: bool,

@@ -1,5 +1,6 @@
 //! Executors: apply a plan to live nodes, then wait until the cluster has converged.
 
+pub mod atomic;
 pub mod backup;
 pub mod converge;
 pub mod create;
