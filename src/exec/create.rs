@@ -126,7 +126,12 @@ pub async fn apply(
     }
 
     bar.set_message("joining the nodes");
-    let errors = run_all(fleet, join_meets(plan, nodes)).await;
+    let (pairs, hub) = join_meets(plan, nodes);
+    let mut errors = run_all(fleet, pairs).await;
+    if errors.is_empty() {
+        attach_replicas(fleet, plan, deadline).await;
+        errors = run_all(fleet, hub).await;
+    }
     if let Some(e) = errors.first() {
         run_all(fleet, saved).await;
         let seed = &plan.masters[0].addr;
@@ -140,13 +145,16 @@ pub async fn apply(
     wait_then_restore(fleet, &expected, deadline, bar, saved).await
 }
 
-/// The MEETs that join a planned cluster: each replica meets its master (so it can attach
-/// before anyone else learns of it), every other master meets the first one, which
-/// gossip then makes known to all. One MEET per node.
+/// The MEETs that join a planned cluster, one per node: first each replica meets its
+/// master (so it can attach before anyone else learns of it), then every other master
+/// meets the first one, which gossip makes known to all.
 pub fn join_meets(
     plan: &CreatePlan,
     nodes: &[EmptyNode],
-) -> Vec<(crate::model::Addr, Vec<String>)> {
+) -> (
+    Vec<(crate::model::Addr, Vec<String>)>,
+    Vec<(crate::model::Addr, Vec<String>)>,
+) {
     let find = |id: &str| {
         nodes
             .iter()
@@ -154,16 +162,46 @@ pub fn join_meets(
             .expect("planned from these nodes")
     };
     let seed = find(&plan.masters[0].id);
-    let mut meets = Vec::new();
-    for m in &plan.masters[1..] {
-        meets.push((
-            m.addr.clone(),
-            meet_args(&seed.meet_ip, seed.addr.port, seed.cport),
-        ));
+    let pairs = plan
+        .replicas
+        .iter()
+        .map(|r| {
+            let m = find(&plan.masters[r.master].id);
+            (r.addr.clone(), meet_args(&m.meet_ip, m.addr.port, m.cport))
+        })
+        .collect();
+    let hub = plan.masters[1..]
+        .iter()
+        .map(|m| {
+            (
+                m.addr.clone(),
+                meet_args(&seed.meet_ip, seed.addr.port, seed.cport),
+            )
+        })
+        .collect();
+    (pairs, hub)
+}
+
+/// Asks every replica to replicate its master until each has accepted (a replica knows
+/// its master a handshake after meeting it), for at most a few seconds: a replica still
+/// unattached then is attached by the wait, and its role spreads by nudges instead.
+async fn attach_replicas(fleet: &Fleet, plan: &CreatePlan, deadline: Instant) {
+    let give_up = (Instant::now() + std::time::Duration::from_secs(3)).min(deadline);
+    let mut todo: Vec<_> = plan.replicas.iter().collect();
+    while !todo.is_empty() && Instant::now() < give_up {
+        let results = futures::future::join_all(todo.iter().map(|r| async move {
+            let master = &plan.masters[r.master].id;
+            let mut conn = fleet.conn(&r.addr).await?;
+            conn.cmd::<()>(&["CLUSTER", "REPLICATE", master]).await
+        }))
+        .await;
+        todo = todo
+            .into_iter()
+            .zip(results)
+            .filter_map(|(r, ok)| ok.is_err().then_some(r))
+            .collect();
+        if !todo.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
-    for r in &plan.replicas {
-        let m = find(&plan.masters[r.master].id);
-        meets.push((r.addr.clone(), meet_args(&m.meet_ip, m.addr.port, m.cport)));
-    }
-    meets
 }
