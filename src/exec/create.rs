@@ -145,16 +145,13 @@ pub async fn apply(
     wait_then_restore(fleet, &expected, deadline, bar, saved).await
 }
 
+/// A command for one node.
+type Command = (crate::model::Addr, Vec<String>);
+
 /// The MEETs that join a planned cluster, one per node: first each replica meets its
 /// master (so it can attach before anyone else learns of it), then every other master
 /// meets the first one, which gossip makes known to all.
-pub fn join_meets(
-    plan: &CreatePlan,
-    nodes: &[EmptyNode],
-) -> (
-    Vec<(crate::model::Addr, Vec<String>)>,
-    Vec<(crate::model::Addr, Vec<String>)>,
-) {
+pub fn join_meets(plan: &CreatePlan, nodes: &[EmptyNode]) -> (Vec<Command>, Vec<Command>) {
     let find = |id: &str| {
         nodes
             .iter()
