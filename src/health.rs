@@ -498,4 +498,108 @@ pub(crate) mod tests {
             .iter()
             .any(|f| f.message == "node bbbbbbbb (127.0.0.1:7001) is unknown to 127.0.0.1:7002"));
     }
+
+    /// The views of a healthy cluster of `masters` masters with one replica each, as every
+    /// node would print them (ids and ports made up, slots split evenly).
+    pub fn healthy_cluster_views(masters: usize) -> Vec<String> {
+        let n = masters * 2;
+        let id = |i: usize| format!("{i:08x}{:032x}", i * 7919);
+        let per = crate::model::SLOT_COUNT as usize / masters;
+        let lines: Vec<(String, String)> = (0..n)
+            .map(|i| {
+                let port = 12000 + i;
+                let (role, master, slots) = if i < masters {
+                    let end = if i == masters - 1 {
+                        crate::model::SLOT_COUNT as usize - 1
+                    } else {
+                        (i + 1) * per - 1
+                    };
+                    ("master", "-".to_string(), format!(" {}-{end}", i * per))
+                } else {
+                    ("slave", id(i - masters), String::new())
+                };
+                let head = format!("{} 127.0.0.1:{port}@{}", id(i), port + 10000);
+                let tail = format!("{master} 0 1700000000000 {} connected{slots}", i + 1);
+                (head, format!("{role} {tail}"))
+            })
+            .collect();
+        (0..n)
+            .map(|me| {
+                let mut text = String::with_capacity(n * 110);
+                for (i, (head, rest)) in lines.iter().enumerate() {
+                    let myself = if i == me { "myself," } else { "" };
+                    text.push_str(&format!("{head} {myself}{rest}\n"));
+                }
+                text
+            })
+            .collect()
+    }
+
+    /// The CLI's pure parts on 1000 views of 1000 nodes (500 masters + 500 replicas):
+    /// parsing, the snapshot's indexes, `assess` and `converge::pending`. Timings are
+    /// printed; run with `cargo test --release --lib at_1000_nodes -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn at_1000_nodes() {
+        use std::time::Instant;
+        let views = healthy_cluster_views(500);
+        let bytes: usize = views.iter().map(String::len).sum();
+        let t = Instant::now();
+        let mut interner = crate::model::SlotInterner::new();
+        let parsed: Vec<Vec<ClusterNode>> = views
+            .iter()
+            .map(|v| crate::model::parse_cluster_nodes_with(v, &mut interner).unwrap())
+            .collect();
+        let parse = t.elapsed();
+        let t = Instant::now();
+        let reports: Vec<NodeReport> = parsed
+            .into_iter()
+            .map(|view| {
+                let me = view.iter().find(|n| n.flags.myself).unwrap();
+                let role = if me.flags.master { "master" } else { "slave" };
+                NodeReport::new(
+                    me.addr.addr(),
+                    view,
+                    parse_info("cluster_state:ok\r\n"),
+                    parse_info(&format!("role:{role}\r\nmaster_link_status:up\r\n")),
+                )
+                .unwrap()
+            })
+            .collect();
+        let snap = Snapshot::new(crate::model::Addr::new("127.0.0.1", 12000), reports, vec![]);
+        let index = t.elapsed();
+        let t = Instant::now();
+        let findings = assess(&snap);
+        let assess_time = t.elapsed();
+        assert_eq!(
+            problems(&findings),
+            0,
+            "{:?}",
+            &findings[..findings.len().min(3)]
+        );
+        let expected = crate::exec::converge::expected_from_snapshot(&snap);
+        let t = Instant::now();
+        let p = crate::exec::converge::pending(&snap, &expected, &[]);
+        let pending_time = t.elapsed();
+        assert!(p.is_done(), "{:?}", p.reasons);
+        // One stale view among the million lines is found and named.
+        let mut snap = snap;
+        let victim = snap.reports[3]
+            .view
+            .iter()
+            .position(|n| n.flags.replica)
+            .unwrap();
+        snap.reports[3].view[victim].flags.pfail = true;
+        let t = Instant::now();
+        let findings = assess(&snap);
+        let assess_bad = t.elapsed();
+        assert_eq!(problems(&findings), 1, "{findings:?}");
+        eprintln!(
+            "1000 views x 1000 lines ({:.0} MB of CLUSTER NODES): parse {parse:.2?}, \
+             index {index:.2?}, assess {assess_time:.2?} (with a flagged node {assess_bad:.2?}), \
+             pending {pending_time:.2?}; {} distinct slot sets",
+            bytes as f64 / 1e6,
+            interner.len()
+        );
+    }
 }
