@@ -26,7 +26,7 @@ pub struct NodeReport {
     /// (lines are looked up by binary search; keep the order when editing it).
     pub view: Vec<ClusterNode>,
     pub cluster_info: BTreeMap<String, String>,
-    /// The `replication` and `keyspace` sections of INFO.
+    /// The `server`, `replication` and `keyspace` sections of INFO.
     pub info: BTreeMap<String, String>,
     /// Where the `myself` line is in `view`.
     me: usize,
@@ -316,13 +316,16 @@ impl Fleet {
             let mut pipe = redis::pipe();
             pipe.cmd("CLUSTER").arg("NODES");
             pipe.cmd("CLUSTER").arg("INFO");
-            // Only the sections read: a whole INFO costs the server far more.
+            // Only the sections read (the server kind and version, which decide the slot
+            // migration dialect and placement; roles; keys): a whole INFO costs far more.
+            pipe.cmd("INFO").arg("server");
             pipe.cmd("INFO").arg("replication");
             pipe.cmd("INFO").arg("keyspace");
-            let (nodes, cinfo, repl, keyspace): (String, String, String, String) =
+            let (nodes, cinfo, server, repl, keyspace): (String, String, String, String, String) =
                 conn.pipe(&pipe).await?;
             let view = self.parse_view(addr, &nodes)?;
-            let mut info = parse_info(&repl);
+            let mut info = parse_info(&server);
+            info.extend(parse_info(&repl));
             info.extend(parse_info(&keyspace));
             NodeReport::new(addr.clone(), view, parse_info(&cinfo), info)
         }
