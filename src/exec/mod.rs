@@ -2,6 +2,7 @@
 
 pub mod converge;
 pub mod create;
+pub mod epochs;
 pub mod fix;
 pub mod membership;
 pub mod migrate;
