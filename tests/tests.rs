@@ -15,6 +15,7 @@ mod migrate;
 mod node_cluster;
 mod node_server;
 mod node_vs_redis;
+mod partitions;
 mod replication;
 mod reshard;
 mod tls;
