@@ -9,6 +9,7 @@ mod create;
 mod failover;
 mod fix;
 mod generated;
+mod kill_points;
 mod local;
 mod membership;
 mod migrate;
