@@ -220,7 +220,11 @@ impl Bench {
                 s(&["fix", &seed, "--yes"])
             }
             Cmd::SetTimeout => {
-                let ms = if self.round % 2 == 0 { "2000" } else { "2500" };
+                let ms = if self.round.is_multiple_of(2) {
+                    "2000"
+                } else {
+                    "2500"
+                };
                 s(&["set-timeout", &seed, ms, "--yes"])
             }
         }
