@@ -151,7 +151,7 @@ fn whole_file_read_gives_aux_databases_and_checks_the_crc() {
         Value::string(b"v"),
         super::super::keyspace::Ttl::Clear,
     );
-    let mut file = snapshot(&ks, 7_000, "replid", 9);
+    let mut file = snapshot(&ks, 7_000, Some(("replid", 9)), true);
     // A second database after db 0, as a standalone server's file may have.
     let eof = file.len() - 9;
     let mut db1 = vec![op::SELECTDB, 1, kind::STRING];
