@@ -79,6 +79,7 @@ fn assess_with(snap: &Snapshot, views: bool) -> Vec<Finding> {
     }
     out.extend(open_slots(snap));
     out.extend(coverage(snap));
+    out.extend(epoch_collisions(snap));
     out.extend(replication_warnings(snap));
     out.sort_by_key(|f| f.severity == Severity::Warning);
     out
@@ -310,6 +311,69 @@ fn coverage(snap: &Snapshot) -> Vec<Finding> {
     out
 }
 
+/// Masters that share a config epoch, by their own word. The nodes resolve it by
+/// themselves within a few pings (the one with the smaller id takes a new epoch), but until
+/// then it is dangerous: a master that takes a slot with an epoch another one shares is
+/// not bumped, and the other, when it moves on, wins back any slot it still claims; the
+/// taker then deletes that slot's keys as belonging to someone else. A move must not start
+/// (and a command is not done) until every master's epoch is its own.
+fn epoch_collisions(snap: &Snapshot) -> Vec<Finding> {
+    let mut by_epoch: BTreeMap<u64, Vec<&ClusterNode>> = BTreeMap::new();
+    for m in snap.masters() {
+        by_epoch.entry(m.config_epoch).or_default().push(m);
+    }
+    by_epoch
+        .into_iter()
+        .filter(|(_, ms)| ms.len() > 1)
+        .map(|(epoch, ms)| {
+            let names: Vec<String> = ms.iter().map(|m| name(m)).collect();
+            problem(
+                "epoch_collision",
+                Some(&ms[0].id),
+                format!(
+                    "masters {} share config epoch {epoch} (the nodes resolve this within a few seconds)",
+                    join(&names)
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A view that has an older config epoch for a master than the master has itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochLag {
+    pub master: String,
+    pub viewer: String,
+    pub seen: u64,
+    pub actual: u64,
+}
+
+/// Every reached node's view of every reached master whose config epoch differs from the
+/// master's own. Not a problem for `check` (gossip brings it in a ping or two), but a node
+/// that takes a slot while it does not know the highest epoch can pick one another master
+/// already has.
+pub fn epoch_lags(snap: &Snapshot) -> Vec<EpochLag> {
+    let mut out = Vec::new();
+    for master in snap.reports.iter().map(|r| r.myself()) {
+        if !master.flags.master {
+            continue;
+        }
+        for r in snap.reports.iter().filter(|r| r.id() != master.id) {
+            if let Some(seen) = r.sees(&master.id) {
+                if seen.config_epoch != master.config_epoch {
+                    out.push(EpochLag {
+                        master: master.id.clone(),
+                        viewer: r.id().to_string(),
+                        seen: seen.config_epoch,
+                        actual: master.config_epoch,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 fn replication_warnings(snap: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut replicas: HashMap<&str, usize> = HashMap::new();
@@ -392,9 +456,11 @@ pub(crate) mod tests {
         } else {
             ("-".to_string(), slots.to_string())
         };
+        // Every node its own config epoch, as in a settled cluster.
         format!(
-            "{id} 127.0.0.1:{port}@{} {flags} {role_master} 0 0 1 connected {slots}\n",
-            port + 10000
+            "{id} 127.0.0.1:{port}@{} {flags} {role_master} 0 0 {} connected {slots}\n",
+            port + 10000,
+            port - 6999
         )
     }
 
@@ -421,6 +487,48 @@ pub(crate) mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].kind, "no_replica");
         assert!(findings[0].message.contains("bbbbbbbb"));
+    }
+
+    #[test]
+    fn masters_sharing_an_epoch_are_a_problem() {
+        // B takes A's epoch (1) in every view, as after two unacknowledged bumps.
+        let views: Vec<String> = healthy_views()
+            .iter()
+            .map(|v| v.replace("0 0 2 connected 8192", "0 0 1 connected 8192"))
+            .collect();
+        let findings = assess_views(&views);
+        let c: Vec<_> = findings
+            .iter()
+            .filter(|f| f.kind == "epoch_collision")
+            .collect();
+        assert_eq!(c.len(), 1, "{findings:#?}");
+        assert_eq!(c[0].severity, Severity::Problem);
+        assert!(c[0].message.starts_with(
+            "masters aaaaaaaa (127.0.0.1:7000), bbbbbbbb (127.0.0.1:7001) share config epoch 1"
+        ));
+    }
+
+    #[test]
+    fn views_with_an_old_epoch_lag() {
+        let mut views = healthy_views();
+        assert!(epoch_lags(&snapshot_of(
+            &views.iter().map(String::as_str).collect::<Vec<_>>()
+        ))
+        .is_empty());
+        // C (a replica) has not heard that B moved to epoch 5.
+        views[1] = views[1].replace("0 0 2 connected 8192", "0 0 5 connected 8192");
+        views[0] = views[0].replace("0 0 2 connected 8192", "0 0 5 connected 8192");
+        let refs: Vec<&str> = views.iter().map(String::as_str).collect();
+        let lags = epoch_lags(&snapshot_of(&refs));
+        assert_eq!(
+            lags,
+            vec![EpochLag {
+                master: B.to_string(),
+                viewer: C.to_string(),
+                seen: 2,
+                actual: 5
+            }]
+        );
     }
 
     #[test]

@@ -61,9 +61,36 @@ fn migrate_opts(moving: &MoveArgs) -> anyhow::Result<MigrateOpts> {
     })
 }
 
+/// How long a slot-moving command waits for the masters' config epochs to settle (see
+/// `exec::epochs`) before it refuses to start.
+const EPOCH_SETTLE: Duration = Duration::from_secs(15);
+
+/// Loads the cluster once its config epochs have settled: no two masters share one and
+/// every node knows every master's current one (a move started before can lose keys).
+/// Fails, naming what is unsettled, when they do not within [`EPOCH_SETTLE`].
+async fn load_settled(fleet: &Fleet, seed: &Addr) -> anyhow::Result<Snapshot> {
+    let snap = fleet.load(seed).await?;
+    if crate::exec::epochs::unsettled(&snap).is_empty() {
+        return Ok(snap);
+    }
+    let (_, reasons) = crate::exec::epochs::wait_settled(fleet, snap, EPOCH_SETTLE).await;
+    if let Some(first) = reasons.first() {
+        bail!(
+            "the masters' config epochs did not settle within {}s ({first}{}), so nothing was changed: moving slots now could lose keys; check that the nodes can reach each other",
+            EPOCH_SETTLE.as_secs(),
+            if reasons.len() > 1 {
+                format!(" and {} more", reasons.len() - 1)
+            } else {
+                String::new()
+            }
+        );
+    }
+    fleet.load(seed).await
+}
+
 /// Loads the cluster and refuses to change one that has problems.
 async fn load_healthy(fleet: &Fleet, seed: &Addr) -> anyhow::Result<Snapshot> {
-    let snap = fleet.load(seed).await?;
+    let snap = load_settled(fleet, seed).await?;
     let findings = health::assess(&snap);
     let problems: Vec<_> = findings
         .iter()
@@ -441,7 +468,7 @@ pub async fn rebalance(args: RebalanceArgs, ui: &Ui, opts: ConnOpts) -> anyhow::
 pub async fn fix(args: FixArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
     let mopts = migrate_opts(&args.moving)?;
     let fleet = fleet_for(opts, &args.moving);
-    let snap = fleet.load(&args.seed).await?;
+    let snap = load_settled(&fleet, &args.seed).await?;
     if !snap.unreachable.is_empty() {
         let names: Vec<String> = snap
             .unreachable

@@ -1,15 +1,15 @@
 //! The slot-move engine shared by `reshard`, `rebalance` and `fix`: the standard protocol
 //! (IMPORTING on the target, MIGRATING on the source, GETKEYSINSLOT + MIGRATE until the
-//! slot is empty, then SETSLOT NODE on the target, the source, and every other master),
-//! made fast by doing each step for a whole batch of slots in one pipeline per node, and by
-//! running every (source, target) pair at once with a few batches in flight each. Within a
-//! slot the steps stay in order, which is all the protocol needs; different slots are
-//! independent. Clients keep working throughout: the source answers ASK for keys it no
+//! slot is empty, then SETSLOT NODE on the source, the target, and every other master: the
+//! source lets go before the target takes the slot, see `close_batch`), made fast by doing
+//! each step for a whole batch of slots in one pipeline per node, and by running every
+//! (source, target) pair at once with a few batches in flight each. Within a slot the steps
+//! stay in order, which is all the protocol needs; different slots are independent. Clients keep working throughout: the source answers ASK for keys it no
 //! longer has, and a key is deleted from the source only once the target has stored it.
 //!
 //! If the process dies, each slot is in one of the states `rclust fix` repairs: importing
-//! only, migrating and importing (keys on either side), or owned by the target while the
-//! source still shows it open.
+//! only, migrating and importing (keys on either side), or given away by the source while
+//! the target still imports it (with every key).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -599,7 +599,7 @@ impl<'a> Migrator<'a> {
         self.open_and_drain(src, dst, slots, true).await
     }
 
-    /// The second half: the emptied slots change owner, on the target, the source, and
+    /// The second half: the emptied slots change owner, on the source, the target, and
     /// the other masters, in that order.
     async fn close_batch(
         &self,
@@ -608,21 +608,24 @@ impl<'a> Migrator<'a> {
         slots: &[u16],
     ) -> anyhow::Result<()> {
         let node: Vec<_> = slots.iter().map(|&s| setslot(s, "NODE", &dst.id)).collect();
-        // The target first, so that once the source lets go the target already serves it.
-        // Plain SETSLOT NODE on the importing target, as in the standard protocol: it bumps
-        // the target's epoch and claims the slot in one step, and broadcasts a pong.
-        // Closing the import with STABLE then NODE and one BUMPEPOCH per batch (before or
-        // after the claims) is cheaper but lost keys in repeated 2000-slot moves between
-        // 3 masters (a whole batch at a time, the target deleting them as "dirty slots"
-        // after an UPDATE from the source; likely a claim made with an epoch that was not
-        // the cluster's highest, as views updated by direct SETSLOT NODE can agree on the
-        // slots before every node has heard the latest epochs).
-        let take = node.clone();
-        self.setslots(dst, &take, |_| false).await?;
+        // The source lets go first, then the target takes the slots. The other way round,
+        // the source goes on claiming a slot the target already owns until its own SETSLOT
+        // is through (it queues behind the source's MIGRATEs of other batches, and a kill
+        // makes it wait for `fix`), and redis-server 7.0 can then give the slot back to the
+        // source and delete its keys on the target: a node keeps a "previous owner does not
+        // claim it" mark on a slot after taking the slot itself (cleared only from 7.2,
+        // redis#12564), and treats a marked slot as free for any claimant, whatever its
+        // epoch. While the target imports, nothing a peer says changes its slot (Redis skips
+        // importing slots), so no claim can take it then; once it claims, no one else does.
+        // The price is a short window in which a client is redirected between the two.
         // A source that gave away its last slot may already be a replica (redis#9223), or
         // lose its replicas while its SETSLOT waits for them (Valkey 8+).
         self.setslots(src, &node, source_close_error_is_benign)
             .await?;
+        // Plain SETSLOT NODE on the importing target, as in the standard protocol: it ends
+        // the import, bumps the target's epoch and claims the slot in one step, and
+        // broadcasts a pong.
+        self.setslots(dst, &node, |_| false).await?;
         let others: Vec<&Endpoint> = self
             .masters
             .iter()

@@ -4,6 +4,7 @@ pub mod atomic;
 pub mod backup;
 pub mod converge;
 pub mod create;
+pub mod epochs;
 pub mod fix;
 pub mod import;
 pub mod membership;

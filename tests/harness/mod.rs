@@ -3,12 +3,16 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod acked;
 pub mod cluster_client;
+pub mod lab;
 pub mod ports;
 pub mod servers;
 pub mod tls;
 
+pub use acked::AckedWriter;
 pub use cluster_client::*;
+pub use lab::Lab;
 pub use ports::PortLease;
 pub use servers::*;
 
