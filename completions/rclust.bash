@@ -499,7 +499,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__fix)
-            opts="-y -a -q -v -h --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -a -q -v -h --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1457,7 +1457,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__rebalance)
-            opts="-y -a -q -v -h --weight --use-empty-masters --threshold --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -a -q -v -h --weight --use-empty-masters --threshold --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1519,7 +1519,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__reshard)
-            opts="-y -a -q -v -h --from --to --slots --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -a -q -v -h --from --to --slots --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -115,7 +115,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l from -d 'Sourc
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l to -d 'The master that receives the slots (id, unique id prefix or host:port)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l slots -d 'How many slots to move (exactly this many move)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l pipeline -d 'Keys per GETKEYSINSLOT/MIGRATE batch' -r
-complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l timeout -d 'MIGRATE timeout, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l timeout -d 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may show no progress before it is cancelled (it rolls back)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l wait -d 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -s a -l pass -d 'Password for AUTH on every node' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l user -d 'ACL user name for AUTH (with --pass)' -r
@@ -124,6 +124,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l cert -d 'Clien
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l key -d 'Private key (PEM) of the client certificate' -r -F
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l replace -d 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l key-by-key -d 'Move keys with GETKEYSINSLOT/MIGRATE even where every node involved can migrate slots atomically itself (Valkey >= 9.0 CLUSTER MIGRATESLOTS, Redis >= 8.4 CLUSTER MIGRATION), which rclust otherwise uses'
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -s y -l yes -d 'Do not ask for confirmation'
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l dry-run -d 'Print the plan and change nothing'
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l json -d 'Print machine-readable JSON on stdout'
@@ -136,7 +137,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand reshard" -s h -l help -d '
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l weight -d 'A master\'s weight (default 1; 0 empties it), e.g. `--weight 127.0.0.1:7000=2`' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l threshold -d 'Do nothing unless some master is off its share by more than this many percent' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l pipeline -d 'Keys per GETKEYSINSLOT/MIGRATE batch' -r
-complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l timeout -d 'MIGRATE timeout, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l timeout -d 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may show no progress before it is cancelled (it rolls back)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l wait -d 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -s a -l pass -d 'Password for AUTH on every node' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l user -d 'ACL user name for AUTH (with --pass)' -r
@@ -146,6 +147,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l key -d 'Priv
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l use-empty-masters -d 'Give slots to masters that have none'
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l replace -d 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l key-by-key -d 'Move keys with GETKEYSINSLOT/MIGRATE even where every node involved can migrate slots atomically itself (Valkey >= 9.0 CLUSTER MIGRATESLOTS, Redis >= 8.4 CLUSTER MIGRATION), which rclust otherwise uses'
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -s y -l yes -d 'Do not ask for confirmation'
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l dry-run -d 'Print the plan and change nothing'
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l json -d 'Print machine-readable JSON on stdout'
@@ -156,7 +158,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l tls -d 'Conn
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l insecure -d 'Do not verify the nodes\' certificates (implies --tls)'
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -s h -l help -d 'Print help'
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l pipeline -d 'Keys per GETKEYSINSLOT/MIGRATE batch' -r
-complete -c rclust -n "__fish_rclust_using_subcommand fix" -l timeout -d 'MIGRATE timeout, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l timeout -d 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may show no progress before it is cancelled (it rolls back)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l wait -d 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -s a -l pass -d 'Password for AUTH on every node' -r
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l user -d 'ACL user name for AUTH (with --pass)' -r
@@ -165,6 +167,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand fix" -l cert -d 'Client ce
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l key -d 'Private key (PEM) of the client certificate' -r -F
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l replace -d 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l key-by-key -d 'Move keys with GETKEYSINSLOT/MIGRATE even where every node involved can migrate slots atomically itself (Valkey >= 9.0 CLUSTER MIGRATESLOTS, Redis >= 8.4 CLUSTER MIGRATION), which rclust otherwise uses'
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -s y -l yes -d 'Do not ask for confirmation'
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l dry-run -d 'Print the plan and change nothing'
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l json -d 'Print machine-readable JSON on stdout'
