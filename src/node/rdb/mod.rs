@@ -14,8 +14,13 @@ use bytes::Bytes;
 
 use super::keyspace::{HashValue, Keyspace, ListValue, SetValue, Value, ZSet};
 
-/// RDB version of Redis 7.0; DUMP payloads carry it and RESTORE refuses newer ones.
+/// RDB version of Redis 7.0; DUMP payloads and snapshots are written with it.
 pub const RDB_VERSION: u16 = 10;
+
+/// The newest version read: Valkey 9 writes 80 (`VALKEY080` files, payload footers 80),
+/// Redis 7.2 11 and Redis 7.4+ 12. What they add that we read is the set listpack; a type
+/// we do not know still fails as bad data.
+pub const RDB_VERSION_READ_MAX: u16 = 80;
 
 /// Object type bytes (`RDB_TYPE_*`).
 mod kind {
@@ -33,6 +38,7 @@ mod kind {
     pub const HASH_LISTPACK: u8 = 16;
     pub const ZSET_LISTPACK: u8 = 17;
     pub const LIST_QUICKLIST_2: u8 = 18;
+    pub const SET_LISTPACK: u8 = 20;
 }
 
 /// RDB file opcodes (`RDB_OPCODE_*`).
@@ -133,7 +139,8 @@ pub fn undump(payload: &[u8]) -> Res<Value> {
     let version = u16::from_le_bytes([footer[0], footer[1]]);
     let crc = u64::from_le_bytes(footer[2..10].try_into().map_err(|_| WRONG)?);
     // A zero CRC means "not computed" (rdbchecksum no), which Redis accepts too.
-    if version > RDB_VERSION || (crc != 0 && crc64::crc64(0, &payload[..payload.len() - 8]) != crc)
+    if version > RDB_VERSION_READ_MAX
+        || (crc != 0 && crc64::crc64(0, &payload[..payload.len() - 8]) != crc)
     {
         return Err(WRONG);
     }
@@ -223,26 +230,72 @@ fn finish_after(out: &mut Vec<u8>, crc: u64, checksum: bool) {
 
 /// Reads an RDB file, calling `each(key, value, expire_at_ms)` for every key of db 0.
 pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res<()> {
-    if data.len() < 9 || &data[..5] != b"REDIS" {
+    read_file(data, |entry| {
+        if entry.db == 0 {
+            each(entry.key, entry.value, entry.expire_at);
+        }
+    })
+    .map(|_| ())
+}
+
+/// One key of an RDB file, with the database it belongs to and its absolute expiry (ms).
+pub struct FileEntry {
+    pub db: u64,
+    pub key: Bytes,
+    pub value: Value,
+    pub expire_at: Option<u64>,
+}
+
+/// What an RDB file says about itself besides its keys.
+#[derive(Debug, Default)]
+pub struct FileInfo {
+    pub version: u16,
+    /// The aux fields (`redis-ver`, `ctime`, `repl-id`, ...), in file order.
+    pub aux: Vec<(String, String)>,
+    /// Whether the file ended with a CRC-64 that matched (false: absent or zero).
+    pub checksum_verified: bool,
+}
+
+/// Reads a whole RDB file, calling `each` for every key of every database, and checks the
+/// CRC-64 trailer when the file has one (a backup must not load half a file silently).
+pub fn read_file(data: &[u8], mut each: impl FnMut(FileEntry)) -> Res<FileInfo> {
+    // `REDIS0010` (Redis) or `VALKEY080` (Valkey 9): the magic, then the version in digits.
+    let magic = if data.starts_with(b"REDIS") {
+        5
+    } else if data.starts_with(b"VALKEY") {
+        6
+    } else {
+        return Err(BadPayload("not an RDB file"));
+    };
+    let digits = magic + if magic == 5 { 4 } else { 3 };
+    if data.len() < digits {
         return Err(BadPayload("not an RDB file"));
     }
-    let version: u16 = std::str::from_utf8(&data[5..9])
+    let version: u16 = std::str::from_utf8(&data[magic..digits])
         .ok()
         .and_then(|v| v.parse().ok())
         .ok_or(BadPayload("bad RDB version"))?;
-    if version > RDB_VERSION {
+    if version > RDB_VERSION_READ_MAX {
         return Err(BadPayload("RDB version too new"));
     }
-    let mut r = Reader { data, at: 9 };
+    let mut info = FileInfo {
+        version,
+        ..FileInfo::default()
+    };
+    let mut r = Reader { data, at: digits };
     let mut expire = None;
     let mut db = 0;
     loop {
         let t = r.byte()?;
         match t {
-            op::EOF => return Ok(()),
+            op::EOF => break,
             op::AUX => {
-                r.string()?;
-                r.string()?;
+                let k = r.string()?;
+                let v = r.string()?;
+                info.aux.push((
+                    String::from_utf8_lossy(&k).into_owned(),
+                    String::from_utf8_lossy(&v).into_owned(),
+                ));
             }
             op::SELECTDB => db = r.len()?,
             op::RESIZEDB => {
@@ -263,16 +316,36 @@ pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res
             op::FUNCTION | op::MODULE_AUX => {
                 return Err(BadPayload("RDB has functions or modules, not supported"))
             }
+            // RDB_TYPE_STREAM_LISTPACKS, _2, _3: the keyspace has no stream type.
+            15 | 19 | 21 => {
+                return Err(BadPayload(
+                    "the file holds a stream, which rclust cannot read",
+                ))
+            }
             _ => {
                 let key = r.string()?;
                 let value = r.value(t)?;
-                if db == 0 {
-                    each(key, value, expire.take());
-                }
-                expire = None;
+                each(FileEntry {
+                    db,
+                    key,
+                    value,
+                    expire_at: expire.take(),
+                });
             }
         }
     }
+    // Version 5 and later end with a CRC-64 of everything before it (zero: not computed).
+    if version >= 5 {
+        let body = r.at;
+        let crc = r.le(8).map_err(|_| BadPayload("RDB file is truncated"))?;
+        if crc != 0 {
+            if crc64::crc64(0, &data[..body]) != crc {
+                return Err(BadPayload("RDB checksum mismatch"));
+            }
+            info.checksum_verified = true;
+        }
+    }
+    Ok(info)
 }
 
 struct Reader<'a> {
@@ -432,6 +505,7 @@ impl Reader<'_> {
             }
             kind::LIST_ZIPLIST => list_value(self.blob(compact::ziplist)?.into())?,
             kind::SET_INTSET => set_value(self.blob(compact::intset)?.into_iter().collect())?,
+            kind::SET_LISTPACK => set_value(self.blob(compact::listpack)?.into_iter().collect())?,
             kind::ZSET_ZIPLIST => zset_pairs(self.blob(compact::ziplist)?)?,
             kind::ZSET_LISTPACK => zset_pairs(self.blob(compact::listpack)?)?,
             kind::HASH_ZIPLIST => hash_pairs(self.blob(compact::ziplist)?)?,
