@@ -244,3 +244,16 @@ fn config_rewrite_with_a_relative_file_and_dir() {
         ]
     );
 }
+
+#[test]
+fn a_link_past_cluster_link_sendbuf_limit_is_freed() {
+    let (a, _b) = met_pair(2000);
+    // One byte: every message overflows, so the node frees its links as it sends.
+    let _: () = a.cmd(&["CONFIG", "SET", "cluster-link-sendbuf-limit", "1"]);
+    let log = a.dir.path().join("node.log");
+    wait_until(Duration::from_secs(20), "a link is freed", || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("exceeded cluster-link-sendbuf-limit")
+    });
+}

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -43,6 +43,8 @@ pub struct DriverConfig {
     pub seed: Option<u64>,
     /// Lowest level of the core's log lines that reach the server (`None`: none).
     pub log_level: Option<LogLevel>,
+    /// `cluster-link-sendbuf-limit` in bytes (0: no limit).
+    pub link_sendbuf_limit: u64,
 }
 
 /// What the bus asks of the rest of the server.
@@ -64,9 +66,35 @@ pub enum ClusterEvent {
     Log(LogLevel, String),
 }
 
+/// The sending end of a link's queue, with the bytes queued and not yet written.
+struct LinkTx {
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// The link task's end of the queue.
+struct LinkRx {
+    rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+}
+
+fn link_queue() -> (LinkTx, LinkRx) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    (
+        LinkTx {
+            tx,
+            queued: Arc::clone(&queued),
+        },
+        LinkRx { rx, queued },
+    )
+}
+
 struct State {
     core: ClusterCore,
-    links: HashMap<LinkId, mpsc::UnboundedSender<Vec<u8>>>,
+    links: HashMap<LinkId, LinkTx>,
+    /// `cluster-link-sendbuf-limit`: a link with more bytes queued is dropped (0: none).
+    sendbuf_limit: u64,
     /// Lowest level of the core's log lines that reach the server (`None`: none).
     log_level: Option<LogLevel>,
     /// The last nodes.conf version handed to the writer.
@@ -166,6 +194,7 @@ pub async fn start(
                 links: HashMap::new(),
                 log_level: cfg.log_level,
                 saved_version: 0,
+                sendbuf_limit: cfg.link_sendbuf_limit,
             }),
             fast: FastRoutes::new(),
             writer,
@@ -225,15 +254,23 @@ impl ClusterHandle {
     /// Executes effects. Runs under the state lock, so effects apply in order.
     fn apply(&self, st: &mut State, effects: Vec<Effect>) {
         self.shared.fast.refresh(&st.core);
+        let mut over_limit = Vec::new();
         for effect in effects {
             match effect {
                 Effect::Send { link, msg } => {
-                    if let Some(tx) = st.links.get(&link) {
-                        let _ = tx.send(codec::encode(&msg));
+                    if let Some(l) = st.links.get(&link) {
+                        let bytes = codec::encode(&msg);
+                        let queued =
+                            l.queued.fetch_add(bytes.len(), Ordering::Relaxed) + bytes.len();
+                        if st.sendbuf_limit > 0 && queued as u64 > st.sendbuf_limit {
+                            over_limit.push(link);
+                        } else {
+                            let _ = l.tx.send(bytes);
+                        }
                     }
                 }
                 Effect::Connect { link, ip, cport } => {
-                    let (tx, rx) = mpsc::unbounded_channel();
+                    let (tx, rx) = link_queue();
                     st.links.insert(link, tx);
                     let h = self.clone();
                     let timeout = Duration::from_millis(st.core.config().node_timeout_ms.max(1000));
@@ -269,6 +306,22 @@ impl ClusterHandle {
                 }
             }
         }
+        // As Redis does, a link whose peer does not read fast enough is freed (the core
+        // reconnects it) rather than let its queue grow without bound.
+        for link in over_limit {
+            if st.links.remove(&link).is_some() {
+                self.event(ClusterEvent::Log(
+                    LogLevel::Warning,
+                    format!(
+                        "Freeing cluster link: its send buffer exceeded cluster-link-sendbuf-limit ({} bytes)",
+                        st.sendbuf_limit
+                    ),
+                ));
+                st.core.link_closed(now_ms(), link);
+                let effects = st.core.drain_effects();
+                self.apply(st, effects);
+            }
+        }
     }
 
     fn event(&self, e: ClusterEvent) {
@@ -283,7 +336,7 @@ impl ClusterHandle {
             };
             let _ = stream.set_nodelay(true);
             let local = stream.local_addr().map(|a| ip_text(&a)).unwrap_or_default();
-            let (tx, rx) = mpsc::unbounded_channel();
+            let (tx, rx) = link_queue();
             let link = {
                 let mut st = self.lock();
                 let link = st.core.accept_link(now_ms(), &ip_text(&peer), &local);
@@ -295,14 +348,7 @@ impl ClusterHandle {
         }
     }
 
-    async fn outbound(
-        self,
-        link: LinkId,
-        ip: String,
-        cport: u16,
-        rx: mpsc::UnboundedReceiver<Vec<u8>>,
-        timeout: Duration,
-    ) {
+    async fn outbound(self, link: LinkId, ip: String, cport: u16, rx: LinkRx, timeout: Duration) {
         let connected =
             tokio::time::timeout(timeout, TcpStream::connect((ip.as_str(), cport))).await;
         match connected {
@@ -317,12 +363,7 @@ impl ClusterHandle {
     }
 
     /// Reads frames and writes queued messages until either side ends.
-    async fn run_link(
-        self,
-        link: LinkId,
-        mut stream: TcpStream,
-        mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
-    ) {
+    async fn run_link(self, link: LinkId, mut stream: TcpStream, mut rx: LinkRx) {
         let mut reader = FrameReader::new();
         let mut buf = vec![0u8; 16 * 1024];
         loop {
@@ -348,11 +389,12 @@ impl ClusterHandle {
                         }
                     }
                 }
-                out = rx.recv() => match out {
+                out = rx.rx.recv() => match out {
                     Some(bytes) => {
                         if stream.write_all(&bytes).await.is_err() {
                             break;
                         }
+                        rx.queued.fetch_sub(bytes.len(), Ordering::Relaxed);
                     }
                     // The core closed the link.
                     None => return,
@@ -399,9 +441,11 @@ impl ClusterHandle {
 
     /// New settings from CONFIG SET (timeouts, announced addresses, failover rules, log
     /// level); see [`ClusterCore::reconfigure`].
-    pub fn reconfigure(&self, core: CoreConfig, log_level: Option<LogLevel>) {
+    pub fn reconfigure(&self, core: CoreConfig, log_level: Option<LogLevel>, sendbuf_limit: u64) {
         self.input(|c, _| c.reconfigure(core));
-        self.lock().log_level = log_level;
+        let mut st = self.lock();
+        st.log_level = log_level;
+        st.sendbuf_limit = sendbuf_limit;
     }
 
     /// Where a slot is served, for MOVED/ASK decisions (see

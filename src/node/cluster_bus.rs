@@ -143,12 +143,17 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
         config_file: cfg.dir.join(&cfg.cluster_config_file),
         seed: None,
         log_level: super::main::log_threshold(&cfg.loglevel),
+        link_sendbuf_limit: cfg.cluster_link_sendbuf_limit,
     })
     .await?;
     for what in [Notify::Bus, Notify::Logger] {
         let bus = handle.clone();
         shared.on_config(what, move |cfg| {
-            bus.reconfigure(core_config(cfg), super::main::log_threshold(&cfg.loglevel))
+            bus.reconfigure(
+                core_config(cfg),
+                super::main::log_threshold(&cfg.loglevel),
+                cfg.cluster_link_sendbuf_limit,
+            )
         });
     }
     shared.set_router(Arc::new(BusRouter {

@@ -397,7 +397,7 @@ pub static SETTINGS: &[Setting] = &[
     setting!("aof-use-rdb-preamble", aof_use_rdb_preamble, Kind::Bool, "yes", Mutable, Nothing,
         "Write the rewritten base file as RDB (else as commands)"),
     setting!("auto-aof-rewrite-percentage", auto_aof_rewrite_percentage, Kind::Int(0, INT_MAX),
-        "100", Mutable, Nothing, "Rewrite when the file grew by this percentage (0: never)"),
+        "100", Mutable, Nothing, "Rewrite when the log grew by this percentage since the last rewrite (0: never)"),
     setting!("auto-aof-rewrite-min-size", auto_aof_rewrite_min_size,
         Kind::Memory(0, i64::MAX as u64), "64mb", Mutable, Nothing,
         "Smallest file an automatic rewrite considers"),

@@ -114,6 +114,10 @@ pub struct Aof {
     pub last_write_ok: bool,
     /// During a rewrite: the manifest to install when the new base is written.
     after_rewrite: Option<Manifest>,
+    /// Bytes of every file the manifest lists, and of the log after the last rewrite
+    /// (for `auto-aof-rewrite-percentage`).
+    pub current_size: u64,
+    pub base_size: u64,
 }
 
 fn manifest_path(dir: &Path, basename: &str) -> PathBuf {
@@ -161,6 +165,7 @@ impl Aof {
         }
         let (name, _) = manifest.incrs.last().expect("one incremental file").clone();
         let file = Arc::new(open_append(&dir.join(name))?);
+        let size = files_size(&dir, &manifest);
         Ok(Aof {
             dir,
             basename,
@@ -172,6 +177,8 @@ impl Aof {
             last_fsync: Instant::now(),
             last_write_ok: true,
             after_rewrite: None,
+            current_size: size,
+            base_size: size,
         })
     }
 
@@ -201,6 +208,7 @@ impl Aof {
             let result = (&*self.file).write_all(&self.pending);
             self.last_write_ok = result.is_ok();
             result?;
+            self.current_size += self.pending.len() as u64;
             self.pending.clear();
             self.unsynced = true;
         }
@@ -264,6 +272,8 @@ impl Aof {
         };
         save_manifest(&self.dir, &self.basename, &next)?;
         let old = std::mem::replace(&mut self.manifest, next);
+        self.current_size = files_size(&self.dir, &self.manifest);
+        self.base_size = self.current_size;
         for (name, _) in old.base.iter().chain(&old.incrs) {
             let keep = self.manifest.incrs.iter().any(|(n, _)| n == name)
                 || self.manifest.base.as_ref().is_some_and(|(n, _)| n == name);
@@ -278,6 +288,15 @@ impl Aof {
     pub fn abandon_rewrite(&mut self) {
         self.after_rewrite = None;
     }
+}
+
+fn files_size(dir: &Path, m: &Manifest) -> u64 {
+    m.base
+        .iter()
+        .chain(&m.incrs)
+        .filter_map(|(name, _)| std::fs::metadata(dir.join(name)).ok())
+        .map(|md| md.len())
+        .sum()
 }
 
 /// What loading found.

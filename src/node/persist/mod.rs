@@ -411,6 +411,16 @@ impl Persistence {
                 let _ = p.start_job(&shared, &mut ks, Job::AofBase);
                 continue;
             }
+            if p.logging() && p.aof_grew(&cfg) {
+                log(
+                    &shared,
+                    LogLevel::Notice,
+                    "Starting automatic rewriting of AOF",
+                );
+                let mut ks = shared.keyspace.lock();
+                let _ = p.start_job(&shared, &mut ks, Job::AofBase);
+                continue;
+            }
             let dirty = p.dirty.load(Ordering::Relaxed);
             let now = now_ms();
             let due = cfg
@@ -431,6 +441,19 @@ impl Persistence {
                 let _ = p.start_job(&shared, &mut ks, Job::Rdb);
             }
         }
+    }
+
+    /// `auto-aof-rewrite-percentage`: the log grew past the minimum size by that much
+    /// since its last rewrite.
+    fn aof_grew(&self, cfg: &NodeConfig) -> bool {
+        let pct = cfg.auto_aof_rewrite_percentage;
+        let guard = self.aof.lock();
+        let Some(a) = guard.as_ref() else {
+            return false;
+        };
+        pct > 0
+            && a.current_size > cfg.auto_aof_rewrite_min_size
+            && a.current_size.saturating_sub(a.base_size) * 100 >= pct * a.base_size.max(1)
     }
 
     /// `appendfsync everysec`: one fsync a second, on a blocking thread, never two at once.
