@@ -14,6 +14,8 @@ mod membership;
 mod migrate;
 mod node_cluster;
 mod node_config;
+mod node_persist;
+mod node_safety;
 mod node_server;
 mod node_vs_redis;
 mod replication;
