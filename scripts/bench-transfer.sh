@@ -14,7 +14,8 @@
 #
 # usage: scripts/bench-transfer.sh
 # env:   KEYS (100000), MIXED (40000), FIELDS (10), VALUE (64), BACKUP_KEYS (1000000),
-#        MASTERS (3), RESTORE_MASTERS (5), ROUNDS (3), BASE_PORT (17000; bus ports +10000)
+#        MASTERS (3), RESTORE_MASTERS (5), ROUNDS (3), BASE_PORT (17000; bus ports +10000),
+#        BUILD (1; 0 uses the release binary as it is)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KEYS=${KEYS:-100000}
@@ -27,7 +28,7 @@ RESTORE_MASTERS=${RESTORE_MASTERS:-5}
 ROUNDS=${ROUNDS:-3}
 BASE_PORT=${BASE_PORT:-17000}
 
-cargo build --release -q
+[[ ${BUILD:-1} == 0 ]] || cargo build --release -q
 RCLUST=$PWD/target/release/rclust
 WORK=$(mktemp -d)
 PORTS=()
@@ -136,6 +137,7 @@ flush "$CL" "$MASTERS"
 python3 scripts/load-keys.py "127.0.0.1:$CL" "$BACKUP_KEYS" "$VALUE"
 echo "backup: $MASTERS masters, $BACKUP_KEYS keys of $VALUE bytes"
 mb() { du -cb "$1"/*.rdb | tail -1 | cut -f1 | awk '{print $1 / 1e6}'; }
+mkdir -p "$WORK/cli-backup"
 t0=$(now); redis-cli --cluster backup "127.0.0.1:$CL" "$WORK/cli-backup" >"$WORK/cli-backup.log" 2>&1; t1=$(now)
 cli_secs=$(awk "BEGIN{print $t1 - $t0}"); cli_mb=$(mb "$WORK/cli-backup")
 t0=$(now); "$RCLUST" backup "127.0.0.1:$CL" "$WORK/backup" -q >/dev/null; t1=$(now)

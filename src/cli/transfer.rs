@@ -355,12 +355,28 @@ fn server_of(info: &BTreeMap<String, String>) -> String {
     }
 }
 
-fn node_entries(snap: &Snapshot) -> Vec<NodeEntry> {
+/// Every node's `INFO server` (the snapshot reads only the sections it needs).
+async fn servers(fleet: &Fleet, snap: &Snapshot) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for r in &snap.reports {
+        if let Ok(mut conn) = fleet.conn(&r.addr).await {
+            if let Ok(text) = conn.cmd::<String>(&["INFO", "server"]).await {
+                out.insert(
+                    r.id().to_string(),
+                    server_of(&crate::model::replies::parse_info(&text)),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn node_entries(snap: &Snapshot, servers: &BTreeMap<String, String>) -> Vec<NodeEntry> {
     snap.known_ids()
         .iter()
         .filter_map(|id| snap.line(id))
         .map(|n| {
-            let info = snap.report(&n.id).map(|r| &r.info);
+            let info = servers.get(&n.id);
             NodeEntry {
                 id: n.id.clone(),
                 addr: snap
@@ -370,7 +386,7 @@ fn node_entries(snap: &Snapshot) -> Vec<NodeEntry> {
                 role: if n.flags.master { "master" } else { "replica" }.into(),
                 master_id: n.master_id.clone(),
                 slots: n.slots.to_string(),
-                server: info.map_or_else(|| "unreachable".into(), server_of),
+                server: info.cloned().unwrap_or_else(|| "unreachable".into()),
                 keys: snap.report(&n.id).map_or(0, |r| r.keys()),
             }
         })
@@ -383,7 +399,7 @@ pub async fn backup(args: BackupArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result
     let fleet = Fleet::new(opts.clone());
     let (snap, owners) = load_owners(&fleet, &args.seed).await?;
     let sources = plan_backup(&snap, &owners, args.from_replicas);
-    let nodes = node_entries(&snap);
+    let nodes = node_entries(&snap, &servers(&fleet, &snap).await);
     for s in &sources {
         if let Some(note) = &s.note {
             ui.say(format!(
