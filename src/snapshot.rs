@@ -11,7 +11,7 @@ use anyhow::{anyhow, Context};
 use futures::stream::{self, StreamExt};
 
 use crate::conn::{ConnOpts, NodeConn};
-use crate::model::replies::{db0_keys, parse_info};
+use crate::model::replies::{all_keys, parse_info};
 use crate::model::{parse_cluster_nodes_with, Addr, ClusterNode, SlotInterner};
 
 /// How many nodes are queried at once.
@@ -74,8 +74,9 @@ impl NodeReport {
         self.cluster_info.get("cluster_state").map(String::as_str) == Some("ok")
     }
 
+    /// Keys in every database (Valkey 9 clusters may use several).
     pub fn keys(&self) -> u64 {
-        db0_keys(&self.info)
+        all_keys(&self.info)
     }
 
     /// `master_link_status` of a replica; None for a master.
