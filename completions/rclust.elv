@@ -144,7 +144,7 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --to 'The master that receives the slots (id, unique id prefix or host:port)'
             cand --slots 'How many slots to move (exactly this many move)'
             cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
-            cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may show no progress before it is cancelled (it rolls back)'
+            cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)'
             cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
             cand -a 'Password for AUTH on every node'
             cand --pass 'Password for AUTH on every node'
@@ -173,7 +173,7 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --weight 'A master''s weight (default 1; 0 empties it), e.g. `--weight 127.0.0.1:7000=2`'
             cand --threshold 'Do nothing unless some master is off its share by more than this many percent'
             cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
-            cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may show no progress before it is cancelled (it rolls back)'
+            cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)'
             cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
             cand -a 'Password for AUTH on every node'
             cand --pass 'Password for AUTH on every node'
@@ -201,7 +201,7 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;fix'= {
             cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
-            cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may show no progress before it is cancelled (it rolls back)'
+            cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)'
             cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
             cand -a 'Password for AUTH on every node'
             cand --pass 'Password for AUTH on every node'

@@ -118,7 +118,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l from -d 'Sourc
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l to -d 'The master that receives the slots (id, unique id prefix or host:port)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l slots -d 'How many slots to move (exactly this many move)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l pipeline -d 'Keys per GETKEYSINSLOT/MIGRATE batch' -r
-complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l timeout -d 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may show no progress before it is cancelled (it rolls back)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l timeout -d 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l wait -d 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -s a -l pass -d 'Password for AUTH on every node' -r
 complete -c rclust -n "__fish_rclust_using_subcommand reshard" -l user -d 'ACL user name for AUTH (with --pass)' -r
@@ -140,7 +140,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand reshard" -s h -l help -d '
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l weight -d 'A master\'s weight (default 1; 0 empties it), e.g. `--weight 127.0.0.1:7000=2`' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l threshold -d 'Do nothing unless some master is off its share by more than this many percent' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l pipeline -d 'Keys per GETKEYSINSLOT/MIGRATE batch' -r
-complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l timeout -d 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may show no progress before it is cancelled (it rolls back)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l timeout -d 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l wait -d 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -s a -l pass -d 'Password for AUTH on every node' -r
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l user -d 'ACL user name for AUTH (with --pass)' -r
@@ -161,7 +161,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l tls -d 'Conn
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -l insecure -d 'Do not verify the nodes\' certificates (implies --tls)'
 complete -c rclust -n "__fish_rclust_using_subcommand rebalance" -s h -l help -d 'Print help'
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l pipeline -d 'Keys per GETKEYSINSLOT/MIGRATE batch' -r
-complete -c rclust -n "__fish_rclust_using_subcommand fix" -l timeout -d 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may show no progress before it is cancelled (it rolls back)' -r
+complete -c rclust -n "__fish_rclust_using_subcommand fix" -l timeout -d 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l wait -d 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -s a -l pass -d 'Password for AUTH on every node' -r
 complete -c rclust -n "__fish_rclust_using_subcommand fix" -l user -d 'ACL user name for AUTH (with --pass)' -r

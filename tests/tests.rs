@@ -15,6 +15,7 @@ mod migrate;
 mod node_cluster;
 mod node_config;
 mod node_persist;
+mod node_safety;
 mod node_server;
 mod node_vs_redis;
 mod replication;

@@ -145,7 +145,7 @@ pub struct MoveArgs {
     #[arg(long, value_name = "K", default_value_t = 100)]
     pub pipeline: usize,
     /// MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side
-    /// job may show no progress before it is cancelled (it rolls back)
+    /// job may stay in one state before it is cancelled (it rolls back)
     #[arg(long, value_name = "MS", default_value_t = 60000)]
     pub timeout: u64,
     /// Overwrite keys that already exist on the target even when their values differ

@@ -4,7 +4,7 @@
 //! slot is ever left open, so an interruption needs no `rclust fix`.
 //!
 //! Two dialects, opposite in direction, hidden behind [`Dialect`]:
-//! - Valkey >= 9.0 pushes: `CLUSTER MIGRATESLOTS SLOTSRANGE s e ... NODE <target>` on the
+//! - Valkey >= 9.0 pushes: `CLUSTER MIGRATESLOTS SLOTSRANGE s e [s e ...] NODE <target>` on the
 //!   source, polled with `CLUSTER GETSLOTMIGRATIONS` there, cancelled with
 //!   `CLUSTER CANCELSLOTMIGRATIONS` (every job that source started).
 //! - Redis >= 8.4 pulls: `CLUSTER MIGRATION IMPORT s e ...` on the target returns a task
@@ -137,9 +137,9 @@ pub fn submit_args(dialect: Dialect, job: &Job) -> (Vec<String>, bool) {
     let mut args = vec!["CLUSTER".to_string()];
     match dialect {
         Dialect::Valkey => {
-            args.push("MIGRATESLOTS".into());
+            args.extend(["MIGRATESLOTS".into(), "SLOTSRANGE".into()]);
             for (s, e) in job.slots.ranges() {
-                args.extend(["SLOTSRANGE".into(), s.to_string(), e.to_string()]);
+                args.extend([s.to_string(), e.to_string()]);
             }
             args.extend(["NODE".into(), job.target.clone()]);
             (args, false)
@@ -210,12 +210,13 @@ impl JobStatus {
         }
     }
 
-    /// What moves while a healthy job works (times, offsets, retries): anything but
-    /// these unchanged for the timeout means it is stuck.
+    /// What changes when a job gets further: its state (and a retry or a new error). Ack
+    /// times tick every second even while a job waits for something that never comes
+    /// (a snapshot blocked behind another fork), so they do not count.
     fn progress_key(&self) -> Vec<(String, String)> {
         self.fields
             .iter()
-            .filter(|(k, _)| k != "create_time")
+            .filter(|(k, _)| ["state", "message", "last_error", "retries"].contains(&k.as_str()))
             .cloned()
             .collect()
     }
@@ -524,12 +525,21 @@ impl<'a> AtomicMigrator<'a> {
                         && t.since.elapsed() > self.stall_timeout
                 })
                 .collect();
+            // A cancelled job that never ends is given up on (it stays listed on the node).
+            for t in tracked.iter_mut() {
+                if t.phase == Phase::Running
+                    && t.error.is_some()
+                    && t.since.elapsed() > 2 * self.stall_timeout + Duration::from_secs(10)
+                {
+                    t.phase = Phase::Failed;
+                }
+            }
             for &i in &stalled {
                 let t = &mut tracked[i];
                 t.error = Some(format!(
-                    "no progress for {:.1}s in state {} (--timeout); cancelled",
+                    "still {} after {:.1}s (--timeout); cancelled",
+                    t.state,
                     self.stall_timeout.as_secs_f64(),
-                    t.state
                 ));
             }
             if !stalled.is_empty() {
@@ -691,7 +701,7 @@ mod tests {
         let (args, on_target) = submit_args(Dialect::Valkey, &job());
         assert!(!on_target);
         let expected = format!(
-            "CLUSTER MIGRATESLOTS SLOTSRANGE 0 99 SLOTSRANGE 200 200 NODE {}",
+            "CLUSTER MIGRATESLOTS SLOTSRANGE 0 99 200 200 NODE {}",
             "b".repeat(40)
         );
         assert_eq!(args.join(" "), expected);

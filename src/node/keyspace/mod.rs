@@ -5,6 +5,7 @@
 
 mod glob;
 mod value;
+mod watch;
 
 use bytes::Bytes;
 use hashbrown::HashTable;
@@ -14,6 +15,7 @@ use std::hash::BuildHasher;
 
 pub use glob::glob_match;
 pub use value::{HashValue, Hasher, ListValue, Score, SetValue, Value, ZSet};
+pub use watch::{WatchVersion, Watched};
 
 use crate::model::{key_slot, SLOT_COUNT};
 
@@ -43,10 +45,8 @@ pub struct Keyspace {
     expires: IndexMap<Box<[u8]>, u64, Hasher>,
     len: usize,
     pub stats: KeyspaceStats,
-    /// Per-slot write counters for WATCH, bumped only while someone watches.
-    versions: Vec<u64>,
-    /// Connections with WATCHed keys.
-    pub watchers: usize,
+    /// WATCHed keys and their versions.
+    pub watched: Watched,
     /// Whether expired keys are recorded in `expired_log` (a master feeding replicas,
     /// which must be told with a DEL).
     pub log_expired: bool,
@@ -83,8 +83,7 @@ impl Keyspace {
             expires: IndexMap::default(),
             len: 0,
             stats: KeyspaceStats::default(),
-            versions: vec![0; SLOT_COUNT as usize],
-            watchers: 0,
+            watched: Watched::default(),
             log_expired: false,
             expired_log: Vec::new(),
             frozen: None,
@@ -189,7 +188,8 @@ impl Keyspace {
         self.slots[slot].find(hash, |e| &*e.key == key)
     }
 
-    fn is_expired(&self, key: &[u8], now: u64) -> bool {
+    /// Whether `key` is still stored but its time has run out.
+    pub fn is_expired(&self, key: &[u8], now: u64) -> bool {
         !self.expires.is_empty() && self.expires.get(key).is_some_and(|at| *at <= now)
     }
 
@@ -197,6 +197,7 @@ impl Keyspace {
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         if self.is_expired(key, now) {
             self.delete(key);
+            self.watched.expired(key);
             self.stats.expired += 1;
             if self.log_expired {
                 self.expired_log.push(key.into());
@@ -338,29 +339,29 @@ impl Keyspace {
         self.expires.swap_remove(key).is_some()
     }
 
-    pub fn flush(&mut self) {
+    /// Empties the keyspace. A WATCHed key that lived is touched; one that had expired
+    /// counts as expired; a missing one is not touched (Redis's rule for FLUSHALL).
+    pub fn flush(&mut self, now: u64) {
         for slot in 0..SLOT_COUNT as usize {
             self.guard(slot);
+        }
+        if !self.watched.is_empty() {
+            for key in self.watched.keys() {
+                if self.find(&key).is_none() {
+                    continue;
+                }
+                if self.is_expired(&key, now) {
+                    self.watched.expired(&key);
+                } else {
+                    self.watched.changed(&key);
+                }
+            }
         }
         for table in &mut self.slots {
             *table = HashTable::new();
         }
         self.expires = IndexMap::default();
         self.len = 0;
-    }
-
-    pub fn slot_version(&self, slot: u16) -> u64 {
-        self.versions.get(slot as usize).copied().unwrap_or(0)
-    }
-
-    pub fn bump_slot(&mut self, slot: u16) {
-        if let Some(v) = self.versions.get_mut(slot as usize) {
-            *v += 1;
-        }
-    }
-
-    pub fn bump_all_slots(&mut self) {
-        self.versions.iter_mut().for_each(|v| *v += 1);
     }
 
     pub fn count_in_slot(&self, slot: u16) -> usize {
@@ -495,6 +496,7 @@ impl Keyspace {
             if *at <= now {
                 let key = key.clone();
                 self.delete(&key);
+                self.watched.expired(&key);
                 self.stats.expired += 1;
                 if self.log_expired {
                     self.expired_log.push(key);
@@ -567,7 +569,7 @@ mod tests {
         ks.put(b"k1", Value::string(b"new"), Ttl::Clear);
         ks.put(b"later", Value::string(b"new"), Ttl::Clear);
         ks.remove(b"k2", 50);
-        ks.flush();
+        ks.flush(50);
         let mut bytes = crate::node::rdb::header(0, None, 0, 0);
         loop {
             let (part, last) = ks.thaw_step(64).unwrap();

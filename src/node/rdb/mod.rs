@@ -14,8 +14,13 @@ use bytes::Bytes;
 
 use super::keyspace::{HashValue, Keyspace, ListValue, SetValue, Value, ZSet};
 
-/// RDB version of Redis 7.0; DUMP payloads carry it and RESTORE refuses newer ones.
+/// RDB version of Redis 7.0; DUMP payloads and snapshots are written with it.
 pub const RDB_VERSION: u16 = 10;
+
+/// The newest version read: Valkey 9 writes 80 (`VALKEY080` files, payload footers 80),
+/// Redis 7.2 11 and Redis 7.4+ 12. What they add that we read is the set listpack; a type
+/// we do not know still fails as bad data.
+pub const RDB_VERSION_READ_MAX: u16 = 80;
 
 /// Object type bytes (`RDB_TYPE_*`).
 mod kind {
@@ -33,6 +38,7 @@ mod kind {
     pub const HASH_LISTPACK: u8 = 16;
     pub const ZSET_LISTPACK: u8 = 17;
     pub const LIST_QUICKLIST_2: u8 = 18;
+    pub const SET_LISTPACK: u8 = 20;
 }
 
 /// RDB file opcodes (`RDB_OPCODE_*`).
@@ -133,7 +139,8 @@ pub fn undump(payload: &[u8]) -> Res<Value> {
     let version = u16::from_le_bytes([footer[0], footer[1]]);
     let crc = u64::from_le_bytes(footer[2..10].try_into().map_err(|_| WRONG)?);
     // A zero CRC means "not computed" (rdbchecksum no), which Redis accepts too.
-    if version > RDB_VERSION || (crc != 0 && crc64::crc64(0, &payload[..payload.len() - 8]) != crc)
+    if version > RDB_VERSION_READ_MAX
+        || (crc != 0 && crc64::crc64(0, &payload[..payload.len() - 8]) != crc)
     {
         return Err(WRONG);
     }
@@ -252,21 +259,30 @@ pub struct FileInfo {
 /// Reads a whole RDB file, calling `each` for every key of every database, and checks the
 /// CRC-64 trailer when the file has one (a backup must not load half a file silently).
 pub fn read_file(data: &[u8], mut each: impl FnMut(FileEntry)) -> Res<FileInfo> {
-    if data.len() < 9 || &data[..5] != b"REDIS" {
+    // `REDIS0010` (Redis) or `VALKEY080` (Valkey 9): the magic, then the version in digits.
+    let magic = if data.starts_with(b"REDIS") {
+        5
+    } else if data.starts_with(b"VALKEY") {
+        6
+    } else {
+        return Err(BadPayload("not an RDB file"));
+    };
+    let digits = magic + if magic == 5 { 4 } else { 3 };
+    if data.len() < digits {
         return Err(BadPayload("not an RDB file"));
     }
-    let version: u16 = std::str::from_utf8(&data[5..9])
+    let version: u16 = std::str::from_utf8(&data[magic..digits])
         .ok()
         .and_then(|v| v.parse().ok())
         .ok_or(BadPayload("bad RDB version"))?;
-    if version > RDB_VERSION {
+    if version > RDB_VERSION_READ_MAX {
         return Err(BadPayload("RDB version too new"));
     }
     let mut info = FileInfo {
         version,
         ..FileInfo::default()
     };
-    let mut r = Reader { data, at: 9 };
+    let mut r = Reader { data, at: digits };
     let mut expire = None;
     let mut db = 0;
     loop {
@@ -489,6 +505,7 @@ impl Reader<'_> {
             }
             kind::LIST_ZIPLIST => list_value(self.blob(compact::ziplist)?.into())?,
             kind::SET_INTSET => set_value(self.blob(compact::intset)?.into_iter().collect())?,
+            kind::SET_LISTPACK => set_value(self.blob(compact::listpack)?.into_iter().collect())?,
             kind::ZSET_ZIPLIST => zset_pairs(self.blob(compact::ziplist)?)?,
             kind::ZSET_LISTPACK => zset_pairs(self.blob(compact::listpack)?)?,
             kind::HASH_ZIPLIST => hash_pairs(self.blob(compact::ziplist)?)?,

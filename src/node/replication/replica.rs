@@ -201,7 +201,7 @@ async fn read_snapshot(stream: &mut TcpStream, buf: &mut BytesMut) -> anyhow::Re
 fn load_snapshot(shared: &Shared, rdb: &[u8], replid: String, offset: u64) -> anyhow::Result<()> {
     let repl = &shared.repl;
     let mut ks = shared.keyspace.lock();
-    ks.flush();
+    ks.flush(crate::node::clock::now_ms());
     let mut loaded = Vec::new();
     crate::node::rdb::load(rdb, |k, v, at| loaded.push((k, v, at)))
         .map_err(|e| anyhow!("loading the snapshot: {}", e.0))?;
