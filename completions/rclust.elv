@@ -18,8 +18,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
     }
     var completions = [
         &'rclust'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -56,8 +56,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;create'= {
             cand --replicas 'Replicas per master'
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -80,8 +80,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;check'= {
             cand --wait 'Keep checking until the cluster is healthy and every replica''s link is up, for at most this many seconds'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -99,8 +99,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;nodes'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -118,8 +118,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;info'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -141,16 +141,17 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --to 'The master that receives the slots (id, unique id prefix or host:port)'
             cand --slots 'How many slots to move (exactly this many move)'
             cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
-            cand --timeout 'MIGRATE timeout, in milliseconds'
+            cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)'
             cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
             cand --key 'Private key (PEM) of the client certificate'
             cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
             cand --replace 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+            cand --key-by-key 'Move keys with GETKEYSINSLOT/MIGRATE even where every node involved can migrate slots atomically itself (Valkey >= 9.0 CLUSTER MIGRATESLOTS, Redis >= 8.4 CLUSTER MIGRATION), which rclust otherwise uses'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
             cand --dry-run 'Print the plan and change nothing'
@@ -169,17 +170,19 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --weight 'A master''s weight (default 1; 0 empties it), e.g. `--weight 127.0.0.1:7000=2`'
             cand --threshold 'Do nothing unless some master is off its share by more than this many percent'
             cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
-            cand --timeout 'MIGRATE timeout, in milliseconds'
+            cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)'
             cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
             cand --key 'Private key (PEM) of the client certificate'
             cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
             cand --use-empty-masters 'Give slots to masters that have none'
+            cand --use-empty-primaries 'Give slots to masters that have none'
             cand --replace 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+            cand --key-by-key 'Move keys with GETKEYSINSLOT/MIGRATE even where every node involved can migrate slots atomically itself (Valkey >= 9.0 CLUSTER MIGRATESLOTS, Redis >= 8.4 CLUSTER MIGRATION), which rclust otherwise uses'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
             cand --dry-run 'Print the plan and change nothing'
@@ -196,16 +199,17 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;fix'= {
             cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
-            cand --timeout 'MIGRATE timeout, in milliseconds'
+            cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)'
             cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
             cand --key 'Private key (PEM) of the client certificate'
             cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
             cand --replace 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
+            cand --key-by-key 'Move keys with GETKEYSINSLOT/MIGRATE even where every node involved can migrate slots atomically itself (Valkey >= 9.0 CLUSTER MIGRATESLOTS, Redis >= 8.4 CLUSTER MIGRATION), which rclust otherwise uses'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
             cand --dry-run 'Print the plan and change nothing'
@@ -222,9 +226,10 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;add-node'= {
             cand --master-id 'The master to replicate: id, unique id prefix, or host:port (implies --replica)'
+            cand --primary-id 'The master to replicate: id, unique id prefix, or host:port (implies --replica)'
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -249,8 +254,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;del-node'= {
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -273,8 +278,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;failover'= {
             cand --seed 'Any node of the cluster, when NODE is an id'
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -297,14 +302,15 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;call'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
             cand --key 'Private key (PEM) of the client certificate'
             cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
             cand --masters 'Only masters'
+            cand --primaries 'Only masters'
             cand --replicas 'Only replicas'
             cand --json 'Print machine-readable JSON on stdout'
             cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
@@ -318,8 +324,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;set-timeout'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -341,8 +347,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;local'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -374,8 +380,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --engine 'Which server to run'
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -394,8 +400,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;local;status'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -414,8 +420,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;local;stop'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -434,8 +440,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;local;start'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -455,8 +461,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;local;spawn'= {
             cand --port 'port'
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -475,8 +481,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;local;down'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -520,8 +526,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;generate'= {
             cand --completions 'Directory for completions (bash, zsh, fish, elvish, powershell)'
             cand --man 'Directory for man pages'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
