@@ -52,6 +52,9 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             [CompletionResult]::new('failover', 'failover', [CompletionResultType]::ParameterValue, 'Promote a replica (or the best replica of a master) to master')
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Run a command on every node (or only masters/replicas), concurrently')
             [CompletionResult]::new('set-timeout', 'set-timeout', [CompletionResultType]::ParameterValue, 'Set cluster-node-timeout on every node and persist it')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move every key of a standalone server into the cluster, each to its slot''s master')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Save one RDB per master (taken over replication) and a manifest into a directory')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Load a backup into a running cluster of any shape')
             [CompletionResult]::new('local', 'local', [CompletionResultType]::ParameterValue, 'Run a whole cluster of local nodes (bundled rclust-node, or redis-server)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages generated from these definitions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -361,6 +364,80 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'rclust;import' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The standalone (non-cluster) server to take the keys from (host:port; no TLS)')
+            [CompletionResult]::new('--from-db', '--from-db', [CompletionResultType]::ParameterName, 'The source''s database')
+            [CompletionResult]::new('--from-user', '--from-user', [CompletionResultType]::ParameterName, 'ACL user name on the source (with --from-pass)')
+            [CompletionResult]::new('--from-pass', '--from-pass', [CompletionResultType]::ParameterName, 'Password on the source')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)')
+            [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (with --pass)')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA certificate bundle (PEM) to verify nodes with (implies --tls)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting to a node, in milliseconds')
+            [CompletionResult]::new('--copy', '--copy', [CompletionResultType]::ParameterName, 'Keep the keys on the source (default: delete each key once the cluster has it)')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Overwrite keys that already exist in the cluster (default: leave them and exit 1)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Count the keys and show how they would spread; change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and the essential result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and the essential result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print every command sent to a node and what a wait is still waiting for')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print every command sent to a node and what a wait is still waiting for')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Connect to nodes over TLS')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the nodes'' certificates (implies --tls)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rclust;backup' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)')
+            [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (with --pass)')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA certificate bundle (PEM) to verify nodes with (implies --tls)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting to a node, in milliseconds')
+            [CompletionResult]::new('--from-replicas', '--from-replicas', [CompletionResultType]::ParameterName, 'Read each master''s RDB from an up-to-date replica, sparing the master')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and the essential result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and the essential result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print every command sent to a node and what a wait is still waiting for')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print every command sent to a node and what a wait is still waiting for')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Connect to nodes over TLS')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the nodes'' certificates (implies --tls)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'rclust;restore' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)')
+            [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name for AUTH (with --pass)')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'CA certificate bundle (PEM) to verify nodes with (implies --tls)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting to a node, in milliseconds')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Overwrite keys that already exist in the cluster (default: leave them and exit 1)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Count the keys and show how they would spread; change nothing')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and the essential result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors and the essential result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print every command sent to a node and what a wait is still waiting for')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print every command sent to a node and what a wait is still waiting for')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Connect to nodes over TLS')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the nodes'' certificates (implies --tls)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'rclust;local' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Where the nodes keep their data, logs and nodes.conf')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)')
@@ -589,6 +666,9 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             [CompletionResult]::new('failover', 'failover', [CompletionResultType]::ParameterValue, 'Promote a replica (or the best replica of a master) to master')
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Run a command on every node (or only masters/replicas), concurrently')
             [CompletionResult]::new('set-timeout', 'set-timeout', [CompletionResultType]::ParameterValue, 'Set cluster-node-timeout on every node and persist it')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move every key of a standalone server into the cluster, each to its slot''s master')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Save one RDB per master (taken over replication) and a manifest into a directory')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Load a backup into a running cluster of any shape')
             [CompletionResult]::new('local', 'local', [CompletionResultType]::ParameterValue, 'Run a whole cluster of local nodes (bundled rclust-node, or redis-server)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages generated from these definitions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -628,6 +708,15 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             break
         }
         'rclust;help;set-timeout' {
+            break
+        }
+        'rclust;help;import' {
+            break
+        }
+        'rclust;help;backup' {
+            break
+        }
+        'rclust;help;restore' {
             break
         }
         'rclust;help;local' {

@@ -49,6 +49,9 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand failover 'Promote a replica (or the best replica of a master) to master'
             cand call 'Run a command on every node (or only masters/replicas), concurrently'
             cand set-timeout 'Set cluster-node-timeout on every node and persist it'
+            cand import 'Move every key of a standalone server into the cluster, each to its slot''s master'
+            cand backup 'Save one RDB per master (taken over replication) and a manifest into a directory'
+            cand restore 'Load a backup into a running cluster of any shape'
             cand local 'Run a whole cluster of local nodes (bundled rclust-node, or redis-server)'
             cand generate 'Write shell completions and man pages generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -345,6 +348,77 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'rclust;import'= {
+            cand --from 'The standalone (non-cluster) server to take the keys from (host:port; no TLS)'
+            cand --from-db 'The source''s database'
+            cand --from-user 'ACL user name on the source (with --from-pass)'
+            cand --from-pass 'Password on the source'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
+            cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
+            cand --key 'Private key (PEM) of the client certificate'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --copy 'Keep the keys on the source (default: delete each key once the cluster has it)'
+            cand --replace 'Overwrite keys that already exist in the cluster (default: leave them and exit 1)'
+            cand --dry-run 'Count the keys and show how they would spread; change nothing'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Print every command sent to a node and what a wait is still waiting for'
+            cand --verbose 'Print every command sent to a node and what a wait is still waiting for'
+            cand --tls 'Connect to nodes over TLS'
+            cand --insecure 'Do not verify the nodes'' certificates (implies --tls)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;backup'= {
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
+            cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
+            cand --key 'Private key (PEM) of the client certificate'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --from-replicas 'Read each master''s RDB from an up-to-date replica, sparing the master'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Print every command sent to a node and what a wait is still waiting for'
+            cand --verbose 'Print every command sent to a node and what a wait is still waiting for'
+            cand --tls 'Connect to nodes over TLS'
+            cand --insecure 'Do not verify the nodes'' certificates (implies --tls)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'rclust;restore'= {
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --user 'ACL user name for AUTH (with --pass)'
+            cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
+            cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
+            cand --key 'Private key (PEM) of the client certificate'
+            cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --replace 'Overwrite keys that already exist in the cluster (default: leave them and exit 1)'
+            cand --dry-run 'Count the keys and show how they would spread; change nothing'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --json 'Print machine-readable JSON on stdout'
+            cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
+            cand -q 'Print only errors and the essential result'
+            cand --quiet 'Print only errors and the essential result'
+            cand -v 'Print every command sent to a node and what a wait is still waiting for'
+            cand --verbose 'Print every command sent to a node and what a wait is still waiting for'
+            cand --tls 'Connect to nodes over TLS'
+            cand --insecure 'Do not verify the nodes'' certificates (implies --tls)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'rclust;local'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
             cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
@@ -557,6 +631,9 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand failover 'Promote a replica (or the best replica of a master) to master'
             cand call 'Run a command on every node (or only masters/replicas), concurrently'
             cand set-timeout 'Set cluster-node-timeout on every node and persist it'
+            cand import 'Move every key of a standalone server into the cluster, each to its slot''s master'
+            cand backup 'Save one RDB per master (taken over replication) and a manifest into a directory'
+            cand restore 'Load a backup into a running cluster of any shape'
             cand local 'Run a whole cluster of local nodes (bundled rclust-node, or redis-server)'
             cand generate 'Write shell completions and man pages generated from these definitions'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -584,6 +661,12 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;help;call'= {
         }
         &'rclust;help;set-timeout'= {
+        }
+        &'rclust;help;import'= {
+        }
+        &'rclust;help;backup'= {
+        }
+        &'rclust;help;restore'= {
         }
         &'rclust;help;local'= {
             cand up 'Start the nodes in the background and create the cluster'

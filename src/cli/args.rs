@@ -91,6 +91,12 @@ pub enum Command {
     Call(CallArgs),
     /// Set cluster-node-timeout on every node and persist it
     SetTimeout(SetTimeoutArgs),
+    /// Move every key of a standalone server into the cluster, each to its slot's master
+    Import(super::transfer::ImportArgs),
+    /// Save one RDB per master (taken over replication) and a manifest into a directory
+    Backup(super::transfer::BackupArgs),
+    /// Load a backup into a running cluster of any shape
+    Restore(super::transfer::RestoreArgs),
     /// Run a whole cluster of local nodes (bundled rclust-node, or redis-server)
     Local(LocalArgs),
     /// Write shell completions and man pages generated from these definitions

@@ -82,6 +82,15 @@ impl Endpoint {
 }
 
 /// The text of an error reply, if `v` is one.
+/// How long a drain keeps retrying MIGRATEs that a target refuses as CLUSTERDOWN/TRYAGAIN.
+const TRANSIENT_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Whether a MIGRATE error is the target's passing state rather than a problem with the
+/// keys: its cluster is down for a moment, or a multi-key restore met a slot in motion.
+pub fn is_transient_target_error(e: &str) -> bool {
+    e.contains("CLUSTERDOWN") || e.contains("TRYAGAIN")
+}
+
 pub fn reply_error(v: &Value) -> Option<String> {
     match v {
         Value::ServerError(e) => Some(match e.details() {
@@ -447,6 +456,11 @@ impl<'a> Migrator<'a> {
             }
             todo.push((*s, keys_of(keys)));
         }
+        // When a target briefly sees its cluster as down (a peer flagged failing on a loaded
+        // machine), its RESTOREs fail with CLUSTERDOWN or TRYAGAIN although nothing is wrong
+        // with the move: the keys not yet restored are still on the source, so the batch is
+        // listed again and retried until the target recovers or the deadline passes.
+        let mut transient_deadline: Option<std::time::Instant> = None;
         loop {
             todo.retain(|(_, keys)| !keys.is_empty());
             if todo.is_empty() {
@@ -460,6 +474,7 @@ impl<'a> Migrator<'a> {
             }
             let replies = conn.pipe_values(&pipe).await?;
             let mut next = Vec::with_capacity(todo.len());
+            let mut transient = false;
             for (i, (s, keys)) in todo.iter().enumerate() {
                 let (migrated, more) = (&replies[2 * i], &replies[2 * i + 1]);
                 match reply_error(migrated) {
@@ -479,12 +494,26 @@ impl<'a> Migrator<'a> {
                             .await?;
                         next.push((*s, keys_of(&fresh)));
                     }
+                    Some(e)
+                        if is_transient_target_error(&e)
+                            && *transient_deadline
+                                .get_or_insert_with(|| std::time::Instant::now() + TRANSIENT_RETRY)
+                                > std::time::Instant::now() =>
+                    {
+                        transient = true;
+                        next.push((*s, keys_of(more)));
+                    }
                     Some(e) => bail!(
                         "{}: MIGRATE of slot {s}{in_db} to {}: {e} (the slot stays open; run `rclust fix`)",
                         src.addr,
                         dst.addr
                     ),
                 }
+            }
+            if transient {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            } else {
+                transient_deadline = None;
             }
             todo = next;
             self.bar.set_message(format!(
@@ -746,6 +775,22 @@ async fn fingerprints(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_target_down_for_a_moment_is_retried_but_key_errors_are_not() {
+        assert!(is_transient_target_error(
+            "ERR Target instance replied with error: CLUSTERDOWN The cluster is down"
+        ));
+        assert!(is_transient_target_error(
+            "TRYAGAIN Multiple keys request during rehashing of slot"
+        ));
+        assert!(!is_transient_target_error(
+            "ERR Target instance replied with error: BUSYKEY Target key name already exists."
+        ));
+        assert!(!is_transient_target_error(
+            "IOERR error or timeout reading to target instance"
+        ));
+    }
 
     #[test]
     fn source_close_errors_handled_like_valkey_cli() {

@@ -571,6 +571,8 @@ pub fn command() -> Command {
     let mut cmd = Command::new("rclust-node")
         .version(env!("CARGO_PKG_VERSION"))
         .about("A lightweight Redis Cluster node")
+        // A flag given twice takes the last value, as redis-server does.
+        .args_override_self(true)
         .arg(
             Arg::new("config_file")
                 .value_name("CONFIG_FILE")

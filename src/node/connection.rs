@@ -62,7 +62,7 @@ impl Connection {
         if !self.client.watched.is_empty() {
             let shared = Arc::clone(&self.shared);
             let mut ks = shared.keyspace.lock();
-            ks.watchers = ks.watchers.saturating_sub(1);
+            super::cmd::transactions::forget(&mut ks, &mut self.client.watched);
         }
     }
 
@@ -160,6 +160,14 @@ impl Connection {
                     let reply = super::cmd::migrate::run_job(&self.shared, self.client.id).await;
                     reply.encode(&mut self.wbuf, self.client.resp3);
                 }
+                Some(Action::Stream) => {
+                    if let Some(mut reply) = self.client.stream.take() {
+                        let resp3 = self.client.resp3;
+                        while !reply.write_some(&mut self.wbuf, resp3, WRITE_HIGH_WATER) {
+                            self.flush().await?;
+                        }
+                    }
+                }
                 Some(Action::Shutdown) => {
                     // Redis closes the connection without a reply when it shuts down.
                     self.wbuf.clear();
@@ -210,7 +218,7 @@ fn run_batch(
         *next += 1;
         if let Some(a) = ctx.client.action.take() {
             // WAIT and MIGRATE reply later, with their outcome.
-            if !matches!(a, Action::Wait { .. } | Action::Migrate) {
+            if !matches!(a, Action::Wait { .. } | Action::Migrate | Action::Stream) {
                 reply.encode(wbuf, ctx.client.resp3);
             }
             action = Some(a);
@@ -222,6 +230,8 @@ fn run_batch(
         }
     }
     drop(ks);
+    // The batch's writes reach the append-only file before its replies leave.
+    shared.persist.after_batch(shared);
     shared
         .stats
         .commands_processed

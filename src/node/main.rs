@@ -113,9 +113,12 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     let listeners = bind_all(&config).await?;
     let bus_config = config.clone();
     let shared = Shared::new(config);
+    super::persist::Persistence::load_at_start(&shared)?;
+    super::persist::Persistence::install(&shared);
     let bus = install_cluster(&shared, &bus_config).await?;
     log(&shared, "Ready to accept connections tcp");
     server::run(Arc::clone(&shared), listeners, signals).await;
+    shared.persist.on_shutdown(&shared);
     if let Some(bus) = bus {
         bus.shutdown();
     }

@@ -23,6 +23,7 @@ pub async fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, shutdown: imp
     }
     tokio::spawn(active_expiry(Arc::clone(&shared)));
     tokio::spawn(Arc::clone(&shared.repl).cron(Arc::clone(&shared)));
+    tokio::spawn(super::persist::Persistence::cron(Arc::clone(&shared)));
     tokio::select! {
         _ = shutdown => {}
         _ = stop.recv() => {}

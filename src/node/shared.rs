@@ -66,6 +66,8 @@ pub struct Shared {
     /// Fixed at start (cluster-enabled cannot change at run time), so read without a lock.
     pub cluster_enabled: bool,
     pub repl: Arc<super::replication::Replication>,
+    /// RDB snapshots and the append-only file.
+    pub persist: super::persist::Persistence,
     /// Who acts on changed settings (see [`Shared::on_config`]).
     config_hooks: Mutex<Vec<(Notify, ConfigHook)>>,
     /// This value's own `Arc`, for commands that start tasks.
@@ -94,6 +96,7 @@ impl Shared {
             started: Instant::now(),
             run_id,
             repl: Arc::new(super::replication::Replication::new()),
+            persist: super::persist::Persistence::new(),
             config_hooks: Mutex::new(Vec::new()),
             me: me.clone(),
         })

@@ -122,6 +122,15 @@ pub fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             return Frame::static_error("ERR No shutdown in progress.");
         }
     }
+    use crate::node::persist::ShutdownSave;
+    let mode = if args[1..].iter().any(|a| eq_ic(a, "nosave")) {
+        ShutdownSave::NoSave
+    } else if args[1..].iter().any(|a| eq_ic(a, "save")) {
+        ShutdownSave::Save
+    } else {
+        ShutdownSave::Default
+    };
+    ctx.shared.persist.set_shutdown_save(mode);
     ctx.client.action = Some(Action::Shutdown);
     Frame::ok()
 }
@@ -263,13 +272,36 @@ pub fn cluster(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     }
 }
 
+/// LASTSAVE: when a snapshot was last written (the start time before the first).
 pub fn lastsave(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
-    let started = crate::node::clock::now_ms() / 1000 - ctx.shared.started.elapsed().as_secs();
-    Frame::Integer(started as i64)
+    Frame::Integer(ctx.shared.persist.lastsave() as i64)
 }
 
-pub fn save(_: &mut Ctx, _: &[Bytes]) -> Frame {
-    Frame::ok()
+pub fn save(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
+    match ctx.shared.persist.save(ctx.shared, ctx.ks) {
+        Ok(()) => Frame::ok(),
+        Err(e) => Frame::error(e),
+    }
+}
+
+/// BGSAVE [SCHEDULE]: a snapshot written in the background while writes go on.
+pub fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    match args.get(1) {
+        None => {}
+        Some(a) if eq_ic(a, "schedule") && args.len() == 2 => {}
+        Some(_) => return syntax_error(),
+    }
+    match ctx.shared.persist.bgsave(ctx.shared, ctx.ks) {
+        Ok(()) => Frame::simple("Background saving started"),
+        Err(e) => Frame::error(e),
+    }
+}
+
+pub fn bgrewriteaof(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
+    match ctx.shared.persist.bgrewriteaof(ctx.shared, ctx.ks) {
+        Ok(text) => Frame::simple(text),
+        Err(e) => Frame::error(e),
+    }
 }
 
 #[cfg(test)]
