@@ -233,13 +233,17 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__add__subcmd__node)
-            opts="-y -a -q -v -h --slave --replica --master-id --keep-settings --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -a -q -v -h --slave --replica --primary-id --master-id --keep-settings --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --master-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --primary-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -325,7 +329,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__call)
-            opts="-a -q -v -h --masters --replicas --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-a -q -v -h --primaries --masters --replicas --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1617,7 +1621,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__rebalance)
-            opts="-y -a -q -v -h --weight --use-empty-masters --threshold --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -a -q -v -h --weight --use-empty-primaries --use-empty-masters --threshold --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -18,8 +18,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
     }
     var completions = [
         &'rclust'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -59,8 +59,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;create'= {
             cand --replicas 'Replicas per master'
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -83,8 +83,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;check'= {
             cand --wait 'Keep checking until the cluster is healthy and every replica''s link is up, for at most this many seconds'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -102,8 +102,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;nodes'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -121,8 +121,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;info'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -146,8 +146,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
             cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)'
             cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -175,14 +175,15 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
             cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)'
             cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
             cand --key 'Private key (PEM) of the client certificate'
             cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
             cand --use-empty-masters 'Give slots to masters that have none'
+            cand --use-empty-primaries 'Give slots to masters that have none'
             cand --replace 'Overwrite keys that already exist on the target even when their values differ (identical ones are always replaced)'
             cand --key-by-key 'Move keys with GETKEYSINSLOT/MIGRATE even where every node involved can migrate slots atomically itself (Valkey >= 9.0 CLUSTER MIGRATESLOTS, Redis >= 8.4 CLUSTER MIGRATION), which rclust otherwise uses'
             cand -y 'Do not ask for confirmation'
@@ -203,8 +204,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --pipeline 'Keys per GETKEYSINSLOT/MIGRATE batch'
             cand --timeout 'MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)'
             cand --wait 'Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -228,9 +229,10 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;add-node'= {
             cand --master-id 'The master to replicate: id, unique id prefix, or host:port (implies --replica)'
+            cand --primary-id 'The master to replicate: id, unique id prefix, or host:port (implies --replica)'
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -255,8 +257,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;del-node'= {
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -279,8 +281,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;failover'= {
             cand --seed 'Any node of the cluster, when NODE is an id'
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -303,14 +305,15 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;call'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
             cand --key 'Private key (PEM) of the client certificate'
             cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
             cand --masters 'Only masters'
+            cand --primaries 'Only masters'
             cand --replicas 'Only replicas'
             cand --json 'Print machine-readable JSON on stdout'
             cand --no-color 'Never use colour (also when NO_COLOR is set or stdout is not a terminal)'
@@ -324,8 +327,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;set-timeout'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -350,8 +353,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --from-db 'The source''s database'
             cand --from-user 'ACL user name on the source (with --from-pass)'
             cand --from-pass 'Password on the source'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -374,8 +377,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;backup'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -394,8 +397,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;restore'= {
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -418,8 +421,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;local'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -451,8 +454,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --engine 'Which server to run'
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -471,8 +474,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;local;status'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -491,8 +494,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;local;stop'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -511,8 +514,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;local;start'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -532,8 +535,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;local;spawn'= {
             cand --port 'port'
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -552,8 +555,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         }
         &'rclust;local;down'= {
             cand --dir 'Where the nodes keep their data, logs and nodes.conf'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
@@ -597,8 +600,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;generate'= {
             cand --completions 'Directory for completions (bash, zsh, fish, elvish, powershell)'
             cand --man 'Directory for man pages'
-            cand -a 'Password for AUTH on every node'
-            cand --pass 'Password for AUTH on every node'
+            cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
+            cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --user 'ACL user name for AUTH (with --pass)'
             cand --cacert 'CA certificate bundle (PEM) to verify nodes with (implies --tls)'
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'

@@ -69,7 +69,10 @@ pub fn describe(err: &redis::RedisError) -> String {
     }
     if let Some(code) = err.code() {
         match code {
-            "NOAUTH" => return "authentication required (use -a/--pass or REDISCLI_AUTH)".into(),
+            "NOAUTH" => {
+                return "authentication required (use -a/--pass, REDISCLI_AUTH or VALKEYCLI_AUTH)"
+                    .into()
+            }
             "WRONGPASS" => return "authentication failed: wrong user name or password".into(),
             _ => {}
         }

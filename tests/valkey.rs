@@ -354,3 +354,47 @@ fn a_stalled_atomic_job_is_cancelled_by_timeout_or_ctrl_c_and_rolls_back() {
         .code(0);
     client.verify("s:", 1000);
 }
+
+#[test]
+fn valkeycli_auth_and_primary_spellings() {
+    require_valkey!();
+    let nodes: Vec<ValkeyServer> = (0..3)
+        .map(|_| {
+            ValkeyServer::start(ServerOpts {
+                password: Some("vk-secret".into()),
+                ..ServerOpts::default()
+            })
+        })
+        .collect();
+    let seeds = addrs_of(&nodes);
+    // Without a password: refused, naming the node and the ways to give one.
+    let out = rclust().args(["check", &seeds[0]]).output().unwrap();
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("VALKEYCLI_AUTH"), "{}", stderr(&out));
+    let out = rclust()
+        .arg("create")
+        .args(&seeds)
+        .args(["--yes", "--timeout", "30"])
+        .env("VALKEYCLI_AUTH", "vk-secret")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let out = rclust()
+        .args(["call", &seeds[1], "--primaries", "--", "PING"])
+        .env("VALKEYCLI_AUTH", "vk-secret")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).matches("PONG").count(),
+        3
+    );
+    // REDISCLI_AUTH wins over VALKEYCLI_AUTH, like -a over both.
+    let out = rclust()
+        .args(["check", &seeds[2]])
+        .env("REDISCLI_AUTH", "vk-secret")
+        .env("VALKEYCLI_AUTH", "wrong")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+}

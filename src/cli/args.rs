@@ -21,7 +21,7 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Password for AUTH on every node
+    /// Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)
     #[arg(
         short = 'a',
         long = "pass",
@@ -195,7 +195,7 @@ pub struct RebalanceArgs {
     #[arg(long, value_name = "NODE=W")]
     pub weight: Vec<String>,
     /// Give slots to masters that have none
-    #[arg(long)]
+    #[arg(long, visible_alias = "use-empty-primaries")]
     pub use_empty_masters: bool,
     /// Do nothing unless some master is off its share by more than this many percent
     #[arg(long, value_name = "PCT", default_value_t = 2.0)]
@@ -249,7 +249,7 @@ pub struct AddNodeArgs {
     #[arg(long, visible_alias = "slave")]
     pub replica: bool,
     /// The master to replicate: id, unique id prefix, or host:port (implies --replica)
-    #[arg(long, value_name = "NODE")]
+    #[arg(long, value_name = "NODE", visible_alias = "primary-id")]
     pub master_id: Option<String>,
     /// Do not lower the new node's cluster-node-timeout (or, for a replica, its master's
     /// repl-diskless-sync-delay) while it joins
@@ -296,7 +296,7 @@ pub struct CallArgs {
     #[arg(value_name = "SEED")]
     pub seed: Addr,
     /// Only masters
-    #[arg(long, conflicts_with = "replicas")]
+    #[arg(long, conflicts_with = "replicas", visible_alias = "primaries")]
     pub masters: bool,
     /// Only replicas
     #[arg(long)]

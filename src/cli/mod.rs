@@ -85,7 +85,12 @@ pub fn conn_opts(g: &GlobalArgs) -> anyhow::Result<ConnOpts> {
     };
     Ok(ConnOpts {
         user: g.user.clone(),
-        password: g.pass.clone().filter(|p| !p.is_empty()),
+        // valkey-cli reads VALKEYCLI_AUTH where redis-cli reads REDISCLI_AUTH.
+        password: g
+            .pass
+            .clone()
+            .or_else(|| std::env::var("VALKEYCLI_AUTH").ok())
+            .filter(|p| !p.is_empty()),
         connect_timeout: Duration::from_millis(g.connect_timeout),
         tls,
         trace: g.verbose > 0,

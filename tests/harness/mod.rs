@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 pub fn rclust() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("rclust").unwrap();
     cmd.env_remove("REDISCLI_AUTH")
+        .env_remove("VALKEYCLI_AUTH")
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(120));
     cmd
