@@ -747,3 +747,40 @@ fn import_backup_and_restore_on_valkey() {
             .starts_with("valkey 9."));
     }
 }
+
+#[test]
+fn import_leaves_refused_keys_on_the_source_and_moves_the_rest() {
+    require_redis!();
+    let nodes = cluster(3);
+    let source = RedisServer::start(standalone());
+    let mut sc = source.client();
+    fill(&mut sc, 200);
+    let mut client = ClusterClient::new(&[nodes[0].addr()]);
+    client.set("str", "mine").unwrap();
+    client.set("k:7", "mine too").unwrap();
+    let out = rclust()
+        .args([
+            "import",
+            &nodes[0].addr(),
+            "--from",
+            &source.addr(),
+            "--yes",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    let summary = json_of(&out);
+    assert_eq!(summary["skipped"], 2);
+    let mut left: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut sc).unwrap();
+    left.sort();
+    assert_eq!(
+        left,
+        ["k:7", "str"],
+        "only the refused keys stay on the source"
+    );
+    assert_eq!(client.get("str").unwrap().as_deref(), Some("mine"));
+    assert_eq!(client.get("k:8").unwrap().as_deref(), Some("8"));
+    let in_cluster: i64 = nodes.iter().map(|n| dbsize(n)).sum();
+    assert_eq!(in_cluster, summary["moved"].as_i64().unwrap() + 2);
+}

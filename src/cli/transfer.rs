@@ -555,6 +555,12 @@ pub async fn restore(args: RestoreArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Resu
     if let Some(first) = mismatches.first() {
         bail!("the backup does not match its manifest: {first}");
     }
+    let other_db: u64 = read.iter().map(|f| f.other_db).sum();
+    if other_db > 0 {
+        ui.say(format!(
+            "{other_db} key(s) of databases other than 0 in the backup are not restored"
+        ));
+    }
     let items: Vec<_> = read.into_iter().flat_map(|f| f.items).collect();
     let keys: Vec<&[u8]> = items.iter().map(|i| i.key.as_slice()).collect();
     let plan = plan_writes(&conns, &owners, &keys, args.replace, ui).await?;

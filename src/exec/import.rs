@@ -21,9 +21,13 @@ pub const SOURCE_CONNS: usize = 4;
 /// Connects to the import source and checks it can be one: reachable, authenticated, not a
 /// cluster node; selects `db`.
 pub async fn connect_source(addr: &Addr, opts: &ConnOpts, db: u32) -> anyhow::Result<NodeConn> {
-    let mut conn = NodeConn::connect(addr, opts)
-        .await
-        .context("cannot read the import source")?;
+    let mut conn = NodeConn::connect(addr, opts).await.map_err(|e| {
+        // The cluster's flags do not apply to the source: point at the source's own.
+        anyhow::anyhow!(
+            "cannot read the import source: {}",
+            format!("{e:#}").replace("use -a/--pass or REDISCLI_AUTH", "use --from-pass")
+        )
+    })?;
     let info: String = conn
         .cmd(&["INFO", "cluster"])
         .await

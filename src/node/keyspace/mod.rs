@@ -569,7 +569,7 @@ mod tests {
         ks.put(b"k1", Value::string(b"new"), Ttl::Clear);
         ks.put(b"later", Value::string(b"new"), Ttl::Clear);
         ks.remove(b"k2", 50);
-        ks.flush();
+        ks.flush(50);
         let mut bytes = crate::node::rdb::header(0, None, 0, 0);
         loop {
             let (part, last) = ks.thaw_step(64).unwrap();

@@ -143,6 +143,48 @@ fn rdb_file_round_trip() {
     assert!(load(&file[..file.len() - 12], |_, _, _| {}).is_err());
 }
 
+#[test]
+fn whole_file_read_gives_aux_databases_and_checks_the_crc() {
+    let mut ks = Keyspace::new();
+    ks.put(
+        b"k",
+        Value::string(b"v"),
+        super::super::keyspace::Ttl::Clear,
+    );
+    let mut file = snapshot(&ks, 7_000, Some(("replid", 9)), true);
+    // A second database after db 0, as a standalone server's file may have.
+    let eof = file.len() - 9;
+    let mut db1 = vec![op::SELECTDB, 1, kind::STRING];
+    write_string(&mut db1, b"other");
+    write_string(&mut db1, b"x");
+    file.splice(eof..eof, db1);
+    let body = file.len() - 8;
+    let crc = crc64::crc64(0, &file[..body]);
+    file[body..].copy_from_slice(&crc.to_le_bytes());
+
+    let mut seen = Vec::new();
+    let info = read_file(&file, |e| seen.push((e.db, e.key))).unwrap();
+    assert_eq!(seen, [(0, b("k")), (1, b("other"))]);
+    assert_eq!(info.version, RDB_VERSION);
+    assert!(info.checksum_verified);
+    assert!(info
+        .aux
+        .iter()
+        .any(|(k, v)| k == "repl-id" && v == "replid"));
+
+    let mut db0 = 0;
+    load(&file, |_, _, _| db0 += 1).unwrap();
+    assert_eq!(db0, 1, "load keeps to db 0");
+
+    let mut flipped = file.clone();
+    flipped[body - 2] ^= 1;
+    assert_eq!(
+        read_file(&flipped, |_| {}).unwrap_err(),
+        BadPayload("RDB checksum mismatch")
+    );
+    assert!(read_file(&file[..body + 3], |_| {}).is_err());
+}
+
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
@@ -185,46 +227,4 @@ fn reads_what_valkey_9_writes() {
     future[n - 10] = 81;
     assert!(undump(&future).is_err());
     assert!(load(b"VALKEY081\xff", |_, _, _| {}).is_err());
-}
-
-#[test]
-fn whole_file_read_gives_aux_databases_and_checks_the_crc() {
-    let mut ks = Keyspace::new();
-    ks.put(
-        b"k",
-        Value::string(b"v"),
-        super::super::keyspace::Ttl::Clear,
-    );
-    let mut file = snapshot(&ks, 7_000, "replid", 9);
-    // A second database after db 0, as a standalone server's file may have.
-    let eof = file.len() - 9;
-    let mut db1 = vec![op::SELECTDB, 1, kind::STRING];
-    write_string(&mut db1, b"other");
-    write_string(&mut db1, b"x");
-    file.splice(eof..eof, db1);
-    let body = file.len() - 8;
-    let crc = crc64::crc64(0, &file[..body]);
-    file[body..].copy_from_slice(&crc.to_le_bytes());
-
-    let mut seen = Vec::new();
-    let info = read_file(&file, |e| seen.push((e.db, e.key))).unwrap();
-    assert_eq!(seen, [(0, b("k")), (1, b("other"))]);
-    assert_eq!(info.version, RDB_VERSION);
-    assert!(info.checksum_verified);
-    assert!(info
-        .aux
-        .iter()
-        .any(|(k, v)| k == "repl-id" && v == "replid"));
-
-    let mut db0 = 0;
-    load(&file, |_, _, _| db0 += 1).unwrap();
-    assert_eq!(db0, 1, "load keeps to db 0");
-
-    let mut flipped = file.clone();
-    flipped[body - 2] ^= 1;
-    assert_eq!(
-        read_file(&flipped, |_| {}).unwrap_err(),
-        BadPayload("RDB checksum mismatch")
-    );
-    assert!(read_file(&file[..body + 3], |_| {}).is_err());
 }
