@@ -41,8 +41,8 @@ pub struct DriverConfig {
     pub config_file: PathBuf,
     /// RNG seed (it makes the node's name); `None` takes one from the OS.
     pub seed: Option<u64>,
-    /// Lowest level of the core's log lines that reach `on_log`.
-    pub log_level: LogLevel,
+    /// Lowest level of the core's log lines that reach the server (`None`: none).
+    pub log_level: Option<LogLevel>,
 }
 
 /// What the bus asks of the rest of the server.
@@ -67,6 +67,10 @@ pub enum ClusterEvent {
 struct State {
     core: ClusterCore,
     links: HashMap<LinkId, mpsc::UnboundedSender<Vec<u8>>>,
+    /// Lowest level of the core's log lines that reach the server (`None`: none).
+    log_level: Option<LogLevel>,
+    /// The last nodes.conf version handed to the writer.
+    saved_version: u64,
 }
 
 /// Lock-free answers to the questions asked once per client command: is this slot served
@@ -103,12 +107,14 @@ impl FastRoutes {
 struct Shared {
     state: Mutex<State>,
     fast: FastRoutes,
-    config_file: PathBuf,
-    log_level: LogLevel,
+    /// Saves nodes.conf off the state lock.
+    writer: nodes_conf::Writer,
+    /// The replication offset, written by replication without the state lock and
+    /// copied into the core whenever the lock is taken.
+    repl_offset: AtomicU64,
     events: mpsc::UnboundedSender<ClusterEvent>,
     runtime: tokio::runtime::Handle,
     tasks: Mutex<Vec<AbortHandle>>,
-    node_timeout: u64,
 }
 
 /// A cloneable handle on the running bus.
@@ -147,19 +153,26 @@ pub async fn start(
             )
         })?;
     let (events, events_rx) = mpsc::unbounded_channel();
+    let writer = {
+        let events = events.clone();
+        nodes_conf::Writer::start(cfg.config_file.clone(), move |e| {
+            let _ = events.send(ClusterEvent::Log(LogLevel::Warning, e));
+        })
+    };
     let handle = ClusterHandle {
         shared: Arc::new(Shared {
             state: Mutex::new(State {
                 core,
                 links: HashMap::new(),
+                log_level: cfg.log_level,
+                saved_version: 0,
             }),
             fast: FastRoutes::new(),
-            config_file: cfg.config_file.clone(),
-            log_level: cfg.log_level,
+            writer,
+            repl_offset: AtomicU64::new(0),
             events,
             runtime: tokio::runtime::Handle::current(),
             tasks: Mutex::new(Vec::new()),
-            node_timeout: cfg.core.node_timeout_ms,
         }),
     };
     // Redis saves the configuration right after loading or creating it.
@@ -194,7 +207,10 @@ pub async fn start(
 
 impl ClusterHandle {
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
+        let mut st = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let offset = self.shared.repl_offset.load(Ordering::Relaxed);
+        st.core.set_repl_offset(offset);
+        st
     }
 
     /// Feeds one input to the core and executes what it asks for.
@@ -220,7 +236,7 @@ impl ClusterHandle {
                     let (tx, rx) = mpsc::unbounded_channel();
                     st.links.insert(link, tx);
                     let h = self.clone();
-                    let timeout = Duration::from_millis(self.shared.node_timeout.max(1000));
+                    let timeout = Duration::from_millis(st.core.config().node_timeout_ms.max(1000));
                     self.shared.runtime.spawn(async move {
                         h.outbound(link, ip, cport, rx, timeout).await;
                     });
@@ -230,9 +246,7 @@ impl ClusterHandle {
                     st.links.remove(&link);
                 }
                 Effect::SaveConfig { contents, fsync } => {
-                    if let Err(e) = nodes_conf::save(&self.shared.config_file, &contents, fsync) {
-                        self.event(ClusterEvent::Log(LogLevel::Warning, format!("{e:#}")));
-                    }
+                    st.saved_version = self.shared.writer.submit(contents, fsync);
                 }
                 Effect::DeleteKeysInSlots(slots) => {
                     self.event(ClusterEvent::DeleteKeysInSlots(slots))
@@ -249,7 +263,7 @@ impl ClusterHandle {
                 Effect::ReplicateFrom(m) => self.event(ClusterEvent::ReplicateFrom(m)),
                 Effect::PauseWrites { until } => self.event(ClusterEvent::PauseWrites { until }),
                 Effect::Log { level, text } => {
-                    if level >= self.shared.log_level {
+                    if st.log_level.is_some_and(|min| level >= min) {
                         self.event(ClusterEvent::Log(level, text));
                     }
                 }
@@ -364,7 +378,30 @@ impl ClusterHandle {
         argv: &[&[u8]],
         keys: &dyn KeyspaceInfo,
     ) -> Result<ClusterReply, CmdError> {
-        self.input(|core, now| core.execute(now, argv, keys))
+        let (reply, version) = self.input_saving(|core, now| core.execute(now, argv, keys));
+        // As in Redis, a CLUSTER command replies once the change it made is on disk.
+        if let Some(version) = version {
+            self.shared.writer.wait(version);
+        }
+        reply
+    }
+
+    /// [`Self::input`], also returning the nodes.conf version it queued, if any.
+    fn input_saving<T>(&self, f: impl FnOnce(&mut ClusterCore, u64) -> T) -> (T, Option<u64>) {
+        let mut st = self.lock();
+        let before = st.saved_version;
+        let out = f(&mut st.core, now_ms());
+        let effects = st.core.drain_effects();
+        self.apply(&mut st, effects);
+        let version = (st.saved_version != before).then_some(st.saved_version);
+        (out, version)
+    }
+
+    /// New settings from CONFIG SET (timeouts, announced addresses, failover rules, log
+    /// level); see [`ClusterCore::reconfigure`].
+    pub fn reconfigure(&self, core: CoreConfig, log_level: Option<LogLevel>) {
+        self.input(|c, _| c.reconfigure(core));
+        self.lock().log_level = log_level;
     }
 
     /// Where a slot is served, for MOVED/ASK decisions (see
@@ -413,7 +450,7 @@ impl ClusterHandle {
 
     /// Sets the replication offset sent in every header.
     pub fn set_repl_offset(&self, offset: u64) {
-        self.lock().core.set_repl_offset(offset);
+        self.shared.repl_offset.store(offset, Ordering::Relaxed);
     }
 
     /// Client writes are paused for a manual failover; `offset` is final.
@@ -435,7 +472,7 @@ impl ClusterHandle {
         st.links.clear();
         let contents = st.core.nodes_conf_text();
         drop(st);
-        if let Err(e) = nodes_conf::save(&self.shared.config_file, &contents, true) {
+        if let Err(e) = self.shared.writer.finish(&contents) {
             self.event(ClusterEvent::Log(LogLevel::Warning, format!("{e:#}")));
         }
     }

@@ -10,6 +10,7 @@ pub mod membership;
 pub mod read;
 pub mod render;
 pub mod slots;
+pub mod transfer;
 pub mod ui;
 
 use std::process::ExitCode;
@@ -112,6 +113,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Reshard(args) => slots::reshard(args, &ui, opts).await,
         Command::Rebalance(args) => slots::rebalance(args, &ui, opts).await,
         Command::Fix(args) => slots::fix(args, &ui, opts).await,
+        Command::Import(args) => transfer::import(args, &ui, opts).await,
+        Command::Backup(args) => transfer::backup(args, &ui, opts).await,
+        Command::Restore(args) => transfer::restore(args, &ui, opts).await,
         Command::Generate(_) => unreachable!("handled above"),
     }
 }

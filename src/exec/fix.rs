@@ -27,7 +27,8 @@ fn setslot(slot: u16, what: &str, id: Option<&str>) -> Vec<String> {
     v
 }
 
-/// Counts keys in the given slots on each master (one pipeline per node, in chunks).
+/// Counts keys in the given slots on each master, in every database it serves (Valkey 9
+/// `cluster-databases`; one pipeline per node and database, in chunks).
 pub async fn count_keys(
     fleet: &Fleet,
     snap: &Snapshot,
@@ -36,21 +37,43 @@ pub async fn count_keys(
     let results = futures::future::join_all(which.iter().map(|(id, slots)| async move {
         let ep = Endpoint::of(snap, id)?;
         let mut conn = fleet.conn(&ep.addr).await?;
+        let config = conn
+            .pipe_values(
+                redis::pipe()
+                    .cmd("CONFIG")
+                    .arg("GET")
+                    .arg("cluster-databases"),
+            )
+            .await?;
+        let dbs =
+            super::migrate::databases_from_config(config.first().unwrap_or(&redis::Value::Nil));
         let all: Vec<u16> = slots.iter().collect();
-        let mut out = Vec::new();
-        for chunk in all.chunks(4096) {
-            let mut pipe = redis::pipe();
-            for s in chunk {
-                pipe.cmd("CLUSTER").arg("COUNTKEYSINSLOT").arg(*s);
-            }
-            let counts: Vec<u64> = conn.pipe(&pipe).await?;
-            for (s, n) in chunk.iter().zip(counts) {
-                if n > 0 {
-                    out.push(((id.clone(), *s), n));
+        let mut per_slot: BTreeMap<u16, u64> = BTreeMap::new();
+        for db in dbs {
+            let mut conn = if db == 0 {
+                conn.clone()
+            } else {
+                crate::conn::NodeConn::connect_db(&ep.addr, &fleet.opts, db).await?
+            };
+            for chunk in all.chunks(4096) {
+                let mut pipe = redis::pipe();
+                for s in chunk {
+                    pipe.cmd("CLUSTER").arg("COUNTKEYSINSLOT").arg(*s);
+                }
+                let counts: Vec<u64> = conn.pipe(&pipe).await?;
+                for (s, n) in chunk.iter().zip(counts) {
+                    if n > 0 {
+                        *per_slot.entry(*s).or_default() += n;
+                    }
                 }
             }
         }
-        anyhow::Ok(out)
+        anyhow::Ok(
+            per_slot
+                .into_iter()
+                .map(|(s, n)| ((id.clone(), s), n))
+                .collect::<Vec<_>>(),
+        )
     }))
     .await;
     let mut counts = KeyCounts::new();

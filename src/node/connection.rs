@@ -230,6 +230,8 @@ fn run_batch(
         }
     }
     drop(ks);
+    // The batch's writes reach the append-only file before its replies leave.
+    shared.persist.after_batch(shared);
     shared
         .stats
         .commands_processed

@@ -11,6 +11,7 @@ pub mod cluster_seam;
 pub mod cmd;
 pub mod config;
 pub mod keyspace;
+pub mod persist;
 pub mod rdb;
 pub mod replication;
 pub mod resp;

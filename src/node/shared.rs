@@ -13,7 +13,7 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::broadcast;
 
 use super::cluster_seam::{ClusterRouter, Standalone};
-use super::config::NodeConfig;
+use super::config::{NodeConfig, Notify};
 use super::keyspace::Keyspace;
 
 #[derive(Default)]
@@ -66,9 +66,16 @@ pub struct Shared {
     /// Fixed at start (cluster-enabled cannot change at run time), so read without a lock.
     pub cluster_enabled: bool,
     pub repl: Arc<super::replication::Replication>,
+    /// RDB snapshots and the append-only file.
+    pub persist: super::persist::Persistence,
+    /// Who acts on changed settings (see [`Shared::on_config`]).
+    config_hooks: Mutex<Vec<(Notify, ConfigHook)>>,
     /// This value's own `Arc`, for commands that start tasks.
     me: Weak<Shared>,
 }
+
+/// Called with the settings in force after a CONFIG SET changed one it listens to.
+pub type ConfigHook = Box<dyn Fn(&NodeConfig) + Send + Sync>;
 
 impl Shared {
     pub fn new(config: NodeConfig) -> Arc<Shared> {
@@ -89,6 +96,8 @@ impl Shared {
             started: Instant::now(),
             run_id,
             repl: Arc::new(super::replication::Replication::new()),
+            persist: super::persist::Persistence::new(),
+            config_hooks: Mutex::new(Vec::new()),
             me: me.clone(),
         })
     }
@@ -113,6 +122,25 @@ impl Shared {
                 Arc::new(Standalone::new(cfg.port, cfg.bus_port()))
             })
             .as_ref()
+    }
+
+    /// Registers `hook` for changes of the settings whose registry entry names `what`.
+    pub fn on_config(&self, what: Notify, hook: impl Fn(&NodeConfig) + Send + Sync + 'static) {
+        self.config_hooks.lock().push((what, Box::new(hook)));
+    }
+
+    /// Tells every part listening to one of `what` that the settings changed. Called
+    /// after the new settings are in place, without the config lock held.
+    pub fn config_changed(&self, what: &[Notify]) {
+        if what.iter().all(|n| *n == Notify::Nothing) {
+            return;
+        }
+        let cfg = self.config.read().clone();
+        for (n, hook) in self.config_hooks.lock().iter() {
+            if what.contains(n) {
+                hook(&cfg);
+            }
+        }
     }
 
     pub fn next_client_id(&self) -> u64 {

@@ -309,7 +309,10 @@ impl NodeServer {
     pub fn start_with(opts: ServerOpts, extra: &[&str]) -> NodeServer {
         NodeServer(Process::spawn(&opts, "rclust-node", |port, dir| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_rclust-node"));
-            cmd.args(extra)
+            // No snapshots unless a test asks (`extra` comes later and wins), as the
+            // redis-server of these tests is configured.
+            cmd.args(["--save", ""])
+                .args(extra)
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                 .args(["--dir", dir.to_str().unwrap()])
                 .args(["--logfile", "node.log"])

@@ -324,11 +324,20 @@ pub async fn run_job(shared: &Shared, client: u64) -> Frame {
                 deleted.push(key.clone());
             }
         }
-        if shared.repl.feeding() && !deleted.is_empty() {
+        if !deleted.is_empty() && (shared.repl.feeding() || shared.persist.logging()) {
             let mut del = vec![Bytes::from_static(b"DEL")];
             del.extend(deleted);
-            shared.repl.feed_command(&mut ks, &del);
+            if shared.persist.logging() {
+                shared
+                    .persist
+                    .feed(&[crate::node::replication::propagate::encode(&del)]);
+            }
+            if shared.repl.feeding() {
+                shared.repl.feed_command(&mut ks, &del);
+            }
         }
+        drop(ks);
+        shared.persist.after_batch(shared);
     }
     io_error.or(error).unwrap_or_else(Frame::ok)
 }

@@ -158,13 +158,27 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
     if spec.is_write() && repl.is_replica() {
         return Frame::static_error("READONLY You can't write against a read only replica.");
     }
+    if spec.is_write() && ctx.shared.persist.refuses_writes(ctx.shared) {
+        return Frame::static_error("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
+    }
     let reply = (spec.handler)(ctx, args);
     if !ctx.ks.watched.is_empty() && spec.is_write() && !reply.is_error() {
         touch_keys(ctx, spec, args);
     }
-    if repl.feeding() {
-        let repl = std::sync::Arc::clone(repl);
-        repl.after_command(ctx, spec, args, &reply);
+    let persist = &ctx.shared.persist;
+    if spec.is_write() && !reply.is_error() {
+        persist.note_write();
+    }
+    let logging = persist.logging();
+    if repl.feeding() || logging {
+        let cmds = crate::node::replication::propagate::written(spec, args, &reply, ctx.now);
+        if logging && !cmds.is_empty() {
+            persist.feed(&cmds);
+        }
+        if repl.feeding() {
+            let repl = std::sync::Arc::clone(repl);
+            repl.after_command(ctx, &cmds);
+        }
     }
     reply
 }

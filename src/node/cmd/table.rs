@@ -264,7 +264,8 @@ cmds! {
     "lastsave" 1 F 0 0 0 s::lastsave;
     "role" 1 F 0 0 0 rp::role;
     "save" 1 A 0 0 0 s::save;
-    "bgsave" -1 A 0 0 0 s::save;
+    "bgsave" -1 A 0 0 0 s::bgsave;
+    "bgrewriteaof" 1 A 0 0 0 s::bgrewriteaof;
     "setbit" 4 W 1 1 1 bits::setbit;
     "getbit" 3 RF 1 1 1 bits::getbit;
     "bitcount" -2 R 1 1 1 bits::bitcount;

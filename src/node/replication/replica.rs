@@ -215,6 +215,10 @@ fn load_snapshot(shared: &Shared, rdb: &[u8], replid: String, offset: u64) -> an
     st.offset = offset;
     st.backlog = Some(super::backlog::Backlog::new(super::backlog::DEFAULT_SIZE));
     drop(st);
+    // The append-only file describes the old data: it starts again from this snapshot.
+    if shared.persist.logging() {
+        let _ = shared.persist.bgrewriteaof(shared, &mut ks);
+    }
     drop(ks);
     if let Some(bus) = repl.bus() {
         bus.set_repl_offset(offset);
@@ -269,8 +273,14 @@ async fn stream_commands(
                     shared,
                     client: &mut client,
                 };
-                let _ = (spec.handler)(&mut ctx, &args);
+                let reply = (spec.handler)(&mut ctx, &args);
                 client.action = None;
+                // A replica logs what it applies, as its master did.
+                if shared.persist.logging() {
+                    let cmds =
+                        crate::node::replication::propagate::written(spec, &args, &reply, now_ms());
+                    shared.persist.feed(&cmds);
+                }
             }
             if st_applied > 0 {
                 let mut st = repl.state.lock();
@@ -281,6 +291,7 @@ async fn stream_commands(
                 let offset = st.offset;
                 drop(st);
                 drop(ks);
+                shared.persist.after_batch(shared);
                 repl.offset_tx.send_replace(offset);
                 if let Some(bus) = repl.bus() {
                     bus.set_repl_offset(offset);
