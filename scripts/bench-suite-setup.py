@@ -15,6 +15,7 @@ second over WINDOW seconds. Prints each figure per engine and the ratio rclust/r
 with the machine's load.
 
 usage: scripts/bench-suite-setup.py [--sizes 20 100] [--node-timeout 3000] [--window 10]
+       [--node-bin PATH] [--engines redis-server rclust-node]
 """
 
 import argparse
@@ -30,6 +31,7 @@ import time
 import redis
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NODE_BIN = os.path.join(ROOT, "target/release/rclust-node")
 
 
 def start(engine, port, nt, work):
@@ -40,13 +42,23 @@ def start(engine, port, nt, work):
                "--cluster-enabled", "yes", "--cluster-node-timeout", str(nt),
                "--save", "", "--appendonly", "no", "--logfile", "log"]
     else:
-        cmd = [os.path.join(ROOT, "target/release/rclust-node"), "--port", str(port),
+        cmd = [NODE_BIN, "--port", str(port),
                "--bind", "127.0.0.1", "--dir", d, "--cluster-node-timeout", str(nt),
                "--logfile", "log"]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def wait_for(cond, timeout=300.0, every=0.05):
+def client(port):
+    c = redis.Redis(port=port, socket_timeout=10)
+    # Raw replies: the script parses CLUSTER output itself.
+    for cmd in ("CLUSTER NODES", "CLUSTER INFO", "CLUSTER MYID", "CLUSTER MEET",
+                "CLUSTER ADDSLOTS", "CLUSTER REPLICATE", "CLUSTER RESET",
+                "CLUSTER SET-CONFIG-EPOCH"):
+        c.set_response_callback(cmd, lambda r, **kw: r)
+    return c
+
+
+def wait_for(cond, what, timeout=300.0, every=0.05):
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -55,7 +67,7 @@ def wait_for(cond, timeout=300.0, every=0.05):
         except redis.RedisError:
             pass
         time.sleep(every)
-    raise SystemExit("timed out waiting")
+    raise SystemExit(f"timed out waiting for {what}")
 
 
 def known_nodes(c):
@@ -79,9 +91,9 @@ def run(engine, n, nt, base, window):
     try:
         ports = list(range(base, base + n))
         procs = [start(engine, p, nt, work) for p in ports]
-        cs = [redis.Redis(port=p, socket_timeout=10) for p in ports]
+        cs = [client(p) for p in ports]
         for c in cs:
-            wait_for(lambda: c.ping())
+            wait_for(lambda: c.ping(), "PING")
         for i, c in enumerate(cs):
             c.flushall()
             p = c.pipeline(transaction=True)
@@ -93,10 +105,10 @@ def run(engine, n, nt, base, window):
         for a, b in zip(cs, ports[1:]):
             a.execute_command("CLUSTER MEET", "127.0.0.1", b)
         for c in cs:
-            wait_for(lambda: known_nodes(c) == n)
+            wait_for(lambda: known_nodes(c) == n, "the join")
         join = time.time() - t0
 
-        masters = max(n // 4, 1)
+        masters = max(n // 4, 3)
         replicas = masters
         t0 = time.time()
         slots = [[] for _ in range(masters)]
@@ -108,7 +120,7 @@ def run(engine, n, nt, base, window):
         for j in range(replicas):
             cs[masters + j].execute_command("CLUSTER REPLICATE", ids[j % masters])
         for c in cs:
-            wait_for(lambda: state(c)["cluster_state"] == "ok")
+            wait_for(lambda: state(c)["cluster_state"] == "ok", "the create")
         create = time.time() - t0
 
         # Idle bus cost of the formed cluster.
@@ -125,14 +137,15 @@ def run(engine, n, nt, base, window):
 
         # Failover of master 0 (its replica is instance `masters`).
         replica = cs[masters]
-        wait_for(lambda: replica.info("replication")["master_link_status"] == "up")
+        wait_for(lambda: replica.info("replication")["master_link_status"] == "up",
+                 "the replica's sync")
         t0 = time.time()
         procs[0].send_signal(signal.SIGKILL)
         procs[0].wait()
         live = cs[1:]
-        wait_for(lambda: replica.info("replication")["role"] == "master")
+        wait_for(lambda: replica.info("replication")["role"] == "master", "the promotion")
         for c in live:
-            wait_for(lambda: state(c)["cluster_state"] == "ok")
+            wait_for(lambda: state(c)["cluster_state"] == "ok", "state ok after failover")
         failover = time.time() - t0
         return {"join": join, "create": create, "failover": failover,
                 "msgs/node/s": msgs, "cpu ms/node/s": cpu_ms}
@@ -151,16 +164,24 @@ def main():
     ap.add_argument("--node-timeout", type=int, default=3000)
     ap.add_argument("--window", type=float, default=10.0)
     ap.add_argument("--base-port", type=int, default=21000)
+    ap.add_argument("--node-bin", help="an rclust-node binary to use instead of building one")
+    ap.add_argument("--engines", nargs="+", default=["redis-server", "rclust-node"])
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "-q", "--bin", "rclust-node"],
-                   cwd=ROOT, check=True)
+    global NODE_BIN
+    if args.node_bin:
+        NODE_BIN = os.path.abspath(args.node_bin)
+    else:
+        subprocess.run(["cargo", "build", "--release", "-q", "--bin", "rclust-node"],
+                       cwd=ROOT, check=True)
     print(f"node timeout {args.node_timeout} ms; load before: {os.getloadavg()}")
     for n in args.sizes:
         res = {}
-        for engine in ("redis-server", "rclust-node"):
+        for engine in args.engines:
             res[engine] = run(engine, n, args.node_timeout, args.base_port, args.window)
             print(f"  {n} nodes, {engine}: " + ", ".join(
                 f"{k} {v:.2f}" for k, v in res[engine].items()), flush=True)
+        if len(res) < 2:
+            continue
         print(f"{n} nodes (load {os.getloadavg()[0]:.1f}):")
         print(f"  {'figure':<15}{'redis-server':>14}{'rclust-node':>14}{'ratio':>8}")
         for k in res["redis-server"]:
