@@ -230,7 +230,6 @@ fn reshard_on_valkey_moves_every_database_atomically_and_key_by_key() {
 }
 
 #[test]
-#[ignore = "known bug: since the source hands a slot over before the target takes it, Valkey turns the emptied master into a replica and the convergence wait still expects a master"]
 fn emptying_a_valkey_master_with_replicas_key_by_key_then_atomically_back() {
     require_valkey!();
     let nodes = valkey_cluster(3, 1, 0);

@@ -122,11 +122,52 @@ impl Tally {
     }
 }
 
+/// A master expected to keep no slot may have become a replica of the node that took its
+/// last one (Valkey does this as soon as it gives the slot away; Redis with
+/// cluster-allow-replica-migration when it learns of it): once it reports itself a
+/// replica, it is expected to stay one, of the master it names. `None`: nothing to adjust.
+fn emptied_masters_as_reported(
+    snap: &Snapshot,
+    expected: &[ExpectedNode],
+) -> Option<Vec<ExpectedNode>> {
+    let turned = |e: &ExpectedNode| -> Option<String> {
+        let ExpectedRole::Master { slots } = &e.role else {
+            return None;
+        };
+        if !slots.is_empty() {
+            return None;
+        }
+        let me = snap.report(&e.id)?.myself();
+        if me.flags.replica {
+            me.master_id.clone()
+        } else {
+            None
+        }
+    };
+    if !expected.iter().any(|e| turned(e).is_some()) {
+        return None;
+    }
+    Some(
+        expected
+            .iter()
+            .map(|e| match turned(e) {
+                Some(master_id) => ExpectedNode {
+                    role: ExpectedRole::Replica { master_id },
+                    ..e.clone()
+                },
+                None => e.clone(),
+            })
+            .collect(),
+    )
+}
+
 /// Compares every node's own state and every node's view with the expectation, and adds
 /// every problem `rclust check` would report, plus replicas whose link is not up.
 /// Nodes in `tolerate` (known dead, being removed) may still appear in views, flagged.
 /// Each view is walked once alongside the expected nodes sorted by id.
 pub fn pending(snap: &Snapshot, expected: &[ExpectedNode], tolerate: &[String]) -> Pending {
+    let adjusted = emptied_masters_as_reported(snap, expected);
+    let expected = adjusted.as_deref().unwrap_or(expected);
     let mut p = Pending::default();
     for u in &snap.unreachable {
         p.reasons
@@ -357,7 +398,11 @@ pub fn probe_pending(probe: &Probe, role: &ExpectedRole, target: &ProbeTarget) -
         ExpectedRole::Replica { .. } if !probe.link_up => {
             return Some("has its replication link down".into())
         }
-        ExpectedRole::Master { .. } if probe.replica => return Some("is a replica".into()),
+        // An emptied master may turn replica (see `emptied_masters_as_reported`); the full
+        // views, compared once every probe agrees, check whose replica it became.
+        ExpectedRole::Master { slots } if probe.replica && !slots.is_empty() => {
+            return Some("is a replica".into())
+        }
         _ => {}
     }
     if probe.size != target.size {
