@@ -819,6 +819,23 @@ mod tests {
     }
 
     #[test]
+    fn an_emptied_master_that_turned_replica_is_converged() {
+        let mut exp = expected();
+        exp[3].role = ExpectedRole::Master {
+            slots: SlotSet::new(),
+        };
+        let v = views(&format!("slave {A}"));
+        let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+        let p = pending(&snapshot_of(&refs), &exp, &[]);
+        assert!(p.is_done(), "{p:#?}");
+        // A master expected to keep slots is never excused for turning replica.
+        exp[3].role = ExpectedRole::Master {
+            slots: SlotSet::range(0, 5461),
+        };
+        assert!(!pending(&snapshot_of(&refs), &exp, &[]).is_done());
+    }
+
+    #[test]
     fn converged_when_everyone_agrees() {
         let v = views(&format!("slave {A}"));
         let refs: Vec<&str> = v.iter().map(String::as_str).collect();
