@@ -188,7 +188,10 @@ fn bgsave_keeps_serving_writes_and_writes_a_point_in_time_file() {
             }
         })
     };
-    std::thread::sleep(Duration::from_millis(100));
+    // BGSAVE must start while the writer is writing, not before its first SET.
+    wait_until(Duration::from_secs(10), "the writer's first keys", || {
+        node.cmd::<i64>(&["DBSIZE"]) > 50_000
+    });
     let keys_before: i64 = node.cmd(&["DBSIZE"]);
     let _: String = node.cmd(&["BGSAVE"]);
     wait_until(Duration::from_secs(60), "BGSAVE ends", || {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use rclust::node::resp::{parse_frame, ParseError};
 
-use crate::harness::{NodeServer, RedisServer, ServerOpts};
+use crate::harness::{wait_until, NodeServer, RedisServer, ServerOpts};
 
 /// A command as RESP, so arguments may hold any bytes.
 fn resp(args: &[&[u8]]) -> Vec<u8> {
@@ -244,19 +244,15 @@ fn an_endless_reply_streams_in_bounded_memory_and_stops_when_the_client_leaves()
     drop(c);
     // The node notices the client left and serves others.
     let mut other = connect(node.port);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        assert_eq!(line(&mut other, "SCARD s"), b":1\r\n");
-        let clients = String::from_utf8_lossy(&line(&mut other, "CLIENT LIST")).into_owned();
-        if clients.matches("id=").count() == 1 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the streaming client was not dropped: {clients}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        Duration::from_secs(10),
+        "the streaming client to be dropped",
+        || {
+            assert_eq!(line(&mut other, "SCARD s"), b":1\r\n");
+            let clients = String::from_utf8_lossy(&line(&mut other, "CLIENT LIST")).into_owned();
+            clients.matches("id=").count() == 1
+        },
+    );
     assert!(rss_kb(pid) < before + 32 * 1024);
 }
 
