@@ -13,6 +13,8 @@
 #        BASE_PORT (16100; bus ports +10000, below the tests' 20000-22767)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/servers.sh
+source scripts/lib/servers.sh
 KEYS=${KEYS:-150000}
 VALUE=${VALUE:-64}
 SLOTS=${SLOTS:-2000}
@@ -40,19 +42,10 @@ now() { date +%s.%N; }
 
 # Starts MASTERS masters + MASTERS replicas of valkey-server from port $1, loads the keys.
 make_cluster() {
-    local first=$1 p addrs=()
-    for ((p = first; p < first + NODES; p++)); do
-        mkdir -p "$WORK/$p"
-        PORTS+=("$p")
-        valkey-server --port "$p" --bind 127.0.0.1 --dir "$WORK/$p" --cluster-enabled yes \
-            --cluster-node-timeout 5000 --save "" --appendonly no --daemonize yes \
-            --logfile "$WORK/$p/log" >/dev/null
-        addrs+=("127.0.0.1:$p")
-    done
-    for ((p = first; p < first + NODES; p++)); do
-        until redis-cli -p "$p" ping >/dev/null 2>&1; do sleep 0.05; done
-    done
-    "$RCLUST" create "${addrs[@]}" --replicas 1 --yes -q >/dev/null
+    local first=$1
+    ADDRS=()
+    start_cluster_servers valkey-server "$first" "$NODES" 5000
+    "$RCLUST" create "${ADDRS[@]}" --replicas 1 --yes -q >/dev/null
     python3 scripts/load-keys.py "127.0.0.1:$first" "$KEYS" "$VALUE" 86400
     [[ $(total "$first") == "$KEYS" ]] || { echo "loading $KEYS keys failed" >&2; exit 1; }
 }
