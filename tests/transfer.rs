@@ -194,6 +194,15 @@ fn dbsize(p: &Process) -> i64 {
     p.cmd(&["DBSIZE"])
 }
 
+/// Runs `rclust import SEED --from SOURCE FLAGS...`.
+fn import(seed: &str, source: &str, flags: &[&str]) -> std::process::Output {
+    rclust()
+        .args(["import", seed, "--from", source])
+        .args(flags)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn import_moves_every_type_with_its_ttl_and_empties_the_source() {
     require_redis!();
@@ -204,17 +213,7 @@ fn import_moves_every_type_with_its_ttl_and_empties_the_source() {
     run(&mut sc, &["XADD", "stream", "1-1", "f", "v"]);
     let before = contents_of(&mut sc);
 
-    let dry = rclust()
-        .args([
-            "import",
-            &nodes[0].addr(),
-            "--from",
-            &source.addr(),
-            "--dry-run",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let dry = import(&nodes[0].addr(), &source.addr(), &["--dry-run", "--json"]);
     assert_exit(&dry, 0);
     let plan = json_of(&dry);
     assert_eq!(plan["keys"], before.len());
@@ -232,17 +231,7 @@ fn import_moves_every_type_with_its_ttl_and_empties_the_source() {
     );
     assert!(nodes.iter().all(|n| dbsize(n) == 0));
 
-    let out = rclust()
-        .args([
-            "import",
-            &nodes[0].addr(),
-            "--from",
-            &source.addr(),
-            "--yes",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = import(&nodes[0].addr(), &source.addr(), &["--yes", "--json"]);
     assert_exit(&out, 0);
     let summary = json_of(&out);
     assert_eq!(summary["moved"], before.len());
@@ -269,17 +258,7 @@ fn import_copy_keeps_the_source_and_existing_keys_need_replace() {
     }
     let before = contents_of(&mut sc);
 
-    let out = rclust()
-        .args([
-            "import",
-            &nodes[0].addr(),
-            "--from",
-            &source.addr(),
-            "--copy",
-            "--yes",
-        ])
-        .output()
-        .unwrap();
+    let out = import(&nodes[0].addr(), &source.addr(), &["--copy", "--yes"]);
     assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
@@ -302,16 +281,7 @@ fn import_copy_keeps_the_source_and_existing_keys_need_replace() {
     // Now every key is in the cluster: without --replace, all are refused and none leaves
     // the source.
     client.set("k:1", "changed-in-the-cluster").unwrap();
-    let out = rclust()
-        .args([
-            "import",
-            &nodes[0].addr(),
-            "--from",
-            &source.addr(),
-            "--yes",
-        ])
-        .output()
-        .unwrap();
+    let out = import(&nodes[0].addr(), &source.addr(), &["--yes"]);
     assert_exit(&out, 1);
     assert!(
         stderr(&out).contains(&format!("{} key(s) already exist", before.len())),
@@ -324,17 +294,7 @@ fn import_copy_keeps_the_source_and_existing_keys_need_replace() {
         Some("changed-in-the-cluster")
     );
 
-    let out = rclust()
-        .args([
-            "import",
-            &nodes[0].addr(),
-            "--from",
-            &source.addr(),
-            "--replace",
-            "--yes",
-        ])
-        .output()
-        .unwrap();
+    let out = import(&nodes[0].addr(), &source.addr(), &["--replace", "--yes"]);
     assert_exit(&out, 0);
     assert_eq!(client.get("k:1").unwrap().as_deref(), Some("1"));
     assert_eq!(client.get("str").unwrap().as_deref(), Some("hello"));
@@ -447,17 +407,7 @@ fn backup_of_three_masters_restores_into_five() {
     let mut sc = source.client();
     fill(&mut sc, 4000);
     let before = contents_of(&mut sc);
-    let out = rclust()
-        .args([
-            "import",
-            &nodes[0].addr(),
-            "--from",
-            &source.addr(),
-            "--copy",
-            "--yes",
-        ])
-        .output()
-        .unwrap();
+    let out = import(&nodes[0].addr(), &source.addr(), &["--copy", "--yes"]);
     assert_exit(&out, 0);
 
     let tmp = tempfile::tempdir().unwrap();
@@ -758,17 +708,7 @@ fn import_leaves_refused_keys_on_the_source_and_moves_the_rest() {
     let mut client = ClusterClient::new(&[nodes[0].addr()]);
     client.set("str", "mine").unwrap();
     client.set("k:7", "mine too").unwrap();
-    let out = rclust()
-        .args([
-            "import",
-            &nodes[0].addr(),
-            "--from",
-            &source.addr(),
-            "--yes",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = import(&nodes[0].addr(), &source.addr(), &["--yes", "--json"]);
     assert_exit(&out, 1);
     let summary = json_of(&out);
     assert_eq!(summary["skipped"], 2);
