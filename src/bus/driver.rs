@@ -457,11 +457,6 @@ impl ClusterHandle {
         self.lock().core.route(slot)
     }
 
-    /// [`Self::route`] and [`Self::state_ok`] together.
-    pub fn route_and_state(&self, slot: u16) -> (SlotRoute, bool) {
-        (self.route(slot), self.state_ok())
-    }
-
     /// Propagates a PUBLISH (`shard`: SPUBLISH, to my shard only) to the cluster.
     pub fn publish(&self, channel: &[u8], message: &[u8], shard: bool) {
         self.input(|core, now| core.publish(now, channel, message, shard));

@@ -1,0 +1,229 @@
+//! `add-node`, `del-node` and `failover`: plan from a fresh snapshot, show, confirm, apply,
+//! wait for convergence.
+
+use std::time::{Duration, Instant};
+
+use crate::admin::conn::ConnOpts;
+use crate::admin::exec::{membership, preflight};
+use crate::admin::health;
+use crate::admin::plan::membership::{plan_add_node, plan_del_node, plan_failover, FailoverMode};
+use crate::admin::snapshot::{Fleet, Snapshot};
+
+use super::args::{AddNodeArgs, ChangeArgs, DelNodeArgs, FailoverArgs};
+use super::ui::Ui;
+use super::{finish, print, print_json, Exit};
+
+/// Loads the cluster and refuses to change one that `check` finds problems in.
+async fn healthy_snapshot(fleet: &Fleet, seed: &crate::model::Addr) -> anyhow::Result<Snapshot> {
+    let snap = fleet.load(seed).await?;
+    let findings = health::assess(&snap);
+    if let Some(f) = findings
+        .iter()
+        .find(|f| f.severity == health::Severity::Problem)
+    {
+        anyhow::bail!(
+            "the cluster has problems; run `rclust check {seed}` and `rclust fix {seed}` first ({})",
+            f.message
+        );
+    }
+    Ok(snap)
+}
+
+/// Prints the plan (stdout for --dry-run, stderr otherwise), then confirms.
+/// Returns Some(exit) when the command should stop here.
+fn show_and_confirm(
+    ui: &Ui,
+    text: &str,
+    plan: &impl serde::Serialize,
+    change: &ChangeArgs,
+    question: &str,
+) -> anyhow::Result<Option<Exit>> {
+    let (dry_run, yes) = (change.dry_run, change.yes);
+    let json = serde_json::to_value(plan)?;
+    if dry_run {
+        if ui.json {
+            print_json(&json)?;
+        } else {
+            print(text)?;
+        }
+        return Ok(Some(Exit::Ok));
+    }
+    if !ui.quiet {
+        eprintln!("{text}");
+    }
+    if !yes && !ui.confirm(question)? {
+        ui.say("Nothing changed.");
+        return Ok(Some(Exit::Error));
+    }
+    Ok(None)
+}
+
+pub async fn add_node(args: AddNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
+    let start = Instant::now();
+    let fleet = Fleet::new(opts.clone());
+    let snap = healthy_snapshot(&fleet, &args.existing).await?;
+    let new = preflight::check_empty(&args.new, &opts).await?;
+    let plan = plan_add_node(
+        &snap,
+        &new.addr,
+        &new.id,
+        &new.meet_ip,
+        args.replica || args.master_id.is_some(),
+        args.master_id.as_deref(),
+    )?;
+    let role = match &plan.master {
+        Some(m) => {
+            let master = snap.line(m).expect("planned from the snapshot");
+            format!("a replica of {} ({})", master.short_id(), master.addr.addr())
+        }
+        None => "an empty master (move slots to it with `rclust reshard` or `rclust rebalance --use-empty-masters`)".into(),
+    };
+    let mut text = format!("Plan: add {} ({}) as {role}", new.addr, &new.id[..8]);
+    if !args.keep_settings {
+        text += if plan.master.is_some() {
+            "\nIts master starts the sync at once (repl-diskless-sync-delay 0 while joining, then restored)."
+        } else {
+            "\nIts cluster-node-timeout is lowered while it joins (500 ms, 40 ms a node at size), then restored."
+        };
+    }
+    if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Add this node?")? {
+        return Ok(exit);
+    }
+    let bar = ui.spinner("adding");
+    let deadline = start + Duration::from_secs_f64(args.change.timeout);
+    let outcome = membership::add_node(
+        &fleet,
+        &snap,
+        &plan,
+        &new,
+        deadline,
+        &bar,
+        !args.keep_settings,
+    )
+    .await?;
+    bar.finish_and_clear();
+    finish(
+        outcome,
+        ui,
+        &fleet,
+        &args.existing,
+        start,
+        args.change.timeout,
+        "Node added",
+    )
+    .await
+}
+
+pub async fn del_node(args: DelNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
+    let start = Instant::now();
+    let fleet = Fleet::new(opts);
+    let snap = fleet.load(&args.seed).await?;
+    let plan = plan_del_node(&snap, &args.node)?;
+    // A dead node is exactly what del-node must be able to remove; anything else wrong
+    // with the cluster is for `fix` first.
+    let findings = health::assess(&snap);
+    if let Some(f) = findings.iter().find(|f| {
+        f.severity == health::Severity::Problem
+            && f.node.as_deref() != Some(&plan.id)
+            && !f.message.contains(&plan.id[..8])
+            && !(f.kind == "state_not_ok" && plan.repoint.is_empty())
+    }) {
+        anyhow::bail!(
+            "the cluster has problems; run `rclust check {}` first ({})",
+            args.seed,
+            f.message
+        );
+    }
+    let mut text = format!("Plan: remove {} ({})", &plan.id[..8], plan.addr);
+    for (r, m) in &plan.repoint {
+        text += &format!("\n  move replica {} to master {}", &r[..8], &m[..8]);
+    }
+    text += &format!("\n  FORGET it on {} node(s)", plan.forget_on.len());
+    text += if plan.reset {
+        "\n  CLUSTER RESET SOFT on the removed node"
+    } else {
+        "\n  (the node is unreachable: it is not reset)"
+    };
+    if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Remove this node?")? {
+        return Ok(exit);
+    }
+    let bar = ui.spinner("removing");
+    let deadline = start + Duration::from_secs_f64(args.change.timeout);
+    let outcome = membership::del_node(&fleet, &snap, &plan, deadline, &bar).await?;
+    bar.finish_and_clear();
+    let seed = if snap.report(&plan.id).is_some_and(|r| r.addr == args.seed) {
+        snap.reports
+            .iter()
+            .find(|r| r.id() != plan.id)
+            .map(|r| r.addr.clone())
+            .unwrap_or(args.seed.clone())
+    } else {
+        args.seed.clone()
+    };
+    finish(
+        outcome,
+        ui,
+        &fleet,
+        &seed,
+        start,
+        args.change.timeout,
+        "Node removed",
+    )
+    .await
+}
+
+pub async fn failover(args: FailoverArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
+    let start = Instant::now();
+    let seed = match (&args.seed, args.node.parse::<crate::model::Addr>()) {
+        (Some(s), _) => s.clone(),
+        (None, Ok(a)) => a,
+        (None, Err(_)) => anyhow::bail!(
+            "{}: give the node as host:port, or give --seed ADDR with an id",
+            args.node
+        ),
+    };
+    let fleet = Fleet::new(opts);
+    let snap = fleet.load(&seed).await?;
+    let mode = if args.takeover {
+        FailoverMode::Takeover
+    } else if args.force {
+        FailoverMode::Force
+    } else {
+        FailoverMode::Coordinated
+    };
+    let plan = plan_failover(&snap, &args.node, mode)?;
+    let old = snap
+        .line(&plan.old_master)
+        .map(|m| format!("{} ({})", m.short_id(), m.addr.addr()))
+        .unwrap_or_default();
+    let text = format!(
+        "Plan: promote {} ({}) in place of its master {old} ({:?} failover)",
+        &plan.promote[..8],
+        plan.promote_addr,
+        plan.mode
+    );
+    if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Fail over?")? {
+        return Ok(exit);
+    }
+    let bar = ui.spinner("failing over");
+    let switch_start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(args.change.timeout);
+    let outcome = membership::failover(&fleet, &snap, &plan, deadline, &bar).await?;
+    bar.finish_and_clear();
+    if outcome.is_ok() {
+        ui.say(format!(
+            "Switch took {:.2}s.",
+            switch_start.elapsed().as_secs_f64()
+        ));
+    }
+    finish(
+        outcome,
+        ui,
+        &fleet,
+        &plan.promote_addr,
+        start,
+        args.change.timeout,
+        "Failover done",
+    )
+    .await
+}

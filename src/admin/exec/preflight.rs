@@ -1,0 +1,120 @@
+//! Preflight of nodes that are to join a cluster: reachable, authenticated, in cluster mode,
+//! and empty. Read-only: a node that fails changes nothing anywhere.
+
+use anyhow::{anyhow, bail};
+
+use crate::admin::conn::{ConnOpts, NodeConn};
+use crate::model::replies::{all_keys, parse_info};
+use crate::model::{parse_cluster_nodes, Addr};
+
+/// A node ready to join: its id, bus port and the IP peers should MEET it at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmptyNode {
+    pub addr: Addr,
+    pub id: String,
+    pub cport: u16,
+    pub meet_ip: String,
+}
+
+/// The planner's view of preflighted nodes.
+pub fn candidates(nodes: &[EmptyNode]) -> Vec<crate::admin::plan::create::Candidate> {
+    nodes
+        .iter()
+        .map(|n| crate::admin::plan::create::Candidate {
+            addr: n.addr.clone(),
+            id: n.id.clone(),
+        })
+        .collect()
+}
+
+/// Resolves a host to the IP that `CLUSTER MEET` needs (Redis 7.0 accepts no hostnames),
+/// preferring IPv4.
+pub async fn resolve_ip(addr: &Addr) -> anyhow::Result<String> {
+    if addr.host.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(addr.host.clone());
+    }
+    let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((addr.host.as_str(), addr.port))
+        .await
+        .map_err(|e| anyhow!("{addr}: cannot resolve host: {e}"))?
+        .collect();
+    found
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(found.first())
+        .map(|a| a.ip().to_string())
+        .ok_or_else(|| anyhow!("{addr}: cannot resolve host: no address"))
+}
+
+/// Checks one node; the error names the node and the cause in one line.
+pub async fn check_empty(addr: &Addr, opts: &ConnOpts) -> anyhow::Result<EmptyNode> {
+    let meet_ip = resolve_ip(addr).await?;
+    let mut conn = NodeConn::connect(addr, opts).await?;
+    let info = parse_info(&conn.cmd::<String>(&["INFO"]).await?);
+    if info.get("cluster_enabled").map(String::as_str) != Some("1") {
+        bail!("{addr}: not in cluster mode (cluster_enabled:0); start it with cluster-enabled yes");
+    }
+    let keys = all_keys(&info);
+    if keys > 0 {
+        bail!("{addr}: not empty: it holds {keys} key(s)");
+    }
+    let view = parse_cluster_nodes(&conn.cmd::<String>(&["CLUSTER", "NODES"]).await?)
+        .map_err(|e| anyhow!("{addr}: {e}"))?;
+    let me = view
+        .iter()
+        .find(|n| n.flags.myself)
+        .ok_or_else(|| anyhow!("{addr}: CLUSTER NODES has no line flagged myself"))?;
+    let others = view.len() - 1;
+    if others > 0 {
+        bail!("{addr}: already knows {others} other node(s): it belongs to a cluster (reset it with CLUSTER RESET)");
+    }
+    if !me.slots.is_empty() {
+        bail!("{addr}: already serves slots {}", me.slots);
+    }
+    if !me.migrating.is_empty() || !me.importing.is_empty() {
+        bail!("{addr}: has open slots");
+    }
+    let cport = if me.addr.cport != 0 {
+        me.addr.cport
+    } else {
+        addr.port.wrapping_add(10000)
+    };
+    Ok(EmptyNode {
+        addr: addr.clone(),
+        id: me.id.clone(),
+        cport,
+        meet_ip,
+    })
+}
+
+/// Checks every node concurrently, then that no node was given twice (under any spelling).
+/// Every failure is reported, one per line, in the error.
+pub async fn check_all_empty(addrs: &[Addr], opts: &ConnOpts) -> anyhow::Result<Vec<EmptyNode>> {
+    for (i, a) in addrs.iter().enumerate() {
+        if addrs[..i].contains(a) {
+            bail!("{a}: given more than once");
+        }
+    }
+    let results = futures::future::join_all(addrs.iter().map(|a| check_empty(a, opts))).await;
+    let mut nodes = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(n) => nodes.push(n),
+            Err(e) => errors.push(format!("{e:#}")),
+        }
+    }
+    if !errors.is_empty() {
+        bail!("{}", errors.join("; "));
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some(first) = nodes[..i].iter().find(|m| m.id == n.id) {
+            bail!(
+                "{}: same node as {} (node id {})",
+                n.addr,
+                first.addr,
+                &n.id[..8]
+            );
+        }
+    }
+    Ok(nodes)
+}

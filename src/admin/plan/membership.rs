@@ -1,0 +1,333 @@
+//! Plans that change who is in the cluster and in which role: `add-node`, `del-node` and
+//! `failover`. Pure functions of a snapshot.
+
+use anyhow::bail;
+
+use crate::admin::snapshot::Snapshot;
+use crate::model::{Addr, ClusterNode};
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AddNodePlan {
+    pub addr: Addr,
+    pub id: String,
+    /// The master to replicate, or None to join as an empty master.
+    pub master: Option<String>,
+}
+
+/// The master with the fewest replicas, preferring one on another host than `host`, then
+/// the lowest address (so that concurrent runs are at least predictable).
+pub fn pick_master_for_replica<'a>(snap: &'a Snapshot, host: &str) -> Option<&'a ClusterNode> {
+    let mut masters: Vec<&ClusterNode> = snap
+        .masters()
+        .into_iter()
+        .filter(|m| !m.slots.is_empty() && !m.flags.fail && !m.flags.pfail)
+        .collect();
+    masters.sort_by_key(|m| {
+        (
+            snap.replicas_of(&m.id).len(),
+            m.addr.ip == host,
+            m.addr.addr(),
+        )
+    });
+    masters.first().copied()
+}
+
+pub fn plan_add_node(
+    snap: &Snapshot,
+    addr: &Addr,
+    id: &str,
+    meet_ip: &str,
+    replica: bool,
+    master: Option<&str>,
+) -> anyhow::Result<AddNodePlan> {
+    if snap.known_ids().contains(id) {
+        bail!(
+            "{addr}: already a member of this cluster (node id {})",
+            &id[..8]
+        );
+    }
+    let master = match (replica, master) {
+        (false, None) => None,
+        (_, Some(spec)) => {
+            let m = snap.resolve_node(spec)?;
+            if !m.flags.master {
+                bail!(
+                    "{spec}: not a master (it replicates {})",
+                    m.master_id.as_deref().unwrap_or("?")
+                );
+            }
+            Some(m.id.clone())
+        }
+        (true, None) => Some(
+            pick_master_for_replica(snap, meet_ip)
+                .ok_or_else(|| anyhow::anyhow!("no master serving slots to replicate"))?
+                .id
+                .clone(),
+        ),
+    };
+    Ok(AddNodePlan {
+        addr: addr.clone(),
+        id: id.to_string(),
+        master,
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DelNodePlan {
+    pub id: String,
+    pub addr: Addr,
+    /// `(replica, new master)`: the deleted master's replicas move here first.
+    pub repoint: Vec<(String, String)>,
+    /// Nodes that must FORGET the deleted one (every other node known).
+    pub forget_on: Vec<String>,
+    /// The deleted node is reachable and is reset so it does not rejoin.
+    pub reset: bool,
+}
+
+pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan> {
+    let node = snap.resolve_node(spec)?;
+    if node.flags.master && !node.slots.is_empty() {
+        let to = snap
+            .masters()
+            .into_iter()
+            .find(|m| m.id != node.id && !m.flags.fail)
+            .map(|m| m.short_id().to_string())
+            .unwrap_or_else(|| "<other master>".into());
+        bail!(
+            "{} ({}) still serves {} slot(s); move them first: rclust reshard {} --from {} --to {to} --slots {}",
+            node.short_id(),
+            node.addr.addr(),
+            node.slots.len(),
+            snap.seed,
+            node.short_id(),
+            node.slots.len()
+        );
+    }
+    let mut repoint = Vec::new();
+    for r in snap.replicas_of(&node.id) {
+        let target = snap
+            .masters()
+            .into_iter()
+            .filter(|m| m.id != node.id && !m.slots.is_empty() && !m.flags.fail)
+            .min_by_key(|m| (snap.replicas_of(&m.id).len(), m.addr.addr()))
+            .ok_or_else(|| {
+                anyhow::anyhow!("no other master for the replicas of {}", node.short_id())
+            })?;
+        repoint.push((r.id.clone(), target.id.clone()));
+    }
+    let forget_on = snap
+        .reports
+        .iter()
+        .map(|r| r.id().to_string())
+        .filter(|id| *id != node.id)
+        .collect();
+    Ok(DelNodePlan {
+        id: node.id.clone(),
+        addr: node.addr.addr(),
+        repoint,
+        forget_on,
+        reset: snap.report(&node.id).is_some(),
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailoverMode {
+    /// The master and replica agree: no write is lost.
+    Coordinated,
+    /// The replica does not wait for its master (it is down or unreachable).
+    Force,
+    /// No election: the replica takes a new epoch on its own.
+    Takeover,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FailoverPlan {
+    pub promote: String,
+    pub promote_addr: Addr,
+    pub old_master: String,
+    pub mode: FailoverMode,
+}
+
+pub fn plan_failover(
+    snap: &Snapshot,
+    spec: &str,
+    mode: FailoverMode,
+) -> anyhow::Result<FailoverPlan> {
+    let node = snap.resolve_node(spec)?;
+    let replica = if node.flags.master {
+        let reps = snap.replicas_of(&node.id);
+        if reps.is_empty() {
+            bail!(
+                "{} ({}) is a master with no replica to promote",
+                node.short_id(),
+                node.addr.addr()
+            );
+        }
+        // The most up-to-date replica whose link is up (by its own report).
+        reps.into_iter()
+            .filter_map(|r| snap.report(&r.id).map(|rep| (r, rep)))
+            .filter(|(_, rep)| {
+                mode != FailoverMode::Coordinated || rep.master_link_up() == Some(true)
+            })
+            .max_by_key(|(r, rep)| (rep.repl_offset(), std::cmp::Reverse(r.addr.addr())))
+            .map(|(r, _)| r)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no replica of {} ({}) is reachable and in sync; use --force",
+                    node.short_id(),
+                    node.addr.addr()
+                )
+            })?
+    } else if node.flags.replica {
+        if mode == FailoverMode::Coordinated {
+            match snap.report(&node.id).and_then(|r| r.master_link_up()) {
+                Some(true) => {}
+                _ => bail!(
+                    "{} ({}) is not in sync with its master (link down); use --force",
+                    node.short_id(),
+                    node.addr.addr()
+                ),
+            }
+        }
+        node
+    } else {
+        bail!("{spec}: neither master nor replica");
+    };
+    if snap.report(&replica.id).is_none() {
+        bail!(
+            "{} ({}) cannot be reached",
+            replica.short_id(),
+            replica.addr.addr()
+        );
+    }
+    Ok(FailoverPlan {
+        promote: replica.id.clone(),
+        promote_addr: replica.addr.addr(),
+        old_master: replica.master_id.clone().unwrap_or_default(),
+        mode,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admin::health::tests::snapshot_of;
+
+    const A: &str = "aaaaaaaa00000000000000000000000000000000";
+    const B: &str = "bbbbbbbb00000000000000000000000000000000";
+    const C: &str = "cccccccc00000000000000000000000000000000";
+    const D: &str = "dddddddd00000000000000000000000000000000";
+
+    /// A and B masters, C replicates A, D is an empty master.
+    fn snap() -> Snapshot {
+        let views: Vec<String> = (0..4)
+            .map(|me| {
+                let m = |i: usize| if i == me { "myself," } else { "" };
+                format!(
+                    "{A} 127.0.0.1:7000@17000 {}master - 0 0 1 connected 0-8191\n\
+                     {B} 127.0.0.1:7001@17001 {}master - 0 0 2 connected 8192-16383\n\
+                     {C} 127.0.0.1:7002@17002 {}slave {A} 0 0 1 connected\n\
+                     {D} 127.0.0.1:7003@17003 {}master - 0 0 0 connected\n",
+                    m(0),
+                    m(1),
+                    m(2),
+                    m(3)
+                )
+            })
+            .collect();
+        let refs: Vec<&str> = views.iter().map(String::as_str).collect();
+        snapshot_of(&refs)
+    }
+
+    #[test]
+    fn resolve_by_id_prefix_and_address() {
+        let s = snap();
+        assert_eq!(s.resolve_node("bbbb").unwrap().id, B);
+        assert_eq!(s.resolve_node(C).unwrap().id, C);
+        assert_eq!(s.resolve_node("127.0.0.1:7003").unwrap().id, D);
+        assert!(s
+            .resolve_node("eeee")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown node 'eeee'"));
+        assert!(s.resolve_node("127.0.0.1:9999").is_err());
+        assert!(s
+            .resolve_node("xyz")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown node 'xyz'"));
+    }
+
+    #[test]
+    fn replica_goes_to_master_with_fewest_replicas() {
+        let s = snap();
+        let p = plan_add_node(
+            &s,
+            &Addr::new("127.0.0.1", 7010),
+            &"e".repeat(40),
+            "127.0.0.1",
+            true,
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.master.as_deref(), Some(B));
+        let p = plan_add_node(
+            &s,
+            &Addr::new("127.0.0.1", 7010),
+            &"e".repeat(40),
+            "127.0.0.1",
+            true,
+            Some("aaaa"),
+        )
+        .unwrap();
+        assert_eq!(p.master.as_deref(), Some(A));
+        assert!(plan_add_node(
+            &s,
+            &Addr::new("127.0.0.1", 7010),
+            &"e".repeat(40),
+            "127.0.0.1",
+            true,
+            Some("cccc")
+        )
+        .is_err());
+        let err = plan_add_node(
+            &s,
+            &Addr::new("127.0.0.1", 7000),
+            A,
+            "127.0.0.1",
+            false,
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("already a member"));
+    }
+
+    #[test]
+    fn del_node_refuses_masters_with_slots_and_repoints_replicas() {
+        let s = snap();
+        let err = plan_del_node(&s, "aaaa").unwrap_err().to_string();
+        assert!(
+            err.contains("still serves 8192 slot(s)") && err.contains("rclust reshard"),
+            "{err}"
+        );
+        let p = plan_del_node(&s, "127.0.0.1:7003").unwrap();
+        assert_eq!(p.id, D);
+        assert!(p.repoint.is_empty());
+        assert_eq!(p.forget_on.len(), 3);
+        assert!(p.reset);
+    }
+
+    #[test]
+    fn failover_of_master_promotes_its_replica() {
+        let s = snap();
+        let p = plan_failover(&s, "aaaa", FailoverMode::Coordinated).unwrap();
+        assert_eq!((p.promote.as_str(), p.old_master.as_str()), (C, A));
+        let p = plan_failover(&s, "127.0.0.1:7002", FailoverMode::Coordinated).unwrap();
+        assert_eq!(p.promote, C);
+        let err = plan_failover(&s, "bbbb", FailoverMode::Coordinated)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no replica to promote"), "{err}");
+    }
+}
