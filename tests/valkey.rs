@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::create::create_cluster_of;
 use crate::harness::{
-    assert_exit, rclust, value_of, wait_until, ClusterClient, Process, ServerOpts, ValkeyServer,
+    assert_exit, assert_redis_cli_check, rclust, value_of, wait_until, ClusterClient, Process,
+    ServerOpts, ValkeyServer,
 };
 use crate::require_valkey;
 use rclust::model::key_slot;
@@ -218,15 +219,7 @@ fn reshard_on_valkey_moves_every_database_atomically_and_key_by_key() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["total_keys"], 4000, "{doc}");
     rclust().args(["check", &seeds[2]]).assert().code(0);
-    let cli = std::process::Command::new("redis-cli")
-        .args(["--cluster", "check", &seeds[1]])
-        .output()
-        .unwrap();
-    assert!(
-        cli.status.success(),
-        "{}",
-        String::from_utf8_lossy(&cli.stdout)
-    );
+    assert_redis_cli_check(&seeds[1]);
 }
 
 #[test]
@@ -285,6 +278,67 @@ fn emptying_a_valkey_master_with_replicas_key_by_key_then_atomically_back() {
         .code(0);
 }
 
+/// A slow fork on `node`: a migration from it waits to snapshot and makes no progress.
+fn start_slow_fork(node: &Process) {
+    let _: String = node.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "1000000"]);
+    let _: String = node.cmd(&["BGSAVE"]);
+}
+
+/// Ends the slow fork (ours: the child of the server this test started).
+fn end_slow_fork(node: &Process) {
+    let info: String = node.cmd(&["INFO", "server"]);
+    let pid = info
+        .lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let children = std::process::Command::new("pgrep")
+        .args(["-P", &pid])
+        .output()
+        .unwrap();
+    // SIGUSR1 is how the server itself ends a child without counting it as an error (the
+    // child ignores SIGTERM while it sleeps between keys).
+    for child in String::from_utf8_lossy(&children.stdout).split_whitespace() {
+        let _ = std::process::Command::new("kill")
+            .args(["-USR1", child])
+            .status();
+    }
+    let _: String = node.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    wait_until(Duration::from_secs(10), "the slow fork to end", || {
+        let info: String = node.cmd(&["INFO", "persistence"]);
+        info.contains("rdb_bgsave_in_progress:0")
+    });
+}
+
+/// Runs rclust with `args` and `more`, sends it Ctrl-C once `jobs` migrations from the
+/// stalled `source` are waiting to snapshot, and returns its exit code and stderr.
+fn interrupt_stalled(
+    source: &Process,
+    args: &[&str],
+    more: &[&str],
+    jobs: usize,
+) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rclust"))
+        .args(args)
+        .args(more)
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(Duration::from_secs(20), "the job to be submitted", || {
+        let v: redis::Value = source.cmd(&["CLUSTER", "GETSLOTMIGRATIONS"]);
+        format!("{v:?}").matches("waiting-to-snapshot").count() == jobs
+    });
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    (status.code(), err)
+}
+
 #[test]
 fn a_stalled_atomic_job_is_cancelled_by_timeout_or_ctrl_c_and_rolls_back() {
     require_valkey!();
@@ -292,9 +346,7 @@ fn a_stalled_atomic_job_is_cancelled_by_timeout_or_ctrl_c_and_rolls_back() {
     let seeds = addrs_of(&nodes);
     let mut client = ClusterClient::new(&seeds);
     client.load("s:", 1000);
-    // A slow fork on the source: its migration waits to snapshot and makes no progress.
-    let _: String = nodes[0].cmd(&["CONFIG", "SET", "rdb-key-save-delay", "1000000"]);
-    let _: String = nodes[0].cmd(&["BGSAVE"]);
+    start_slow_fork(&nodes[0]);
     let before = own_slots(&nodes[0]);
     let out = rclust()
         .args(["reshard", &seeds[0], "--from", &seeds[0], "--to", &seeds[3]])
@@ -311,43 +363,17 @@ fn a_stalled_atomic_job_is_cancelled_by_timeout_or_ctrl_c_and_rolls_back() {
     assert_eq!(own_slots(&nodes[3]), 0);
 
     // Ctrl-C cancels the job under way: exit 1, nothing moved, nothing left open.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rclust"))
-        .args(["reshard", &seeds[0], "--from", &seeds[0], "--to", &seeds[3]])
-        .args(["--slots", "100", "--yes", "--timeout", "60000"])
-        .env("NO_COLOR", "1")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_until(Duration::from_secs(20), "the job to be submitted", || {
-        let v: redis::Value = nodes[0].cmd(&["CLUSTER", "GETSLOTMIGRATIONS"]);
-        format!("{v:?}").matches("waiting-to-snapshot").count() == 1
-    });
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(1), "{err}");
+    let (code, err) = interrupt_stalled(
+        &nodes[0],
+        &["reshard", &seeds[0], "--from", &seeds[0], "--to", &seeds[3]],
+        &["--slots", "100", "--yes", "--timeout", "60000"],
+        1,
+    );
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("cancelling"), "{err}");
     assert_eq!(own_slots(&nodes[0]), before);
 
-    // End the slow fork (ours: the child of the server this test started).
-    let pid: String = nodes[0].cmd::<String>(&["INFO", "server"]);
-    let pid = pid
-        .lines()
-        .find_map(|l| l.strip_prefix("process_id:"))
-        .unwrap()
-        .trim()
-        .to_string();
-    let children = std::process::Command::new("pgrep")
-        .args(["-P", &pid])
-        .output()
-        .unwrap();
-    for child in String::from_utf8_lossy(&children.stdout).split_whitespace() {
-        let _ = std::process::Command::new("kill").arg(child).status();
-    }
-    let _: String = nodes[0].cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    end_slow_fork(&nodes[0]);
     rclust()
         .args(["check", &seeds[1], "--wait", "30", "-q"])
         .assert()
@@ -397,4 +423,87 @@ fn valkeycli_auth_and_primary_spellings() {
         .output()
         .unwrap();
     assert_exit(&out, 0);
+}
+
+/// `nodes[0]` is still a member serving its `slots` slots, and the cluster checks clean.
+fn assert_still_whole(nodes: &[ValkeyServer], slots: usize) {
+    assert_eq!(own_slots(&nodes[0]), slots);
+    assert!(nodes[1].cluster_nodes_text().contains(&nodes[0].myid()));
+    rclust()
+        .args(["check", &nodes[1].addr(), "--wait", "30", "-q"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn del_node_drains_a_valkey_master_atomically_and_a_cancelled_drain_keeps_it_whole() {
+    require_valkey!();
+    let nodes = valkey_cluster(4, 0, 0);
+    let seeds = addrs_of(&nodes);
+    let mut client = ClusterClient::new(&seeds);
+    client.load("dn:", 2000);
+    load_db(&nodes, 3, "d3:", 500);
+    let victim = &nodes[0];
+    let before = own_slots(victim);
+    let id = victim.myid();
+
+    // Stalled: --move-timeout cancels the jobs, which roll back; the node stays, whole.
+    start_slow_fork(victim);
+    let out = rclust()
+        .args(["del-node", &seeds[1], &seeds[0], "--drain", "--yes"])
+        .args(["--move-timeout", "1500"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("rolled back") && err.contains("no slot is left open"),
+        "{err}"
+    );
+    assert_still_whole(&nodes, before);
+
+    // Ctrl-C: the three jobs (one per other master) are cancelled; exit 1, not removed.
+    let (code, err) = interrupt_stalled(
+        victim,
+        &["del-node", &seeds[1], &seeds[0], "--drain", "--yes"],
+        &[],
+        3,
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("cancelling") && err.contains("not removed"),
+        "{err}"
+    );
+    assert_still_whole(&nodes, before);
+    client.verify("dn:", 2000);
+    verify_db(&nodes, 3, "d3:", 500);
+
+    // Unstalled: drained atomically, then forgotten everywhere.
+    end_slow_fork(victim);
+    let out = rclust()
+        .args(["del-node", &seeds[1], &seeds[0], "--drain", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("atomic slot migration"),
+        "{}",
+        stderr(&out)
+    );
+    for n in &nodes[1..] {
+        assert!(
+            !n.cluster_nodes_text().contains(&id),
+            "{} knows it",
+            n.addr()
+        );
+    }
+    let shares: Vec<usize> = nodes[1..].iter().map(|n| own_slots(n)).collect();
+    assert_eq!(shares.iter().sum::<usize>(), 16384, "{shares:?}");
+    assert!(
+        shares.iter().all(|&s| s.abs_diff(16384 / 3) <= 1),
+        "{shares:?}"
+    );
+    ClusterClient::new(&seeds[1..]).verify("dn:", 2000);
+    verify_db(&nodes[1..], 3, "d3:", 500);
+    assert_redis_cli_check(&seeds[1]);
 }
