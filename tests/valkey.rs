@@ -507,3 +507,145 @@ fn del_node_drains_a_valkey_master_atomically_and_a_cancelled_drain_keeps_it_who
     verify_db(&nodes[1..], 3, "d3:", 500);
     assert_redis_cli_check(&seeds[1]);
 }
+
+/// A connection to `node` with database `db` selected.
+fn db_conn(node: &Process, db: u32) -> redis::Connection {
+    redis::Client::open(format!("redis://{}/{db}", node.addr()))
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+fn count_in_slot(node: &Process, db: u32, slot: u16) -> i64 {
+    redis::cmd("CLUSTER")
+        .arg("COUNTKEYSINSLOT")
+        .arg(slot)
+        .query(&mut db_conn(node, db))
+        .unwrap()
+}
+
+#[test]
+fn multi_database_clusters_in_create_fix_import_info_and_check() {
+    require_valkey!();
+    let nodes = valkey_nodes(3);
+    let seeds = addrs_of(&nodes);
+
+    // create: a key in database 3 only makes a node not empty.
+    let slot = key_slot(b"stray");
+    let _: String = nodes[2].cmd(&["CONFIG", "SET", "cluster-require-full-coverage", "no"]);
+    let _: String = nodes[2].cmd(&["CLUSTER", "ADDSLOTS", &slot.to_string()]);
+    wait_until(Duration::from_secs(10), "the lone node to serve", || {
+        let info: String = nodes[2].cmd(&["CLUSTER", "INFO"]);
+        info.contains("cluster_state:ok")
+    });
+    let _: () = redis::cmd("SET")
+        .arg("stray")
+        .arg("1")
+        .query(&mut db_conn(&nodes[2], 3))
+        .unwrap();
+    let _: String = nodes[2].cmd(&["CLUSTER", "DELSLOTS", &slot.to_string()]);
+    let out = rclust()
+        .arg("create")
+        .args(&seeds)
+        .arg("--yes")
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains(&format!("{}: not empty: it holds 1 key(s)", seeds[2])),
+        "{}",
+        stderr(&out)
+    );
+    let _: String = nodes[2].cmd(&["FLUSHALL"]);
+    let _: String = nodes[2].cmd(&["CONFIG", "SET", "cluster-require-full-coverage", "yes"]);
+    create_cluster_of(&seeds, 0);
+
+    // fix: keys of database 2 on a node importing a slot it does not own are drained into
+    // the owner (the owner's own key of that database stays).
+    let key = "fx{multi}";
+    let slot = key_slot(key.as_bytes());
+    let owner = nodes
+        .iter()
+        .find(|n| own_slot_set(n).contains(&slot))
+        .unwrap();
+    let other = nodes.iter().find(|n| n.port != owner.port).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("own{multi}")
+        .arg("o")
+        .query(&mut db_conn(owner, 2))
+        .unwrap();
+    let _: String = other.cmd(&[
+        "CLUSTER",
+        "SETSLOT",
+        &slot.to_string(),
+        "IMPORTING",
+        &owner.myid(),
+    ]);
+    let _: ((), ()) = redis::pipe()
+        .cmd("ASKING")
+        .cmd("SET")
+        .arg(key)
+        .arg("stray")
+        .query(&mut db_conn(other, 2))
+        .unwrap();
+    assert_eq!(count_in_slot(other, 2, slot), 1);
+    rclust().args(["check", &seeds[0]]).assert().code(1);
+    let out = rclust().args(["fix", &seeds[0], "--yes"]).output().unwrap();
+    assert_exit(&out, 0);
+    assert_eq!(count_in_slot(other, 2, slot), 0);
+    assert_eq!(count_in_slot(owner, 2, slot), 2);
+    let value: String = redis::cmd("GET")
+        .arg(key)
+        .query(&mut db_conn(owner, 2))
+        .unwrap();
+    assert_eq!(value, "stray");
+
+    // import: a standalone server's database 1 into the cluster's database 2.
+    let source = ValkeyServer::start(ServerOpts {
+        cluster: false,
+        ..ServerOpts::default()
+    });
+    let mut pipe = redis::pipe();
+    for i in 0..300 {
+        pipe.cmd("SET")
+            .arg(format!("imp:{i}"))
+            .arg(value_of("imp:", i))
+            .arg("EX")
+            .arg(3600)
+            .ignore();
+    }
+    pipe.query::<()>(&mut db_conn(&source, 1)).unwrap();
+    let out = rclust()
+        .args(["import", &seeds[0], "--from", &source.addr()])
+        .args(["--from-db", "1", "--to-db", "4", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("cluster-databases 5"),
+        "{}",
+        stderr(&out)
+    );
+    let out = rclust()
+        .args(["import", &seeds[0], "--from", &source.addr()])
+        .args(["--from-db", "1", "--to-db", "2", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    verify_db(&nodes, 2, "imp:", 300);
+    let left: i64 = redis::cmd("DBSIZE")
+        .query(&mut db_conn(&source, 1))
+        .unwrap();
+    assert_eq!(left, 0);
+
+    // info counts every database.
+    let out = rclust()
+        .args(["info", &seeds[1], "--json"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["total_keys"], 302, "{doc}");
+    rclust().args(["check", &seeds[2]]).assert().code(0);
+    assert_redis_cli_check(&seeds[0]);
+}
