@@ -173,6 +173,19 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `info` counts `keys` in every database, and rclust's and redis-cli's checks pass.
+fn assert_counted_and_clean(seeds: &[String], keys: u64) {
+    let out = rclust()
+        .args(["info", &seeds[1], "--json"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["total_keys"], keys, "{doc}");
+    rclust().args(["check", &seeds[2]]).assert().code(0);
+    assert_redis_cli_check(&seeds[0]);
+}
+
 #[test]
 fn reshard_on_valkey_moves_every_database_atomically_and_key_by_key() {
     require_valkey!();
@@ -211,15 +224,7 @@ fn reshard_on_valkey_moves_every_database_atomically_and_key_by_key() {
     verify_db(&nodes, 2, "d2:", 1000);
 
     // info counts every database.
-    let out = rclust()
-        .args(["info", &seeds[0], "--json"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["total_keys"], 4000, "{doc}");
-    rclust().args(["check", &seeds[2]]).assert().code(0);
-    assert_redis_cli_check(&seeds[1]);
+    assert_counted_and_clean(&seeds, 4000);
 }
 
 #[test]
@@ -639,13 +644,5 @@ fn multi_database_clusters_in_create_fix_import_info_and_check() {
     assert_eq!(left, 0);
 
     // info counts every database.
-    let out = rclust()
-        .args(["info", &seeds[1], "--json"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["total_keys"], 302, "{doc}");
-    rclust().args(["check", &seeds[2]]).assert().code(0);
-    assert_redis_cli_check(&seeds[0]);
+    assert_counted_and_clean(&seeds, 302);
 }
