@@ -125,6 +125,7 @@ fn core_config(cfg: &NodeConfig) -> CoreConfig {
     core.allow_replica_migration = cfg.cluster_allow_replica_migration;
     core.replica_validity_factor = cfg.cluster_replica_validity_factor;
     core.replica_no_failover = cfg.cluster_replica_no_failover;
+    core.migration_barrier = cfg.cluster_migration_barrier;
     core
 }
 

@@ -13,6 +13,8 @@ mod commands;
 mod cron;
 pub mod failover;
 mod links;
+mod migration;
+pub use migration::MIGRATION_DELAY_MS;
 pub mod node;
 mod process;
 pub mod queries;
@@ -55,6 +57,9 @@ pub struct CoreConfig {
     pub replica_validity_factor: u64,
     /// `cluster-replica-no-failover`.
     pub replica_no_failover: bool,
+    /// `cluster-migration-barrier`: working replicas a master keeps before one of them
+    /// may migrate to an orphaned master.
+    pub migration_barrier: u64,
 }
 
 impl CoreConfig {
@@ -70,6 +75,7 @@ impl CoreConfig {
             allow_replica_migration: true,
             replica_validity_factor: 10,
             replica_no_failover: false,
+            migration_barrier: 1,
         }
     }
 }
