@@ -254,3 +254,83 @@ fn replica_migrates_to_an_orphaned_master_on_redis_server() {
 fn replica_migrates_to_an_orphaned_master_on_rclust_node() {
     replica_migration_on(Kind::Node);
 }
+
+/// What a client sees of `cluster-announce-hostname` and `cluster-preferred-endpoint-type`
+/// (Redis's 27-endpoints): CLUSTER SLOTS entries, MOVED targets, hostname validation.
+fn endpoints_seen_on(kind: Kind) -> Option<Vec<String>> {
+    if !kind.available() {
+        return None;
+    }
+    let procs: Vec<Process> = (0..3).map(|_| kind.start(ServerOpts::default())).collect();
+    let addrs: Vec<String> = procs.iter().map(|n| n.addr()).collect();
+    create_cluster_of(&addrs, 0);
+    let set = |p: &Process, name: &str, value: &str| -> String {
+        let mut c = redis::cmd("CONFIG");
+        c.arg("SET").arg(name).arg(value);
+        match c.query::<()>(&mut p.client()) {
+            Ok(()) => "OK".into(),
+            Err(e) => e.to_string(),
+        }
+    };
+    set(&procs[0], "cluster-announce-hostname", "me.com");
+    set(&procs[2], "cluster-announce-hostname", "them.com");
+    let slots_text = |p: &Process| -> String {
+        p.cli(&["--no-raw", "CLUSTER", "SLOTS"])
+            .replace(&procs[0].port.to_string(), "P0")
+            .replace(&procs[1].port.to_string(), "P1")
+            .replace(&procs[2].port.to_string(), "P2")
+            .lines()
+            .map(str::trim)
+            .map(|l| l.split_once(") ").map_or(l, |(_, rest)| rest).to_string())
+            // Node ids differ between runs: the quoted 40-character lines go.
+            .filter(|l| l.len() != 42)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    wait_until(Duration::from_secs(10), "hostnames to propagate", || {
+        let t = slots_text(&procs[0]);
+        t.contains("me.com") && t.contains("them.com")
+    });
+    // foo hashes to 12182 (node 2), barfoo to 6426 (node 1).
+    let moved = |p: &Process, key: &str| -> String {
+        let mut c = redis::cmd("SET");
+        c.arg(key).arg("v");
+        match c.query::<()>(&mut p.client()) {
+            Ok(()) => "OK".into(),
+            Err(e) => format!(
+                "{:?} {}",
+                e.kind(),
+                e.redirect_node()
+                    .map_or(String::new(), |(a, _)| a.to_string())
+            ),
+        }
+        .replace(&procs[1].port.to_string(), "P1")
+        .replace(&procs[2].port.to_string(), "P2")
+    };
+    let mut seen = Vec::new();
+    for endpoint in ["ip", "hostname", "unknown-endpoint"] {
+        seen.push(set(&procs[0], "cluster-preferred-endpoint-type", endpoint));
+        seen.push(format!("{endpoint}: {}", slots_text(&procs[0])));
+        seen.push(moved(&procs[0], "foo"));
+        seen.push(moved(&procs[0], "barfoo"));
+    }
+    seen.push(set(
+        &procs[0],
+        "cluster-announce-hostname",
+        &"x".repeat(256),
+    ));
+    seen.push(set(&procs[0], "cluster-announce-hostname", "?.com"));
+    seen.push(set(&procs[0], "cluster-announce-hostname", "a\r\nb"));
+    Some(seen)
+}
+
+#[test]
+fn hostnames_and_preferred_endpoints_as_redis_server_shows_them() {
+    let (Some(redis), Some(ours)) = (
+        endpoints_seen_on(Kind::Redis),
+        endpoints_seen_on(Kind::Node),
+    ) else {
+        return;
+    };
+    assert_eq!(ours, redis);
+}
