@@ -741,3 +741,81 @@ fn availability_zones_count_for_placement_in_create_add_node_and_check() {
         "{text}"
     );
 }
+
+#[test]
+fn announced_hostnames_are_shown_and_accepted_as_node_names() {
+    require_valkey!();
+    let nodes: Vec<ValkeyServer> = (1..=3)
+        .map(|i| {
+            ValkeyServer::start_with_conf(
+                ServerOpts {
+                    node_timeout_ms: 1000,
+                    ..ServerOpts::default()
+                },
+                &format!(
+                    "cluster-announce-hostname node-{i}.test\ncluster-preferred-endpoint-type hostname\n"
+                ),
+            )
+        })
+        .collect();
+    let seeds = addrs_of(&nodes);
+    create_cluster_of(&seeds, 0);
+    wait_until(Duration::from_secs(20), "hostnames to be gossiped", || {
+        nodes[0].cluster_nodes_text().matches(".test").count() == 3
+    });
+    let out = rclust().args(["nodes", &seeds[0]]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(node-2.test)"), "{text}");
+    let out = rclust().args(["check", &seeds[0]]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("hostname node-3.test") && text.contains("redirected by: hostname"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("announce(s) none") && !text.contains("differ in"),
+        "{text}"
+    );
+
+    // Names: a bare hostname and hostname:port.
+    let to = format!("node-2.test:{}", nodes[1].port);
+    let out = rclust()
+        .args(["reshard", &seeds[0], "--from", "node-1.test", "--to", &to])
+        .args(["--slots", "10", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    assert_eq!(own_slots(&nodes[1]), 5461 + 10);
+    let out = rclust()
+        .args(["reshard", &seeds[0], "--from", "node-9.test", "--to", &to])
+        .args(["--slots", "10", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("hostname"), "{}", stderr(&out));
+
+    // A node that stops announcing one gets '?' from nodes redirecting by hostname.
+    let _: String = nodes[2].cmd(&["CONFIG", "SET", "cluster-announce-hostname", ""]);
+    wait_until(
+        Duration::from_secs(20),
+        "the hostname to be dropped",
+        || nodes[0].cluster_nodes_text().matches(".test").count() == 2,
+    );
+    let out = rclust()
+        .args(["check", &seeds[0], "--json"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["preferred_endpoint_type"], "hostname");
+    let warned: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["kind"].as_str())
+        .filter(|k| *k != "no_replica")
+        .collect();
+    assert_eq!(warned, ["hostname_missing"], "{doc}");
+}

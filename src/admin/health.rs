@@ -454,6 +454,53 @@ fn placement_warnings(snap: &Snapshot) -> Vec<Finding> {
     out
 }
 
+/// What each node's `cluster-preferred-endpoint-type` means for clients: nodes that
+/// disagree send clients to different kinds of endpoints, and a node redirecting by
+/// hostname sends `?` for a node that announces none. `types` holds each reachable node's
+/// setting by id (nodes that do not have the setting are left out).
+pub fn endpoint_findings(snap: &Snapshot, types: &BTreeMap<String, String>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let kinds: HashSet<&str> = types.values().map(String::as_str).collect();
+    if kinds.len() > 1 {
+        let mut listed: Vec<String> = types
+            .iter()
+            .filter_map(|(id, t)| Some(format!("{} {t}", name(snap.line(id)?))))
+            .collect();
+        listed.sort();
+        out.push(Finding {
+            severity: Severity::Warning,
+            kind: "endpoint_type_mixed",
+            node: None,
+            slots: None,
+            message: format!(
+                "nodes differ in cluster-preferred-endpoint-type: {}",
+                join(&listed)
+            ),
+        });
+    }
+    if types.values().any(|t| t == "hostname") {
+        let mut missing: Vec<String> = snap
+            .lines()
+            .filter(|n| n.addr.hostname.is_none())
+            .map(name)
+            .collect();
+        missing.sort();
+        if !missing.is_empty() {
+            out.push(Finding {
+                severity: Severity::Warning,
+                kind: "hostname_missing",
+                node: None,
+                slots: None,
+                message: format!(
+                    "clients are redirected by hostname (cluster-preferred-endpoint-type hostname), but {} announce(s) none (cluster-announce-hostname): clients get '?' for them",
+                    join(&missing)
+                ),
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -557,6 +604,30 @@ pub(crate) mod tests {
             .info
             .insert("availability_zone".into(), "z2".into());
         assert!(!kinds(&assess(&snap)).contains(&"shard_one_zone"));
+    }
+
+    #[test]
+    fn endpoint_types_that_differ_or_lack_hostnames_are_warned_about() {
+        let views: Vec<String> = healthy_views()
+            .iter()
+            .map(|v| v.replace("127.0.0.1:7000@17000", "127.0.0.1:7000@17000,a.example"))
+            .collect();
+        let refs: Vec<&str> = views.iter().map(String::as_str).collect();
+        let snap = snapshot_of(&refs);
+        let types = |t: [&str; 3]| {
+            [A, B, C]
+                .iter()
+                .zip(t)
+                .map(|(id, t)| (id.to_string(), t.to_string()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        assert!(endpoint_findings(&snap, &types(["ip", "ip", "ip"])).is_empty());
+        let found = endpoint_findings(&snap, &types(["hostname", "hostname", "hostname"]));
+        assert_eq!(kinds(&found), ["hostname_missing"]);
+        assert!(found[0].message.contains("bbbbbbbb"), "{found:?}");
+        assert!(!found[0].message.contains("aaaaaaaa"), "{found:?}");
+        let found = endpoint_findings(&snap, &types(["ip", "hostname", "ip"]));
+        assert_eq!(kinds(&found), ["endpoint_type_mixed", "hostname_missing"]);
     }
 
     #[test]

@@ -330,6 +330,20 @@ mod tests {
             .to_string()
             .contains("unknown node 'eeee'"));
         assert!(s.resolve_node("127.0.0.1:9999").is_err());
+        // Announced hostnames, alone or with the port; two nodes on one name need the port.
+        let named = every_view(&[
+            format!("{A} 127.0.0.1:7000@17000,a.example master - 0 0 1 connected 0-16383"),
+            format!("{B} 127.0.0.1:7001@17001,shared.example slave {A} 0 0 1 connected"),
+            format!("{C} 127.0.0.1:7002@17002,shared.example slave {A} 0 0 1 connected"),
+        ]);
+        assert_eq!(named.resolve_node("a.example").unwrap().id, A);
+        assert_eq!(named.resolve_node("shared.example:7002").unwrap().id, C);
+        let err = named
+            .resolve_node("shared.example")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("add the port"), "{err}");
+        assert!(named.resolve_node("a.example:7001").is_err());
         assert!(s
             .resolve_node("xyz")
             .unwrap_err()
