@@ -13,6 +13,7 @@ mod local;
 mod membership;
 mod migrate;
 mod node_cluster;
+mod node_features;
 mod node_server;
 mod node_vs_redis;
 mod replication;

@@ -118,6 +118,11 @@ pub struct NodeConfig {
     pub save: String,
     pub appendonly: bool,
     pub protected_mode: bool,
+    pub maxmemory_policy: super::keyspace::evict::Policy,
+    pub maxmemory_samples: usize,
+    /// Milliseconds a script may run before it is stopped.
+    pub lua_time_limit: u64,
+    pub output_limits: super::output_limits::OutputLimits,
 }
 
 impl Default for NodeConfig {
@@ -147,6 +152,10 @@ impl Default for NodeConfig {
             save: String::new(),
             appendonly: false,
             protected_mode: false,
+            maxmemory_policy: Default::default(),
+            maxmemory_samples: 5,
+            lua_time_limit: 5000,
+            output_limits: Default::default(),
         }
     }
 }
@@ -179,6 +188,11 @@ const NAMES: &[&str] = &[
     "daemonize",
     "databases",
     "timeout",
+    "maxmemory-policy",
+    "maxmemory-samples",
+    "lua-time-limit",
+    "busy-reply-threshold",
+    "client-output-buffer-limit",
 ];
 
 /// Settings that can only be set at start-up, as in Redis.
@@ -335,6 +349,10 @@ impl NodeConfig {
             "daemonize" => "no".into(),
             "databases" => "1".into(),
             "timeout" => "0".into(),
+            "maxmemory-policy" => self.maxmemory_policy.name().into(),
+            "maxmemory-samples" => self.maxmemory_samples.to_string(),
+            "lua-time-limit" | "busy-reply-threshold" => self.lua_time_limit.to_string(),
+            "client-output-buffer-limit" => self.output_limits.render(),
             _ => return None,
         })
     }
@@ -411,6 +429,17 @@ impl NodeConfig {
                 }
             }
             "databases" | "timeout" => {}
+            "maxmemory-policy" => {
+                self.maxmemory_policy = super::keyspace::evict::Policy::parse(value).ok_or(
+                    "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
+                )?
+            }
+            "maxmemory-samples" => match num(value)? {
+                n @ 1..=64 => self.maxmemory_samples = n as usize,
+                _ => return Err("argument must be between 1 and 64 inclusive".into()),
+            },
+            "lua-time-limit" | "busy-reply-threshold" => self.lua_time_limit = num(value)?,
+            "client-output-buffer-limit" => self.output_limits.apply(value)?,
             _ => return Err(format!("Unknown option or number of arguments for CONFIG SET - '{name}'")),
         }
         Ok(())

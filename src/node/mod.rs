@@ -11,6 +11,8 @@ pub mod cluster_seam;
 pub mod cmd;
 pub mod config;
 pub mod keyspace;
+pub mod output_limits;
+pub mod pubsub;
 pub mod rdb;
 pub mod replication;
 pub mod resp;

@@ -66,8 +66,20 @@ pub struct Shared {
     /// Fixed at start (cluster-enabled cannot change at run time), so read without a lock.
     pub cluster_enabled: bool,
     pub repl: Arc<super::replication::Replication>,
+    /// Pub/Sub subscriptions of every connection.
+    pub pubsub: Mutex<super::pubsub::Registry>,
+    /// The Lua interpreter and script cache, started by the first script.
+    pub scripting: Mutex<Option<super::cmd::scripting::Engine>>,
     /// This value's own `Arc`, for commands that start tasks.
     me: Weak<Shared>,
+}
+
+/// Hands the settings that live next to the data they govern (maxmemory in the keyspace,
+/// output limits in the pub/sub registry) their values; run at start and after CONFIG SET.
+pub fn apply_settings(cfg: &NodeConfig, ks: &mut Keyspace, pubsub: &mut super::pubsub::Registry) {
+    ks.evict
+        .configure(cfg.maxmemory, cfg.maxmemory_policy, cfg.maxmemory_samples);
+    pubsub.limit = cfg.output_limits.pubsub;
 }
 
 impl Shared {
@@ -77,8 +89,11 @@ impl Shared {
         let run_id = (0..40)
             .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
             .collect();
+        let mut keyspace = Keyspace::new();
+        let mut pubsub = super::pubsub::Registry::default();
+        apply_settings(&config, &mut keyspace, &mut pubsub);
         Arc::new_cyclic(|me| Shared {
-            keyspace: Mutex::new(Keyspace::new()),
+            keyspace: Mutex::new(keyspace),
             cluster_enabled: config.cluster_enabled,
             config: RwLock::new(config),
             stats: Stats::default(),
@@ -89,6 +104,8 @@ impl Shared {
             started: Instant::now(),
             run_id,
             repl: Arc::new(super::replication::Replication::new()),
+            pubsub: Mutex::new(pubsub),
+            scripting: Mutex::new(None),
             me: me.clone(),
         })
     }

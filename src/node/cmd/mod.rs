@@ -14,13 +14,16 @@ macro_rules! try_frame {
 }
 
 mod bits;
+pub mod blocking;
 mod client;
 mod generic;
 mod hashes;
 mod info;
 mod lists;
 pub mod migrate;
+pub mod pubsub;
 mod repl;
+pub mod scripting;
 mod server;
 mod sets;
 mod strings;
@@ -59,6 +62,12 @@ pub enum Action {
     /// MIGRATE: run the job the handler left ([`migrate::run_job`]) and reply with its
     /// outcome. The handler's own reply is not sent.
     Migrate,
+    /// A blocking command found nothing: wait for the reply in
+    /// [`ClientState::blocked`] for up to `timeout_ms` (0: forever). The handler's own
+    /// reply is not sent.
+    Block {
+        timeout_ms: u64,
+    },
 }
 
 /// Per-connection state that commands read and change.
@@ -74,6 +83,13 @@ pub struct ClientState {
     /// WATCHed slots and their versions when watched.
     pub watched: Vec<(u16, u64)>,
     pub action: Option<Action>,
+    /// Blocking commands answer at once instead of blocking (inside EXEC, a script, or
+    /// while a waiter is being served).
+    pub no_block: bool,
+    /// Where a blocked command's reply arrives ([`Action::Block`]).
+    pub blocked: Option<tokio::sync::oneshot::Receiver<Frame>>,
+    /// Pub/Sub subscriptions, once the client subscribed to something.
+    pub subs: Option<Box<pubsub::Subscriptions>>,
 }
 
 #[derive(Default)]
@@ -95,6 +111,9 @@ impl ClientState {
             multi: None,
             watched: Vec::new(),
             action: None,
+            no_block: false,
+            blocked: None,
+            subs: None,
         }
     }
 }
@@ -127,6 +146,9 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     if !ctx.client.authenticated && !spec.no_auth() {
         return Frame::static_error("NOAUTH Authentication required.");
     }
+    if let Some(refused) = pubsub::gate(ctx, spec.name, args) {
+        return refused;
+    }
     if ctx.client.multi.is_some() && !spec.runs_in_multi() {
         if let Err(e) = route(ctx, spec, args) {
             if let Some(m) = ctx.client.multi.as_mut() {
@@ -139,7 +161,19 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         }
         return Frame::simple("QUEUED");
     }
-    run(ctx, spec, args)
+    if ctx.ks.evict.maxmemory > 0 {
+        let room = crate::node::keyspace::evict::make_room(ctx);
+        if let Err(oom) = room {
+            if spec.flags.contains(&"denyoom") {
+                return oom;
+            }
+        }
+    }
+    let reply = run(ctx, spec, args);
+    if ctx.ks.blocked.has_ready() {
+        blocking::serve_ready(ctx);
+    }
+    reply
 }
 
 /// Routing and the handler, without the MULTI and auth gates (EXEC uses this).
@@ -154,6 +188,9 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
     let reply = (spec.handler)(ctx, args);
     if ctx.ks.watchers > 0 && spec.is_write() && !reply.is_error() {
         touch_keys(ctx, spec, args);
+    }
+    if spec.is_write() && !reply.is_error() {
+        blocking::after_write(ctx.ks, spec, args, &reply);
     }
     if repl.feeding() {
         let repl = std::sync::Arc::clone(repl);
@@ -348,6 +385,14 @@ pub(crate) mod testing {
     impl Harness {
         pub fn new() -> Harness {
             Self::with_config(NodeConfig::default())
+        }
+
+        /// A node outside cluster mode (keys of any slots together).
+        pub fn standalone() -> Harness {
+            Self::with_config(NodeConfig {
+                cluster_enabled: false,
+                ..Default::default()
+            })
         }
 
         pub fn with_config(cfg: NodeConfig) -> Harness {

@@ -80,6 +80,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                     ));
                 }
             }
+            crate::node::shared::apply_settings(&next, ctx.ks, &mut ctx.shared.pubsub.lock());
             *cfg = next;
             Frame::ok()
         }
@@ -131,6 +132,7 @@ pub fn reset(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     ctx.client.readonly = false;
     ctx.client.asking = false;
     ctx.client.resp3 = false;
+    super::pubsub::reset(ctx);
     Frame::simple("RESET")
 }
 

@@ -122,6 +122,10 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
             out.extend(members);
             Some(vec![out])
         }
+        "blpop" | "brpop" | "brpoplpush" | "blmove" | "blmpop" | "lmpop" | "bzpopmin"
+        | "bzpopmax" | "bzmpop" | "zmpop" => {
+            crate::node::cmd::blocking::propagate_as(name, args, reply)
+        }
         // MIGRATE feeds the DELs of what it moved itself, once the target took it.
         "migrate" => Some(vec![]),
         "restore" | "restore-asking" => {

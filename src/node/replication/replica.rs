@@ -269,7 +269,14 @@ async fn stream_commands(
                     shared,
                     client: &mut client,
                 };
-                let _ = (spec.handler)(&mut ctx, &args);
+                let reply = (spec.handler)(&mut ctx, &args);
+                if spec.is_write() && !reply.is_error() {
+                    // Clients blocked on this replica's keys see the write too.
+                    crate::node::cmd::blocking::after_write(ctx.ks, spec, &args, &reply);
+                    if ctx.ks.blocked.has_ready() {
+                        crate::node::cmd::blocking::serve_ready(&mut ctx);
+                    }
+                }
                 client.action = None;
             }
             if st_applied > 0 {
