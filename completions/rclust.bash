@@ -19,6 +19,9 @@ _rclust() {
             rclust,add-node)
                 cmd="rclust__subcmd__add__subcmd__node"
                 ;;
+            rclust,backup)
+                cmd="rclust__subcmd__backup"
+                ;;
             rclust,call)
                 cmd="rclust__subcmd__call"
                 ;;
@@ -43,6 +46,9 @@ _rclust() {
             rclust,help)
                 cmd="rclust__subcmd__help"
                 ;;
+            rclust,import)
+                cmd="rclust__subcmd__import"
+                ;;
             rclust,info)
                 cmd="rclust__subcmd__info"
                 ;;
@@ -58,11 +64,17 @@ _rclust() {
             rclust,reshard)
                 cmd="rclust__subcmd__reshard"
                 ;;
+            rclust,restore)
+                cmd="rclust__subcmd__restore"
+                ;;
             rclust,set-timeout)
                 cmd="rclust__subcmd__set__subcmd__timeout"
                 ;;
             rclust__subcmd__help,add-node)
                 cmd="rclust__subcmd__help__subcmd__add__subcmd__node"
+                ;;
+            rclust__subcmd__help,backup)
+                cmd="rclust__subcmd__help__subcmd__backup"
                 ;;
             rclust__subcmd__help,call)
                 cmd="rclust__subcmd__help__subcmd__call"
@@ -88,6 +100,9 @@ _rclust() {
             rclust__subcmd__help,help)
                 cmd="rclust__subcmd__help__subcmd__help"
                 ;;
+            rclust__subcmd__help,import)
+                cmd="rclust__subcmd__help__subcmd__import"
+                ;;
             rclust__subcmd__help,info)
                 cmd="rclust__subcmd__help__subcmd__info"
                 ;;
@@ -102,6 +117,9 @@ _rclust() {
                 ;;
             rclust__subcmd__help,reshard)
                 cmd="rclust__subcmd__help__subcmd__reshard"
+                ;;
+            rclust__subcmd__help,restore)
+                cmd="rclust__subcmd__help__subcmd__restore"
                 ;;
             rclust__subcmd__help,set-timeout)
                 cmd="rclust__subcmd__help__subcmd__set__subcmd__timeout"
@@ -173,7 +191,7 @@ _rclust() {
 
     case "${cmd}" in
         rclust)
-            opts="-a -q -v -h -V --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help --version create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help"
+            opts="-a -q -v -h -V --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help --version create check nodes info reshard rebalance fix add-node del-node failover call set-timeout import backup restore local generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -215,13 +233,17 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__add__subcmd__node)
-            opts="-y -a -q -v -h --slave --replica --master-id --keep-settings --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -a -q -v -h --slave --replica --primary-id --master-id --keep-settings --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --master-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --primary-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -264,8 +286,50 @@ _rclust() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rclust__subcmd__backup)
+            opts="-a -q -v -h --from-replicas --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rclust__subcmd__call)
-            opts="-a -q -v -h --masters --replicas --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-a -q -v -h --primaries --masters --replicas --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -499,7 +563,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__fix)
-            opts="-y -a -q -v -h --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -a -q -v -h --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -603,7 +667,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help)
-            opts="create check nodes info reshard rebalance fix add-node del-node failover call set-timeout local generate help"
+            opts="create check nodes info reshard rebalance fix add-node del-node failover call set-timeout import backup restore local generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -617,6 +681,20 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help__subcmd__add__subcmd__node)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__help__subcmd__backup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -729,6 +807,20 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -896,6 +988,20 @@ _rclust() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rclust__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rclust__subcmd__help__subcmd__set__subcmd__timeout)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -903,6 +1009,64 @@ _rclust() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__import)
+            opts="-y -a -q -v -h --from --from-db --from-user --from-pass --copy --replace --dry-run --yes --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1457,7 +1621,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__rebalance)
-            opts="-y -a -q -v -h --weight --use-empty-masters --threshold --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -a -q -v -h --weight --use-empty-primaries --use-empty-masters --threshold --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1519,7 +1683,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__reshard)
-            opts="-y -a -q -v -h --from --to --slots --pipeline --timeout --replace --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -a -q -v -h --from --to --slots --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1549,6 +1713,48 @@ _rclust() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rclust__subcmd__restore)
+            opts="-y -a -q -v -h --replace --dry-run --yes --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --pass)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -7,7 +7,9 @@
 # cluster-enabled setting for both), runs redis-benchmark -c 50 -t set,get with -P 1 and
 # -P 16 against each (alternating, --rounds times, reporting the median so that a noisy
 # shared machine skews both alike), then fills each with the same keys and compares
-# used_memory per key.
+# used_memory per key. The cost of persistence: a second pair with `appendonly yes
+# appendfsync everysec` (both), SET throughput in the same rounds, against each other and
+# against the pair without it.
 set -euo pipefail
 
 cluster=yes
@@ -59,35 +61,65 @@ trap cleanup EXIT
 
 node_port=$(free_port)
 mkdir -p "$work/node" "$work/redis"
-"$node_bin" --port "$node_port" --bind 127.0.0.1 --dir "$work/node" \
-    --cluster-enabled "$cluster" --logfile node.log &
-node_pid=$!
-pids+=($node_pid)
-redis_port=$(free_port)
-while [ "$redis_port" = "$node_port" ]; do redis_port=$(free_port); done
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --save "" \
-    --appendonly no --cluster-enabled "$cluster" --logfile redis.log --daemonize no \
-    --enable-debug-command yes &
-redis_pid=$!
-pids+=($redis_pid)
+used_ports=" $node_port "
+# A port not handed out yet in this run.
+another_port() {
+    local p
+    p=$(free_port)
+    while [[ "$used_ports" == *" $p "* ]]; do p=$(free_port); done
+    used_ports+="$p "
+    echo "$p"
+}
 
-for port in "$node_port" "$redis_port"; do
+# start_node / start_redis PORT DIR FLAGS...: one server in the background; its pid is
+# left in last_pid.
+start_node() {
+    local port=$1 dir=$2; shift 2
+    mkdir -p "$dir"
+    "$node_bin" --port "$port" --bind 127.0.0.1 --dir "$dir" \
+        --cluster-enabled "$cluster" --logfile node.log "$@" &
+    pids+=($!)
+    last_pid=$!
+}
+start_redis() {
+    local port=$1 dir=$2; shift 2
+    mkdir -p "$dir"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" \
+        --cluster-enabled "$cluster" --logfile redis.log --daemonize no \
+        --enable-debug-command yes "$@" &
+    pids+=($!)
+    last_pid=$!
+}
+
+# Waits until the server on `port` answers and, in cluster mode, owns every slot (a
+# lone cluster-mode node of either kind serves nothing until then).
+ready() {
+    local port=$1
     for _ in $(seq 100); do
         redis-cli -p "$port" ping >/dev/null 2>&1 && break
         sleep 0.05
     done
-done
-
-# A lone cluster-mode node (either kind) serves nothing until it owns the slots.
-if [ "$cluster" = yes ]; then
-    for port in "$redis_port" "$node_port"; do
+    if [ "$cluster" = yes ]; then
         redis-cli -p "$port" cluster addslotsrange 0 16383 >/dev/null
         for _ in $(seq 200); do
             redis-cli -p "$port" cluster info | grep -q '^cluster_state:ok' && break
             sleep 0.05
         done
-    done
-fi
+    fi
+}
+
+no_persistence=(--save "" --appendonly no)
+everysec=(--save "" --appendonly yes --appendfsync everysec)
+start_node "$node_port" "$work/node" "${no_persistence[@]}"; node_pid=$last_pid
+redis_port=$(another_port)
+start_redis "$redis_port" "$work/redis" "${no_persistence[@]}"; redis_pid=$last_pid
+node_aof_port=$(another_port)
+start_node "$node_aof_port" "$work/node-aof" "${everysec[@]}"; node_aof_pid=$last_pid
+redis_aof_port=$(another_port)
+start_redis "$redis_aof_port" "$work/redis-aof" "${everysec[@]}"; redis_aof_pid=$last_pid
+for port in "$node_port" "$redis_port" "$node_aof_port" "$redis_aof_port"; do
+    ready "$port"
+done
 
 # CPU seconds (user + system) a process has used so far.
 cpu_seconds() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat"; }
@@ -107,14 +139,18 @@ bench() {
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 
 echo "cluster-enabled $cluster, $requests requests, 50 clients, median of $rounds rounds"
+echo "load before: $(uptime)"
 results="$work/results"
 : > "$results"
 for round in $(seq "$rounds"); do
     for pipeline in 1 16; do
         bench "$node_port" "$node_pid" "$pipeline" | sed "s/^/node $pipeline /" >> "$results"
         bench "$redis_port" "$redis_pid" "$pipeline" | sed "s/^/redis $pipeline /" >> "$results"
+        bench "$node_aof_port" "$node_aof_pid" "$pipeline" | sed "s/^/node-aof $pipeline /" >> "$results"
+        bench "$redis_aof_port" "$redis_aof_pid" "$pipeline" | sed "s/^/redis-aof $pipeline /" >> "$results"
     done
 done
+echo "load after: $(uptime)"
 python3 - "$results" <<'PY'
 import statistics, sys
 runs = {}
@@ -137,6 +173,14 @@ for pipeline in (1, 16):
             print(f"{'us/req':<6} {pipeline:>3} {mn:>14.2f} {mr:>14.2f} {ratio:>7.2f}   ({rounds})")
         else:
             print(f"{test:<6} {pipeline:>3} {mn:>14.0f} {mr:>14.0f} {ratio:>7.2f}   ({rounds})")
+print()
+print("persistence cost: SET with appendonly yes, appendfsync everysec (both servers)")
+print(f"{'P':>3} {'node aof':>10} {'redis aof':>10} {'ratio':>7} {'node aof/none':>14} {'redis aof/none':>15}")
+for pipeline in (1, 16):
+    med = lambda server: statistics.median(runs.get(("SET", pipeline, server), [0]))
+    na, ra, n0, r0 = med("node-aof"), med("redis-aof"), med("node"), med("redis")
+    div = lambda a, b: a / b if b else 0
+    print(f"{pipeline:>3} {na:>10.0f} {ra:>10.0f} {div(na, ra):>7.2f} {div(na, n0):>14.2f} {div(ra, r0):>15.2f}")
 PY
 
 used_memory() {

@@ -12,6 +12,8 @@
 #        BASE_PORT (16000; bus ports +10000, below the tests' 20000-22767)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/servers.sh
+source scripts/lib/servers.sh
 KEYS=${KEYS:-400000}
 VALUE=${VALUE:-64}
 SLOTS=${SLOTS:-2000}
@@ -32,19 +34,10 @@ trap cleanup EXIT
 
 # Starts a cluster of $MASTERS masters from port $1 and loads the keys.
 make_cluster() {
-    local first=$1 p addrs=()
-    for ((p = first; p < first + MASTERS; p++)); do
-        mkdir -p "$WORK/$p"
-        PORTS+=("$p")
-        redis-server --port "$p" --bind 127.0.0.1 --dir "$WORK/$p" --cluster-enabled yes \
-            --cluster-node-timeout 5000 --save "" --appendonly no --daemonize yes \
-            --logfile "$WORK/$p/log" >/dev/null
-        addrs+=("127.0.0.1:$p")
-    done
-    for ((p = first; p < first + MASTERS; p++)); do
-        until redis-cli -p "$p" ping >/dev/null 2>&1; do sleep 0.05; done
-    done
-    "$RCLUST" create "${addrs[@]}" --yes -q >/dev/null
+    local first=$1
+    ADDRS=()
+    start_cluster_servers redis-server "$first" "$MASTERS" 5000
+    "$RCLUST" create "${ADDRS[@]}" --yes -q >/dev/null
     python3 scripts/load-keys.py "127.0.0.1:$first" "$KEYS" "$VALUE"
     [[ $(total "$first") == "$KEYS" ]] || { echo "loading $KEYS keys failed" >&2; exit 1; }
 }

@@ -2,7 +2,8 @@
 """Loads N keys (`key:<i>`, values of a fixed size derived from i) into a cluster, each key
 sent straight to the master serving its slot, pipelined. No dependencies beyond Python 3.
 
-usage: load-keys.py HOST:PORT COUNT [VALUE_SIZE]"""
+usage: load-keys.py HOST:PORT COUNT [VALUE_SIZE [TTL]]
+With TTL (seconds), every other key (the even ones) is written with that expiry."""
 import socket
 import sys
 
@@ -56,6 +57,7 @@ def main():
     host, port = sys.argv[1].rsplit(":", 1)
     count = int(sys.argv[2])
     size = int(sys.argv[3]) if len(sys.argv) > 3 else 64
+    ttl = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     seed = socket.create_connection((host, int(port)))
     f = seed.makefile("rb")
     seed.sendall(resp(b"CLUSTER", b"SLOTS"))
@@ -68,7 +70,11 @@ def main():
     for i in range(count):
         key = b"key:%d" % i
         value = (b"v%d-" % i).ljust(size, b"x")[:size]
-        batches.setdefault(owner[slot(key)], []).append(resp(b"SET", key, value))
+        if ttl and i % 2 == 0:
+            cmd = resp(b"SET", key, value, b"EX", b"%d" % ttl)
+        else:
+            cmd = resp(b"SET", key, value)
+        batches.setdefault(owner[slot(key)], []).append(cmd)
     for (h, p), cmds in batches.items():
         s = socket.create_connection((h, p))
         rf = s.makefile("rb")

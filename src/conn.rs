@@ -69,7 +69,10 @@ pub fn describe(err: &redis::RedisError) -> String {
     }
     if let Some(code) = err.code() {
         match code {
-            "NOAUTH" => return "authentication required (use -a/--pass or REDISCLI_AUTH)".into(),
+            "NOAUTH" => {
+                return "authentication required (use -a/--pass, REDISCLI_AUTH or VALKEYCLI_AUTH)"
+                    .into()
+            }
             "WRONGPASS" => return "authentication failed: wrong user name or password".into(),
             _ => {}
         }
@@ -82,8 +85,13 @@ pub fn describe(err: &redis::RedisError) -> String {
 
 impl NodeConn {
     pub async fn connect(addr: &Addr, opts: &ConnOpts) -> anyhow::Result<NodeConn> {
+        Self::connect_db(addr, opts, 0).await
+    }
+
+    /// [`Self::connect`] with database `db` selected (Valkey clusters may have several).
+    pub async fn connect_db(addr: &Addr, opts: &ConnOpts, db: u32) -> anyhow::Result<NodeConn> {
         let redis = RedisConnectionInfo {
-            db: 0,
+            db: db as i64,
             username: opts.user.clone(),
             password: opts.password.clone(),
             protocol: redis::ProtocolVersion::RESP2,

@@ -1,6 +1,8 @@
 //! A snapshot of a cluster: every reachable node's own report (its view of the cluster,
 //! CLUSTER INFO, INFO), loaded concurrently, with the nodes that could not be reached.
 //! Each node's view is kept apart so that disagreements between nodes can be reported.
+//! At size (N views of N lines) nothing is looked up by scanning: a view is sorted by id and
+//! searched, the snapshot indexes its reports by id, and the views share their slot sets.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -9,8 +11,8 @@ use anyhow::{anyhow, Context};
 use futures::stream::{self, StreamExt};
 
 use crate::conn::{ConnOpts, NodeConn};
-use crate::model::replies::{db0_keys, parse_info};
-use crate::model::{parse_cluster_nodes, Addr, ClusterNode};
+use crate::model::replies::{all_keys, parse_info};
+use crate::model::{parse_cluster_nodes_with, Addr, ClusterNode, SlotInterner};
 
 /// How many nodes are queried at once.
 const CONCURRENCY: usize = 64;
@@ -20,19 +22,48 @@ const CONCURRENCY: usize = 64;
 pub struct NodeReport {
     /// The address it was reached at.
     pub addr: Addr,
-    /// Its view: every line of its CLUSTER NODES, its own line included.
+    /// Its view: every line of its CLUSTER NODES, its own line included, sorted by id
+    /// (lines are looked up by binary search; keep the order when editing it).
     pub view: Vec<ClusterNode>,
     pub cluster_info: BTreeMap<String, String>,
+    /// The `server`, `replication` and `keyspace` sections of INFO.
     pub info: BTreeMap<String, String>,
+    /// Where the `myself` line is in `view`.
+    me: usize,
 }
 
 impl NodeReport {
+    /// A report from a parsed view (which must have exactly one line flagged `myself`).
+    pub fn new(
+        addr: Addr,
+        mut view: Vec<ClusterNode>,
+        cluster_info: BTreeMap<String, String>,
+        info: BTreeMap<String, String>,
+    ) -> anyhow::Result<NodeReport> {
+        if view.iter().filter(|n| n.flags.myself).count() != 1 {
+            return Err(anyhow!("{addr}: CLUSTER NODES has no line flagged myself"));
+        }
+        view.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        let me = view.iter().position(|n| n.flags.myself).unwrap_or(0);
+        Ok(NodeReport {
+            addr,
+            view,
+            cluster_info,
+            info,
+            me,
+        })
+    }
+
     /// Its own line (flag `myself`).
     pub fn myself(&self) -> &ClusterNode {
-        self.view
-            .iter()
-            .find(|n| n.flags.myself)
-            .expect("checked when loaded")
+        match self.view.get(self.me) {
+            Some(n) if n.flags.myself => n,
+            _ => self
+                .view
+                .iter()
+                .find(|n| n.flags.myself)
+                .expect("checked when loaded"),
+        }
     }
 
     pub fn id(&self) -> &str {
@@ -43,8 +74,9 @@ impl NodeReport {
         self.cluster_info.get("cluster_state").map(String::as_str) == Some("ok")
     }
 
+    /// Keys in every database (Valkey 9 clusters may use several).
     pub fn keys(&self) -> u64 {
-        db0_keys(&self.info)
+        all_keys(&self.info)
     }
 
     /// `master_link_status` of a replica; None for a master.
@@ -66,7 +98,15 @@ impl NodeReport {
 
     /// The line this node's view has for `id`.
     pub fn sees(&self, id: &str) -> Option<&ClusterNode> {
-        self.view.iter().find(|n| n.id == id)
+        self.view
+            .binary_search_by(|n| n.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.view[i])
+    }
+
+    /// An `INFO` or `CLUSTER INFO` field as a number.
+    pub fn cluster_info_num(&self, field: &str) -> Option<u64> {
+        self.cluster_info.get(field).and_then(|v| v.parse().ok())
     }
 }
 
@@ -84,38 +124,92 @@ pub struct Snapshot {
     /// Reached nodes, ordered by address.
     pub reports: Vec<NodeReport>,
     pub unreachable: Vec<Unreachable>,
+    /// Report positions by node id.
+    by_id: HashMap<String, usize>,
+    /// Every node id any view mentions, with its best line's place: `(report, line)`.
+    known: BTreeMap<String, (usize, usize)>,
 }
 
 impl Snapshot {
+    /// Indexes the reports (which must not change afterwards except in place, line for line).
+    pub fn new(seed: Addr, reports: Vec<NodeReport>, unreachable: Vec<Unreachable>) -> Snapshot {
+        let by_id: HashMap<String, usize> = reports
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id().to_string(), i))
+            .collect();
+        let mut known: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for (ri, r) in reports.iter().enumerate() {
+            for (li, n) in r.view.iter().enumerate() {
+                if n.flags.handshake || known.contains_key(&n.id) {
+                    continue;
+                }
+                // A node's own line wins; else the first view listing it.
+                let place = by_id
+                    .get(&n.id)
+                    .map(|&i| (i, reports[i].me))
+                    .unwrap_or((ri, li));
+                known.insert(n.id.clone(), place);
+            }
+        }
+        Snapshot {
+            seed,
+            reports,
+            unreachable,
+            by_id,
+            known,
+        }
+    }
+
     pub fn report(&self, id: &str) -> Option<&NodeReport> {
-        self.reports.iter().find(|r| r.id() == id)
+        match self.by_id.get(id).map(|&i| &self.reports[i]) {
+            Some(r) if r.id() == id => Some(r),
+            _ => self.reports.iter().find(|r| r.id() == id),
+        }
     }
 
     /// Every node id any view mentions (handshake entries aside: their names are temporary).
     pub fn known_ids(&self) -> BTreeSet<String> {
-        self.reports
-            .iter()
-            .flat_map(|r| r.view.iter())
-            .filter(|n| !n.flags.handshake)
-            .map(|n| n.id.clone())
-            .collect()
+        self.known.keys().cloned().collect()
     }
 
-    /// The best line for a node: its own when reached, else the seed's (or any) view of it.
-    pub fn line(&self, id: &str) -> Option<&ClusterNode> {
+    /// How many distinct nodes the views mention (handshakes aside).
+    pub fn known_count(&self) -> usize {
+        self.known.len()
+    }
+
+    /// The best line of every known node, in id order: its own when reached, else the
+    /// first view's that lists it.
+    pub fn lines(&self) -> impl Iterator<Item = &ClusterNode> + '_ {
+        self.known
+            .iter()
+            .filter_map(|(id, &(r, l))| match self.reports.get(r)?.view.get(l) {
+                Some(n) if n.id == *id => Some(n),
+                _ => self.line_scan(id),
+            })
+    }
+
+    fn line_scan(&self, id: &str) -> Option<&ClusterNode> {
         if let Some(r) = self.report(id) {
             return Some(r.myself());
         }
         self.reports.iter().find_map(|r| r.sees(id))
     }
 
+    /// The best line for a node: its own when reached, else the seed's (or any) view of it.
+    pub fn line(&self, id: &str) -> Option<&ClusterNode> {
+        match self.known.get(id) {
+            Some(&(r, l)) => match self.reports.get(r).and_then(|r| r.view.get(l)) {
+                Some(n) if n.id == id => Some(n),
+                _ => self.line_scan(id),
+            },
+            None => self.line_scan(id),
+        }
+    }
+
     /// Masters as they describe themselves (and unreachable masters as others see them).
     pub fn masters(&self) -> Vec<&ClusterNode> {
-        self.known_ids()
-            .into_iter()
-            .filter_map(|id| self.line(&id))
-            .filter(|n| n.flags.master)
-            .collect()
+        self.lines().filter(|n| n.flags.master).collect()
     }
 
     /// Where to reach a node: the address it was reached at, else the address others list.
@@ -130,11 +224,7 @@ impl Snapshot {
     /// by the cluster or as it was reached). Errors are one line, for the command's user.
     pub fn resolve_node(&self, spec: &str) -> anyhow::Result<&ClusterNode> {
         let spec = spec.trim();
-        let nodes: Vec<&ClusterNode> = self
-            .known_ids()
-            .into_iter()
-            .filter_map(|id| self.line(&id))
-            .collect();
+        let nodes: Vec<&ClusterNode> = self.lines().collect();
         if let Ok(addr) = spec.parse::<Addr>() {
             let by_addr: Vec<&ClusterNode> = nodes
                 .iter()
@@ -179,9 +269,7 @@ impl Snapshot {
 
     /// Replicas of `master_id`, as they describe themselves.
     pub fn replicas_of(&self, master_id: &str) -> Vec<&ClusterNode> {
-        self.known_ids()
-            .into_iter()
-            .filter_map(|id| self.line(&id))
+        self.lines()
             .filter(|n| n.flags.replica && n.master_id.as_deref() == Some(master_id))
             .collect()
     }
@@ -191,6 +279,8 @@ impl Snapshot {
 pub struct Fleet {
     pub opts: ConnOpts,
     conns: Mutex<HashMap<Addr, NodeConn>>,
+    /// Slot lists seen so far: repeated loads of one cluster share their slot sets.
+    interner: Mutex<SlotInterner>,
 }
 
 impl Fleet {
@@ -198,6 +288,7 @@ impl Fleet {
         Fleet {
             opts,
             conns: Mutex::new(HashMap::new()),
+            interner: Mutex::new(SlotInterner::new()),
         }
     }
 
@@ -225,24 +316,34 @@ impl Fleet {
             let mut pipe = redis::pipe();
             pipe.cmd("CLUSTER").arg("NODES");
             pipe.cmd("CLUSTER").arg("INFO");
-            pipe.cmd("INFO");
-            let (nodes, cinfo, info): (String, String, String) = conn.pipe(&pipe).await?;
-            let view = parse_cluster_nodes(&nodes).map_err(|e| anyhow!("{addr}: {e}"))?;
-            if view.iter().filter(|n| n.flags.myself).count() != 1 {
-                return Err(anyhow!("{addr}: CLUSTER NODES has no line flagged myself"));
-            }
-            Ok(NodeReport {
-                addr: addr.clone(),
-                view,
-                cluster_info: parse_info(&cinfo),
-                info: parse_info(&info),
-            })
+            // Only the sections read (the server kind and version, which decide the slot
+            // migration dialect and placement; roles; keys): a whole INFO costs far more.
+            pipe.cmd("INFO").arg("server");
+            pipe.cmd("INFO").arg("replication");
+            pipe.cmd("INFO").arg("keyspace");
+            let (nodes, cinfo, server, repl, keyspace): (String, String, String, String, String) =
+                conn.pipe(&pipe).await?;
+            let view = self.parse_view(addr, &nodes)?;
+            let mut info = parse_info(&server);
+            info.extend(parse_info(&repl));
+            info.extend(parse_info(&keyspace));
+            NodeReport::new(addr.clone(), view, parse_info(&cinfo), info)
         }
         .await;
         if result.is_err() {
             self.drop_conn(addr);
         }
         result
+    }
+
+    /// Parses a `CLUSTER NODES` reply with the fleet's slot interner.
+    pub fn parse_view(&self, addr: &Addr, text: &str) -> anyhow::Result<Vec<ClusterNode>> {
+        let mut interner = self.interner.lock().unwrap();
+        // A long wait on a changing cluster sees many slot lists; start afresh now and then.
+        if interner.len() > 100_000 {
+            *interner = SlotInterner::new();
+        }
+        parse_cluster_nodes_with(text, &mut interner).map_err(|e| anyhow!("{addr}: {e}"))
     }
 
     /// Queries many nodes concurrently; results in the order given.
@@ -304,11 +405,7 @@ impl Fleet {
             }
         }
         reports.sort_by(|a, b| a.addr.cmp(&b.addr));
-        Ok(Snapshot {
-            seed: seed.clone(),
-            reports,
-            unreachable,
-        })
+        Ok(Snapshot::new(seed.clone(), reports, unreachable))
     }
 
     /// Loads exactly the given nodes (a cluster being built, whose views are still partial).
@@ -325,11 +422,7 @@ impl Fleet {
                 }),
             }
         }
-        Snapshot {
-            seed: addrs[0].clone(),
-            reports,
-            unreachable,
-        }
+        Snapshot::new(addrs[0].clone(), reports, unreachable)
     }
 }
 

@@ -40,7 +40,8 @@ impl BusNode {
             core,
             config_file: dir.path().join("nodes.conf"),
             seed: None,
-            log_level: LogLevel::Warning,
+            log_level: Some(LogLevel::Warning),
+            link_sendbuf_limit: 0,
         };
         // The previous instance's listener may take a moment to go away.
         let mut started = None;

@@ -1,12 +1,12 @@
 //! Replication between real processes outside cluster mode: full sync of every type,
 //! the write stream (relative expiries made absolute, expirations sent as DEL), WAIT,
 //! read-only replicas, partial resync after a dropped link, AUTH with masterauth, and
-//! replication with redis-server in both directions.
+//! replication with redis-server 7.0 and valkey-server 9 in both directions.
 
 use std::time::Duration;
 
 use crate::harness::*;
-use crate::require_redis;
+use crate::{require_redis, require_valkey};
 
 fn standalone() -> ServerOpts {
     ServerOpts {
@@ -259,32 +259,45 @@ fn replica_authenticates_with_masterauth() {
 #[test]
 fn replication_with_redis_server_both_ways() {
     require_redis!();
-    let redis = RedisServer::start(standalone());
+    both_ways(&RedisServer::start(standalone()));
+}
+
+#[test]
+fn replication_with_valkey_9_both_ways() {
+    require_valkey!();
+    both_ways(&ValkeyServer::start(standalone()));
+}
+
+/// rclust-node replicates `other` (its RDB with compact encodings, Valkey 9's `VALKEY080`
+/// files included, then the stream), and `other` replicates rclust-node.
+fn both_ways(other: &Process) {
     let node = NodeServer::start(standalone());
-    write_types(&mut redis.client(), "r");
-    let _: () = redis.cmd(&["SET", "long", &"x".repeat(500)]);
-    // rclust-node replicates redis-server (its RDB with compact encodings, then the stream).
-    let _: String = node.cmd(&["REPLICAOF", "127.0.0.1", &redis.port.to_string()]);
+    write_types(&mut other.client(), "r");
+    let _: () = other.cmd(&["SET", "long", &"x".repeat(500)]);
+    let _: String = node.cmd(&["REPLICAOF", "127.0.0.1", &other.port.to_string()]);
     wait_until(Duration::from_secs(10), "the node's link is up", || {
         link_up(&node)
     });
-    write_types(&mut redis.client(), "s");
-    let acked: i64 = redis.cmd(&["WAIT", "1", "5000"]);
+    write_types(&mut other.client(), "s");
+    let acked: i64 = other.cmd(&["WAIT", "1", "5000"]);
     assert_eq!(acked, 1);
-    assert_eq!(contents(&mut node.client()), contents(&mut redis.client()));
+    assert_eq!(contents(&mut node.client()), contents(&mut other.client()));
 
-    // And redis-server replicates rclust-node (our RDB, then our stream).
     let _: String = node.cmd(&["REPLICAOF", "NO", "ONE"]);
     wait_until(Duration::from_secs(5), "the node is a master", || {
         info_field(&node.cli(&["INFO", "replication"]), "role").as_deref() == Some("master")
     });
-    let _: () = redis.cmd(&["REPLICAOF", "127.0.0.1", &node.port.to_string()]);
-    wait_until(Duration::from_secs(10), "redis-server's link is up", || {
-        let info: String = redis.cmd(&["INFO", "replication"]);
-        info_field(&info, "master_link_status").as_deref() == Some("up")
-    });
+    let _: () = other.cmd(&["REPLICAOF", "127.0.0.1", &node.port.to_string()]);
+    wait_until(
+        Duration::from_secs(10),
+        "the other server's link is up",
+        || {
+            let info: String = other.cmd(&["INFO", "replication"]);
+            info_field(&info, "master_link_status").as_deref() == Some("up")
+        },
+    );
     write_types(&mut node.client(), "t");
     let acked: i64 = node.cmd(&["WAIT", "1", "5000"]);
     assert_eq!(acked, 1);
-    assert_eq!(contents(&mut redis.client()), contents(&mut node.client()));
+    assert_eq!(contents(&mut other.client()), contents(&mut node.client()));
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -41,8 +41,10 @@ pub struct DriverConfig {
     pub config_file: PathBuf,
     /// RNG seed (it makes the node's name); `None` takes one from the OS.
     pub seed: Option<u64>,
-    /// Lowest level of the core's log lines that reach `on_log`.
-    pub log_level: LogLevel,
+    /// Lowest level of the core's log lines that reach the server (`None`: none).
+    pub log_level: Option<LogLevel>,
+    /// `cluster-link-sendbuf-limit` in bytes (0: no limit).
+    pub link_sendbuf_limit: u64,
 }
 
 /// What the bus asks of the rest of the server.
@@ -64,9 +66,39 @@ pub enum ClusterEvent {
     Log(LogLevel, String),
 }
 
+/// The sending end of a link's queue, with the bytes queued and not yet written.
+struct LinkTx {
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// The link task's end of the queue.
+struct LinkRx {
+    rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    queued: Arc<AtomicUsize>,
+}
+
+fn link_queue() -> (LinkTx, LinkRx) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    (
+        LinkTx {
+            tx,
+            queued: Arc::clone(&queued),
+        },
+        LinkRx { rx, queued },
+    )
+}
+
 struct State {
     core: ClusterCore,
-    links: HashMap<LinkId, mpsc::UnboundedSender<Vec<u8>>>,
+    links: HashMap<LinkId, LinkTx>,
+    /// `cluster-link-sendbuf-limit`: a link with more bytes queued is dropped (0: none).
+    sendbuf_limit: u64,
+    /// Lowest level of the core's log lines that reach the server (`None`: none).
+    log_level: Option<LogLevel>,
+    /// The last nodes.conf version handed to the writer.
+    saved_version: u64,
 }
 
 /// Lock-free answers to the questions asked once per client command: is this slot served
@@ -103,12 +135,14 @@ impl FastRoutes {
 struct Shared {
     state: Mutex<State>,
     fast: FastRoutes,
-    config_file: PathBuf,
-    log_level: LogLevel,
+    /// Saves nodes.conf off the state lock.
+    writer: nodes_conf::Writer,
+    /// The replication offset, written by replication without the state lock and
+    /// copied into the core whenever the lock is taken.
+    repl_offset: AtomicU64,
     events: mpsc::UnboundedSender<ClusterEvent>,
     runtime: tokio::runtime::Handle,
     tasks: Mutex<Vec<AbortHandle>>,
-    node_timeout: u64,
 }
 
 /// A cloneable handle on the running bus.
@@ -147,19 +181,27 @@ pub async fn start(
             )
         })?;
     let (events, events_rx) = mpsc::unbounded_channel();
+    let writer = {
+        let events = events.clone();
+        nodes_conf::Writer::start(cfg.config_file.clone(), move |e| {
+            let _ = events.send(ClusterEvent::Log(LogLevel::Warning, e));
+        })
+    };
     let handle = ClusterHandle {
         shared: Arc::new(Shared {
             state: Mutex::new(State {
                 core,
                 links: HashMap::new(),
+                log_level: cfg.log_level,
+                saved_version: 0,
+                sendbuf_limit: cfg.link_sendbuf_limit,
             }),
             fast: FastRoutes::new(),
-            config_file: cfg.config_file.clone(),
-            log_level: cfg.log_level,
+            writer,
+            repl_offset: AtomicU64::new(0),
             events,
             runtime: tokio::runtime::Handle::current(),
             tasks: Mutex::new(Vec::new()),
-            node_timeout: cfg.core.node_timeout_ms,
         }),
     };
     // Redis saves the configuration right after loading or creating it.
@@ -194,7 +236,10 @@ pub async fn start(
 
 impl ClusterHandle {
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
+        let mut st = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let offset = self.shared.repl_offset.load(Ordering::Relaxed);
+        st.core.set_repl_offset(offset);
+        st
     }
 
     /// Feeds one input to the core and executes what it asks for.
@@ -209,18 +254,26 @@ impl ClusterHandle {
     /// Executes effects. Runs under the state lock, so effects apply in order.
     fn apply(&self, st: &mut State, effects: Vec<Effect>) {
         self.shared.fast.refresh(&st.core);
+        let mut over_limit = Vec::new();
         for effect in effects {
             match effect {
                 Effect::Send { link, msg } => {
-                    if let Some(tx) = st.links.get(&link) {
-                        let _ = tx.send(codec::encode(&msg));
+                    if let Some(l) = st.links.get(&link) {
+                        let bytes = codec::encode(&msg);
+                        let queued =
+                            l.queued.fetch_add(bytes.len(), Ordering::Relaxed) + bytes.len();
+                        if st.sendbuf_limit > 0 && queued as u64 > st.sendbuf_limit {
+                            over_limit.push(link);
+                        } else {
+                            let _ = l.tx.send(bytes);
+                        }
                     }
                 }
                 Effect::Connect { link, ip, cport } => {
-                    let (tx, rx) = mpsc::unbounded_channel();
+                    let (tx, rx) = link_queue();
                     st.links.insert(link, tx);
                     let h = self.clone();
-                    let timeout = Duration::from_millis(self.shared.node_timeout.max(1000));
+                    let timeout = Duration::from_millis(st.core.config().node_timeout_ms.max(1000));
                     self.shared.runtime.spawn(async move {
                         h.outbound(link, ip, cport, rx, timeout).await;
                     });
@@ -230,9 +283,7 @@ impl ClusterHandle {
                     st.links.remove(&link);
                 }
                 Effect::SaveConfig { contents, fsync } => {
-                    if let Err(e) = nodes_conf::save(&self.shared.config_file, &contents, fsync) {
-                        self.event(ClusterEvent::Log(LogLevel::Warning, format!("{e:#}")));
-                    }
+                    st.saved_version = self.shared.writer.submit(contents, fsync);
                 }
                 Effect::DeleteKeysInSlots(slots) => {
                     self.event(ClusterEvent::DeleteKeysInSlots(slots))
@@ -249,10 +300,26 @@ impl ClusterHandle {
                 Effect::ReplicateFrom(m) => self.event(ClusterEvent::ReplicateFrom(m)),
                 Effect::PauseWrites { until } => self.event(ClusterEvent::PauseWrites { until }),
                 Effect::Log { level, text } => {
-                    if level >= self.shared.log_level {
+                    if st.log_level.is_some_and(|min| level >= min) {
                         self.event(ClusterEvent::Log(level, text));
                     }
                 }
+            }
+        }
+        // As Redis does, a link whose peer does not read fast enough is freed (the core
+        // reconnects it) rather than let its queue grow without bound.
+        for link in over_limit {
+            if st.links.remove(&link).is_some() {
+                self.event(ClusterEvent::Log(
+                    LogLevel::Warning,
+                    format!(
+                        "Freeing cluster link: its send buffer exceeded cluster-link-sendbuf-limit ({} bytes)",
+                        st.sendbuf_limit
+                    ),
+                ));
+                st.core.link_closed(now_ms(), link);
+                let effects = st.core.drain_effects();
+                self.apply(st, effects);
             }
         }
     }
@@ -269,7 +336,7 @@ impl ClusterHandle {
             };
             let _ = stream.set_nodelay(true);
             let local = stream.local_addr().map(|a| ip_text(&a)).unwrap_or_default();
-            let (tx, rx) = mpsc::unbounded_channel();
+            let (tx, rx) = link_queue();
             let link = {
                 let mut st = self.lock();
                 let link = st.core.accept_link(now_ms(), &ip_text(&peer), &local);
@@ -281,14 +348,7 @@ impl ClusterHandle {
         }
     }
 
-    async fn outbound(
-        self,
-        link: LinkId,
-        ip: String,
-        cport: u16,
-        rx: mpsc::UnboundedReceiver<Vec<u8>>,
-        timeout: Duration,
-    ) {
+    async fn outbound(self, link: LinkId, ip: String, cport: u16, rx: LinkRx, timeout: Duration) {
         let connected =
             tokio::time::timeout(timeout, TcpStream::connect((ip.as_str(), cport))).await;
         match connected {
@@ -303,12 +363,7 @@ impl ClusterHandle {
     }
 
     /// Reads frames and writes queued messages until either side ends.
-    async fn run_link(
-        self,
-        link: LinkId,
-        mut stream: TcpStream,
-        mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
-    ) {
+    async fn run_link(self, link: LinkId, mut stream: TcpStream, mut rx: LinkRx) {
         let mut reader = FrameReader::new();
         let mut buf = vec![0u8; 16 * 1024];
         loop {
@@ -334,11 +389,12 @@ impl ClusterHandle {
                         }
                     }
                 }
-                out = rx.recv() => match out {
+                out = rx.rx.recv() => match out {
                     Some(bytes) => {
                         if stream.write_all(&bytes).await.is_err() {
                             break;
                         }
+                        rx.queued.fetch_sub(bytes.len(), Ordering::Relaxed);
                     }
                     // The core closed the link.
                     None => return,
@@ -364,7 +420,32 @@ impl ClusterHandle {
         argv: &[&[u8]],
         keys: &dyn KeyspaceInfo,
     ) -> Result<ClusterReply, CmdError> {
-        self.input(|core, now| core.execute(now, argv, keys))
+        let (reply, version) = self.input_saving(|core, now| core.execute(now, argv, keys));
+        // As in Redis, a CLUSTER command replies once the change it made is on disk.
+        if let Some(version) = version {
+            self.shared.writer.wait(version);
+        }
+        reply
+    }
+
+    /// [`Self::input`], also returning the nodes.conf version it queued, if any.
+    fn input_saving<T>(&self, f: impl FnOnce(&mut ClusterCore, u64) -> T) -> (T, Option<u64>) {
+        let mut st = self.lock();
+        let before = st.saved_version;
+        let out = f(&mut st.core, now_ms());
+        let effects = st.core.drain_effects();
+        self.apply(&mut st, effects);
+        let version = (st.saved_version != before).then_some(st.saved_version);
+        (out, version)
+    }
+
+    /// New settings from CONFIG SET (timeouts, announced addresses, failover rules, log
+    /// level); see [`ClusterCore::reconfigure`].
+    pub fn reconfigure(&self, core: CoreConfig, log_level: Option<LogLevel>, sendbuf_limit: u64) {
+        self.input(|c, _| c.reconfigure(core));
+        let mut st = self.lock();
+        st.log_level = log_level;
+        st.sendbuf_limit = sendbuf_limit;
     }
 
     /// Where a slot is served, for MOVED/ASK decisions (see
@@ -413,7 +494,7 @@ impl ClusterHandle {
 
     /// Sets the replication offset sent in every header.
     pub fn set_repl_offset(&self, offset: u64) {
-        self.lock().core.set_repl_offset(offset);
+        self.shared.repl_offset.store(offset, Ordering::Relaxed);
     }
 
     /// Client writes are paused for a manual failover; `offset` is final.
@@ -435,7 +516,7 @@ impl ClusterHandle {
         st.links.clear();
         let contents = st.core.nodes_conf_text();
         drop(st);
-        if let Err(e) = nodes_conf::save(&self.shared.config_file, &contents, true) {
+        if let Err(e) = self.shared.writer.finish(&contents) {
             self.event(ClusterEvent::Log(LogLevel::Warning, format!("{e:#}")));
         }
     }

@@ -1,9 +1,11 @@
 //! nodes.conf in Redis's format: one CLUSTER NODES line per node (ours flagged `myself`),
 //! then `vars currentEpoch N lastVoteEpoch N`. Saved atomically — temporary file in the
 //! same directory, fsync, rename — so a crash leaves either the old or the new file.
+//! [`Writer`] saves on its own thread, so the bus never waits for the disk under its lock.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use anyhow::{bail, Context};
 
@@ -84,18 +86,13 @@ pub fn save(path: &Path, contents: &str, fsync: bool) -> anyhow::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let file_name = path
-        .file_name()
-        .context("the cluster config path has no file name")?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
     let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents.as_bytes())?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        tmp.write_all(contents.as_bytes())?;
         if fsync {
-            f.sync_all()?;
+            tmp.as_file().sync_all()?;
         }
-        std::fs::rename(&tmp, path)?;
+        tmp.persist(path).map_err(|e| e.error)?;
         if fsync {
             if let Ok(d) = std::fs::File::open(dir) {
                 let _ = d.sync_all();
@@ -104,6 +101,117 @@ pub fn save(path: &Path, contents: &str, fsync: bool) -> anyhow::Result<()> {
         Ok(())
     };
     write().with_context(|| format!("saving the cluster config {}", path.display()))
+}
+
+/// What the writer thread has to do.
+#[derive(Default)]
+struct Queue {
+    /// The latest contents not yet saved (older ones are skipped), and whether any of
+    /// the requests it replaces asked for an fsync.
+    pending: Option<(String, bool)>,
+    /// Versions: the last one submitted and the last one on disk.
+    submitted: u64,
+    written: u64,
+    stopped: bool,
+}
+
+struct WriterShared {
+    path: PathBuf,
+    queue: Mutex<Queue>,
+    /// Signalled when work arrives and when a version is written.
+    changed: Condvar,
+    /// Held for every save, so the last one at shutdown cannot be overtaken.
+    disk: Mutex<()>,
+}
+
+/// Saves nodes.conf on a dedicated thread: [`Writer::submit`] only stores the latest
+/// contents, so the caller may hold any lock; [`Writer::wait`] waits until a version is on
+/// disk (CLUSTER commands reply only once their change is saved, as in Redis).
+#[derive(Clone)]
+pub struct Writer {
+    shared: Arc<WriterShared>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Writer {
+    /// Starts the thread; `on_error` hears about failed saves.
+    pub fn start(path: PathBuf, on_error: impl Fn(String) + Send + 'static) -> Writer {
+        let shared = Arc::new(WriterShared {
+            path,
+            queue: Mutex::new(Queue::default()),
+            changed: Condvar::new(),
+            disk: Mutex::new(()),
+        });
+        let worker = Arc::clone(&shared);
+        std::thread::Builder::new()
+            .name("nodes-conf".into())
+            .spawn(move || loop {
+                {
+                    let mut q = lock(&worker.queue);
+                    while q.pending.is_none() && !q.stopped {
+                        q = worker.changed.wait(q).unwrap_or_else(|p| p.into_inner());
+                    }
+                    if q.stopped {
+                        return;
+                    }
+                }
+                let _disk = lock(&worker.disk);
+                let (job, version) = {
+                    let mut q = lock(&worker.queue);
+                    if q.stopped {
+                        return;
+                    }
+                    (q.pending.take(), q.submitted)
+                };
+                let Some((contents, fsync)) = job else {
+                    continue;
+                };
+                if let Err(e) = save(&worker.path, &contents, fsync) {
+                    on_error(format!("{e:#}"));
+                }
+                lock(&worker.queue).written = version;
+                worker.changed.notify_all();
+            })
+            .expect("starting the nodes.conf writer");
+        Writer { shared }
+    }
+
+    /// Queues `contents` to be saved; returns its version for [`Writer::wait`].
+    pub fn submit(&self, contents: String, fsync: bool) -> u64 {
+        let mut q = lock(&self.shared.queue);
+        let fsync = fsync || q.pending.as_ref().is_some_and(|(_, f)| *f);
+        q.pending = Some((contents, fsync));
+        q.submitted += 1;
+        self.shared.changed.notify_all();
+        q.submitted
+    }
+
+    /// Waits until `version` (or a later one) is on disk, or the writer stopped.
+    pub fn wait(&self, version: u64) {
+        let mut q = lock(&self.shared.queue);
+        while q.written < version && !q.stopped {
+            q = self
+                .shared
+                .changed
+                .wait(q)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Stops the thread and saves `contents` last, synchronously.
+    pub fn finish(&self, contents: &str) -> anyhow::Result<()> {
+        {
+            let mut q = lock(&self.shared.queue);
+            q.stopped = true;
+            q.pending = None;
+            self.shared.changed.notify_all();
+        }
+        let _disk = lock(&self.shared.disk);
+        save(&self.shared.path, contents, true)
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +253,23 @@ vars currentEpoch 6 lastVoteEpoch 4
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+
+    #[test]
+    fn writer_saves_the_latest_off_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nodes.conf");
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&errors);
+        let w = Writer::start(path.clone(), move |e| seen.lock().unwrap().push(e));
+        w.submit("old".into(), true);
+        let v = w.submit(TEXT.into(), false);
+        w.wait(v);
+        assert_eq!(load(&path).unwrap().unwrap(), parse(TEXT).unwrap());
+        w.submit("never written".into(), true);
+        w.finish(TEXT).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), TEXT);
+        assert!(errors.lock().unwrap().is_empty());
     }
 }

@@ -21,7 +21,7 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Password for AUTH on every node
+    /// Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)
     #[arg(
         short = 'a',
         long = "pass",
@@ -91,6 +91,12 @@ pub enum Command {
     Call(CallArgs),
     /// Set cluster-node-timeout on every node and persist it
     SetTimeout(SetTimeoutArgs),
+    /// Move every key of a standalone server into the cluster, each to its slot's master
+    Import(super::transfer::ImportArgs),
+    /// Save one RDB per master (taken over replication) and a manifest into a directory
+    Backup(super::transfer::BackupArgs),
+    /// Load a backup into a running cluster of any shape
+    Restore(super::transfer::RestoreArgs),
     /// Run a whole cluster of local nodes (bundled rclust-node, or redis-server)
     Local(LocalArgs),
     /// Write shell completions and man pages generated from these definitions
@@ -138,13 +144,19 @@ pub struct MoveArgs {
     /// Keys per GETKEYSINSLOT/MIGRATE batch
     #[arg(long, value_name = "K", default_value_t = 100)]
     pub pipeline: usize,
-    /// MIGRATE timeout, in milliseconds
+    /// MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side
+    /// job may stay in one state before it is cancelled (it rolls back)
     #[arg(long, value_name = "MS", default_value_t = 60000)]
     pub timeout: u64,
     /// Overwrite keys that already exist on the target even when their values differ
     /// (identical ones are always replaced)
     #[arg(long)]
     pub replace: bool,
+    /// Move keys with GETKEYSINSLOT/MIGRATE even where every node involved can migrate
+    /// slots atomically itself (Valkey >= 9.0 CLUSTER MIGRATESLOTS, Redis >= 8.4
+    /// CLUSTER MIGRATION), which rclust otherwise uses
+    #[arg(long)]
+    pub key_by_key: bool,
     /// Do not ask for confirmation
     #[arg(short, long)]
     pub yes: bool,
@@ -183,7 +195,7 @@ pub struct RebalanceArgs {
     #[arg(long, value_name = "NODE=W")]
     pub weight: Vec<String>,
     /// Give slots to masters that have none
-    #[arg(long)]
+    #[arg(long, visible_alias = "use-empty-primaries")]
     pub use_empty_masters: bool,
     /// Do nothing unless some master is off its share by more than this many percent
     #[arg(long, value_name = "PCT", default_value_t = 2.0)]
@@ -237,7 +249,7 @@ pub struct AddNodeArgs {
     #[arg(long, visible_alias = "slave")]
     pub replica: bool,
     /// The master to replicate: id, unique id prefix, or host:port (implies --replica)
-    #[arg(long, value_name = "NODE")]
+    #[arg(long, value_name = "NODE", visible_alias = "primary-id")]
     pub master_id: Option<String>,
     /// Do not lower the new node's cluster-node-timeout (or, for a replica, its master's
     /// repl-diskless-sync-delay) while it joins
@@ -284,7 +296,7 @@ pub struct CallArgs {
     #[arg(value_name = "SEED")]
     pub seed: Addr,
     /// Only masters
-    #[arg(long, conflicts_with = "replicas")]
+    #[arg(long, conflicts_with = "replicas", visible_alias = "primaries")]
     pub masters: bool,
     /// Only replicas
     #[arg(long)]

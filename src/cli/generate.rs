@@ -34,7 +34,7 @@ pub fn write_completions(dir: &Path) -> anyhow::Result<()> {
 
 pub fn write_man(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    for cmd in [Cli::command(), crate::node::config::Args::command()] {
+    for cmd in [Cli::command(), crate::node::config::command()] {
         clap_mangen::generate_to(cmd, dir)
             .with_context(|| format!("writing man pages to {}", dir.display()))?;
     }

@@ -66,10 +66,7 @@ pub async fn run(args: LocalArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exi
         }
         LocalCommand::Down { keep_data } => {
             let c = LocalCluster::load(&dir)?;
-            let mut stopped = 0;
-            for port in &c.ports {
-                stopped += usize::from(c.stop(*port)?);
-            }
+            let stopped = c.stop_all(&c.ports)?;
             if !keep_data {
                 std::fs::remove_dir_all(&c.dir)?;
             }
@@ -143,9 +140,7 @@ async fn up(
     ));
     for p in &ports {
         if let Err(e) = cluster.start(*p) {
-            for q in &ports {
-                let _ = cluster.stop(*q);
-            }
+            let _ = cluster.stop_all(&ports);
             let _ = std::fs::remove_dir_all(&dir);
             return Err(e);
         }

@@ -83,7 +83,7 @@ pub async fn add_node(args: AddNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
         text += if plan.master.is_some() {
             "\nIts master starts the sync at once (repl-diskless-sync-delay 0 while joining, then restored)."
         } else {
-            "\nIts cluster-node-timeout is at most 500 ms while it joins, then restored."
+            "\nIts cluster-node-timeout is lowered while it joins (500 ms, 40 ms a node at size), then restored."
         };
     }
     if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Add this node?")? {

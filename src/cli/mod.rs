@@ -10,6 +10,7 @@ pub mod membership;
 pub mod read;
 pub mod render;
 pub mod slots;
+pub mod transfer;
 pub mod ui;
 
 use std::process::ExitCode;
@@ -84,7 +85,12 @@ pub fn conn_opts(g: &GlobalArgs) -> anyhow::Result<ConnOpts> {
     };
     Ok(ConnOpts {
         user: g.user.clone(),
-        password: g.pass.clone().filter(|p| !p.is_empty()),
+        // valkey-cli reads VALKEYCLI_AUTH where redis-cli reads REDISCLI_AUTH.
+        password: g
+            .pass
+            .clone()
+            .or_else(|| std::env::var("VALKEYCLI_AUTH").ok())
+            .filter(|p| !p.is_empty()),
         connect_timeout: Duration::from_millis(g.connect_timeout),
         tls,
         trace: g.verbose > 0,
@@ -112,6 +118,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Reshard(args) => slots::reshard(args, &ui, opts).await,
         Command::Rebalance(args) => slots::rebalance(args, &ui, opts).await,
         Command::Fix(args) => slots::fix(args, &ui, opts).await,
+        Command::Import(args) => transfer::import(args, &ui, opts).await,
+        Command::Backup(args) => transfer::backup(args, &ui, opts).await,
+        Command::Restore(args) => transfer::restore(args, &ui, opts).await,
         Command::Generate(_) => unreachable!("handled above"),
     }
 }

@@ -30,7 +30,9 @@ pub async fn check(args: CheckArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<E
                 if let Some(s) = &spinner {
                     s.set_message(format!("{problems} problem(s): {}", findings[0].message));
                 }
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // Paced by size: a load reads N views of N lines.
+                let pause = crate::exec::converge::pacing(snap.reports.len()).1;
+                tokio::time::sleep(pause.max(Duration::from_millis(50))).await;
             }
             _ => break (snap, findings),
         }

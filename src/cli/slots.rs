@@ -3,6 +3,7 @@
 //! until the cluster has converged on the result.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -11,6 +12,7 @@ use comfy_table::Table;
 use serde_json::json;
 
 use crate::conn::ConnOpts;
+use crate::exec::atomic::{self, AtomicMigrator};
 use crate::exec::converge::{expected_from, wait_converged};
 use crate::exec::migrate::{MigrateOpts, Migrator};
 use crate::health;
@@ -59,9 +61,36 @@ fn migrate_opts(moving: &MoveArgs) -> anyhow::Result<MigrateOpts> {
     })
 }
 
+/// How long a slot-moving command waits for the masters' config epochs to settle (see
+/// `exec::epochs`) before it refuses to start.
+const EPOCH_SETTLE: Duration = Duration::from_secs(15);
+
+/// Loads the cluster once its config epochs have settled: no two masters share one and
+/// every node knows every master's current one (a move started before can lose keys).
+/// Fails, naming what is unsettled, when they do not within [`EPOCH_SETTLE`].
+async fn load_settled(fleet: &Fleet, seed: &Addr) -> anyhow::Result<Snapshot> {
+    let snap = fleet.load(seed).await?;
+    if crate::exec::epochs::unsettled(&snap).is_empty() {
+        return Ok(snap);
+    }
+    let (_, reasons) = crate::exec::epochs::wait_settled(fleet, snap, EPOCH_SETTLE).await;
+    if let Some(first) = reasons.first() {
+        bail!(
+            "the masters' config epochs did not settle within {}s ({first}{}), so nothing was changed: moving slots now could lose keys; check that the nodes can reach each other",
+            EPOCH_SETTLE.as_secs(),
+            if reasons.len() > 1 {
+                format!(" and {} more", reasons.len() - 1)
+            } else {
+                String::new()
+            }
+        );
+    }
+    fleet.load(seed).await
+}
+
 /// Loads the cluster and refuses to change one that has problems.
 async fn load_healthy(fleet: &Fleet, seed: &Addr) -> anyhow::Result<Snapshot> {
-    let snap = fleet.load(seed).await?;
+    let snap = load_settled(fleet, seed).await?;
     let findings = health::assess(&snap);
     let problems: Vec<_> = findings
         .iter()
@@ -157,6 +186,52 @@ async fn converge(
     }
 }
 
+/// The engine a move runs on: the servers' own atomic migration where every node involved
+/// supports it, else rclust's key-by-key protocol.
+enum Engine<'a> {
+    KeyByKey(Box<Migrator<'a>>),
+    Atomic(AtomicMigrator<'a>),
+}
+
+impl Engine<'_> {
+    async fn run(&self, snap: &Snapshot, moves: &[SlotMove]) -> anyhow::Result<()> {
+        match self {
+            Engine::KeyByKey(m) => m.run(snap, moves).await,
+            Engine::Atomic(m) => m.run(snap, moves).await,
+        }
+    }
+
+    fn request_stop(&self) {
+        match self {
+            Engine::KeyByKey(m) => m.request_stop(),
+            Engine::Atomic(m) => m.request_stop(),
+        }
+    }
+
+    fn slots_moved(&self) -> u64 {
+        match self {
+            Engine::KeyByKey(m) => m.slots_moved.load(Ordering::Relaxed),
+            Engine::Atomic(m) => m.slots_moved.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Keys moved; the servers do not count them for an atomic migration.
+    fn keys_moved(&self) -> Option<u64> {
+        match self {
+            Engine::KeyByKey(m) => Some(m.keys_moved.load(Ordering::Relaxed)),
+            Engine::Atomic(_) => None,
+        }
+    }
+
+    fn done(&self) -> std::collections::BTreeSet<u16> {
+        let done = match self {
+            Engine::KeyByKey(m) => &m.done,
+            Engine::Atomic(m) => &m.done,
+        };
+        done.lock().unwrap().iter().copied().collect()
+    }
+}
+
 /// Applies moves, reports throughput, waits for convergence.
 async fn execute_moves(
     fleet: &Fleet,
@@ -167,16 +242,48 @@ async fn execute_moves(
 ) -> anyhow::Result<Exit> {
     let start = Instant::now();
     let bar = ui.bar(moves.len() as u64, "slots");
-    let migrator = Migrator::new(fleet, snap, migrate_opts(moving)?, bar.clone());
-    // Ctrl-C finishes the batches under way and stops cleanly, leaving nothing open; a
-    // second Ctrl-C aborts at once (what is open then is for `rclust fix`).
+    let dialect = if moving.key_by_key {
+        None
+    } else {
+        atomic::dialect_for(snap, moves)
+    };
+    let engine = match dialect {
+        Some(d) => {
+            bar.suspend(|| {
+                ui.say(format!(
+                    "Moving slots with atomic slot migration ({}).",
+                    d.name()
+                ))
+            });
+            Engine::Atomic(AtomicMigrator::new(
+                fleet,
+                d,
+                Duration::from_millis(moving.timeout.max(1)),
+                bar.clone(),
+            ))
+        }
+        None => Engine::KeyByKey(Box::new(Migrator::new(
+            fleet,
+            snap,
+            migrate_opts(moving)?,
+            bar.clone(),
+        ))),
+    };
+    let atomic = matches!(engine, Engine::Atomic(_));
+    // Ctrl-C finishes the batches under way (or cancels the atomic jobs, which roll back)
+    // and stops cleanly, leaving nothing open; a second Ctrl-C aborts at once (what is
+    // open then is for `rclust fix`).
     let interrupted = std::sync::atomic::AtomicBool::new(false);
     let stopper = async {
         let _ = tokio::signal::ctrl_c().await;
-        interrupted.store(true, std::sync::atomic::Ordering::Relaxed);
-        migrator.request_stop();
+        interrupted.store(true, Ordering::Relaxed);
+        engine.request_stop();
         bar.suspend(|| {
-            eprintln!("rclust: interrupted: finishing the slots under way (Ctrl-C again to abort)")
+            if atomic {
+                eprintln!("rclust: interrupted: cancelling the migrations under way (Ctrl-C again to abort)")
+            } else {
+                eprintln!("rclust: interrupted: finishing the slots under way (Ctrl-C again to abort)")
+            }
         });
         let _ = tokio::signal::ctrl_c().await;
         eprintln!(
@@ -186,57 +293,60 @@ async fn execute_moves(
         std::process::exit(130);
     };
     let result = tokio::select! {
-        r = migrator.run(snap, moves) => r,
+        r = engine.run(snap, moves) => r,
         _ = stopper => unreachable!("the stopper exits the process"),
     };
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
-    let keys = migrator
-        .keys_moved
-        .load(std::sync::atomic::Ordering::Relaxed);
-    let slots = migrator
-        .slots_moved
-        .load(std::sync::atomic::Ordering::Relaxed);
-    result.with_context(|| {
-        format!(
-            "stopped after moving {slots} of {} slots; run `rclust fix {}` to repair what was under way",
-            moves.len(),
-            snap.seed
-        )
-    })?;
-    let stopped = interrupted.load(std::sync::atomic::Ordering::Relaxed);
-    let done: std::collections::BTreeSet<u16> =
-        migrator.done.lock().unwrap().iter().copied().collect();
+    let keys = engine.keys_moved();
+    let slots = engine.slots_moved();
+    let done = engine.done();
     let moved: Vec<SlotMove> = moves
         .iter()
         .filter(|m| done.contains(&m.slot))
         .cloned()
         .collect();
+    let after = slots_after(snap, &moved);
+    let settle = || converge(fleet, &snap.seed, &after, ui, moving.wait);
+    if let Err(e) = result {
+        if atomic {
+            // Every job ended (done or rolled back): wait for the nodes to agree on what
+            // moved, so that the exit leaves a consistent cluster.
+            settle().await?;
+            return Err(e.context(format!(
+                "stopped after moving {slots} of {} slots; no slot is left open",
+                moves.len()
+            )));
+        }
+        return Err(e.context(format!(
+            "stopped after moving {slots} of {} slots; run `rclust fix {}` to repair what was under way",
+            moves.len(),
+            snap.seed
+        )));
+    }
+    let stopped = interrupted.load(Ordering::Relaxed);
+    let keys_text = keys.map(|k| format!(" and {k} keys")).unwrap_or_default();
     if stopped {
         eprintln!(
-            "rclust: interrupted after moving {slots} of {} slots and {keys} keys; no slot is left open",
+            "rclust: interrupted after moving {slots} of {} slots{keys_text}; no slot is left open",
             moves.len()
         );
     } else {
+        let rate = keys
+            .map(|k| format!(" ({:.0} keys/s)", k as f64 / secs.max(1e-9)))
+            .unwrap_or_default();
         ui.say(format!(
-            "[OK] Moved {slots} slots and {keys} keys in {secs:.2}s ({:.0} keys/s).",
-            keys as f64 / secs.max(1e-9)
+            "[OK] Moved {slots} slots{keys_text} in {secs:.2}s{rate}."
         ));
     }
-    let converged = converge(
-        fleet,
-        &snap.seed,
-        &slots_after(snap, &moved),
-        ui,
-        moving.wait,
-    )
-    .await?;
+    let converged = settle().await?;
     if stopped {
         return Ok(Exit::Problem);
     }
     if ui.json {
         print_json(&json!({
             "slots_moved": slots, "keys_moved": keys, "seconds": secs, "converged": converged,
+            "engine": if atomic { "atomic" } else { "key-by-key" },
         }))?;
     }
     Ok(if converged { Exit::Ok } else { Exit::Problem })
@@ -358,7 +468,7 @@ pub async fn rebalance(args: RebalanceArgs, ui: &Ui, opts: ConnOpts) -> anyhow::
 pub async fn fix(args: FixArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
     let mopts = migrate_opts(&args.moving)?;
     let fleet = fleet_for(opts, &args.moving);
-    let snap = fleet.load(&args.seed).await?;
+    let snap = load_settled(&fleet, &args.seed).await?;
     if !snap.unreachable.is_empty() {
         let names: Vec<String> = snap
             .unreachable

@@ -6,9 +6,10 @@
 //!    an owner that does not claim the slot yet imports it;
 //! 3. their keys are drained into the owner with the migrate engine, in waves where no
 //!    node both sends and receives (MIGRATE would deadlock two nodes sending to each other);
-//! 4. the owner takes the slot (SETSLOT NODE itself, which ends its import and bumps its
-//!    epoch), every other open state is closed, every master is told the owner, and each
-//!    owner bumps its config epoch so its claim wins over stale ones.
+//! 4. every other open state is closed and every other master is told the owner, then the
+//!    owner takes the slot (SETSLOT NODE itself, which ends its import and bumps its
+//!    epoch), and each owner bumps its config epoch so its claim wins over stale ones (the
+//!    caller then waits until no two masters share an epoch).
 
 use std::collections::BTreeMap;
 
@@ -27,7 +28,8 @@ fn setslot(slot: u16, what: &str, id: Option<&str>) -> Vec<String> {
     v
 }
 
-/// Counts keys in the given slots on each master (one pipeline per node, in chunks).
+/// Counts keys in the given slots on each master, in every database it serves (Valkey 9
+/// `cluster-databases`; one pipeline per node and database, in chunks).
 pub async fn count_keys(
     fleet: &Fleet,
     snap: &Snapshot,
@@ -36,21 +38,43 @@ pub async fn count_keys(
     let results = futures::future::join_all(which.iter().map(|(id, slots)| async move {
         let ep = Endpoint::of(snap, id)?;
         let mut conn = fleet.conn(&ep.addr).await?;
+        let config = conn
+            .pipe_values(
+                redis::pipe()
+                    .cmd("CONFIG")
+                    .arg("GET")
+                    .arg("cluster-databases"),
+            )
+            .await?;
+        let dbs =
+            super::migrate::databases_from_config(config.first().unwrap_or(&redis::Value::Nil));
         let all: Vec<u16> = slots.iter().collect();
-        let mut out = Vec::new();
-        for chunk in all.chunks(4096) {
-            let mut pipe = redis::pipe();
-            for s in chunk {
-                pipe.cmd("CLUSTER").arg("COUNTKEYSINSLOT").arg(*s);
-            }
-            let counts: Vec<u64> = conn.pipe(&pipe).await?;
-            for (s, n) in chunk.iter().zip(counts) {
-                if n > 0 {
-                    out.push(((id.clone(), *s), n));
+        let mut per_slot: BTreeMap<u16, u64> = BTreeMap::new();
+        for db in dbs {
+            let mut conn = if db == 0 {
+                conn.clone()
+            } else {
+                crate::conn::NodeConn::connect_db(&ep.addr, &fleet.opts, db).await?
+            };
+            for chunk in all.chunks(4096) {
+                let mut pipe = redis::pipe();
+                for s in chunk {
+                    pipe.cmd("CLUSTER").arg("COUNTKEYSINSLOT").arg(*s);
+                }
+                let counts: Vec<u64> = conn.pipe(&pipe).await?;
+                for (s, n) in chunk.iter().zip(counts) {
+                    if n > 0 {
+                        *per_slot.entry(*s).or_default() += n;
+                    }
                 }
             }
         }
-        anyhow::Ok(out)
+        anyhow::Ok(
+            per_slot
+                .into_iter()
+                .map(|(s, n)| ((id.clone(), s), n))
+                .collect::<Vec<_>>(),
+        )
     }))
     .await;
     let mut counts = KeyCounts::new();
@@ -147,18 +171,11 @@ pub async fn apply(m: &Migrator<'_>, snap: &Snapshot, plan: &FixPlan) -> anyhow:
             .context("moving stray keys to their owners")?;
     }
 
-    // 4. The owner takes each slot, then everyone else closes and follows.
-    for f in &plan.fixes {
-        let list = cmds.entry(f.owner.clone()).or_default();
-        let owner_line = snap.line(&f.owner).expect("planned from this snapshot");
-        if owner_line.migrating.iter().any(|o| o.slot == f.slot) {
-            list.push(setslot(f.slot, "STABLE", None));
-        }
-        list.push(setslot(f.slot, "NODE", Some(&f.owner)));
-    }
-    run(std::mem::take(&mut cmds))
-        .await
-        .context("giving slots to their owners")?;
+    // 4. Everyone else lets go (closes and names the owner) before the owner takes each
+    //    slot. The other way round, a former claimant that shares a config epoch with an
+    //    owner (both just bumped) may, resolving the collision, take a higher epoch while
+    //    it still claims the slot: the owner then loses the slot and deletes its keys.
+    //    Meanwhile the owner keeps its claim, or is protected by its own IMPORTING state.
     for f in &plan.fixes {
         // Holders were opened in phase 2 (or were open already): close them too.
         for id in f.close.iter().chain(f.holders.iter().map(|h| &h.0)) {
@@ -177,6 +194,17 @@ pub async fn apply(m: &Migrator<'_>, snap: &Snapshot, plan: &FixPlan) -> anyhow:
     run(std::mem::take(&mut cmds))
         .await
         .context("telling every master the new owners")?;
+    for f in &plan.fixes {
+        let list = cmds.entry(f.owner.clone()).or_default();
+        let owner_line = snap.line(&f.owner).expect("planned from this snapshot");
+        if owner_line.migrating.iter().any(|o| o.slot == f.slot) {
+            list.push(setslot(f.slot, "STABLE", None));
+        }
+        list.push(setslot(f.slot, "NODE", Some(&f.owner)));
+    }
+    run(std::mem::take(&mut cmds))
+        .await
+        .context("giving slots to their owners")?;
     let mut owners: Vec<&str> = plan.fixes.iter().map(|f| f.owner.as_str()).collect();
     owners.sort();
     owners.dedup();

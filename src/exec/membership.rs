@@ -9,8 +9,8 @@ use crate::plan::membership::{AddNodePlan, DelNodePlan, FailoverMode, FailoverPl
 use crate::snapshot::{Fleet, Snapshot};
 
 use super::converge::{
-    expected_from_snapshot, lower_settings, meet_args, run_all, wait_converged, wait_then_restore,
-    ExpectedNode, ExpectedRole, FORMING_NODE_TIMEOUT,
+    expected_from_snapshot, forming_node_timeout, lower_settings, meet_args, run_all,
+    wait_converged, wait_then_restore, ExpectedNode, ExpectedRole,
 };
 use super::preflight::EmptyNode;
 
@@ -52,7 +52,7 @@ pub async fn add_node(
                 &[(
                     new.addr.clone(),
                     "cluster-node-timeout",
-                    FORMING_NODE_TIMEOUT,
+                    forming_node_timeout(expected.len()).to_string(),
                 )],
             )
             .await
@@ -61,7 +61,7 @@ pub async fn add_node(
             Some(master) => {
                 lower_settings(
                     fleet,
-                    &[(master.addr.clone(), "repl-diskless-sync-delay", "0")],
+                    &[(master.addr.clone(), "repl-diskless-sync-delay", "0".into())],
                 )
                 .await
             }

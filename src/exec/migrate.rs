@@ -1,18 +1,19 @@
 //! The slot-move engine shared by `reshard`, `rebalance` and `fix`: the standard protocol
 //! (IMPORTING on the target, MIGRATING on the source, GETKEYSINSLOT + MIGRATE until the
-//! slot is empty, then SETSLOT NODE on the target, the source, and every other master),
-//! made fast by doing each step for a whole batch of slots in one pipeline per node, and by
-//! running every (source, target) pair at once with a few batches in flight each. Within a
-//! slot the steps stay in order, which is all the protocol needs; different slots are
-//! independent. Clients keep working throughout: the source answers ASK for keys it no
+//! slot is empty, then SETSLOT NODE on the source, the target, and every other master: the
+//! source lets go before the target takes the slot, see `close_batch`), made fast by doing
+//! each step for a whole batch of slots in one pipeline per node, and by running every
+//! (source, target) pair at once with a few batches in flight each. Within a slot the steps
+//! stay in order, which is all the protocol needs; different slots are independent. Clients keep working throughout: the source answers ASK for keys it no
 //! longer has, and a key is deleted from the source only once the target has stored it.
 //!
 //! If the process dies, each slot is in one of the states `rclust fix` repairs: importing
-//! only, migrating and importing (keys on either side), or owned by the target while the
-//! source still shows it open.
+//! only, migrating and importing (keys on either side), or given away by the source while
+//! the target still imports it (with every key).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use anyhow::{anyhow, bail};
 use indicatif::ProgressBar;
@@ -81,6 +82,15 @@ impl Endpoint {
 }
 
 /// The text of an error reply, if `v` is one.
+/// How long a drain keeps retrying MIGRATEs that a target refuses as CLUSTERDOWN/TRYAGAIN.
+const TRANSIENT_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Whether a MIGRATE error is the target's passing state rather than a problem with the
+/// keys: its cluster is down for a moment, or a multi-key restore met a slot in motion.
+pub fn is_transient_target_error(e: &str) -> bool {
+    e.contains("CLUSTERDOWN") || e.contains("TRYAGAIN")
+}
+
 pub fn reply_error(v: &Value) -> Option<String> {
     match v {
         Value::ServerError(e) => Some(match e.details() {
@@ -123,6 +133,58 @@ pub struct Migrator<'a> {
     /// Slots whose move completed, for the expectation after an interruption.
     pub done: std::sync::Mutex<Vec<u16>>,
     stop: AtomicBool,
+    /// Masters whose SETSLOT waits for their replicas (Valkey >= 8.0): their SETSLOTs are
+    /// spread over several connections so that the waits overlap.
+    blocking_setslot: BTreeSet<String>,
+    /// Masters that send or receive slots in this run (the others are only informed).
+    involved: Mutex<BTreeSet<String>>,
+    /// Extra connections per node for overlapped SETSLOTs.
+    setslot_conns: Mutex<HashMap<Addr, Vec<NodeConn>>>,
+    /// Connections with another database selected, per (node, database).
+    db_conns: Mutex<HashMap<(Addr, u32), NodeConn>>,
+    /// The databases each source serves keys in (`cluster-databases` on Valkey 9).
+    databases: Mutex<HashMap<String, Vec<u32>>>,
+}
+
+/// Connections a source or target spreads its SETSLOTs over when they wait for replicas.
+const SETSLOT_WIDTH: usize = 16;
+/// The same for masters that are only told the new owners, in clusters of up to
+/// [`MANY_MASTERS`] masters; in bigger ones, [`SETSLOT_WIDTH_MANY`] each.
+const SETSLOT_WIDTH_OTHERS: usize = 8;
+const MANY_MASTERS: usize = 64;
+const SETSLOT_WIDTH_MANY: usize = 2;
+
+/// Whether a node's `CLUSTER SETSLOT` blocks until its replicas have it (Valkey >= 8.0).
+pub fn setslot_waits_for_replicas(info: &BTreeMap<String, String>) -> bool {
+    matches!(super::atomic::server_of(info), Some(("valkey", v)) if v >= (8, 0, 0))
+}
+
+/// Errors on the source's final `SETSLOT NODE` that mean the move has happened anyway,
+/// as valkey-cli 8 treats them: the source gave away its last slot and turned into a
+/// replica (redis#9223), possibly while its SETSLOT waited for its replicas (UNBLOCKED),
+/// or its replicas migrated away during that wait (NOREPLICAS). The target owns the slot
+/// already; the source will learn it from the target's epoch.
+pub fn source_close_error_is_benign(e: &str) -> bool {
+    e.contains("only with masters")
+        || e.contains("only with primaries")
+        || e.starts_with("UNBLOCKED")
+        || e.starts_with("NOREPLICAS")
+}
+
+/// The databases to drain, from `CONFIG GET cluster-databases` (Valkey 9; missing on
+/// servers with one database per cluster node).
+pub fn databases_from_config(reply: &Value) -> Vec<u32> {
+    let n = match reply {
+        Value::Array(items) if items.len() >= 2 => {
+            bytes_of(&items[1]).and_then(|b| String::from_utf8_lossy(&b).trim().parse::<u32>().ok())
+        }
+        Value::Map(pairs) => pairs
+            .first()
+            .and_then(|(_, v)| bytes_of(v))
+            .and_then(|b| String::from_utf8_lossy(&b).trim().parse::<u32>().ok()),
+        _ => None,
+    };
+    (0..n.unwrap_or(1).max(1)).collect()
 }
 
 impl<'a> Migrator<'a> {
@@ -131,6 +193,12 @@ impl<'a> Migrator<'a> {
             .masters()
             .iter()
             .filter_map(|m| Endpoint::of(snap, &m.id).ok())
+            .collect();
+        let blocking_setslot = snap
+            .reports
+            .iter()
+            .filter(|r| setslot_waits_for_replicas(&r.info))
+            .map(|r| r.id().to_string())
             .collect();
         Migrator {
             fleet,
@@ -141,7 +209,74 @@ impl<'a> Migrator<'a> {
             slots_moved: AtomicU64::new(0),
             done: std::sync::Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
+            blocking_setslot,
+            involved: Mutex::new(BTreeSet::new()),
+            setslot_conns: Mutex::new(HashMap::new()),
+            db_conns: Mutex::new(HashMap::new()),
+            databases: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// A connection to `node` with database `db` selected (database 0: the shared one).
+    async fn db_conn(&self, node: &Endpoint, db: u32) -> anyhow::Result<NodeConn> {
+        if db == 0 {
+            return self.conn(node).await;
+        }
+        let key = (node.addr.clone(), db);
+        if let Some(c) = self.db_conns.lock().unwrap().get(&key) {
+            return Ok(c.clone());
+        }
+        let conn = NodeConn::connect_db(&node.addr, &self.fleet.opts, db).await?;
+        self.db_conns.lock().unwrap().insert(key, conn.clone());
+        Ok(conn)
+    }
+
+    /// The databases `node` may hold keys in, asked once per run.
+    pub async fn databases(&self, node: &Endpoint) -> anyhow::Result<Vec<u32>> {
+        if let Some(d) = self.databases.lock().unwrap().get(&node.id) {
+            return Ok(d.clone());
+        }
+        let mut conn = self.conn(node).await?;
+        let reply = conn
+            .pipe_values(
+                redis::pipe()
+                    .cmd("CONFIG")
+                    .arg("GET")
+                    .arg("cluster-databases"),
+            )
+            .await?
+            .pop()
+            .unwrap_or(Value::Nil);
+        // CONFIG may be renamed away: then only database 0 is known to exist.
+        let dbs = databases_from_config(&reply);
+        self.databases
+            .lock()
+            .unwrap()
+            .insert(node.id.clone(), dbs.clone());
+        Ok(dbs)
+    }
+
+    /// `width` connections to `node` for SETSLOTs that block on replicas.
+    async fn setslot_conns(&self, node: &Endpoint, width: usize) -> anyhow::Result<Vec<NodeConn>> {
+        let have = self
+            .setslot_conns
+            .lock()
+            .unwrap()
+            .get(&node.addr)
+            .cloned()
+            .unwrap_or_default();
+        if have.len() >= width {
+            return Ok(have[..width].to_vec());
+        }
+        let mut conns = have;
+        while conns.len() < width {
+            conns.push(NodeConn::connect(&node.addr, &self.fleet.opts).await?);
+        }
+        self.setslot_conns
+            .lock()
+            .unwrap()
+            .insert(node.addr.clone(), conns.clone());
+        Ok(conns)
     }
 
     /// Starts no new batch; batches under way are finished (Ctrl-C).
@@ -166,12 +301,12 @@ impl<'a> Migrator<'a> {
         }
     }
 
-    fn migrate_cmd(&self, dst: &Endpoint, keys: &[Vec<u8>], replace: bool) -> redis::Cmd {
+    fn migrate_cmd(&self, dst: &Endpoint, db: u32, keys: &[Vec<u8>], replace: bool) -> redis::Cmd {
         let mut c = redis::cmd("MIGRATE");
         c.arg(&dst.migrate_host)
             .arg(dst.migrate_port)
             .arg("")
-            .arg(0)
+            .arg(db)
             .arg(self.opts.timeout_ms);
         if replace {
             c.arg("REPLACE");
@@ -195,19 +330,42 @@ impl<'a> Migrator<'a> {
         if cmds.is_empty() {
             return Ok(());
         }
-        let mut pipe = redis::pipe();
-        for c in cmds {
-            let cmd = pipe.cmd("CLUSTER");
-            for a in c {
-                cmd.arg(a);
-            }
-        }
-        let mut conn = self.conn(node).await?;
-        let replies = conn.pipe_values(&pipe).await?;
-        for (c, r) in cmds.iter().zip(&replies) {
-            if let Some(e) = reply_error(r) {
-                if !ignore(&e) {
-                    bail!("{}: CLUSTER {}: {e}", node.addr, c.join(" "));
+        // Where each SETSLOT waits for the replicas, one connection would wait for them
+        // once per slot in turn; spread over several, the waits overlap (different slots
+        // are independent, and each connection keeps its slots' order).
+        let conns = if self.blocking_setslot.contains(&node.id) && cmds.len() > 1 {
+            let width = if self.involved.lock().unwrap().contains(&node.id) {
+                SETSLOT_WIDTH
+            } else if self.masters.len() <= MANY_MASTERS {
+                SETSLOT_WIDTH_OTHERS
+            } else {
+                SETSLOT_WIDTH_MANY
+            };
+            self.setslot_conns(node, width.min(cmds.len())).await?
+        } else {
+            vec![self.conn(node).await?]
+        };
+        let per = cmds.len().div_ceil(conns.len());
+        let results = futures::future::join_all(conns.into_iter().zip(cmds.chunks(per)).map(
+            |(mut conn, chunk)| async move {
+                let mut pipe = redis::pipe();
+                for c in chunk {
+                    let cmd = pipe.cmd("CLUSTER");
+                    for a in c {
+                        cmd.arg(a);
+                    }
+                }
+                let replies = conn.pipe_values(&pipe).await?;
+                anyhow::Ok(chunk.iter().zip(replies).collect::<Vec<_>>())
+            },
+        ))
+        .await;
+        for r in results {
+            for (c, reply) in r? {
+                if let Some(e) = reply_error(&reply) {
+                    if !ignore(&e) {
+                        bail!("{}: CLUSTER {}: {e}", node.addr, c.join(" "));
+                    }
                 }
             }
         }
@@ -231,7 +389,42 @@ impl<'a> Migrator<'a> {
         slots: &[u16],
         open: bool,
     ) -> anyhow::Result<()> {
-        let mut conn = self.conn(src).await?;
+        let mut open_with_first_listing = open;
+        if open && self.blocking_setslot.contains(&src.id) {
+            // Each MIGRATING waits for the source's replicas: overlapped on their own
+            // connections, before any key is listed.
+            let migrating: Vec<_> = slots
+                .iter()
+                .map(|&s| setslot(s, "MIGRATING", &dst.id))
+                .collect();
+            self.setslots(src, &migrating, |_| false).await?;
+            open_with_first_listing = false;
+        }
+        // Every database: GETKEYSINSLOT, COUNTKEYSINSLOT and MIGRATE act on the selected
+        // one (Valkey 9 `cluster-databases`), and a key keeps its database on the target.
+        for db in self.databases(src).await? {
+            self.drain_db(src, dst, slots, db, open_with_first_listing && db == 0)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Drains `slots` of database `db`; `open` sends each slot's MIGRATING in the same
+    /// pipeline as its first GETKEYSINSLOT.
+    async fn drain_db(
+        &self,
+        src: &Endpoint,
+        dst: &Endpoint,
+        slots: &[u16],
+        db: u32,
+        open: bool,
+    ) -> anyhow::Result<()> {
+        let mut conn = self.db_conn(src, db).await?;
+        let in_db = if db == 0 {
+            String::new()
+        } else {
+            format!(" (database {db})")
+        };
         let k = self.opts.keys_per_batch.max(1);
         let mut pipe = redis::pipe();
         for s in slots {
@@ -259,10 +452,15 @@ impl<'a> Migrator<'a> {
             }
             let keys = &r[step - 1];
             if let Some(e) = reply_error(keys) {
-                bail!("{}: CLUSTER GETKEYSINSLOT {s}: {e}", src.addr);
+                bail!("{}: CLUSTER GETKEYSINSLOT {s}{in_db}: {e}", src.addr);
             }
             todo.push((*s, keys_of(keys)));
         }
+        // When a target briefly sees its cluster as down (a peer flagged failing on a loaded
+        // machine), its RESTOREs fail with CLUSTERDOWN or TRYAGAIN although nothing is wrong
+        // with the move: the keys not yet restored are still on the source, so the batch is
+        // listed again and retried until the target recovers or the deadline passes.
+        let mut transient_deadline: Option<std::time::Instant> = None;
         loop {
             todo.retain(|(_, keys)| !keys.is_empty());
             if todo.is_empty() {
@@ -271,11 +469,12 @@ impl<'a> Migrator<'a> {
             // MIGRATE each slot's batch and ask for the next one in the same round trip.
             let mut pipe = redis::pipe();
             for (s, keys) in &todo {
-                pipe.add_command(self.migrate_cmd(dst, keys, self.opts.replace));
+                pipe.add_command(self.migrate_cmd(dst, db, keys, self.opts.replace));
                 pipe.cmd("CLUSTER").arg("GETKEYSINSLOT").arg(*s).arg(k);
             }
             let replies = conn.pipe_values(&pipe).await?;
             let mut next = Vec::with_capacity(todo.len());
+            let mut transient = false;
             for (i, (s, keys)) in todo.iter().enumerate() {
                 let (migrated, more) = (&replies[2 * i], &replies[2 * i + 1]);
                 match reply_error(migrated) {
@@ -287,7 +486,7 @@ impl<'a> Migrator<'a> {
                     // "ERR Target instance replied with error: BUSYKEY ...": the keys
                     // before the busy one have moved, the rest are still here.
                     Some(e) if e.contains("BUSYKEY") => {
-                        self.resolve_busy(&mut conn, src, dst, *s, keys).await?;
+                        self.resolve_busy(&mut conn, src, dst, db, *s, keys).await?;
                         self.keys_moved
                             .fetch_add(keys.len() as u64, Ordering::Relaxed);
                         let fresh: Value = conn
@@ -295,12 +494,26 @@ impl<'a> Migrator<'a> {
                             .await?;
                         next.push((*s, keys_of(&fresh)));
                     }
+                    Some(e)
+                        if is_transient_target_error(&e)
+                            && *transient_deadline
+                                .get_or_insert_with(|| std::time::Instant::now() + TRANSIENT_RETRY)
+                                > std::time::Instant::now() =>
+                    {
+                        transient = true;
+                        next.push((*s, keys_of(more)));
+                    }
                     Some(e) => bail!(
-                        "{}: MIGRATE of slot {s} to {}: {e} (the slot stays open; run `rclust fix`)",
+                        "{}: MIGRATE of slot {s}{in_db} to {}: {e} (the slot stays open; run `rclust fix`)",
                         src.addr,
                         dst.addr
                     ),
                 }
+            }
+            if transient {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            } else {
+                transient_deadline = None;
             }
             todo = next;
             self.bar.set_message(format!(
@@ -318,11 +531,12 @@ impl<'a> Migrator<'a> {
         src_conn: &mut NodeConn,
         src: &Endpoint,
         dst: &Endpoint,
+        db: u32,
         slot: u16,
         keys: &[Vec<u8>],
     ) -> anyhow::Result<()> {
         if !self.opts.replace {
-            let mut dst_conn = self.conn(dst).await?;
+            let mut dst_conn = self.db_conn(dst, db).await?;
             let theirs = fingerprints(&mut dst_conn, keys, true).await?;
             let ours = fingerprints(src_conn, keys, false).await?;
             let differ: Vec<String> = keys
@@ -344,7 +558,7 @@ impl<'a> Migrator<'a> {
             }
         }
         let reply: Value = src_conn
-            .pipe_values(redis::pipe().add_command(self.migrate_cmd(dst, keys, true)))
+            .pipe_values(redis::pipe().add_command(self.migrate_cmd(dst, db, keys, true)))
             .await?
             .pop()
             .unwrap_or(Value::Nil);
@@ -385,7 +599,7 @@ impl<'a> Migrator<'a> {
         self.open_and_drain(src, dst, slots, true).await
     }
 
-    /// The second half: the emptied slots change owner, on the target, the source, and
+    /// The second half: the emptied slots change owner, on the source, the target, and
     /// the other masters, in that order.
     async fn close_batch(
         &self,
@@ -394,20 +608,24 @@ impl<'a> Migrator<'a> {
         slots: &[u16],
     ) -> anyhow::Result<()> {
         let node: Vec<_> = slots.iter().map(|&s| setslot(s, "NODE", &dst.id)).collect();
-        // The target first, so that once the source lets go the target already serves it.
-        // Plain SETSLOT NODE on the importing target, as in the standard protocol: it bumps
-        // the target's epoch and claims the slot in one step, and broadcasts a pong.
-        // Closing the import with STABLE then NODE and one BUMPEPOCH per batch (before or
-        // after the claims) is cheaper but lost keys in repeated 2000-slot moves between
-        // 3 masters (a whole batch at a time, the target deleting them as "dirty slots"
-        // after an UPDATE from the source; likely a claim made with an epoch that was not
-        // the cluster's highest, as views updated by direct SETSLOT NODE can agree on the
-        // slots before every node has heard the latest epochs).
-        let take = node.clone();
-        self.setslots(dst, &take, |_| false).await?;
-        // A source that gave away its last slot may already be a replica (redis#9223).
-        self.setslots(src, &node, |e| e.contains("only with masters"))
+        // The source lets go first, then the target takes the slots. The other way round,
+        // the source goes on claiming a slot the target already owns until its own SETSLOT
+        // is through (it queues behind the source's MIGRATEs of other batches, and a kill
+        // makes it wait for `fix`), and redis-server 7.0 can then give the slot back to the
+        // source and delete its keys on the target: a node keeps a "previous owner does not
+        // claim it" mark on a slot after taking the slot itself (cleared only from 7.2,
+        // redis#12564), and treats a marked slot as free for any claimant, whatever its
+        // epoch. While the target imports, nothing a peer says changes its slot (Redis skips
+        // importing slots), so no claim can take it then; once it claims, no one else does.
+        // The price is a short window in which a client is redirected between the two.
+        // A source that gave away its last slot may already be a replica (redis#9223), or
+        // lose its replicas while its SETSLOT waits for them (Valkey 8+).
+        self.setslots(src, &node, source_close_error_is_benign)
             .await?;
+        // Plain SETSLOT NODE on the importing target, as in the standard protocol: it ends
+        // the import, bumps the target's epoch and claims the slot in one step, and
+        // broadcasts a pong.
+        self.setslots(dst, &node, |_| false).await?;
         let others: Vec<&Endpoint> = self
             .masters
             .iter()
@@ -433,6 +651,10 @@ impl<'a> Migrator<'a> {
                 .or_default()
                 .push(m.slot);
         }
+        self.involved
+            .lock()
+            .unwrap()
+            .extend(pairs.keys().flat_map(|(s, d)| [s.clone(), d.clone()]));
         for wave in waves(pairs.keys().cloned().collect()) {
             let mut jobs = Vec::new();
             for (from, to) in &wave {
@@ -555,7 +777,72 @@ async fn fingerprints(
 
 #[cfg(test)]
 mod tests {
-    use super::waves;
+    use super::*;
+
+    #[test]
+    fn a_target_down_for_a_moment_is_retried_but_key_errors_are_not() {
+        assert!(is_transient_target_error(
+            "ERR Target instance replied with error: CLUSTERDOWN The cluster is down"
+        ));
+        assert!(is_transient_target_error(
+            "TRYAGAIN Multiple keys request during rehashing of slot"
+        ));
+        assert!(!is_transient_target_error(
+            "ERR Target instance replied with error: BUSYKEY Target key name already exists."
+        ));
+        assert!(!is_transient_target_error(
+            "IOERR error or timeout reading to target instance"
+        ));
+    }
+
+    #[test]
+    fn source_close_errors_handled_like_valkey_cli() {
+        for e in [
+            "ERR Please use SETSLOT only with masters.",
+            "ERR Please use SETSLOT only with primaries.",
+            "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+            "NOREPLICAS Not enough good replicas to write.",
+        ] {
+            assert!(source_close_error_is_benign(e), "{e}");
+        }
+        assert!(!source_close_error_is_benign("ERR I still hold 3 keys"));
+        assert!(!source_close_error_is_benign("ERR Unknown node abc"));
+    }
+
+    #[test]
+    fn databases_come_from_cluster_databases() {
+        let b = |s: &str| Value::BulkString(s.as_bytes().to_vec());
+        let four = Value::Array(vec![b("cluster-databases"), b("4")]);
+        assert_eq!(databases_from_config(&four), vec![0, 1, 2, 3]);
+        // redis-server: no such setting, one database.
+        assert_eq!(databases_from_config(&Value::Array(vec![])), vec![0]);
+        let map = Value::Map(vec![(b("cluster-databases"), b("2"))]);
+        assert_eq!(databases_from_config(&map), vec![0, 1]);
+        // An error reply (CONFIG renamed away): database 0 only.
+        assert_eq!(databases_from_config(&Value::Nil), vec![0]);
+    }
+
+    #[test]
+    fn setslot_waits_on_valkey_8_and_later_only() {
+        let info = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert!(setslot_waits_for_replicas(&info(&[
+            ("server_name", "valkey"),
+            ("valkey_version", "8.0.1")
+        ])));
+        assert!(!setslot_waits_for_replicas(&info(&[
+            ("server_name", "valkey"),
+            ("valkey_version", "7.2.5")
+        ])));
+        assert!(!setslot_waits_for_replicas(&info(&[(
+            "redis_version",
+            "7.0.15"
+        )])));
+    }
 
     fn p(s: &str, d: &str) -> (String, String) {
         (s.to_string(), d.to_string())

@@ -4,7 +4,7 @@
 use anyhow::{anyhow, bail};
 
 use crate::conn::{ConnOpts, NodeConn};
-use crate::model::replies::{db0_keys, parse_info};
+use crate::model::replies::{all_keys, parse_info};
 use crate::model::{parse_cluster_nodes, Addr};
 
 /// A node ready to join: its id, bus port and the IP peers should MEET it at.
@@ -53,9 +53,9 @@ pub async fn check_empty(addr: &Addr, opts: &ConnOpts) -> anyhow::Result<EmptyNo
     if info.get("cluster_enabled").map(String::as_str) != Some("1") {
         bail!("{addr}: not in cluster mode (cluster_enabled:0); start it with cluster-enabled yes");
     }
-    let keys = db0_keys(&info);
+    let keys = all_keys(&info);
     if keys > 0 {
-        bail!("{addr}: not empty: it holds {keys} key(s) in db0");
+        bail!("{addr}: not empty: it holds {keys} key(s)");
     }
     let view = parse_cluster_nodes(&conn.cmd::<String>(&["CLUSTER", "NODES"]).await?)
         .map_err(|e| anyhow!("{addr}: {e}"))?;

@@ -9,5 +9,8 @@ pub mod slots;
 
 pub use addr::{Addr, BusAddr};
 pub use keyslot::key_slot;
-pub use node::{parse_cluster_nodes, ClusterNode, NodeFlags, OpenSlot, Role};
+pub use node::{
+    parse_cluster_nodes, parse_cluster_nodes_with, ClusterNode, NodeFlags, OpenSlot, Role,
+    SlotInterner,
+};
 pub use slots::{SlotSet, SLOT_COUNT};

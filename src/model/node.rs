@@ -158,55 +158,130 @@ impl FromStr for ClusterNode {
     type Err = String;
 
     fn from_str(line: &str) -> Result<Self, String> {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() < 8 {
-            return Err(line_error(line, "fewer than 8 fields"));
-        }
-        let num = |i: usize| -> Result<u64, String> {
-            fields[i]
-                .parse::<u64>()
-                .map_err(|_| line_error(line, format!("field {} is not a number", i + 1)))
-        };
-        let mut node = ClusterNode {
-            id: fields[0].to_string(),
-            addr: fields[1].parse().map_err(|e| line_error(line, e))?,
-            flags: fields[2].parse().map_err(|e| line_error(line, e))?,
-            master_id: (fields[3] != "-").then(|| fields[3].to_string()),
-            ping_sent: num(4)?,
-            pong_recv: num(5)?,
-            config_epoch: num(6)?,
-            connected: match fields[7] {
-                "connected" => true,
-                "disconnected" => false,
-                other => return Err(line_error(line, format!("unknown link state '{other}'"))),
-            },
-            slots: SlotSet::new(),
-            migrating: Vec::new(),
-            importing: Vec::new(),
-        };
-        for token in &fields[8..] {
-            if let Some(inner) = token.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-                let bad = || line_error(line, format!("bad open slot '{token}'"));
-                if let Some((slot, peer)) = inner.split_once("->-") {
-                    node.migrating.push(OpenSlot {
-                        slot: parse_slot(slot).map_err(|_| bad())?,
-                        peer: peer.to_string(),
-                    });
-                } else if let Some((slot, peer)) = inner.split_once("-<-") {
-                    node.importing.push(OpenSlot {
-                        slot: parse_slot(slot).map_err(|_| bad())?,
-                        peer: peer.to_string(),
-                    });
-                } else {
-                    return Err(bad());
-                }
-            } else {
-                let part: SlotSet = token.parse().map_err(|e| line_error(line, e))?;
-                node.slots.union_with(&part);
-            }
-        }
-        Ok(node)
+        parse_line(line, None)
     }
+}
+
+/// Shares one slot set between the lines of many views that list the same slots (the
+/// views of one cluster list each master's slots identically), so a snapshot of N views
+/// holds one bitmap per distinct slot list instead of one per line.
+#[derive(Default)]
+pub struct SlotInterner {
+    sets: std::collections::HashMap<Box<str>, SlotSet>,
+}
+
+impl SlotInterner {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many distinct slot lists it holds.
+    pub fn len(&self) -> usize {
+        self.sets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sets.is_empty()
+    }
+}
+
+/// Parses one line; the slot part is looked up in `interner` (when given) before it is parsed.
+fn parse_line(line: &str, interner: Option<&mut SlotInterner>) -> Result<ClusterNode, String> {
+    let mut tokens = line.split_ascii_whitespace();
+    let mut fields = [""; 8];
+    for (i, f) in fields.iter_mut().enumerate() {
+        *f = tokens
+            .next()
+            .ok_or_else(|| line_error(line, format!("fewer than 8 fields (no field {})", i + 1)))?;
+    }
+    let num = |i: usize| -> Result<u64, String> {
+        fields[i]
+            .parse::<u64>()
+            .map_err(|_| line_error(line, format!("field {} is not a number", i + 1)))
+    };
+    let mut node = ClusterNode {
+        id: fields[0].to_string(),
+        addr: fields[1].parse().map_err(|e| line_error(line, e))?,
+        flags: fields[2].parse().map_err(|e| line_error(line, e))?,
+        master_id: (fields[3] != "-").then(|| fields[3].to_string()),
+        ping_sent: num(4)?,
+        pong_recv: num(5)?,
+        config_epoch: num(6)?,
+        connected: match fields[7] {
+            "connected" => true,
+            "disconnected" => false,
+            other => return Err(line_error(line, format!("unknown link state '{other}'"))),
+        },
+        slots: SlotSet::new(),
+        migrating: Vec::new(),
+        importing: Vec::new(),
+    };
+    // The rest of the line: slots and ranges, then open slots in brackets.
+    let rest = tokens
+        .next()
+        .map(|first| &line[first.as_ptr() as usize - line.as_ptr() as usize..])
+        .unwrap_or("")
+        .trim_end();
+    if rest.is_empty() {
+        return Ok(node);
+    }
+    let (slot_text, open_text) = match rest.find('[') {
+        Some(i) => (rest[..i].trim_end(), &rest[i..]),
+        None => (rest, ""),
+    };
+    if !slot_text.is_empty() {
+        let parse = |text: &str| -> Result<SlotSet, String> {
+            let mut set = SlotSet::new();
+            for token in text.split_ascii_whitespace() {
+                match token.split_once('-') {
+                    Some((a, b)) => {
+                        let (a, b) = (
+                            parse_slot(a).map_err(|e| line_error(line, e))?,
+                            parse_slot(b).map_err(|e| line_error(line, e))?,
+                        );
+                        if a > b {
+                            return Err(line_error(line, format!("invalid slot range '{token}'")));
+                        }
+                        set.insert_range(a, b);
+                    }
+                    None => set.insert(parse_slot(token).map_err(|e| line_error(line, e))?),
+                }
+            }
+            Ok(set)
+        };
+        node.slots = match interner {
+            Some(i) => match i.sets.get(slot_text) {
+                Some(set) => set.clone(),
+                None => {
+                    let set = parse(slot_text)?;
+                    i.sets.insert(slot_text.into(), set.clone());
+                    set
+                }
+            },
+            None => parse(slot_text)?,
+        };
+    }
+    for token in open_text.split_ascii_whitespace() {
+        let bad = || line_error(line, format!("bad open slot '{token}'"));
+        let inner = token
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .ok_or_else(bad)?;
+        if let Some((slot, peer)) = inner.split_once("->-") {
+            node.migrating.push(OpenSlot {
+                slot: parse_slot(slot).map_err(|_| bad())?,
+                peer: peer.to_string(),
+            });
+        } else if let Some((slot, peer)) = inner.split_once("-<-") {
+            node.importing.push(OpenSlot {
+                slot: parse_slot(slot).map_err(|_| bad())?,
+                peer: peer.to_string(),
+            });
+        } else {
+            return Err(bad());
+        }
+    }
+    Ok(node)
 }
 
 /// Prints the line as Redis 7 does, without the trailing newline.
@@ -247,11 +322,20 @@ impl fmt::Display for ClusterNode {
 
 /// Parses a whole `CLUSTER NODES` reply.
 pub fn parse_cluster_nodes(text: &str) -> Result<Vec<ClusterNode>, String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::parse)
-        .collect()
+    parse_cluster_nodes_with(text, &mut SlotInterner::new())
+}
+
+/// Parses a whole `CLUSTER NODES` reply, sharing slot sets through `interner` (one
+/// interner for all the views of a snapshot).
+pub fn parse_cluster_nodes_with(
+    text: &str,
+    interner: &mut SlotInterner,
+) -> Result<Vec<ClusterNode>, String> {
+    let mut out = Vec::with_capacity(text.len() / 96 + 1);
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        out.push(parse_line(line, Some(interner))?);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -313,5 +397,23 @@ aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0
         assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 99999"
             .parse::<ClusterNode>()
             .is_err());
+        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 5-3"
+            .parse::<ClusterNode>()
+            .is_err());
+        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 1 [2->-x] 3"
+            .parse::<ClusterNode>()
+            .is_err());
+    }
+
+    #[test]
+    fn views_share_the_slot_sets_they_list_alike() {
+        let mut interner = SlotInterner::new();
+        let a = parse_cluster_nodes_with(SAMPLE, &mut interner).unwrap();
+        let b = parse_cluster_nodes_with(SAMPLE, &mut interner).unwrap();
+        assert!(a[1].slots.same_bitmap(&b[1].slots));
+        assert_eq!(a, b);
+        assert_eq!(a, parse_cluster_nodes(SAMPLE).unwrap());
+        // Three masters with slots: three distinct lists.
+        assert_eq!(interner.len(), 3);
     }
 }

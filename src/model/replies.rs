@@ -25,6 +25,19 @@ pub fn db0_keys(info: &BTreeMap<String, String>) -> u64 {
         .unwrap_or(0)
 }
 
+/// The keys of every database in `INFO keyspace` (`db0:keys=12,...`, `db2:keys=3,...`):
+/// Valkey 9 clusters may use several (`cluster-databases`).
+pub fn all_keys(info: &BTreeMap<String, String>) -> u64 {
+    info.iter()
+        .filter(|(k, _)| {
+            k.strip_prefix("db")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .filter_map(|(_, v)| v.split(',').find_map(|kv| kv.strip_prefix("keys=")))
+        .filter_map(|n| n.parse::<u64>().ok())
+        .sum()
+}
+
 /// One range of `CLUSTER SLOTS`: the slots and the nodes serving them, master first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SlotRangeOwners {
@@ -190,6 +203,9 @@ mod tests {
         assert_eq!(info["cluster_enabled"], "1");
         assert_eq!(db0_keys(&info), 12);
         assert_eq!(db0_keys(&parse_info("cluster_enabled:1\r\n")), 0);
+        let multi = parse_info("db0:keys=5,expires=0\r\ndb2:keys=3,expires=1\r\ndbsize:9\r\n");
+        assert_eq!(all_keys(&multi), 8);
+        assert_eq!(db0_keys(&multi), 5);
     }
 
     #[test]

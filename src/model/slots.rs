@@ -1,18 +1,33 @@
 //! Sets of hash slots: a 16384-bit bitmap with the range notation operators read
 //! (`0-5460,5462`) and the bitmap layout the cluster bus sends (bit i of byte i/8, LSB first).
+//! The bitmap is shared copy-on-write: a snapshot of N nodes holds N views of N lines, and
+//! every view of one master points at the same 2 KB instead of a copy per line.
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
 
 /// Number of hash slots in a Redis Cluster.
 pub const SLOT_COUNT: u16 = 16384;
 
 const WORDS: usize = SLOT_COUNT as usize / 64;
 
-/// A set of hash slots.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// A set of hash slots. Cloning shares the bitmap; the first change copies it.
+#[derive(Clone, Eq)]
 pub struct SlotSet {
-    bits: Box<[u64; WORDS]>,
+    bits: Arc<[u64; WORDS]>,
+}
+
+impl PartialEq for SlotSet {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.bits, &other.bits) || self.bits == other.bits
+    }
+}
+
+impl std::hash::Hash for SlotSet {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bits.hash(state)
+    }
 }
 
 impl Default for SlotSet {
@@ -22,17 +37,28 @@ impl Default for SlotSet {
 }
 
 impl SlotSet {
+    /// The empty set; every empty set shares one bitmap until it is changed.
     pub fn new() -> Self {
+        static EMPTY: OnceLock<Arc<[u64; WORDS]>> = OnceLock::new();
         SlotSet {
-            bits: Box::new([0; WORDS]),
+            bits: EMPTY.get_or_init(|| Arc::new([0; WORDS])).clone(),
         }
     }
 
     /// Every slot, 0 to 16383.
     pub fn full() -> Self {
         SlotSet {
-            bits: Box::new([u64::MAX; WORDS]),
+            bits: Arc::new([u64::MAX; WORDS]),
         }
+    }
+
+    /// True when both sets share one bitmap (a cheap equality test before comparing).
+    pub fn same_bitmap(&self, other: &SlotSet) -> bool {
+        Arc::ptr_eq(&self.bits, &other.bits)
+    }
+
+    fn words_mut(&mut self) -> &mut [u64; WORDS] {
+        Arc::make_mut(&mut self.bits)
     }
 
     /// The slots `start..=end`.
@@ -44,17 +70,29 @@ impl SlotSet {
 
     pub fn insert(&mut self, slot: u16) {
         debug_assert!(slot < SLOT_COUNT);
-        self.bits[slot as usize / 64] |= 1 << (slot % 64);
+        self.words_mut()[slot as usize / 64] |= 1 << (slot % 64);
     }
 
+    /// Inserts `start..=end`, whole words at a time.
     pub fn insert_range(&mut self, start: u16, end: u16) {
-        for slot in start..=end {
-            self.insert(slot);
+        if start > end {
+            return;
+        }
+        debug_assert!(end < SLOT_COUNT);
+        let words = self.words_mut();
+        let (first, last) = (start as usize / 64, end as usize / 64);
+        for (i, word) in words.iter_mut().enumerate().take(last + 1).skip(first) {
+            let lo = if i == first { start % 64 } else { 0 };
+            let hi = if i == last { end % 64 } else { 63 };
+            let mask = (u64::MAX >> (63 - hi)) & (u64::MAX << lo);
+            *word |= mask;
         }
     }
 
     pub fn remove(&mut self, slot: u16) {
-        self.bits[slot as usize / 64] &= !(1 << (slot % 64));
+        if self.contains(slot) {
+            self.words_mut()[slot as usize / 64] &= !(1 << (slot % 64));
+        }
     }
 
     pub fn contains(&self, slot: u16) -> bool {
@@ -94,20 +132,41 @@ impl SlotSet {
     }
 
     pub fn union_with(&mut self, other: &SlotSet) {
-        for (a, b) in self.bits.iter_mut().zip(other.bits.iter()) {
+        if other.is_empty() || self.same_bitmap(other) {
+            return;
+        }
+        if self.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        for (a, b) in self.words_mut().iter_mut().zip(other.bits.iter()) {
             *a |= b;
         }
     }
 
     pub fn difference_with(&mut self, other: &SlotSet) {
-        for (a, b) in self.bits.iter_mut().zip(other.bits.iter()) {
+        if self.is_empty() || other.is_empty() {
+            return;
+        }
+        for (a, b) in self.words_mut().iter_mut().zip(other.bits.iter()) {
             *a &= !b;
         }
     }
 
+    /// True when the sets share no slot (no set is built).
+    pub fn is_disjoint(&self, other: &SlotSet) -> bool {
+        self.bits
+            .iter()
+            .zip(other.bits.iter())
+            .all(|(a, b)| a & b == 0)
+    }
+
     pub fn intersection(&self, other: &SlotSet) -> SlotSet {
+        if self.is_disjoint(other) {
+            return SlotSet::new();
+        }
         let mut out = self.clone();
-        for (a, b) in out.bits.iter_mut().zip(other.bits.iter()) {
+        for (a, b) in out.words_mut().iter_mut().zip(other.bits.iter()) {
             *a &= b;
         }
         out
@@ -116,7 +175,7 @@ impl SlotSet {
     /// The complement: every slot not in the set.
     pub fn complement(&self) -> SlotSet {
         let mut out = self.clone();
-        for w in out.bits.iter_mut() {
+        for w in out.words_mut().iter_mut() {
             *w = !*w;
         }
         out
@@ -165,7 +224,7 @@ impl SlotSet {
 
     pub fn from_bitmap(bytes: &[u8; 2048]) -> SlotSet {
         let mut set = SlotSet::new();
-        for (i, word) in set.bits.iter_mut().enumerate() {
+        for (i, word) in set.words_mut().iter_mut().enumerate() {
             let mut chunk = [0u8; 8];
             chunk.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
             *word = u64::from_le_bytes(chunk);
@@ -308,6 +367,40 @@ mod tests {
         assert_eq!(c.to_string(), "100-149");
         assert_eq!(a.complement().to_string(), "100-16383");
         assert_eq!(b.lowest(3).to_string(), "50-52");
+        assert!(a.is_disjoint(&SlotSet::range(100, 200)));
+        assert!(!a.is_disjoint(&b));
+    }
+
+    #[test]
+    fn clones_share_until_changed() {
+        let a = SlotSet::range(0, 99);
+        let mut b = a.clone();
+        assert!(a.same_bitmap(&b));
+        b.insert(100);
+        assert!(!a.same_bitmap(&b));
+        assert_eq!(a.to_string(), "0-99");
+        assert_eq!(b.to_string(), "0-100");
+        let mut e = SlotSet::new();
+        e.insert(5);
+        assert!(SlotSet::new().is_empty());
+        assert_eq!(e.to_string(), "5");
+    }
+
+    #[test]
+    fn insert_range_sets_exactly_the_range() {
+        for (a, b) in [
+            (0, 0),
+            (0, 63),
+            (1, 64),
+            (63, 64),
+            (5, 16383),
+            (100, 100),
+            (64, 127),
+        ] {
+            let set = SlotSet::range(a, b);
+            let naive: Vec<u16> = (0..SLOT_COUNT).filter(|s| set.contains(*s)).collect();
+            assert_eq!(naive, (a..=b).collect::<Vec<_>>(), "{a}-{b}");
+        }
     }
 
     #[test]

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::cluster_seam::{ClusterRouter, KeyspaceView, RouteCtx};
-use super::config::NodeConfig;
+use super::config::{NodeConfig, Notify};
 use super::resp::Frame;
 use super::shared::Shared;
 use crate::bus::core::{
-    decide_route, ClusterReply, CoreConfig, KeyspaceInfo, LogLevel, RouteQuery, SlotRoute,
+    decide_route, ClusterReply, CoreConfig, KeyspaceInfo, RouteQuery, SlotRoute,
 };
 use crate::bus::driver::{self, ClusterEvent, ClusterHandle, DriverConfig};
 
@@ -108,18 +108,8 @@ impl ClusterRouter for BusRouter {
     }
 }
 
-fn log_level(name: &str) -> LogLevel {
-    match name {
-        "debug" => LogLevel::Debug,
-        "verbose" => LogLevel::Verbose,
-        "warning" => LogLevel::Warning,
-        _ => LogLevel::Notice,
-    }
-}
-
-/// Starts the bus for this node, installs the router, and spawns the task that carries out
-/// the bus's requests. Returns the handle (to shut the bus down cleanly).
-pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<ClusterHandle> {
+/// The bus's settings from the node's.
+fn core_config(cfg: &NodeConfig) -> CoreConfig {
     let announced_port = if cfg.cluster_announce_port != 0 {
         cfg.cluster_announce_port
     } else {
@@ -136,6 +126,16 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
     core.hostname =
         (!cfg.cluster_announce_hostname.is_empty()).then(|| cfg.cluster_announce_hostname.clone());
     core.require_full_coverage = cfg.cluster_require_full_coverage;
+    core.allow_replica_migration = cfg.cluster_allow_replica_migration;
+    core.replica_validity_factor = cfg.cluster_replica_validity_factor;
+    core.replica_no_failover = cfg.cluster_replica_no_failover;
+    core
+}
+
+/// Starts the bus for this node, installs the router, and spawns the task that carries out
+/// the bus's requests. Returns the handle (to shut the bus down cleanly).
+pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<ClusterHandle> {
+    let core = core_config(cfg);
     let bind_ip = cfg
         .bind
         .first()
@@ -146,9 +146,20 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
         core,
         config_file: cfg.dir.join(&cfg.cluster_config_file),
         seed: None,
-        log_level: log_level(&cfg.loglevel),
+        log_level: super::main::log_threshold(&cfg.loglevel),
+        link_sendbuf_limit: cfg.cluster_link_sendbuf_limit,
     })
     .await?;
+    for what in [Notify::Bus, Notify::Logger] {
+        let bus = handle.clone();
+        shared.on_config(what, move |cfg| {
+            bus.reconfigure(
+                core_config(cfg),
+                super::main::log_threshold(&cfg.loglevel),
+                cfg.cluster_link_sendbuf_limit,
+            )
+        });
+    }
     shared.set_router(Arc::new(BusRouter {
         handle: handle.clone(),
     }));
@@ -170,7 +181,7 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
                         );
                     }
                 }
-                ClusterEvent::Log(_, line) => super::main::log(&shared, &line),
+                ClusterEvent::Log(level, line) => super::main::log_at(&shared, level, &line),
                 ClusterEvent::ReplicateFrom(master) => {
                     let repl = Arc::clone(&shared.repl);
                     repl.set_master(&shared, master);

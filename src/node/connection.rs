@@ -65,7 +65,7 @@ impl Connection {
         let shared = Arc::clone(&self.shared);
         if !self.client.watched.is_empty() {
             let mut ks = shared.keyspace.lock();
-            ks.watchers = ks.watchers.saturating_sub(1);
+            super::cmd::transactions::forget(&mut ks, &mut self.client.watched);
         }
         super::cmd::pubsub::forget(&shared, self.client.id, self.client.subs.take());
     }
@@ -235,6 +235,14 @@ impl Connection {
                     let reply = super::cmd::migrate::run_job(&self.shared, self.client.id).await;
                     reply.encode(&mut self.wbuf, self.client.resp3);
                 }
+                Some(Action::Stream) => {
+                    if let Some(mut reply) = self.client.stream.take() {
+                        let resp3 = self.client.resp3;
+                        while !reply.write_some(&mut self.wbuf, resp3, WRITE_HIGH_WATER) {
+                            self.flush().await?;
+                        }
+                    }
+                }
                 Some(Action::Shutdown) => {
                     // Redis closes the connection without a reply when it shuts down.
                     self.wbuf.clear();
@@ -287,7 +295,7 @@ fn run_batch(
             // WAIT and MIGRATE reply later, with their outcome.
             if !matches!(
                 a,
-                Action::Wait { .. } | Action::Migrate | Action::Block { .. }
+                Action::Wait { .. } | Action::Migrate | Action::Stream | Action::Block { .. }
             ) {
                 reply.encode(wbuf, ctx.client.resp3);
             }
@@ -305,6 +313,8 @@ fn run_batch(
         }
     }
     drop(ks);
+    // The batch's writes reach the append-only file before its replies leave.
+    shared.persist.after_batch(shared);
     shared
         .stats
         .commands_processed

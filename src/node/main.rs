@@ -4,18 +4,44 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 use tokio::net::TcpListener;
 
-use super::config::{Args, NodeConfig};
+use super::config::NodeConfig;
 use super::server;
 use super::shared::Shared;
+use crate::bus::core::LogLevel;
 
-/// A line in the log, in a shape close to Redis's (`pid:M date * message`).
+/// A notice line in the log.
 pub fn log(shared: &Shared, message: &str) {
+    log_at(shared, LogLevel::Notice, message);
+}
+
+/// The lowest level `loglevel` lets through (`None`: `nothing`, no log at all).
+pub fn log_threshold(loglevel: &str) -> Option<LogLevel> {
+    match loglevel {
+        "debug" => Some(LogLevel::Debug),
+        "verbose" => Some(LogLevel::Verbose),
+        "warning" => Some(LogLevel::Warning),
+        "nothing" => None,
+        _ => Some(LogLevel::Notice),
+    }
+}
+
+/// A line in the log, in a shape close to Redis's (`pid:M date * message`), unless
+/// `loglevel` (read at every line, so CONFIG SET takes effect at once) filters it out.
+pub fn log_at(shared: &Shared, level: LogLevel, message: &str) {
     let cfg = shared.config.read();
+    if log_threshold(&cfg.loglevel).is_none_or(|min| level < min) {
+        return;
+    }
+    let mark = match level {
+        LogLevel::Debug => '.',
+        LogLevel::Verbose => '-',
+        LogLevel::Notice => '*',
+        LogLevel::Warning => '#',
+    };
     let line = format!(
-        "{}:M {} * {message}\n",
+        "{}:M {} {mark} {message}\n",
         std::process::id(),
         super::clock::now_ms()
     );
@@ -87,9 +113,12 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     let listeners = bind_all(&config).await?;
     let bus_config = config.clone();
     let shared = Shared::new(config);
+    super::persist::Persistence::load_at_start(&shared)?;
+    super::persist::Persistence::install(&shared);
     let bus = install_cluster(&shared, &bus_config).await?;
     log(&shared, "Ready to accept connections tcp");
     server::run(Arc::clone(&shared), listeners, signals).await;
+    shared.persist.on_shutdown(&shared);
     if let Some(bus) = bus {
         bus.shutdown();
     }
@@ -99,8 +128,8 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
 
 /// Entry point of the `rclust-node` binary.
 pub fn main() -> ExitCode {
-    let args = Args::parse();
-    let config = match NodeConfig::from_args(&args) {
+    let matches = super::config::command().get_matches();
+    let config = match NodeConfig::from_matches(&matches) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("rclust-node: {e}");

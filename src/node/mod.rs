@@ -11,7 +11,7 @@ pub mod cluster_seam;
 pub mod cmd;
 pub mod config;
 pub mod keyspace;
-pub mod output_limits;
+pub mod persist;
 pub mod pubsub;
 pub mod rdb;
 pub mod replication;

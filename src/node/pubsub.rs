@@ -15,8 +15,8 @@ use indexmap::IndexMap;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
+use super::config::OutputLimit;
 use super::keyspace::glob_match;
-use super::output_limits::BufferLimit;
 use super::resp::Frame;
 
 /// Pushed replies waiting for one client's connection to write them.
@@ -48,7 +48,7 @@ impl Outbox {
     }
 
     /// Queues encoded bytes; a client past its limit is disconnected (returns false).
-    pub fn push(&self, bytes: &[u8], limit: BufferLimit) -> bool {
+    pub fn push(&self, bytes: &[u8], limit: OutputLimit) -> bool {
         let mut st = self.state.lock();
         if st.closed {
             return false;
@@ -121,7 +121,7 @@ pub struct Registry {
     channels: HashMap<Bytes, Listeners>,
     patterns: HashMap<Bytes, Listeners>,
     shard: HashMap<Bytes, Listeners>,
-    pub limit: BufferLimit,
+    pub limit: OutputLimit,
 }
 
 /// Counter for INFO's `pubsub_channels`-like stats.
@@ -311,10 +311,10 @@ mod tests {
     fn a_listener_past_its_hard_limit_is_cut_off() {
         let (a, _l) = outbox();
         let mut reg = Registry {
-            limit: BufferLimit {
+            limit: OutputLimit {
                 hard: 100,
                 soft: 0,
-                soft_secs: 0,
+                soft_seconds: 0,
             },
             ..Default::default()
         };

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
 
 use super::clock::now_ms;
 use super::connection::Connection;
@@ -17,18 +17,13 @@ use super::shared::{ClientEntry, Shared};
 /// Serves on `listeners` until `shutdown` completes or a client sends SHUTDOWN.
 pub async fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, shutdown: impl Future) {
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
-    let limit = Arc::new(Semaphore::new(shared.config.read().maxclients.max(1)));
     let mut stop = shared.shutdown.subscribe();
     for listener in listeners {
-        tokio::spawn(accept_loop(
-            Arc::clone(&shared),
-            listener,
-            Arc::clone(&limit),
-            done_tx.clone(),
-        ));
+        tokio::spawn(accept_loop(Arc::clone(&shared), listener, done_tx.clone()));
     }
     tokio::spawn(active_expiry(Arc::clone(&shared)));
     tokio::spawn(Arc::clone(&shared.repl).cron(Arc::clone(&shared)));
+    tokio::spawn(super::persist::Persistence::cron(Arc::clone(&shared)));
     tokio::select! {
         _ = shutdown => {}
         _ = stop.recv() => {}
@@ -42,12 +37,7 @@ pub async fn run(shared: Arc<Shared>, listeners: Vec<TcpListener>, shutdown: imp
     let _ = tokio::time::timeout(Duration::from_secs(2), done_rx.recv()).await;
 }
 
-async fn accept_loop(
-    shared: Arc<Shared>,
-    listener: TcpListener,
-    limit: Arc<Semaphore>,
-    done: mpsc::Sender<()>,
-) {
+async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, done: mpsc::Sender<()>) {
     let mut stop = shared.shutdown.subscribe();
     loop {
         let (stream, peer) = tokio::select! {
@@ -61,7 +51,9 @@ async fn accept_loop(
             },
             _ = stop.recv() => return,
         };
-        let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
+        // maxclients is read at every accept, so CONFIG SET applies to the next client.
+        let maxclients = shared.config.read().maxclients;
+        if shared.stats.connected_clients.load(Ordering::Relaxed) >= maxclients {
             shared
                 .stats
                 .rejected_connections
@@ -73,7 +65,7 @@ async fn accept_loop(
             )
             .await;
             continue;
-        };
+        }
         let _ = stream.set_nodelay(true);
         let id = shared.next_client_id();
         let laddr = stream
@@ -113,7 +105,6 @@ async fn accept_loop(
                 .stats
                 .connected_clients
                 .fetch_sub(1, Ordering::Relaxed);
-            drop(permit);
             drop(done);
         });
     }

@@ -13,7 +13,7 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::broadcast;
 
 use super::cluster_seam::{ClusterRouter, Standalone};
-use super::config::NodeConfig;
+use super::config::{NodeConfig, Notify};
 use super::keyspace::Keyspace;
 
 #[derive(Default)]
@@ -70,17 +70,29 @@ pub struct Shared {
     pub pubsub: Mutex<super::pubsub::Registry>,
     /// The Lua interpreter and script cache, started by the first script.
     pub scripting: Mutex<Option<super::cmd::scripting::Engine>>,
+    /// RDB snapshots and the append-only file.
+    pub persist: super::persist::Persistence,
+    /// Who acts on changed settings (see [`Shared::on_config`]).
+    config_hooks: Mutex<Vec<(Notify, ConfigHook)>>,
     /// This value's own `Arc`, for commands that start tasks.
     me: Weak<Shared>,
 }
 
 /// Hands the settings that live next to the data they govern (maxmemory in the keyspace,
-/// output limits in the pub/sub registry) their values; run at start and after CONFIG SET.
+/// the pub/sub output limit in the pub/sub registry) their values: at start, and after a
+/// CONFIG SET of a [`Notify::Memory`] or [`Notify::Clients`] setting (applied by the
+/// command itself, which already holds the keyspace).
 pub fn apply_settings(cfg: &NodeConfig, ks: &mut Keyspace, pubsub: &mut super::pubsub::Registry) {
-    ks.evict
-        .configure(cfg.maxmemory, cfg.maxmemory_policy, cfg.maxmemory_samples);
-    pubsub.limit = cfg.output_limits.pubsub;
+    ks.evict.configure(
+        cfg.maxmemory,
+        cfg.maxmemory_policy,
+        cfg.maxmemory_samples as usize,
+    );
+    pubsub.limit = cfg.client_output_buffer_limit.pubsub;
 }
+
+/// Called with the settings in force after a CONFIG SET changed one it listens to.
+pub type ConfigHook = Box<dyn Fn(&NodeConfig) + Send + Sync>;
 
 impl Shared {
     pub fn new(config: NodeConfig) -> Arc<Shared> {
@@ -106,6 +118,8 @@ impl Shared {
             repl: Arc::new(super::replication::Replication::new()),
             pubsub: Mutex::new(pubsub),
             scripting: Mutex::new(None),
+            persist: super::persist::Persistence::new(),
+            config_hooks: Mutex::new(Vec::new()),
             me: me.clone(),
         })
     }
@@ -130,6 +144,25 @@ impl Shared {
                 Arc::new(Standalone::new(cfg.port, cfg.bus_port()))
             })
             .as_ref()
+    }
+
+    /// Registers `hook` for changes of the settings whose registry entry names `what`.
+    pub fn on_config(&self, what: Notify, hook: impl Fn(&NodeConfig) + Send + Sync + 'static) {
+        self.config_hooks.lock().push((what, Box::new(hook)));
+    }
+
+    /// Tells every part listening to one of `what` that the settings changed. Called
+    /// after the new settings are in place, without the config lock held.
+    pub fn config_changed(&self, what: &[Notify]) {
+        if what.iter().all(|n| *n == Notify::Nothing) {
+            return;
+        }
+        let cfg = self.config.read().clone();
+        for (n, hook) in self.config_hooks.lock().iter() {
+            if what.contains(n) {
+                hook(&cfg);
+            }
+        }
     }
 
     pub fn next_client_id(&self) -> u64 {

@@ -6,6 +6,7 @@ pub mod fix;
 pub mod membership;
 pub mod rebalance;
 pub mod reshard;
+pub mod transfer;
 
 use std::collections::BTreeMap;
 

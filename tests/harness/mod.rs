@@ -3,12 +3,16 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod acked;
 pub mod cluster_client;
+pub mod lab;
 pub mod ports;
 pub mod servers;
 pub mod tls;
 
+pub use acked::AckedWriter;
 pub use cluster_client::*;
+pub use lab::Lab;
 pub use ports::PortLease;
 pub use servers::*;
 
@@ -18,6 +22,7 @@ use std::time::{Duration, Instant};
 pub fn rclust() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("rclust").unwrap();
     cmd.env_remove("REDISCLI_AUTH")
+        .env_remove("VALKEYCLI_AUTH")
         .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(120));
     cmd

@@ -16,6 +16,9 @@ pub struct ServerOpts {
     pub password: Option<String>,
     /// TLS only (no plaintext port), with the certificates of [`super::tls::TestCerts`].
     pub tls: Option<super::tls::TestCerts>,
+    /// Run on a lab host (its network namespace, bound to its address, on a fixed port)
+    /// instead of 127.0.0.1 on a leased port.
+    pub place: Option<super::lab::Place>,
 }
 
 impl Default for ServerOpts {
@@ -25,29 +28,47 @@ impl Default for ServerOpts {
             node_timeout_ms: 2000,
             password: None,
             tls: None,
+            place: None,
         }
     }
 }
 
 /// A running server process of either kind, with an independent client to check it.
 pub struct Process {
+    /// The address it listens on: 127.0.0.1, or its lab host's address.
+    pub host: String,
     pub port: u16,
     pub dir: tempfile::TempDir,
     pub opts: ServerOpts,
     child: Option<Child>,
     /// How it was started, so that [`Process::restart`] runs the same command.
     argv: Vec<std::ffi::OsString>,
-    _lease: PortLease,
+    _lease: Option<PortLease>,
 }
 
 impl Process {
-    /// Spawns `command(port, dir)` on a fresh lease until one starts answering (a port can
-    /// be taken between lease and bind by a process outside the tests).
-    fn spawn(opts: &ServerOpts, what: &str, command: impl Fn(u16, &Path) -> Command) -> Process {
-        for _attempt in 0..5 {
-            let lease = lease();
+    /// Spawns `command(host, port, dir)` on a fresh lease until one starts answering (a
+    /// port can be taken between lease and bind by a process outside the tests). On a lab
+    /// host the port is the one asked for, and the command runs in the host's namespace.
+    fn spawn(
+        opts: &ServerOpts,
+        what: &str,
+        command: impl Fn(&str, u16, &Path) -> Command,
+    ) -> Process {
+        let attempts = if opts.place.is_some() { 1 } else { 5 };
+        for _attempt in 0..attempts {
+            let (host, port, lease) = match &opts.place {
+                Some(place) => (place.ip.clone(), place.port, None),
+                None => {
+                    let lease = lease();
+                    ("127.0.0.1".to_string(), lease.port, Some(lease))
+                }
+            };
             let dir = tempfile::tempdir().unwrap();
-            let mut cmd = command(lease.port, dir.path());
+            let mut cmd = command(&host, port, dir.path());
+            if let Some(place) = &opts.place {
+                cmd = place.wrap(cmd);
+            }
             let argv = std::iter::once(cmd.get_program().to_owned())
                 .chain(cmd.get_args().map(|a| a.to_owned()))
                 .collect();
@@ -57,7 +78,8 @@ impl Process {
                 .spawn()
                 .unwrap_or_else(|e| panic!("starting {what}: {e}"));
             let mut process = Process {
-                port: lease.port,
+                host,
+                port,
                 dir,
                 opts: opts.clone(),
                 child: Some(child),
@@ -68,7 +90,7 @@ impl Process {
                 return process;
             }
         }
-        panic!("{what} did not start after 5 attempts");
+        panic!("{what} did not start after {attempts} attempt(s)");
     }
 
     fn wait_ready(&mut self, limit: Duration) -> bool {
@@ -79,7 +101,8 @@ impl Process {
                     return false;
                 }
             }
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            let addr = std::net::SocketAddr::new(self.host.parse().unwrap(), self.port);
+            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -88,7 +111,7 @@ impl Process {
     }
 
     pub fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.host, self.port)
     }
 
     /// An independent client (redis-rs, synchronous), authenticated when needed.
@@ -98,8 +121,8 @@ impl Process {
             None => String::new(),
         };
         let client = match &self.opts.tls {
-            None => redis::Client::open(format!("redis://{auth}127.0.0.1:{}/", self.port)),
-            Some(certs) => certs.client(&format!("rediss://{auth}127.0.0.1:{}/", self.port)),
+            None => redis::Client::open(format!("redis://{auth}{}/", self.addr())),
+            Some(certs) => certs.client(&format!("rediss://{auth}{}/", self.addr())),
         };
         client
             .unwrap()
@@ -120,7 +143,7 @@ impl Process {
     /// Runs `redis-cli -p PORT args...` and returns its standard output.
     pub fn cli(&self, args: &[&str]) -> String {
         let mut cmd = Command::new("redis-cli");
-        cmd.args(["-h", "127.0.0.1", "-p", &self.port.to_string()]);
+        cmd.args(["-h", &self.host, "-p", &self.port.to_string()]);
         if let Some(pw) = &self.opts.password {
             cmd.args(["-a", pw, "--no-auth-warning"]);
         }
@@ -269,9 +292,9 @@ fn spawn_redis_like_conf(
     program: &str,
     extra_conf: &str,
 ) -> Process {
-    Process::spawn(opts, what, |port, dir| {
+    Process::spawn(opts, what, |host, port, dir| {
         let mut conf = format!(
-                "port {port}\nbind 127.0.0.1\ndir {}\nsave \"\"\nappendonly no\ndaemonize no\nlogfile redis.log\nprotected-mode no\n",
+                "port {port}\nbind {host}\ndir {}\nsave \"\"\nappendonly no\ndaemonize no\nlogfile redis.log\nprotected-mode no\n",
                 dir.display()
             );
         if opts.cluster {
@@ -307,10 +330,13 @@ impl NodeServer {
 
     /// Starts with extra command-line arguments (a config file path, more flags).
     pub fn start_with(opts: ServerOpts, extra: &[&str]) -> NodeServer {
-        NodeServer(Process::spawn(&opts, "rclust-node", |port, dir| {
+        NodeServer(Process::spawn(&opts, "rclust-node", |host, port, dir| {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_rclust-node"));
-            cmd.args(extra)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            // No snapshots unless a test asks (`extra` comes later and wins), as the
+            // redis-server of these tests is configured.
+            cmd.args(["--save", ""])
+                .args(extra)
+                .args(["--port", &port.to_string(), "--bind", host])
                 .args(["--dir", dir.to_str().unwrap()])
                 .args(["--logfile", "node.log"])
                 .args(["--cluster-enabled", if opts.cluster { "yes" } else { "no" }])
@@ -342,3 +368,30 @@ macro_rules! deref_to_process {
 deref_to_process!(RedisServer);
 deref_to_process!(NodeServer);
 deref_to_process!(ValkeyServer);
+
+/// Which server program a test runs, for scenarios that run against each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Redis,
+    Valkey,
+    Node,
+}
+
+impl Kind {
+    pub fn start(self, opts: ServerOpts) -> Process {
+        match self {
+            Kind::Redis => RedisServer::start(opts).0,
+            Kind::Valkey => ValkeyServer::start(opts).0,
+            Kind::Node => NodeServer::start(opts).0,
+        }
+    }
+
+    /// Whether this kind can run here (skips outside CI, fails under CI=true).
+    pub fn available(self) -> bool {
+        match self {
+            Kind::Redis => super::have_redis(),
+            Kind::Valkey => super::have_valkey(),
+            Kind::Node => true,
+        }
+    }
+}

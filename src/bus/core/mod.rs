@@ -283,16 +283,8 @@ impl ClusterCore {
         }
         core.current_epoch = current_epoch.max(core.max_config_epoch());
         core.last_vote_epoch = last_vote_epoch;
-        let myself = core.myself.clone();
-        let me = core.nodes.get_mut(&myself).expect("myself");
-        me.flags |= flags::MYSELF;
-        me.port = core.cfg.port;
-        me.cport = core.cfg.cport;
-        me.pport = core.cfg.pport;
-        if let Some(ip) = &core.cfg.announce_ip {
-            me.ip = ip.clone();
-        }
-        me.hostname = core.cfg.hostname.clone();
+        core.me_mut().flags |= flags::MYSELF;
+        core.announce_myself();
         core.effects.clear();
         core.log(
             LogLevel::Notice,
@@ -337,6 +329,28 @@ impl ClusterCore {
 
     pub fn config(&self) -> &CoreConfig {
         &self.cfg
+    }
+
+    /// Takes new settings at run time (CONFIG SET): timeouts and failover rules apply
+    /// from the next tick, announced ports and names from the next message, which
+    /// makes peers update our address; nodes.conf is saved with them.
+    pub fn reconfigure(&mut self, cfg: CoreConfig) {
+        self.cfg = cfg;
+        self.announce_myself();
+        self.save();
+    }
+
+    /// Our own node takes the announced ports, IP and hostname of the settings.
+    fn announce_myself(&mut self) {
+        let cfg = self.cfg.clone();
+        let me = self.me_mut();
+        me.port = cfg.port;
+        me.cport = cfg.cport;
+        me.pport = cfg.pport;
+        if let Some(ip) = cfg.announce_ip {
+            me.ip = ip;
+        }
+        me.hostname = cfg.hostname;
     }
 
     pub fn node(&self, name: &str) -> Option<&Node> {

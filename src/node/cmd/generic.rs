@@ -268,7 +268,7 @@ pub fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         Some(a) if args.len() == 2 && (eq_ic(a, "async") || eq_ic(a, "sync")) => {}
         Some(_) => return syntax_error(),
     }
-    ctx.ks.flush();
+    ctx.ks.flush(ctx.now);
     Frame::ok()
 }
 

@@ -1,7 +1,6 @@
 //! Hash commands.
 
 use bytes::Bytes;
-use rand::Rng;
 
 use super::generic::{parse_cursor, scan_opts, scan_reply};
 use super::strings::human_float;
@@ -159,51 +158,6 @@ pub fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     let text = Bytes::from(human_float(next));
     h.insert(args[2].clone(), text.clone());
     Frame::Bulk(text)
-}
-
-pub fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
-    let count = match args.get(2) {
-        Some(c) => Some(try_frame!(int_arg(c))),
-        None => None,
-    };
-    let with_values = match args.get(3) {
-        Some(a) if args.len() == 4 && super::eq_ic(a, "withvalues") => true,
-        Some(_) => return super::syntax_error(),
-        None => false,
-    };
-    let h = try_frame!(hash(ctx, &args[1]));
-    let mut rng = rand::thread_rng();
-    let Some(h) = h.filter(|h| !h.is_empty()) else {
-        return if count.is_some() {
-            Frame::Array(vec![])
-        } else {
-            Frame::Null
-        };
-    };
-    let Some(count) = count else {
-        let (k, _) = h
-            .get_index(rng.gen_range(0..h.len()))
-            .expect("index in range");
-        return Frame::Bulk(k.clone());
-    };
-    // Positive: distinct fields; negative: may repeat.
-    let picks: Vec<usize> = if count >= 0 {
-        let n = (count as usize).min(h.len());
-        rand::seq::index::sample(&mut rng, h.len(), n).into_vec()
-    } else {
-        (0..count.unsigned_abs().min(1 << 24))
-            .map(|_| rng.gen_range(0..h.len()))
-            .collect()
-    };
-    let mut out = Vec::new();
-    for i in picks {
-        let (k, v) = h.get_index(i).expect("index in range");
-        out.push(Frame::Bulk(k.clone()));
-        if with_values {
-            out.push(Frame::Bulk(v.clone()));
-        }
-    }
-    Frame::Array(out)
 }
 
 pub fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> Frame {

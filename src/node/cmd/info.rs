@@ -122,11 +122,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
         }
         "persistence" => {
             title(out, "Persistence");
-            line!("loading:0");
-            line!("rdb_changes_since_last_save:0");
-            line!("rdb_bgsave_in_progress:0");
-            line!("aof_enabled:0");
-            line!("aof_rewrite_in_progress:0");
+            out.push_str(&shared.persist.info_text(false));
         }
         "stats" => {
             title(out, "Stats");

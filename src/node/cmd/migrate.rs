@@ -324,11 +324,13 @@ pub async fn run_job(shared: &Shared, client: u64) -> Frame {
                 deleted.push(key.clone());
             }
         }
-        if shared.repl.feeding() && !deleted.is_empty() {
+        if !deleted.is_empty() {
             let mut del = vec![Bytes::from_static(b"DEL")];
             del.extend(deleted);
-            shared.repl.feed_command(&mut ks, &del);
+            crate::node::replication::propagate::feed_effect(shared, &mut ks, &del);
         }
+        drop(ks);
+        shared.persist.after_batch(shared);
     }
     io_error.or(error).unwrap_or_else(Frame::ok)
 }

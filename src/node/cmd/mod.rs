@@ -22,6 +22,7 @@ mod info;
 mod lists;
 pub mod migrate;
 pub mod pubsub;
+pub mod random;
 mod repl;
 pub mod scripting;
 mod server;
@@ -68,6 +69,9 @@ pub enum Action {
     Block {
         timeout_ms: u64,
     },
+    /// Write the reply the handler left in [`ClientState::stream`] slice by slice, as the
+    /// client reads it. The handler's own reply is not sent.
+    Stream,
 }
 
 /// Per-connection state that commands read and change.
@@ -80,8 +84,8 @@ pub struct ClientState {
     pub asking: bool,
     pub readonly: bool,
     pub multi: Option<Multi>,
-    /// WATCHed slots and their versions when watched.
-    pub watched: Vec<(u16, u64)>,
+    /// WATCHed keys and their versions when watched.
+    pub watched: Vec<transactions::WatchedKey>,
     pub action: Option<Action>,
     /// Blocking commands answer at once instead of blocking (inside EXEC, a script, or
     /// while a waiter is being served).
@@ -90,6 +94,8 @@ pub struct ClientState {
     pub blocked: Option<tokio::sync::oneshot::Receiver<Frame>>,
     /// Pub/Sub subscriptions, once the client subscribed to something.
     pub subs: Option<Box<pubsub::Subscriptions>>,
+    /// A reply too large to build at once, for [`Action::Stream`].
+    pub stream: Option<Box<random::RandomReply>>,
 }
 
 #[derive(Default)]
@@ -114,6 +120,7 @@ impl ClientState {
             no_block: false,
             blocked: None,
             subs: None,
+            stream: None,
         }
     }
 }
@@ -185,29 +192,37 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
     if spec.is_write() && repl.is_replica() {
         return Frame::static_error("READONLY You can't write against a read only replica.");
     }
+    if spec.is_write() && ctx.shared.persist.refuses_writes(ctx.shared) {
+        return Frame::static_error("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
+    }
     let reply = (spec.handler)(ctx, args);
-    if ctx.ks.watchers > 0 && spec.is_write() && !reply.is_error() {
+    if !ctx.ks.watched.is_empty() && spec.is_write() && !reply.is_error() {
         touch_keys(ctx, spec, args);
     }
+    let persist = &ctx.shared.persist;
     if spec.is_write() && !reply.is_error() {
         blocking::after_write(ctx.ks, spec, args, &reply);
+        persist.note_write();
     }
-    if repl.feeding() {
-        let repl = std::sync::Arc::clone(repl);
-        repl.after_command(ctx, spec, args, &reply);
+    let logging = persist.logging();
+    if repl.feeding() || logging {
+        let cmds = crate::node::replication::propagate::written(spec, args, &reply, ctx.now);
+        if logging && !cmds.is_empty() {
+            persist.feed(&cmds);
+        }
+        if repl.feeding() {
+            let repl = std::sync::Arc::clone(repl);
+            repl.after_command(ctx, &cmds);
+        }
     }
     reply
 }
 
-/// Marks the slots a write touched, for WATCH.
+/// Marks the keys a write touched, for WATCH. (Keyless writes such as FLUSHALL touch
+/// what they remove themselves.)
 fn touch_keys(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) {
-    if spec.first == 0 {
-        // Keyless writes (FLUSHALL) touch everything.
-        ctx.ks.bump_all_slots();
-        return;
-    }
     for key in spec.keys(args) {
-        ctx.ks.bump_slot(key_slot(key));
+        ctx.ks.watched.changed(key);
     }
 }
 

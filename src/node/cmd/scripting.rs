@@ -481,7 +481,7 @@ fn run_script(ctx: &mut Ctx, sha: &str, args: &[Bytes], at: usize, read_only: bo
     if let Err(e) = set_args {
         return Frame::error(format!("ERR {}", one_line(&lua_message(&e))));
     }
-    let limit = match shared.config.read().lua_time_limit {
+    let limit = match shared.config.read().busy_reply_threshold {
         0 => DEFAULT_TIME_LIMIT_MS,
         n => n,
     };

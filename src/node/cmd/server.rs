@@ -62,39 +62,49 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             )
         }
         "set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
-            let mut cfg = ctx.shared.config.write();
-            let mut next = cfg.clone();
+            use crate::node::config::{Notify, SetError};
+            let mut next = ctx.shared.config.read().clone();
+            let mut notify = Vec::new();
+            let mut seen: Vec<&'static str> = Vec::new();
             for pair in args[2..].chunks(2) {
                 let name = text(&pair[0]).to_ascii_lowercase();
-                if !crate::node::config::NodeConfig::is_known(&name) {
-                    return Frame::error(format!(
-                        "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
-                    ));
-                }
-                if !crate::node::config::NodeConfig::is_mutable(&name) {
-                    return Frame::error(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - can't set immutable config"));
-                }
-                if let Err(why) = next.set(&name, &text(&pair[1])) {
-                    return Frame::error(format!(
+                let fail = |why: &str| {
+                    Frame::error(format!(
                         "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
-                    ));
+                    ))
+                };
+                if let Some(s) = crate::node::config::lookup(&name) {
+                    if seen.contains(&s.name) {
+                        return fail("duplicate parameter");
+                    }
+                    seen.push(s.name);
+                }
+                match next.set_at_runtime(&name, &text(&pair[1])) {
+                    Ok(n) => notify.push(n),
+                    Err(SetError::Unknown) => {
+                        return Frame::error(format!(
+                            "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+                        ))
+                    }
+                    Err(SetError::Immutable) => return fail("can't set immutable config"),
+                    Err(SetError::Protected) => return fail("can't set protected config"),
+                    Err(SetError::Invalid(why)) => return fail(&why),
                 }
             }
-            crate::node::shared::apply_settings(&next, ctx.ks, &mut ctx.shared.pubsub.lock());
-            *cfg = next;
+            // The evictor and the pub/sub limit live next to the data, under the keyspace
+            // lock this command holds, so they are handed their values here.
+            if notify.contains(&Notify::Memory) || notify.contains(&Notify::Clients) {
+                crate::node::shared::apply_settings(&next, ctx.ks, &mut ctx.shared.pubsub.lock());
+            }
+            *ctx.shared.config.write() = next;
+            ctx.shared.config_changed(&notify);
             Frame::ok()
         }
         "rewrite" if args.len() == 2 => {
-            let cfg = ctx.shared.config.read();
-            let Some(path) = cfg.config_file.clone() else {
-                return Frame::static_error("ERR The server is running without a config file");
-            };
-            let tmp = path.with_extension("tmp-rewrite");
-            match std::fs::write(&tmp, cfg.rewrite_text())
-                .and_then(|_| std::fs::rename(&tmp, &path))
-            {
+            let cfg = ctx.shared.config.read().clone();
+            match cfg.rewrite() {
                 Ok(()) => Frame::ok(),
-                Err(e) => Frame::error(format!("ERR Rewriting config file: {e}")),
+                Err(e) => Frame::error(format!("ERR {e}")),
             }
         }
         "resetstat" if args.len() == 2 => {
@@ -117,6 +127,15 @@ pub fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             return Frame::static_error("ERR No shutdown in progress.");
         }
     }
+    use crate::node::persist::ShutdownSave;
+    let mode = if args[1..].iter().any(|a| eq_ic(a, "nosave")) {
+        ShutdownSave::NoSave
+    } else if args[1..].iter().any(|a| eq_ic(a, "save")) {
+        ShutdownSave::Save
+    } else {
+        ShutdownSave::Default
+    };
+    ctx.shared.persist.set_shutdown_save(mode);
     ctx.client.action = Some(Action::Shutdown);
     Frame::ok()
 }
@@ -259,13 +278,36 @@ pub fn cluster(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     }
 }
 
+/// LASTSAVE: when a snapshot was last written (the start time before the first).
 pub fn lastsave(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
-    let started = crate::node::clock::now_ms() / 1000 - ctx.shared.started.elapsed().as_secs();
-    Frame::Integer(started as i64)
+    Frame::Integer(ctx.shared.persist.lastsave() as i64)
 }
 
-pub fn save(_: &mut Ctx, _: &[Bytes]) -> Frame {
-    Frame::ok()
+pub fn save(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
+    match ctx.shared.persist.save(ctx.shared, ctx.ks) {
+        Ok(()) => Frame::ok(),
+        Err(e) => Frame::error(e),
+    }
+}
+
+/// BGSAVE [SCHEDULE]: a snapshot written in the background while writes go on.
+pub fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    match args.get(1) {
+        None => {}
+        Some(a) if eq_ic(a, "schedule") && args.len() == 2 => {}
+        Some(_) => return syntax_error(),
+    }
+    match ctx.shared.persist.bgsave(ctx.shared, ctx.ks) {
+        Ok(()) => Frame::simple("Background saving started"),
+        Err(e) => Frame::error(e),
+    }
+}
+
+pub fn bgrewriteaof(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
+    match ctx.shared.persist.bgrewriteaof(ctx.shared, ctx.ks) {
+        Ok(text) => Frame::simple(text),
+        Err(e) => Frame::error(e),
+    }
 }
 
 #[cfg(test)]

@@ -101,40 +101,6 @@ pub fn spop(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     reply
 }
 
-pub fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
-    let count = match args.get(2) {
-        Some(c) => Some(try_frame!(int_arg(c))),
-        None => None,
-    };
-    let s = try_frame!(set(ctx, &args[1]));
-    let mut rng = rand::thread_rng();
-    let Some(s) = s.filter(|s| !s.is_empty()) else {
-        return if count.is_some() {
-            Frame::Array(vec![])
-        } else {
-            Frame::Null
-        };
-    };
-    let at = |i: usize| Frame::Bulk(s.get_index(i).cloned().unwrap_or_default());
-    match count {
-        None => at(rng.gen_range(0..s.len())),
-        Some(n) if n >= 0 => {
-            let n = (n as usize).min(s.len());
-            Frame::Array(
-                rand::seq::index::sample(&mut rng, s.len(), n)
-                    .into_iter()
-                    .map(at)
-                    .collect(),
-            )
-        }
-        Some(n) => Frame::Array(
-            (0..n.unsigned_abs().min(1 << 24))
-                .map(|_| at(rng.gen_range(0..s.len())))
-                .collect(),
-        ),
-    }
-}
-
 pub fn smove(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     try_frame!(set(ctx, &args[2]));
     let Some(src) = try_frame!(set(ctx, &args[1])) else {

@@ -8,8 +8,8 @@ use bytes::Bytes;
 use super::bits;
 use super::{
     blocking as b, client as c, generic as g, hashes as h, info, lists as l, migrate as mg,
-    pubsub as ps, repl as rp, scripting as sc, server as s, sets as st, strings as str_,
-    transactions as tx, zsets as z, zsets_store as zs, Handler,
+    pubsub as ps, random as rnd, repl as rp, scripting as sc, server as s, sets as st,
+    strings as str_, transactions as tx, zsets as z, zsets_store as zs, Handler,
 };
 use crate::node::resp::Frame;
 
@@ -209,7 +209,7 @@ cmds! {
     "hstrlen" 3 RF 1 1 1 h::hstrlen;
     "hincrby" 4 WF 1 1 1 h::hincrby;
     "hincrbyfloat" 4 WF 1 1 1 h::hincrbyfloat;
-    "hrandfield" -2 R 1 1 1 h::hrandfield;
+    "hrandfield" -2 R 1 1 1 rnd::hrandfield;
     "hscan" -3 R 1 1 1 h::hscan;
     "lpush" -3 WF 1 1 1 l::lpush;
     "rpush" -3 WF 1 1 1 l::rpush;
@@ -233,7 +233,7 @@ cmds! {
     "smismember" -3 RF 1 1 1 st::smismember;
     "scard" 2 RF 1 1 1 st::scard;
     "spop" -2 WF 1 1 1 st::spop;
-    "srandmember" -2 R 1 1 1 st::srandmember;
+    "srandmember" -2 R 1 1 1 rnd::srandmember;
     "smove" 4 WF 1 2 1 st::smove;
     "sinter" -2 R 1 -1 1 st::sinter;
     "sunion" -2 R 1 -1 1 st::sunion;
@@ -258,6 +258,7 @@ cmds! {
     "zpopmin" -2 WF 1 1 1 z::zpopmin;
     "zpopmax" -2 WF 1 1 1 z::zpopmax;
     "zscan" -3 R 1 1 1 z::zscan;
+    "zrandmember" -2 R 1 1 1 rnd::zrandmember;
     "ping" -1 F 0 0 0 s::ping;
     "echo" 2 F 0 0 0 s::echo;
     "time" 1 F 0 0 0 s::time;
@@ -284,7 +285,8 @@ cmds! {
     "lastsave" 1 F 0 0 0 s::lastsave;
     "role" 1 F 0 0 0 rp::role;
     "save" 1 A 0 0 0 s::save;
-    "bgsave" -1 A 0 0 0 s::save;
+    "bgsave" -1 A 0 0 0 s::bgsave;
+    "bgrewriteaof" 1 A 0 0 0 s::bgrewriteaof;
     "setbit" 4 W 1 1 1 bits::setbit;
     "getbit" 3 RF 1 1 1 bits::getbit;
     "bitcount" -2 R 1 1 1 bits::bitcount;

@@ -1,16 +1,34 @@
 //! MULTI/EXEC/DISCARD and WATCH/UNWATCH. Commands queue on the connection and EXEC runs
 //! them in one go; the keyspace lock is held for the whole batch, so nothing interleaves.
 //!
-//! WATCH works at slot granularity: the keyspace keeps a version per slot that every
-//! successful write bumps, and EXEC aborts if a watched key's slot moved on. A write to
-//! another key of the same slot aborts too (a false alarm the client retries, which the
-//! WATCH contract allows); a write to the key itself always does.
+//! WATCH is per key, with Redis's rules: EXEC aborts when a watched key was written, was
+//! flushed while it lived, or expired (lazily, actively, or simply by its time running out
+//! before EXEC) after being watched alive. A key that was already stale when watched may
+//! vanish without aborting, and flushing a key that does not exist touches nothing.
 
 use bytes::Bytes;
 
-use super::{lookup, run, unknown_command, Ctx, Multi};
-use crate::model::key_slot;
+use super::{lookup, run, unknown_command, Action, Ctx, Multi};
+use crate::node::keyspace::WatchVersion;
 use crate::node::resp::Frame;
+
+/// One key a connection WATCHes.
+pub struct WatchedKey {
+    key: Bytes,
+    version: WatchVersion,
+    /// The key was stored but already expired when watched.
+    stale: bool,
+}
+
+impl WatchedKey {
+    /// Whether this key changed since WATCH, in the sense that aborts EXEC.
+    fn touched(&self, ctx: &Ctx) -> bool {
+        let now = ctx.ks.watched.version(&self.key);
+        now.changed != self.version.changed
+            || (!self.stale
+                && (now.expired != self.version.expired || ctx.ks.is_expired(&self.key, ctx.now)))
+    }
+}
 
 pub fn multi(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     if ctx.client.multi.is_some() {
@@ -34,11 +52,7 @@ pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     let Some(multi) = ctx.client.multi.take() else {
         return Frame::static_error("ERR EXEC without MULTI");
     };
-    let watched_changed = ctx
-        .client
-        .watched
-        .iter()
-        .any(|(slot, version)| ctx.ks.slot_version(*slot) != *version);
+    let watched_changed = ctx.client.watched.iter().any(|w| w.touched(ctx));
     unwatch_all(ctx);
     if multi.dirty {
         return Frame::static_error("EXECABORT Transaction discarded because of previous errors.");
@@ -51,9 +65,17 @@ pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     let no_block = std::mem::replace(&mut ctx.client.no_block, true);
     for args in &multi.queued {
         // Queued commands were looked up when queued; the table does not change.
-        match lookup(&args[0]) {
-            Some(spec) => replies.push(run(ctx, spec, args)),
-            None => replies.push(unknown_command(args)),
+        let reply = match lookup(&args[0]) {
+            Some(spec) => run(ctx, spec, args),
+            None => unknown_command(args),
+        };
+        // A reply that would stream is collected here, where replies are gathered.
+        match ctx.client.stream.take() {
+            Some(stream) if ctx.client.action == Some(Action::Stream) => {
+                ctx.client.action = None;
+                replies.push(stream.collect(ctx.client.resp3));
+            }
+            _ => replies.push(reply),
         }
     }
     ctx.client.no_block = no_block;
@@ -64,14 +86,15 @@ pub fn watch(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     if ctx.client.multi.is_some() {
         return Frame::static_error("ERR WATCH inside MULTI is not allowed");
     }
-    if ctx.client.watched.is_empty() {
-        ctx.ks.watchers += 1;
-    }
     for key in &args[1..] {
-        let slot = key_slot(key);
-        if !ctx.client.watched.iter().any(|(s, _)| *s == slot) {
-            let version = ctx.ks.slot_version(slot);
-            ctx.client.watched.push((slot, version));
+        if !ctx.client.watched.iter().any(|w| w.key == key) {
+            let version = ctx.ks.watched.add(key);
+            let stale = ctx.ks.is_expired(key, ctx.now);
+            ctx.client.watched.push(WatchedKey {
+                key: key.clone(),
+                version,
+                stale,
+            });
         }
     }
     Frame::ok()
@@ -82,11 +105,15 @@ pub fn unwatch(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     Frame::ok()
 }
 
-/// Forgets this connection's watches (EXEC, DISCARD, UNWATCH, disconnect).
+/// Forgets this connection's watches (EXEC, DISCARD, UNWATCH).
 pub fn unwatch_all(ctx: &mut Ctx) {
-    if !ctx.client.watched.is_empty() {
-        ctx.client.watched.clear();
-        ctx.ks.watchers = ctx.ks.watchers.saturating_sub(1);
+    forget(ctx.ks, &mut ctx.client.watched);
+}
+
+/// Drops `watched` from the keyspace's registry (also when a connection leaves).
+pub fn forget(ks: &mut crate::node::keyspace::Keyspace, watched: &mut Vec<WatchedKey>) {
+    for w in watched.drain(..) {
+        ks.watched.remove(&w.key);
     }
 }
 
@@ -126,6 +153,80 @@ mod tests {
             ("get k", "+QUEUED\r\n"),
             ("exec", "*1\r\n$2\r\n11\r\n"),
         ]);
-        assert_eq!(a.shared.keyspace.lock().watchers, 0);
+        assert!(a.shared.keyspace.lock().watched.is_empty());
+    }
+
+    fn second_client(a: &Harness) -> Harness {
+        Harness {
+            shared: a.shared.clone(),
+            client: crate::node::cmd::ClientState::new(2, true),
+            now: a.now,
+        }
+    }
+
+    #[test]
+    fn watch_is_per_key() {
+        let mut a = Harness::new();
+        let mut b = second_client(&a);
+        a.check(&[("watch {t}a", "+OK\r\n")]);
+        // Another key of the same slot is not the watched key.
+        b.check(&[("set {t}b 1", "+OK\r\n")]);
+        a.check(&[("multi", "+OK\r\n"), ("ping", "+QUEUED\r\n")]);
+        a.check(&[("exec", "*1\r\n+PONG\r\n")]);
+    }
+
+    #[test]
+    fn expiry_after_watch_aborts_exec() {
+        let mut a = Harness::new();
+        a.check(&[("set k 1 px 100", "+OK\r\n"), ("watch k", "+OK\r\n")]);
+        a.now += 101;
+        a.check(&[
+            ("multi", "+OK\r\n"),
+            ("incr k", "+QUEUED\r\n"),
+            ("exec", "*-1\r\n"),
+        ]);
+        // Deleted by expiry before EXEC: aborts as well.
+        a.check(&[("set k 1 px 100", "+OK\r\n"), ("watch k", "+OK\r\n")]);
+        a.now += 101;
+        a.check(&[("exists k", ":0\r\n"), ("multi", "+OK\r\n")]);
+        a.check(&[("ping", "+QUEUED\r\n"), ("exec", "*-1\r\n")]);
+    }
+
+    #[test]
+    fn stale_keys_may_vanish() {
+        let mut a = Harness::new();
+        for vanish in ["exists k", "flushdb", "flushall", "ping"] {
+            a.check(&[("set k 1 px 1", "+OK\r\n")]);
+            a.now += 2;
+            a.check(&[("watch k", "+OK\r\n")]);
+            a.run(vanish);
+            a.check(&[
+                ("multi", "+OK\r\n"),
+                ("ping", "+QUEUED\r\n"),
+                ("exec", "*1\r\n+PONG\r\n"),
+            ]);
+            a.run("del k");
+        }
+    }
+
+    #[test]
+    fn flush_touches_only_keys_that_exist() {
+        let mut a = Harness::new();
+        for flush in ["flushall", "flushdb"] {
+            a.check(&[
+                ("del x", ":0\r\n"),
+                ("watch x", "+OK\r\n"),
+                (flush, "+OK\r\n"),
+            ]);
+            a.check(&[("multi", "+OK\r\n"), ("ping", "+QUEUED\r\n")]);
+            a.check(&[("exec", "*1\r\n+PONG\r\n")]);
+            a.check(&[
+                ("set x 30", "+OK\r\n"),
+                ("watch x", "+OK\r\n"),
+                (flush, "+OK\r\n"),
+            ]);
+            a.check(&[("multi", "+OK\r\n"), ("ping", "+QUEUED\r\n")]);
+            a.check(&[("exec", "*-1\r\n")]);
+        }
     }
 }

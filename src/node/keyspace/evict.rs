@@ -265,14 +265,12 @@ pub fn make_room(ctx: &mut Ctx) -> Result<(), Frame> {
         };
         ctx.ks.delete(&key);
         ctx.ks.evict.evicted += 1;
-        ctx.ks.bump_slot(crate::model::key_slot(&key));
-        if ctx.shared.repl.feeding() {
-            let del = [
-                bytes::Bytes::from_static(b"DEL"),
-                bytes::Bytes::from(key.into_vec()),
-            ];
-            ctx.shared.repl.feed_command(ctx.ks, &del);
-        }
+        ctx.ks.watched.changed(&key);
+        let del = [
+            bytes::Bytes::from_static(b"DEL"),
+            bytes::Bytes::from(key.into_vec()),
+        ];
+        crate::node::replication::propagate::feed_effect(ctx.shared, ctx.ks, &del);
     }
     if used_memory() <= max {
         return Ok(());

@@ -7,6 +7,7 @@ mod blocked;
 pub mod evict;
 mod glob;
 mod value;
+mod watch;
 
 use bytes::Bytes;
 use hashbrown::HashTable;
@@ -17,6 +18,7 @@ use std::hash::BuildHasher;
 pub use blocked::{Blocked, Waiter};
 pub use glob::glob_match;
 pub use value::{HashValue, Hasher, ListValue, Score, SetValue, Value, ZSet};
+pub use watch::{WatchVersion, Watched};
 
 use crate::model::{key_slot, SLOT_COUNT};
 
@@ -48,10 +50,8 @@ pub struct Keyspace {
     expires: IndexMap<Box<[u8]>, u64, Hasher>,
     len: usize,
     pub stats: KeyspaceStats,
-    /// Per-slot write counters for WATCH, bumped only while someone watches.
-    versions: Vec<u64>,
-    /// Connections with WATCHed keys.
-    pub watchers: usize,
+    /// WATCHed keys and their versions.
+    pub watched: Watched,
     /// Whether expired keys are recorded in `expired_log` (a master feeding replicas,
     /// which must be told with a DEL).
     pub log_expired: bool,
@@ -60,6 +60,22 @@ pub struct Keyspace {
     pub blocked: Blocked,
     /// maxmemory: the policy and its sampling state.
     pub evict: evict::Evictor,
+    /// A point-in-time snapshot in progress (BGSAVE, BGREWRITEAOF), if any.
+    frozen: Option<Box<Frozen>>,
+}
+
+/// A snapshot taken slot by slot while writes go on: before anything in a slot changes,
+/// the slot is serialised as it still is, so the result is the keyspace exactly as it was
+/// when the snapshot started (copy-on-write at slot granularity). The saver serialises
+/// the remaining slots a batch at a time, between batches of commands.
+struct Frozen {
+    /// Slots already serialised.
+    done: Vec<bool>,
+    remaining: usize,
+    /// Serialised entries not yet taken by the saver.
+    out: Vec<u8>,
+    /// The snapshot's time: keys expired by then are left out.
+    now: u64,
 }
 
 impl Default for Keyspace {
@@ -76,12 +92,89 @@ impl Keyspace {
             expires: IndexMap::default(),
             len: 0,
             stats: KeyspaceStats::default(),
-            versions: vec![0; SLOT_COUNT as usize],
-            watchers: 0,
+            watched: Watched::default(),
             log_expired: false,
             expired_log: Vec::new(),
             blocked: Blocked::default(),
             evict: evict::Evictor::default(),
+            frozen: None,
+        }
+    }
+
+    /// Starts a point-in-time snapshot as of `now` (see [`Frozen`]); false when one is
+    /// already running.
+    pub fn freeze(&mut self, now: u64) -> bool {
+        if self.frozen.is_some() {
+            return false;
+        }
+        self.frozen = Some(Box::new(Frozen {
+            done: vec![false; SLOT_COUNT as usize],
+            remaining: SLOT_COUNT as usize,
+            out: Vec::new(),
+            now,
+        }));
+        true
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.frozen.is_some()
+    }
+
+    /// The snapshot's next bytes: what writers serialised, then more slots until about
+    /// `budget` bytes. `None` when no snapshot runs; `Some((bytes, true))` for the last
+    /// part, after which the snapshot is over.
+    pub fn thaw_step(&mut self, budget: usize) -> Option<(Vec<u8>, bool)> {
+        let mut slot = 0;
+        while self.frozen.as_ref()?.out.len() < budget && self.frozen.as_ref()?.remaining > 0 {
+            while self.frozen.as_ref()?.done[slot] {
+                slot += 1;
+            }
+            self.preserve(slot);
+        }
+        let f = self.frozen.as_mut()?;
+        let out = std::mem::take(&mut f.out);
+        let last = f.remaining == 0;
+        if last {
+            self.frozen = None;
+        }
+        Some((out, last))
+    }
+
+    /// Abandons a snapshot (its file could not be written).
+    pub fn thaw(&mut self) {
+        self.frozen = None;
+    }
+
+    /// Before `slot` changes while a snapshot runs: serialise it as it is now.
+    #[inline]
+    fn guard(&mut self, slot: usize) {
+        if self.frozen.is_some() {
+            self.preserve(slot);
+        }
+    }
+
+    fn guard_key(&mut self, key: &[u8]) {
+        if self.frozen.is_some() {
+            self.preserve(key_slot(key) as usize);
+        }
+    }
+
+    #[cold]
+    fn preserve(&mut self, slot: usize) {
+        let Some(f) = self.frozen.as_mut() else {
+            return;
+        };
+        if f.done[slot] {
+            return;
+        }
+        f.done[slot] = true;
+        f.remaining -= 1;
+        for e in self.slots[slot].iter() {
+            let at = self.expires.get(&e.key).copied();
+            if at.is_some_and(|at| at <= f.now) {
+                continue;
+            }
+            crate::node::rdb::write_entry(&mut f.out, &e.key, &e.val, at);
         }
     }
 
@@ -106,7 +199,8 @@ impl Keyspace {
         self.slots[slot].find(hash, |e| &*e.key == key)
     }
 
-    fn is_expired(&self, key: &[u8], now: u64) -> bool {
+    /// Whether `key` is still stored but its time has run out.
+    pub fn is_expired(&self, key: &[u8], now: u64) -> bool {
         !self.expires.is_empty() && self.expires.get(key).is_some_and(|at| *at <= now)
     }
 
@@ -114,6 +208,7 @@ impl Keyspace {
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         if self.is_expired(key, now) {
             self.delete(key);
+            self.watched.expired(key);
             self.stats.expired += 1;
             if self.log_expired {
                 self.expired_log.push(key.into());
@@ -128,6 +223,7 @@ impl Keyspace {
     pub fn get(&mut self, key: &[u8], now: u64) -> Option<&mut Value> {
         self.expire_if_needed(key, now);
         let (slot, hash) = self.locate(key);
+        self.guard(slot);
         let found = self.slots[slot].find_mut(hash, |e| &*e.key == key);
         match found {
             Some(e) => {
@@ -158,6 +254,7 @@ impl Keyspace {
     /// Stores `val` under `key`, returning the value it replaced.
     pub fn put(&mut self, key: &[u8], val: Value, ttl: Ttl) -> Option<Value> {
         let (slot, hash) = self.locate(key);
+        self.guard(slot);
         let hasher = &self.hasher;
         let table = &mut self.slots[slot];
         let old = match table.find_mut(hash, |e| &*e.key == key) {
@@ -197,6 +294,7 @@ impl Keyspace {
     ) -> &mut Value {
         self.expire_if_needed(key, now);
         let (slot, hash) = self.locate(key);
+        self.guard(slot);
         let hasher = &self.hasher;
         let table = &mut self.slots[slot];
         let entry = table.entry(hash, |e| &*e.key == key, |e| hasher.hash_one(&*e.key));
@@ -221,6 +319,7 @@ impl Keyspace {
 
     fn delete(&mut self, key: &[u8]) -> Option<Value> {
         let (slot, hash) = self.locate(key);
+        self.guard(slot);
         let table = &mut self.slots[slot];
         let entry = table.find_entry(hash, |e| &*e.key == key).ok()?;
         let (removed, _) = entry.remove();
@@ -240,6 +339,7 @@ impl Keyspace {
     }
 
     pub fn set_expire(&mut self, key: &[u8], at: u64) {
+        self.guard_key(key);
         match self.expires.get_mut(key) {
             Some(when) => *when = at,
             None => {
@@ -250,29 +350,33 @@ impl Keyspace {
 
     /// Drops the TTL; returns whether there was one.
     pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.guard_key(key);
         self.expires.swap_remove(key).is_some()
     }
 
-    pub fn flush(&mut self) {
+    /// Empties the keyspace. A WATCHed key that lived is touched; one that had expired
+    /// counts as expired; a missing one is not touched (Redis's rule for FLUSHALL).
+    pub fn flush(&mut self, now: u64) {
+        for slot in 0..SLOT_COUNT as usize {
+            self.guard(slot);
+        }
+        if !self.watched.is_empty() {
+            for key in self.watched.keys() {
+                if self.find(&key).is_none() {
+                    continue;
+                }
+                if self.is_expired(&key, now) {
+                    self.watched.expired(&key);
+                } else {
+                    self.watched.changed(&key);
+                }
+            }
+        }
         for table in &mut self.slots {
             *table = HashTable::new();
         }
         self.expires = IndexMap::default();
         self.len = 0;
-    }
-
-    pub fn slot_version(&self, slot: u16) -> u64 {
-        self.versions.get(slot as usize).copied().unwrap_or(0)
-    }
-
-    pub fn bump_slot(&mut self, slot: u16) {
-        if let Some(v) = self.versions.get_mut(slot as usize) {
-            *v += 1;
-        }
-    }
-
-    pub fn bump_all_slots(&mut self) {
-        self.versions.iter_mut().for_each(|v| *v += 1);
     }
 
     pub fn count_in_slot(&self, slot: u16) -> usize {
@@ -290,6 +394,9 @@ impl Keyspace {
 
     /// Deletes every key of `slot`; returns how many.
     pub fn clear_slot(&mut self, slot: u16) -> usize {
+        if (slot as usize) < self.slots.len() {
+            self.guard(slot as usize);
+        }
         let Some(table) = self.slots.get_mut(slot as usize) else {
             return 0;
         };
@@ -409,6 +516,7 @@ impl Keyspace {
             if *at <= now {
                 let key = key.clone();
                 self.delete(&key);
+                self.watched.expired(&key);
                 self.stats.expired += 1;
                 if self.log_expired {
                     self.expired_log.push(key);
@@ -463,6 +571,43 @@ mod tests {
         assert_eq!(ks.expire_at(b"c"), Some(5));
         ks.put(b"c", Value::string(b"3"), Ttl::Clear);
         assert_eq!(ks.expire_at(b"c"), None);
+    }
+
+    #[test]
+    fn a_frozen_snapshot_keeps_the_keyspace_as_it_was() {
+        let mut ks = Keyspace::new();
+        for i in 0..200 {
+            ks.put(
+                format!("k{i}").as_bytes(),
+                Value::string(b"old"),
+                Ttl::Clear,
+            );
+        }
+        ks.put(b"gone", Value::string(b"x"), Ttl::At(10));
+        assert!(ks.freeze(50));
+        assert!(!ks.freeze(50));
+        ks.put(b"k1", Value::string(b"new"), Ttl::Clear);
+        ks.put(b"later", Value::string(b"new"), Ttl::Clear);
+        ks.remove(b"k2", 50);
+        ks.flush(50);
+        let mut bytes = crate::node::rdb::header(0, None, 0, 0);
+        loop {
+            let (part, last) = ks.thaw_step(64).unwrap();
+            bytes.extend_from_slice(&part);
+            if last {
+                break;
+            }
+        }
+        assert!(!ks.is_frozen() && ks.thaw_step(64).is_none());
+        crate::node::rdb::finish(&mut bytes, 0, true);
+        let mut seen = std::collections::HashMap::new();
+        crate::node::rdb::load(&bytes, |k, v, _| {
+            seen.insert(k, v.as_bytes().unwrap().to_vec());
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 200);
+        assert_eq!(seen[&b"k1"[..]], b"old");
+        assert!(seen.contains_key(&b"k2"[..]) && !seen.contains_key(&b"later"[..]));
     }
 
     #[test]

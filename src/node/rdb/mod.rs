@@ -14,8 +14,13 @@ use bytes::Bytes;
 
 use super::keyspace::{HashValue, Keyspace, ListValue, SetValue, Value, ZSet};
 
-/// RDB version of Redis 7.0; DUMP payloads carry it and RESTORE refuses newer ones.
+/// RDB version of Redis 7.0; DUMP payloads and snapshots are written with it.
 pub const RDB_VERSION: u16 = 10;
+
+/// The newest version read: Valkey 9 writes 80 (`VALKEY080` files, payload footers 80),
+/// Redis 7.2 11 and Redis 7.4+ 12. What they add that we read is the set listpack; a type
+/// we do not know still fails as bad data.
+pub const RDB_VERSION_READ_MAX: u16 = 80;
 
 /// Object type bytes (`RDB_TYPE_*`).
 mod kind {
@@ -33,6 +38,7 @@ mod kind {
     pub const HASH_LISTPACK: u8 = 16;
     pub const ZSET_LISTPACK: u8 = 17;
     pub const LIST_QUICKLIST_2: u8 = 18;
+    pub const SET_LISTPACK: u8 = 20;
 }
 
 /// RDB file opcodes (`RDB_OPCODE_*`).
@@ -133,7 +139,8 @@ pub fn undump(payload: &[u8]) -> Res<Value> {
     let version = u16::from_le_bytes([footer[0], footer[1]]);
     let crc = u64::from_le_bytes(footer[2..10].try_into().map_err(|_| WRONG)?);
     // A zero CRC means "not computed" (rdbchecksum no), which Redis accepts too.
-    if version > RDB_VERSION || (crc != 0 && crc64::crc64(0, &payload[..payload.len() - 8]) != crc)
+    if version > RDB_VERSION_READ_MAX
+        || (crc != 0 && crc64::crc64(0, &payload[..payload.len() - 8]) != crc)
     {
         return Err(WRONG);
     }
@@ -146,10 +153,25 @@ pub fn undump(payload: &[u8]) -> Res<Value> {
     Ok(value)
 }
 
-/// An RDB file (version 10) of every live key, with the aux fields Redis writes that a
-/// replica reads.
-pub fn snapshot(ks: &Keyspace, now: u64, repl_id: &str, repl_offset: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + ks.len() * 32);
+/// An RDB file (version 10) of every live key, with the aux fields Redis writes (the
+/// replication ones, which a replica reads, when given).
+pub fn snapshot(ks: &Keyspace, now: u64, repl: Option<(&str, u64)>, checksum: bool) -> Vec<u8> {
+    let mut out = header(now, repl, ks.len(), ks.expires_len());
+    out.reserve(ks.len() * 32);
+    for slot in 0..crate::model::SLOT_COUNT {
+        ks.for_each_key_in_slot(slot, now, |key, value| {
+            write_entry(&mut out, key, value, ks.expire_at(key));
+        });
+    }
+    let crc = if checksum { crc64::crc64(0, &out) } else { 0 };
+    finish_after(&mut out, crc, checksum);
+    out
+}
+
+/// The start of an RDB file: magic and version, the aux fields redis-server writes (the
+/// replication ones when given), db 0 and its sizes.
+pub fn header(now: u64, repl: Option<(&str, u64)>, keys: usize, expires: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
     out.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
     let aux = |out: &mut Vec<u8>, k: &str, v: &str| {
         out.push(op::AUX);
@@ -159,54 +181,121 @@ pub fn snapshot(ks: &Keyspace, now: u64, repl_id: &str, repl_offset: u64) -> Vec
     aux(&mut out, "redis-ver", "7.0.15");
     aux(&mut out, "redis-bits", "64");
     aux(&mut out, "ctime", &(now / 1000).to_string());
-    aux(&mut out, "repl-stream-db", "0");
-    aux(&mut out, "repl-id", repl_id);
-    aux(&mut out, "repl-offset", &repl_offset.to_string());
+    aux(
+        &mut out,
+        "used-mem",
+        &crate::node::alloc::used_memory().unwrap_or(0).to_string(),
+    );
+    if let Some((repl_id, repl_offset)) = repl {
+        aux(&mut out, "repl-stream-db", "0");
+        aux(&mut out, "repl-id", repl_id);
+        aux(&mut out, "repl-offset", &repl_offset.to_string());
+    }
+    aux(&mut out, "aof-base", "0");
     out.push(op::SELECTDB);
     write_len(&mut out, 0);
     out.push(op::RESIZEDB);
-    write_len(&mut out, ks.len() as u64);
-    write_len(&mut out, ks.expires_len() as u64);
-    for slot in 0..crate::model::SLOT_COUNT {
-        ks.for_each_key_in_slot(slot, now, |key, value| {
-            if let Some(at) = ks.expire_at(key) {
-                out.push(op::EXPIRETIME_MS);
-                out.extend_from_slice(&at.to_le_bytes());
-            }
-            let type_at = out.len();
-            out.push(0);
-            write_string(&mut out, key);
-            out[type_at] = write_value(&mut out, value);
-        });
-    }
-    out.push(op::EOF);
-    let crc = crc64::crc64(0, &out);
-    out.extend_from_slice(&crc.to_le_bytes());
+    write_len(&mut out, keys as u64);
+    write_len(&mut out, expires as u64);
     out
+}
+
+/// One key of an RDB file: its expiry (Unix ms) when it has one, type, name, value.
+pub fn write_entry(out: &mut Vec<u8>, key: &[u8], value: &Value, expire_at: Option<u64>) {
+    if let Some(at) = expire_at {
+        out.push(op::EXPIRETIME_MS);
+        out.extend_from_slice(&at.to_le_bytes());
+    }
+    let type_at = out.len();
+    out.push(0);
+    write_string(out, key);
+    out[type_at] = write_value(out, value);
+}
+
+/// Ends an RDB file: the EOF opcode and the CRC-64 of everything before the checksum
+/// (`crc` is the running CRC of what was written before `out`; zero when `checksum` is
+/// off, as `rdbchecksum no` writes).
+pub fn finish(out: &mut Vec<u8>, crc: u64, checksum: bool) {
+    out.push(op::EOF);
+    let crc = if checksum { crc64::crc64(crc, out) } else { 0 };
+    out.extend_from_slice(&crc.to_le_bytes());
+}
+
+/// [`finish`] for a buffer that already holds what `crc` covers.
+fn finish_after(out: &mut Vec<u8>, crc: u64, checksum: bool) {
+    let mut tail = Vec::with_capacity(9);
+    finish(&mut tail, crc, checksum);
+    out.extend_from_slice(&tail);
 }
 
 /// Reads an RDB file, calling `each(key, value, expire_at_ms)` for every key of db 0.
 pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res<()> {
-    if data.len() < 9 || &data[..5] != b"REDIS" {
+    read_file(data, |entry| {
+        if entry.db == 0 {
+            each(entry.key, entry.value, entry.expire_at);
+        }
+    })
+    .map(|_| ())
+}
+
+/// One key of an RDB file, with the database it belongs to and its absolute expiry (ms).
+pub struct FileEntry {
+    pub db: u64,
+    pub key: Bytes,
+    pub value: Value,
+    pub expire_at: Option<u64>,
+}
+
+/// What an RDB file says about itself besides its keys.
+#[derive(Debug, Default)]
+pub struct FileInfo {
+    pub version: u16,
+    /// The aux fields (`redis-ver`, `ctime`, `repl-id`, ...), in file order.
+    pub aux: Vec<(String, String)>,
+    /// Whether the file ended with a CRC-64 that matched (false: absent or zero).
+    pub checksum_verified: bool,
+}
+
+/// Reads a whole RDB file, calling `each` for every key of every database, and checks the
+/// CRC-64 trailer when the file has one (a backup must not load half a file silently).
+pub fn read_file(data: &[u8], mut each: impl FnMut(FileEntry)) -> Res<FileInfo> {
+    // `REDIS0010` (Redis) or `VALKEY080` (Valkey 9): the magic, then the version in digits.
+    let magic = if data.starts_with(b"REDIS") {
+        5
+    } else if data.starts_with(b"VALKEY") {
+        6
+    } else {
+        return Err(BadPayload("not an RDB file"));
+    };
+    let digits = magic + if magic == 5 { 4 } else { 3 };
+    if data.len() < digits {
         return Err(BadPayload("not an RDB file"));
     }
-    let version: u16 = std::str::from_utf8(&data[5..9])
+    let version: u16 = std::str::from_utf8(&data[magic..digits])
         .ok()
         .and_then(|v| v.parse().ok())
         .ok_or(BadPayload("bad RDB version"))?;
-    if version > RDB_VERSION {
+    if version > RDB_VERSION_READ_MAX {
         return Err(BadPayload("RDB version too new"));
     }
-    let mut r = Reader { data, at: 9 };
+    let mut info = FileInfo {
+        version,
+        ..FileInfo::default()
+    };
+    let mut r = Reader { data, at: digits };
     let mut expire = None;
     let mut db = 0;
     loop {
         let t = r.byte()?;
         match t {
-            op::EOF => return Ok(()),
+            op::EOF => break,
             op::AUX => {
-                r.string()?;
-                r.string()?;
+                let k = r.string()?;
+                let v = r.string()?;
+                info.aux.push((
+                    String::from_utf8_lossy(&k).into_owned(),
+                    String::from_utf8_lossy(&v).into_owned(),
+                ));
             }
             op::SELECTDB => db = r.len()?,
             op::RESIZEDB => {
@@ -227,16 +316,36 @@ pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res
             op::FUNCTION | op::MODULE_AUX => {
                 return Err(BadPayload("RDB has functions or modules, not supported"))
             }
+            // RDB_TYPE_STREAM_LISTPACKS, _2, _3: the keyspace has no stream type.
+            15 | 19 | 21 => {
+                return Err(BadPayload(
+                    "the file holds a stream, which rclust cannot read",
+                ))
+            }
             _ => {
                 let key = r.string()?;
                 let value = r.value(t)?;
-                if db == 0 {
-                    each(key, value, expire.take());
-                }
-                expire = None;
+                each(FileEntry {
+                    db,
+                    key,
+                    value,
+                    expire_at: expire.take(),
+                });
             }
         }
     }
+    // Version 5 and later end with a CRC-64 of everything before it (zero: not computed).
+    if version >= 5 {
+        let body = r.at;
+        let crc = r.le(8).map_err(|_| BadPayload("RDB file is truncated"))?;
+        if crc != 0 {
+            if crc64::crc64(0, &data[..body]) != crc {
+                return Err(BadPayload("RDB checksum mismatch"));
+            }
+            info.checksum_verified = true;
+        }
+    }
+    Ok(info)
 }
 
 struct Reader<'a> {
@@ -396,6 +505,7 @@ impl Reader<'_> {
             }
             kind::LIST_ZIPLIST => list_value(self.blob(compact::ziplist)?.into())?,
             kind::SET_INTSET => set_value(self.blob(compact::intset)?.into_iter().collect())?,
+            kind::SET_LISTPACK => set_value(self.blob(compact::listpack)?.into_iter().collect())?,
             kind::ZSET_ZIPLIST => zset_pairs(self.blob(compact::ziplist)?)?,
             kind::ZSET_LISTPACK => zset_pairs(self.blob(compact::listpack)?)?,
             kind::HASH_ZIPLIST => hash_pairs(self.blob(compact::ziplist)?)?,

@@ -69,7 +69,7 @@ fn corrupt_payloads_are_refused() {
     assert_eq!(undump(b"short").map(|_| ()), wrong);
     // A newer RDB version is refused even with a good checksum.
     let mut newer = b"\x00\x01a".to_vec();
-    newer.extend_from_slice(&11u16.to_le_bytes());
+    newer.extend_from_slice(&(RDB_VERSION_READ_MAX + 1).to_le_bytes());
     let crc = crc64::crc64(0, &newer);
     newer.extend_from_slice(&crc.to_le_bytes());
     assert_eq!(undump(&newer).map(|_| ()), wrong);
@@ -127,7 +127,7 @@ fn rdb_file_round_trip() {
         };
         ks.put(format!("key{i}").as_bytes(), v, ttl);
     }
-    let file = snapshot(&ks, 1_000, "abc", 42);
+    let file = snapshot(&ks, 1_000, Some(("abc", 42)), true);
     assert!(file.starts_with(b"REDIS0010"));
     let stored = u64::from_le_bytes(file[file.len() - 8..].try_into().unwrap());
     assert_eq!(crc64::crc64(0, &file[..file.len() - 8]), stored);
@@ -141,4 +141,90 @@ fn rdb_file_round_trip() {
         assert_eq!(at, i.is_multiple_of(2).then_some(5_000_000));
     }
     assert!(load(&file[..file.len() - 12], |_, _, _| {}).is_err());
+}
+
+#[test]
+fn whole_file_read_gives_aux_databases_and_checks_the_crc() {
+    let mut ks = Keyspace::new();
+    ks.put(
+        b"k",
+        Value::string(b"v"),
+        super::super::keyspace::Ttl::Clear,
+    );
+    let mut file = snapshot(&ks, 7_000, Some(("replid", 9)), true);
+    // A second database after db 0, as a standalone server's file may have.
+    let eof = file.len() - 9;
+    let mut db1 = vec![op::SELECTDB, 1, kind::STRING];
+    write_string(&mut db1, b"other");
+    write_string(&mut db1, b"x");
+    file.splice(eof..eof, db1);
+    let body = file.len() - 8;
+    let crc = crc64::crc64(0, &file[..body]);
+    file[body..].copy_from_slice(&crc.to_le_bytes());
+
+    let mut seen = Vec::new();
+    let info = read_file(&file, |e| seen.push((e.db, e.key))).unwrap();
+    assert_eq!(seen, [(0, b("k")), (1, b("other"))]);
+    assert_eq!(info.version, RDB_VERSION);
+    assert!(info.checksum_verified);
+    assert!(info
+        .aux
+        .iter()
+        .any(|(k, v)| k == "repl-id" && v == "replid"));
+
+    let mut db0 = 0;
+    load(&file, |_, _, _| db0 += 1).unwrap();
+    assert_eq!(db0, 1, "load keeps to db 0");
+
+    let mut flipped = file.clone();
+    flipped[body - 2] ^= 1;
+    assert_eq!(
+        read_file(&flipped, |_| {}).unwrap_err(),
+        BadPayload("RDB checksum mismatch")
+    );
+    assert!(read_file(&file[..body + 3], |_| {}).is_err());
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn reads_what_valkey_9_writes() {
+    // valkey-server 9.1.2 SAVE of a=b and e=f (with an expiry): a `VALKEY080` file.
+    let file = unhex(concat!(
+        "56414c4b4559303830fa0a76616c6b65792d76657205392e312e32fa0a72656469732d62697473c040",
+        "fa056374696d65c29ca90f6bfa08757365642d6d656dc270e40f00fa08616f662d62617365c000fe00",
+        "fb02010001610162fc68123035a20100000001650166ffc9b4fa4304d5ec09"
+    ));
+    let mut loaded = Vec::new();
+    load(&file, |k, v, at| {
+        loaded.push((k, v.as_bytes().unwrap().to_vec(), at))
+    })
+    .unwrap();
+    loaded.sort();
+    assert_eq!(loaded.len(), 2);
+    assert_eq!(
+        (&loaded[0].0[..], &loaded[0].1[..], loaded[0].2),
+        (&b"a"[..], &b"b"[..], None)
+    );
+    assert_eq!(&loaded[1].0[..], b"e");
+    assert!(loaded[1].2.is_some());
+    // Its DUMP of SADD s a b 7: a set listpack (type 20), payload version 80.
+    let payload = unhex("140f0f00000003008161028162020701ff5000cc807dfa8d1799a7");
+    let Value::Set(set) = undump(&payload).unwrap() else {
+        panic!("not a set");
+    };
+    let mut members: Vec<Bytes> = set.iter().cloned().collect();
+    members.sort();
+    assert_eq!(members, [b("7"), b("a"), b("b")]);
+    // A newer version than any we know is still refused.
+    let mut future = payload.clone();
+    let n = future.len();
+    future[n - 10] = 81;
+    assert!(undump(&future).is_err());
+    assert!(load(b"VALKEY081\xff", |_, _, _| {}).is_err());
 }

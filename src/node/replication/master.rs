@@ -46,7 +46,8 @@ impl Replication {
             );
             Frame::Simple(Bytes::from(format!("CONTINUE {}", st.replid)))
         } else {
-            let rdb = crate::node::rdb::snapshot(ctx.ks, ctx.now, &st.replid, st.offset);
+            let rdb =
+                crate::node::rdb::snapshot(ctx.ks, ctx.now, Some((&st.replid, st.offset)), true);
             let next = st.offset + 1;
             st.handoffs.insert(
                 id,

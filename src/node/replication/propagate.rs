@@ -143,24 +143,44 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
     }
 }
 
+/// What a command that ran must leave in the replication stream and the append-only
+/// file, encoded: nothing unless it wrote, else itself or its rewriting.
+pub fn written(spec: &CommandSpec, args: &[Bytes], reply: &Frame, now: u64) -> Vec<Vec<u8>> {
+    if !spec.is_write() || reply.is_error() {
+        return Vec::new();
+    }
+    match rewrite(spec.name, args, reply, now) {
+        None => vec![encode(args)],
+        Some(cmds) => cmds.iter().map(|c| encode(c)).collect(),
+    }
+}
+
+/// Feeds a write made outside the command path (MIGRATE's and eviction's deletions) to
+/// the append-only file and the replicas, as [`written`] does for commands.
+pub fn feed_effect(
+    shared: &crate::node::shared::Shared,
+    ks: &mut crate::node::keyspace::Keyspace,
+    args: &[Bytes],
+) {
+    if shared.persist.logging() {
+        shared.persist.feed(&[encode(args)]);
+    }
+    if shared.repl.feeding() {
+        shared.repl.feed_command(ks, args);
+    }
+}
+
 impl Replication {
-    /// Feeds the stream after a command ran on a master with a backlog.
-    pub fn after_command(&self, ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes], reply: &Frame) {
-        let wrote = spec.is_write() && !reply.is_error();
-        if !wrote && ctx.ks.expired_log.is_empty() {
+    /// Feeds the stream after a command ran on a master with a backlog: the keys that
+    /// expired meanwhile, then `cmds` (see [`written`]).
+    pub fn after_command(&self, ctx: &mut Ctx, cmds: &[Vec<u8>]) {
+        if cmds.is_empty() && ctx.ks.expired_log.is_empty() {
             return;
         }
         let mut st = self.state.lock();
         self.feed_expired(&mut st, ctx.ks);
-        if wrote {
-            match rewrite(spec.name, args, reply, ctx.now) {
-                None => self.append(&mut st, &encode(args)),
-                Some(cmds) => {
-                    for cmd in cmds {
-                        self.append(&mut st, &encode(&cmd));
-                    }
-                }
-            }
+        for cmd in cmds {
+            self.append(&mut st, cmd);
         }
         let offset = st.offset;
         drop(st);

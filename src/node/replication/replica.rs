@@ -201,7 +201,7 @@ async fn read_snapshot(stream: &mut TcpStream, buf: &mut BytesMut) -> anyhow::Re
 fn load_snapshot(shared: &Shared, rdb: &[u8], replid: String, offset: u64) -> anyhow::Result<()> {
     let repl = &shared.repl;
     let mut ks = shared.keyspace.lock();
-    ks.flush();
+    ks.flush(crate::node::clock::now_ms());
     let mut loaded = Vec::new();
     crate::node::rdb::load(rdb, |k, v, at| loaded.push((k, v, at)))
         .map_err(|e| anyhow!("loading the snapshot: {}", e.0))?;
@@ -215,6 +215,10 @@ fn load_snapshot(shared: &Shared, rdb: &[u8], replid: String, offset: u64) -> an
     st.offset = offset;
     st.backlog = Some(super::backlog::Backlog::new(super::backlog::DEFAULT_SIZE));
     drop(st);
+    // The append-only file describes the old data: it starts again from this snapshot.
+    if shared.persist.logging() {
+        let _ = shared.persist.bgrewriteaof(shared, &mut ks);
+    }
     drop(ks);
     if let Some(bus) = repl.bus() {
         bus.set_repl_offset(offset);
@@ -270,14 +274,15 @@ async fn stream_commands(
                     client: &mut client,
                 };
                 let reply = (spec.handler)(&mut ctx, &args);
-                if spec.is_write() && !reply.is_error() {
-                    // Clients blocked on this replica's keys see the write too.
-                    crate::node::cmd::blocking::after_write(ctx.ks, spec, &args, &reply);
-                    if ctx.ks.blocked.has_ready() {
-                        crate::node::cmd::blocking::serve_ready(&mut ctx);
-                    }
-                }
                 client.action = None;
+                // No client waits on a replica's keys (blocking pops are writes, refused
+                // here; a master that turned replica unblocks its waiters), so applying
+                // the stream serves no one. A replica logs what it applies, as its master did.
+                if shared.persist.logging() {
+                    let cmds =
+                        crate::node::replication::propagate::written(spec, &args, &reply, now_ms());
+                    shared.persist.feed(&cmds);
+                }
             }
             if st_applied > 0 {
                 let mut st = repl.state.lock();
@@ -288,6 +293,7 @@ async fn stream_commands(
                 let offset = st.offset;
                 drop(st);
                 drop(ks);
+                shared.persist.after_batch(shared);
                 repl.offset_tx.send_replace(offset);
                 if let Some(bus) = repl.bus() {
                     bus.set_repl_offset(offset);

@@ -173,9 +173,20 @@ impl Frame {
     }
 }
 
+/// A one-line reply (status, error, double). The text may echo client bytes (unknown
+/// command names, bad arguments, config values), so CR and LF become spaces as Redis does:
+/// a raw line break would end the reply early and the client would read the rest as a
+/// second, forged reply.
 fn line(out: &mut BytesMut, prefix: u8, text: &[u8]) {
     out.put_u8(prefix);
-    out.put_slice(text);
+    if memchr::memchr2(b'\r', b'\n', text).is_none() {
+        out.put_slice(text);
+    } else {
+        out.extend(text.iter().map(|&b| match b {
+            b'\r' | b'\n' => b' ',
+            b => b,
+        }));
+    }
     out.put_slice(b"\r\n");
 }
 
@@ -245,6 +256,16 @@ mod tests {
         let v = Frame::Verbatim(*b"txt", Bytes::from_static(b"hi"));
         assert_eq!(v.to_bytes(true), &b"=6\r\ntxt:hi\r\n"[..]);
         assert_eq!(enc(v), &b"$2\r\nhi\r\n"[..]);
+    }
+
+    #[test]
+    fn one_line_replies_never_carry_line_breaks() {
+        let err = Frame::error("ERR unknown command 'a\r\n+OK'");
+        assert_eq!(enc(err), &b"-ERR unknown command 'a  +OK'\r\n"[..]);
+        let status = Frame::Simple(Bytes::from_static(b"x\ny"));
+        assert_eq!(enc(status), &b"+x y\r\n"[..]);
+        // Bulk strings carry any bytes: their length says where they end.
+        assert_eq!(enc(Frame::bulk_str("a\r\n")), &b"$3\r\na\r\n\r\n"[..]);
     }
 
     #[test]
