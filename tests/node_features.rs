@@ -306,6 +306,53 @@ fn scripts_replicate_their_effects() {
     );
 }
 
+/// The append-only file gets what replicas get: a script's effects and a served
+/// waiter's pop; eviction settings given as flags reach CONFIG GET and INFO.
+#[test]
+fn the_append_only_file_keeps_script_effects_and_served_pops() {
+    let mut node = NodeServer::start_with(
+        standalone(),
+        &[
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--maxmemory-policy",
+            "allkeys-lfu",
+            "--maxmemory-samples",
+            "7",
+        ],
+    );
+    let mut c = Raw::connect(&node);
+    c.call(&[
+        "EVAL",
+        "redis.call('set','a',ARGV[1]); redis.call('rpush','l','x','y'); return redis.call('lpop','l')",
+        "0",
+        "from-script",
+    ]);
+    let mut waiter = Raw::connect(&node);
+    waiter.send(&["BLPOP", "q", "0"]);
+    wait_blocked(&node, 1);
+    c.call(&["RPUSH", "q", "1", "2"]);
+    assert_eq!(waiter.read(), b"*2\r\n$1\r\nq\r\n$1\r\n1\r\n");
+    drop((c, waiter));
+    node.kill();
+    node.restart();
+    assert_eq!(
+        node.cmd::<Option<String>>(&["GET", "a"]).as_deref(),
+        Some("from-script")
+    );
+    assert_eq!(node.cmd::<Vec<String>>(&["LRANGE", "l", "0", "-1"]), ["y"]);
+    assert_eq!(node.cmd::<Vec<String>>(&["LRANGE", "q", "0", "-1"]), ["2"]);
+    assert_eq!(
+        node.cmd::<Vec<String>>(&["CONFIG", "GET", "maxmemory-*"]),
+        ["maxmemory-policy", "allkeys-lfu", "maxmemory-samples", "7"]
+    );
+    assert_eq!(info_field(&node, "maxmemory_policy"), "allkeys-lfu");
+    // The policy reached the evictor: OBJECT FREQ answers only under an LFU policy.
+    assert!(node.cmd::<i64>(&["OBJECT", "FREQ", "a"]) >= 0);
+}
+
 #[test]
 fn cluster_scripts_refuse_keys_of_other_slots() {
     let node = NodeServer::start(ServerOpts::default());

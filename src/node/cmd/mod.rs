@@ -168,6 +168,8 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         }
         return Frame::simple("QUEUED");
     }
+    // New keys are stamped with the time of the command that made them (LRU/LFU).
+    ctx.ks.evict.clock_ms = ctx.now;
     if ctx.ks.evict.maxmemory > 0 {
         let room = crate::node::keyspace::evict::make_room(ctx);
         if let Err(oom) = room {

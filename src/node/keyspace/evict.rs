@@ -165,9 +165,28 @@ fn lfu_incr(counter: u8) -> u8 {
     }
 }
 
+/// What OBJECT IDLETIME and OBJECT FREQ read, without touching the key.
+pub enum Access {
+    /// Seconds since the last access (LRU and the other non-LFU policies).
+    IdleSeconds(u64),
+    /// The logarithmic access counter, decayed to now (LFU policies).
+    Frequency(u8),
+}
+
 impl Keyspace {
     fn entry(&self, key: &[u8]) -> Option<&Entry> {
         self.find(key)
+    }
+
+    /// The access record of a live `key`, in the form the policy in force keeps.
+    pub fn access(&self, key: &[u8], now: u64) -> Option<Access> {
+        self.peek(key, now)?;
+        let stamp = self.entry(key)?.access;
+        Some(if self.evict.policy.lfu() {
+            Access::Frequency(lfu_decayed(stamp, now))
+        } else {
+            Access::IdleSeconds(seconds(now).wrapping_sub(stamp) as u64)
+        })
     }
 
     /// A random entry's key and stamp (all keys).
