@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rclust_global_optspecs
-    string join \n a/pass= user= json no-color q/quiet v/verbose tls cacert= cert= key= insecure connect-timeout= h/help V/version
+    string join \n json no-color q/quiet v/verbose a/pass= user= tls cacert= cert= key= insecure connect-timeout= h/help V/version
 end
 
 function __fish_rclust_needs_command

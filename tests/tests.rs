@@ -24,4 +24,5 @@ mod replication;
 mod reshard;
 mod tls;
 mod transfer;
+mod usage;
 mod valkey;
