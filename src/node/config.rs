@@ -183,6 +183,22 @@ impl ConfValue for PathBuf {
     }
 }
 
+/// `cluster-announce-hostname`: empty (none) or a name [`crate::model::check_hostname`]
+/// accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Hostname(pub String);
+
+impl ConfValue for Hostname {
+    fn assign(&mut self, _: Kind, text: &str) -> Result<(), String> {
+        crate::model::check_hostname(text)?;
+        self.0 = text.to_string();
+        Ok(())
+    }
+    fn show(&self) -> String {
+        self.0.clone()
+    }
+}
+
 /// `save <seconds> <changes> ...`: snapshot when at least `changes` writes happened in
 /// `seconds`. Empty: no automatic snapshots.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -333,8 +349,11 @@ pub static SETTINGS: &[Setting] = &[
         "Bus port announced to the cluster (0: the bus port)"),
     setting!("cluster-announce-tls-port", cluster_announce_tls_port, PORT, "0", Mutable, Bus,
         "TLS client port announced to the cluster (the node serves plain TCP, so it is only announced)"),
-    setting!("cluster-announce-hostname", cluster_announce_hostname, Kind::Text, "", Mutable,
+    setting!("cluster-announce-hostname", cluster_announce_hostname, Kind::Special, "", Mutable,
         Bus, "Hostname announced to the cluster"),
+    setting!("cluster-preferred-endpoint-type", cluster_preferred_endpoint_type,
+        Kind::Enum(&["ip", "hostname", "unknown-endpoint"]), "ip", Mutable, Bus,
+        "How CLUSTER SLOTS/SHARDS and redirects name nodes: ip, hostname or unknown-endpoint"),
     setting!("cluster-require-full-coverage", cluster_require_full_coverage, Kind::Bool, "yes",
         Mutable, Bus, "Refuse queries while some slot is not served"),
     setting!("cluster-allow-replica-migration", cluster_allow_replica_migration, Kind::Bool,
@@ -448,7 +467,8 @@ pub struct NodeConfig {
     pub cluster_announce_port: u16,
     pub cluster_announce_bus_port: u16,
     pub cluster_announce_tls_port: u16,
-    pub cluster_announce_hostname: String,
+    pub cluster_announce_hostname: Hostname,
+    pub cluster_preferred_endpoint_type: String,
     pub cluster_require_full_coverage: bool,
     pub cluster_allow_replica_migration: bool,
     pub cluster_migration_barrier: u64,
@@ -501,7 +521,8 @@ impl Default for NodeConfig {
             cluster_announce_port: 0,
             cluster_announce_bus_port: 0,
             cluster_announce_tls_port: 0,
-            cluster_announce_hostname: String::new(),
+            cluster_announce_hostname: Hostname::default(),
+            cluster_preferred_endpoint_type: String::new(),
             cluster_require_full_coverage: false,
             cluster_allow_replica_migration: false,
             cluster_migration_barrier: 0,
