@@ -25,4 +25,5 @@ mod replication;
 mod reshard;
 mod tls;
 mod transfer;
+mod usage;
 mod valkey;
