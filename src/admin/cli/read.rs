@@ -57,6 +57,8 @@ pub async fn check(args: CheckArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<E
         let mut doc = render::check_json(&snap, &findings);
         doc["preferred_endpoint_type"] = serde_json::json!(endpoint);
         print_json(&doc)?;
+    } else if ui.quiet {
+        print(&render::check_quiet(&snap, &findings, ui.color))?;
     } else {
         print(&render::check_text(&snap, &findings, endpoint, ui.color))?;
     }

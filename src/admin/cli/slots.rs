@@ -47,19 +47,13 @@ pub fn fleet_for(opts: ConnOpts, timeout_ms: u64) -> Fleet {
     })
 }
 
-fn migrate_opts(moving: &MoveArgs) -> anyhow::Result<MigrateOpts> {
-    if moving.pipeline == 0 {
-        bail!("--pipeline must be at least 1");
-    }
-    if moving.wait.is_nan() || moving.wait <= 0.0 {
-        bail!("--wait must be a positive number of seconds");
-    }
-    Ok(MigrateOpts {
+fn migrate_opts(moving: &MoveArgs) -> MigrateOpts {
+    MigrateOpts {
         keys_per_batch: moving.pipeline,
         timeout_ms: moving.timeout,
         replace: moving.replace,
         ..MigrateOpts::default()
-    })
+    }
 }
 
 /// How a run of slot moves goes, for every command that moves slots.
@@ -74,13 +68,13 @@ pub struct MoveSettings {
 }
 
 impl MoveSettings {
-    fn of(moving: &MoveArgs) -> anyhow::Result<MoveSettings> {
-        Ok(MoveSettings {
-            migrate: migrate_opts(moving)?,
+    fn of(moving: &MoveArgs) -> MoveSettings {
+        MoveSettings {
+            migrate: migrate_opts(moving),
             key_by_key: moving.key_by_key,
             stall_timeout: Duration::from_millis(moving.timeout.max(1)),
             wait: moving.wait,
-        })
+        }
     }
 }
 
@@ -200,10 +194,7 @@ async fn converge(
     match outcome {
         Ok(_) => Ok(true),
         Err(reasons) => {
-            eprintln!("rclust: the cluster did not converge within {wait}s; still pending:");
-            for r in reasons.iter().take(20) {
-                eprintln!("  - {r}");
-            }
+            super::report_not_converged(wait, &reasons);
             Ok(false)
         }
     }
@@ -264,7 +255,7 @@ async fn execute_moves(
     moving: &MoveArgs,
     ui: &Ui,
 ) -> anyhow::Result<Exit> {
-    let (exit, summary) = run_moves(fleet, snap, moves, &MoveSettings::of(moving)?, ui).await?;
+    let (exit, summary) = run_moves(fleet, snap, moves, &MoveSettings::of(moving), ui).await?;
     if ui.json && exit != Exit::Error {
         if let Some(doc) = summary {
             print_json(&doc)?;
@@ -316,9 +307,13 @@ pub async fn run_moves(
     // Ctrl-C finishes the batches under way (or cancels the atomic jobs, which roll back)
     // and stops cleanly, leaving nothing open; a second Ctrl-C aborts at once (what is
     // open then is for `rclust fix`).
+    // One stream for both presses: a second Ctrl-C that arrives before the first is handled
+    // is not lost, as it could be between two `ctrl_c()` futures.
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("cannot listen for Ctrl-C")?;
     let interrupted = std::sync::atomic::AtomicBool::new(false);
     let stopper = async {
-        let _ = tokio::signal::ctrl_c().await;
+        sigint.recv().await;
         interrupted.store(true, Ordering::Relaxed);
         engine.request_stop();
         bar.suspend(|| {
@@ -328,16 +323,15 @@ pub async fn run_moves(
                 eprintln!("rclust: interrupted: finishing the slots under way (Ctrl-C again to abort)")
             }
         });
-        let _ = tokio::signal::ctrl_c().await;
+        sigint.recv().await;
         eprintln!(
             "rclust: aborted; run `rclust fix {}` to repair the slots left open",
             snap.seed
         );
-        std::process::exit(130);
     };
     let result = tokio::select! {
         r = engine.run(snap, moves) => r,
-        _ = stopper => unreachable!("the stopper exits the process"),
+        _ = stopper => return Ok((Exit::Interrupted, None)),
     };
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
@@ -395,7 +389,6 @@ pub async fn run_moves(
 }
 
 pub async fn reshard(args: ReshardArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
-    migrate_opts(&args.moving)?;
     let fleet = fleet_for(opts, args.moving.timeout);
     let snap = load_healthy(&fleet, &args.seed).await?;
     let target = snap.resolve_node(&args.to)?.id.clone();
@@ -431,7 +424,6 @@ pub async fn reshard(args: ReshardArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Resu
 }
 
 pub async fn rebalance(args: RebalanceArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
-    migrate_opts(&args.moving)?;
     if args.threshold.is_nan() || args.threshold < 0.0 {
         bail!("--threshold must be a number of percent, 0 or more");
     }
@@ -508,7 +500,7 @@ pub async fn rebalance(args: RebalanceArgs, ui: &Ui, opts: ConnOpts) -> anyhow::
 }
 
 pub async fn fix(args: FixArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
-    let mopts = migrate_opts(&args.moving)?;
+    let mopts = migrate_opts(&args.moving);
     let fleet = fleet_for(opts, args.moving.timeout);
     let snap = load_settled(&fleet, &args.seed).await?;
     if !snap.unreachable.is_empty() {
