@@ -819,3 +819,67 @@ fn announced_hostnames_are_shown_and_accepted_as_node_names() {
         .collect();
     assert_eq!(warned, ["hostname_missing"], "{doc}");
 }
+
+#[test]
+fn a_mixed_cluster_of_valkey_and_rclust_nodes_works() {
+    require_valkey!();
+    use crate::harness::NodeServer;
+    let opts = ServerOpts {
+        node_timeout_ms: 1000,
+        ..ServerOpts::default()
+    };
+    // Valkey gossips its ping extensions (hostname, human nodename, shard id, forgotten
+    // nodes) to the bundled nodes, which must keep the bus working with them.
+    let conf = "cluster-announce-hostname vk.test\ncluster-announce-human-nodename vk\n";
+    let valkeys: Vec<ValkeyServer> = (0..3)
+        .map(|_| ValkeyServer::start_with_conf(opts.clone(), conf))
+        .collect();
+    let bundled: Vec<NodeServer> = (0..3).map(|_| NodeServer::start(opts.clone())).collect();
+    let all: Vec<&Process> = valkeys
+        .iter()
+        .map(|v| &**v)
+        .zip(bundled.iter().map(|b| &**b))
+        .flat_map(|(v, b)| [v, b])
+        .collect();
+    // Interleaved: masters valkey, bundled, valkey; replicas the other way round, so
+    // each kind replicates from the other.
+    let seeds: Vec<String> = all.iter().map(|n| n.addr()).collect();
+    create_cluster_of(&seeds, 1);
+    wait_until(
+        Duration::from_secs(30),
+        "cluster_state:ok everywhere",
+        || {
+            all.iter().all(|n| {
+                let info: String = n.cmd(&["CLUSTER", "INFO"]);
+                info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:6")
+            })
+        },
+    );
+    let mut client = ClusterClient::new(&seeds);
+    client.load("mix:", 2000);
+    client.verify("mix:", 2000);
+    rclust()
+        .args(["check", &seeds[1], "--wait", "30", "-q"])
+        .assert()
+        .code(0);
+    assert_redis_cli_check(&seeds[0]);
+    assert_redis_cli_check(&seeds[1]);
+    // Slots move between the kinds (key by key: the bundled node has no atomic migration).
+    let out = rclust()
+        .args(["reshard", &seeds[0], "--from", &seeds[0], "--to", &seeds[1]])
+        .args(["--slots", "300", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    client.verify("mix:", 2000);
+    // The bundled nodes still see the Valkey nodes' hostnames.
+    for b in &bundled {
+        let view = b.cluster_nodes_text();
+        assert!(view.contains(",vk.test"), "{}: {view}", b.addr());
+    }
+    for n in &all {
+        let info: String = n.cmd(&["CLUSTER", "INFO"]);
+        assert!(info.contains("cluster_state:ok"), "{}: {info}", n.addr());
+    }
+    assert_redis_cli_check(&seeds[3]);
+}

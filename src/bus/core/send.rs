@@ -30,14 +30,16 @@ impl ClusterCore {
     }
 
     pub(super) fn send(&mut self, link: LinkId, body: Body) {
+        let header = self.build_header();
+        self.send_with(link, header, body);
+    }
+
+    fn send_with(&mut self, link: LinkId, header: Header, body: Body) {
         let kind = body.kind();
         if (kind as usize) < self.stats_sent.len() {
             self.stats_sent[kind as usize] += 1;
         }
-        let msg = Message {
-            header: self.build_header(),
-            body,
-        };
+        let msg = Message { header, body };
         self.effects.push(Effect::Send { link, msg });
     }
 
@@ -116,7 +118,12 @@ impl ClusterCore {
             types::PONG => Body::Pong(body),
             _ => Body::Meet(body),
         };
-        self.send(link, body);
+        let mut header = self.build_header();
+        // We understand extensions even with none to send: Redis and Valkey send theirs
+        // (hostname, human nodename, shard id, forgotten nodes) only to peers whose pings
+        // carry this flag.
+        header.mflags[0] |= crate::bus::codec::mflags::EXT_DATA;
+        self.send_with(link, header, body);
     }
 
     /// `clusterBroadcastPong(CLUSTER_BROADCAST_ALL)`.

@@ -239,3 +239,39 @@ bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb 10.0.0.2:7000@17000 myself,slave aaaaaa
     assert_eq!(c.my_shard_id(), "a".repeat(40));
     assert!(c.info_text().contains("cluster_my_epoch:1\r\n"));
 }
+
+#[test]
+fn pings_say_we_understand_extensions_even_without_any() {
+    // Redis and Valkey send their ping extensions only to peers whose pings carry
+    // EXT_DATA; a node with no hostname has none to send but must still ask for theirs.
+    let mut c = core(3);
+    run(&mut c, "CLUSTER MEET 127.0.0.1 7001").unwrap();
+    c.drain_effects();
+    c.tick(T0 + 100);
+    let link = c
+        .drain_effects()
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Connect { link, .. } => Some(link),
+            _ => None,
+        })
+        .expect("a connection to the met node");
+    c.link_connected(T0 + 110, link, "127.0.0.1");
+    let sent: Vec<Message> = c
+        .drain_effects()
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Send { msg, .. } => Some(msg),
+            _ => None,
+        })
+        .collect();
+    let meet = sent
+        .iter()
+        .find(|m| matches!(m.body, Body::Meet(_)))
+        .expect("a MEET");
+    assert!(meet.body.ping().unwrap().extensions.is_empty());
+    assert_eq!(
+        meet.header.mflags[0] & crate::bus::codec::mflags::EXT_DATA,
+        crate::bus::codec::mflags::EXT_DATA
+    );
+}
