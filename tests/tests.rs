@@ -23,6 +23,7 @@ mod node_vs_redis;
 mod partitions;
 mod replication;
 mod reshard;
+mod server_kinds;
 mod tls;
 mod transfer;
 mod usage;

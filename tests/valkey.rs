@@ -80,7 +80,7 @@ fn valkey_cluster(masters: usize, replicas: usize, empty: usize) -> Vec<ValkeySe
     nodes
 }
 
-fn own_slots(node: &Process) -> usize {
+pub(crate) fn own_slots(node: &Process) -> usize {
     let view = node.cluster_nodes_text();
     let me = view.lines().find(|l| l.contains("myself")).unwrap();
     me.split(' ')
@@ -122,7 +122,7 @@ fn is_master(node: &Process) -> bool {
     info.contains("role:master")
 }
 
-fn own_slot_set(node: &Process) -> std::collections::HashSet<u16> {
+pub(crate) fn own_slot_set(node: &Process) -> std::collections::HashSet<u16> {
     let view = node.cluster_nodes_text();
     let me = view.lines().find(|l| l.contains("myself")).unwrap();
     let mut out = std::collections::HashSet::new();
@@ -513,6 +513,26 @@ fn del_node_drains_a_valkey_master_atomically_and_a_cancelled_drain_keeps_it_who
     assert_redis_cli_check(&seeds[1]);
 }
 
+/// Leaves `key` (value "stray") in database `db` of `other`, which opens the key's slot
+/// as importing from its `owner` and writes it there with ASKING: the state `fix` repairs.
+pub(crate) fn plant_stray_key(owner: &Process, other: &Process, db: u32, key: &str) {
+    let slot = key_slot(key.as_bytes());
+    let _: String = other.cmd(&[
+        "CLUSTER",
+        "SETSLOT",
+        &slot.to_string(),
+        "IMPORTING",
+        &owner.myid(),
+    ]);
+    let _: ((), ()) = redis::pipe()
+        .cmd("ASKING")
+        .cmd("SET")
+        .arg(key)
+        .arg("stray")
+        .query(&mut db_conn(other, db))
+        .unwrap();
+}
+
 /// A connection to `node` with database `db` selected.
 fn db_conn(node: &Process, db: u32) -> redis::Connection {
     redis::Client::open(format!("redis://{}/{db}", node.addr()))
@@ -579,20 +599,7 @@ fn multi_database_clusters_in_create_fix_import_info_and_check() {
         .arg("o")
         .query(&mut db_conn(owner, 2))
         .unwrap();
-    let _: String = other.cmd(&[
-        "CLUSTER",
-        "SETSLOT",
-        &slot.to_string(),
-        "IMPORTING",
-        &owner.myid(),
-    ]);
-    let _: ((), ()) = redis::pipe()
-        .cmd("ASKING")
-        .cmd("SET")
-        .arg(key)
-        .arg("stray")
-        .query(&mut db_conn(other, 2))
-        .unwrap();
+    plant_stray_key(owner, other, 2, key);
     assert_eq!(count_in_slot(other, 2, slot), 1);
     rclust().args(["check", &seeds[0]]).assert().code(1);
     let out = rclust().args(["fix", &seeds[0], "--yes"]).output().unwrap();
