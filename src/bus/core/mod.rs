@@ -184,6 +184,8 @@ pub struct ClusterCore {
     todo_fsync: bool,
     todo_update_state: bool,
     stats_sent: [u64; types::COUNT as usize],
+    /// `DEBUG DROP-CLUSTER-PACKET-FILTER`: received messages of this type are ignored.
+    drop_packet_filter: Option<u16>,
     stats_received: [u64; types::COUNT as usize],
     iteration: u64,
     pings_sent: u64,
@@ -230,6 +232,7 @@ impl ClusterCore {
             todo_fsync: false,
             todo_update_state: true,
             stats_sent: Default::default(),
+            drop_packet_filter: None,
             stats_received: Default::default(),
             iteration: 0,
             pings_sent: 0,
@@ -471,6 +474,12 @@ impl ClusterCore {
     /// Messages of a type received so far (CLUSTER INFO's counters).
     pub fn messages_received(&self, kind: u16) -> u64 {
         self.stats_received.get(kind as usize).copied().unwrap_or(0)
+    }
+
+    /// `DEBUG DROP-CLUSTER-PACKET-FILTER <type>`: ignore received messages of `kind`
+    /// from now on (`None`, or -1 on the command line: none).
+    pub fn set_drop_packet_filter(&mut self, kind: Option<u16>) {
+        self.drop_packet_filter = kind;
     }
 
     /// Messages of a type sent so far.

@@ -91,6 +91,13 @@ impl ClusterCore {
         if (kind as usize) < self.stats_received.len() {
             self.stats_received[kind as usize] += 1;
         }
+        if self.drop_packet_filter == Some(kind) {
+            self.log(
+                LogLevel::Warning,
+                "Dropping packet that matches debug drop filter".into(),
+            );
+            return;
+        }
         let h = &msg.header;
         let sender = self.sender_of(link, &h.sender);
         let mut sender_config_epoch = 0;

@@ -188,6 +188,20 @@ pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     }
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     match sub.as_str() {
+        "drop-cluster-packet-filter" if args.len() == 3 => match int_arg(&args[2]) {
+            Ok(-1) => {
+                ctx.shared.router().drop_packet_filter(None);
+                Frame::ok()
+            }
+            Ok(n) => match u16::try_from(n) {
+                Ok(kind) => {
+                    ctx.shared.router().drop_packet_filter(Some(kind));
+                    Frame::ok()
+                }
+                Err(_) => Frame::static_error("ERR value is out of range"),
+            },
+            Err(e) => e,
+        },
         "sleep" if args.len() == 3 => match parse_float(&args[2]) {
             Some(secs) if secs >= 0.0 => {
                 // Absurd lengths saturate instead of overflowing Duration.
