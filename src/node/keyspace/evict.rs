@@ -178,6 +178,23 @@ impl Keyspace {
         self.find(key)
     }
 
+    /// RESTORE's IDLETIME or FREQ: sets the record when the policy in force keeps that
+    /// form (as Redis, the other one is ignored).
+    pub fn set_access(&mut self, key: &[u8], access: Access, now: u64) {
+        let lfu = self.evict.policy.lfu();
+        let (slot, hash) = self.locate(key);
+        let Some(e) = self.slots[slot].find_mut(hash, |e| &*e.key == key) else {
+            return;
+        };
+        match access {
+            Access::IdleSeconds(s) if !lfu => {
+                e.access = seconds(now).wrapping_sub(s.min(u32::MAX as u64) as u32)
+            }
+            Access::Frequency(f) if lfu => e.access = lfu_pack(minutes(now), f),
+            _ => {}
+        }
+    }
+
     /// The access record of a live `key`, in the form the policy in force keeps.
     pub fn access(&self, key: &[u8], now: u64) -> Option<Access> {
         self.peek(key, now)?;

@@ -380,8 +380,8 @@ impl Replication {
         out
     }
 
-    /// Regular duties, every 100 ms: masters feed a PING every 10 s (as Redis's
-    /// `repl-ping-replica-period`) unless writes are paused, so replicas' data age stays
+    /// Regular duties, every 100 ms: masters feed a PING every `repl-ping-replica-period`
+    /// seconds unless writes are paused, so replicas' data age stays
     /// fresh for elections.
     pub async fn cron(self: Arc<Self>, shared: Arc<Shared>) {
         let mut stop = shared.shutdown.subscribe();
@@ -394,9 +394,10 @@ impl Replication {
             if self.is_replica() || self.writes_paused(now_ms()) {
                 continue;
             }
+            let period = Duration::from_secs(shared.config.read().repl_ping_replica_period);
             let _ks = shared.keyspace.lock();
             let mut st = self.state.lock();
-            if !st.replicas.is_empty() && st.last_ping.elapsed() >= Duration::from_secs(10) {
+            if !st.replicas.is_empty() && st.last_ping.elapsed() >= period {
                 st.last_ping = Instant::now();
                 let ping = propagate::encode(&[b"PING"]);
                 self.append(&mut st, &ping);
