@@ -4,7 +4,7 @@
 //! saved nodes.conf. Every message goes through the real codec. Nothing sleeps.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashSet};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -26,7 +26,8 @@ struct InFlight {
     bytes: Vec<u8>,
 }
 
-/// N simulated nodes on 10.0.0.1.. with client port 7000 and bus port 17000.
+/// N simulated nodes on 10.0.0.1, 10.0.0.2, .. (10.0.1.0 after 10.0.0.255) with client
+/// port 7000 and bus port 17000.
 pub struct Sim {
     pub now: u64,
     pub node_timeout: u64,
@@ -34,7 +35,10 @@ pub struct Sim {
     /// (node, link) -> (peer, peer's link).
     conns: BTreeMap<(usize, LinkId), (usize, LinkId)>,
     queue: BinaryHeap<Reverse<InFlight>>,
-    sent: u64,
+    /// Messages put on the wire so far, all nodes together.
+    pub sent: u64,
+    /// Their encoded size in bytes.
+    pub sent_bytes: u64,
     /// nodes.conf writes so far, all nodes together.
     pub saves: u64,
     /// Names of killed nodes, for questions about them.
@@ -66,6 +70,7 @@ impl Sim {
             conns: BTreeMap::new(),
             queue: BinaryHeap::new(),
             sent: 0,
+            sent_bytes: 0,
             saves: 0,
             dead_names: BTreeMap::new(),
             cut: BTreeSet::new(),
@@ -86,7 +91,8 @@ impl Sim {
     }
 
     pub fn ip(i: usize) -> String {
-        format!("10.0.0.{}", i + 1)
+        let n = i + 1;
+        format!("10.0.{}.{}", n / 256, n % 256)
     }
 
     #[allow(clippy::len_without_is_empty)]
@@ -138,8 +144,13 @@ impl Sim {
         }
     }
 
+    /// The node at a bus address (the inverse of [`Sim::ip`]).
     fn index_of(&self, ip: &str, cport: u16) -> Option<usize> {
-        (0..self.len()).find(|&i| Sim::ip(i) == ip && cport == 17000)
+        let mut parts = ip.strip_prefix("10.0.")?.split('.');
+        let high: usize = parts.next()?.parse().ok()?;
+        let low: usize = parts.next()?.parse().ok()?;
+        let n = (high * 256 + low).checked_sub(1)?;
+        (cport == 17000 && low < 256 && n < self.len() && parts.next().is_none()).then_some(n)
     }
 
     fn reachable(&self, a: usize, b: usize) -> bool {
@@ -201,13 +212,15 @@ impl Sim {
                     return;
                 }
                 let at = now + self.rng.gen_range(1..5);
+                let bytes = codec::encode(&msg);
                 self.sent += 1;
+                self.sent_bytes += bytes.len() as u64;
                 self.queue.push(Reverse(InFlight {
                     at,
                     seq: self.sent,
                     to: p,
                     link: plink,
-                    bytes: codec::encode(&msg),
+                    bytes,
                 }));
             }
             Effect::Close { link } => {
@@ -364,16 +377,21 @@ impl Sim {
     }
 
     /// Whether every live node knows every live node, none in handshake, all connected.
+    /// Linear in the size of all views together (it runs often on 1000 nodes).
     pub fn full_mesh(&self) -> bool {
         let live: Vec<usize> = (0..self.len()).filter(|&i| self.alive(i)).collect();
-        let names: BTreeSet<String> = live.iter().map(|&i| self.name(i)).collect();
+        let names: HashSet<&str> = live.iter().map(|&i| self.core(i).myself()).collect();
         live.iter().all(|&i| {
-            let nodes = self.core(i).cluster_nodes();
-            names.iter().all(|n| {
-                nodes
-                    .iter()
-                    .any(|m| &m.id == n && m.connected && !m.flags.handshake)
-            }) && nodes.iter().all(|m| !m.flags.handshake)
+            let mut known = 0;
+            for n in self.core(i).nodes() {
+                if n.in_handshake() {
+                    return false;
+                }
+                if names.contains(n.name.as_str()) && (n.link.is_some() || n.is_myself()) {
+                    known += 1;
+                }
+            }
+            known == names.len()
         })
     }
 
@@ -409,3 +427,7 @@ mod tests;
 #[cfg(test)]
 #[path = "sim_failover_tests.rs"]
 mod failover_tests;
+
+#[cfg(test)]
+#[path = "sim_scale.rs"]
+pub mod scale;

@@ -42,8 +42,6 @@ pub struct Node {
     pub repl_offset: u64,
     /// When I last voted for a replica of this master.
     pub voted_time: u64,
-    /// Gossip round in which this node was last put in a PING (no duplicates).
-    pub last_in_ping_gossip: u64,
 }
 
 impl Node {
@@ -69,7 +67,6 @@ impl Node {
             fail_reports: Vec::new(),
             repl_offset: 0,
             voted_time: 0,
-            last_in_ping_gossip: 0,
         }
     }
 
