@@ -283,12 +283,17 @@ impl Scale {
     }
 }
 
-fn scenario(masters: usize, node_timeout: u64) -> Scale {
+/// Forms, idles one node timeout, kills the middle master; `views_out` gets the healthy
+/// cluster's views (CLUSTER NODES texts, a blank line between them).
+fn scenario(masters: usize, node_timeout: u64, views_out: Option<String>) -> Scale {
     let mut s = match Scale::form(masters, 7, node_timeout) {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     };
     s.idle(node_timeout);
+    if let Some(path) = views_out {
+        std::fs::write(&path, s.views().join("\n")).unwrap();
+    }
     if let Err(e) = s.fail_over(masters / 2) {
         panic!("{e}\n{}", s.sim.core(0).nodes_text());
     }
@@ -300,10 +305,12 @@ fn scenario(masters: usize, node_timeout: u64) -> Scale {
 
 #[test]
 fn scale_100() {
-    scenario(50, 2000);
+    scenario(50, 2000, None);
 }
 
-/// 1000 nodes at Redis's default node timeout; `scripts/sim-scale.sh` runs it in release.
+/// 1000 nodes at Redis's default node timeout; `scripts/sim-scale.sh` runs it in release
+/// (`SIM_MASTERS`, `SIM_NODE_TIMEOUT` change the size and timeout, `SIM_VIEWS_OUT` names
+/// the file the views go to).
 #[test]
 #[ignore]
 fn scale_1000() {
@@ -315,5 +322,5 @@ fn scale_1000() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(500);
-    scenario(masters, nt);
+    scenario(masters, nt, std::env::var("SIM_VIEWS_OUT").ok());
 }
