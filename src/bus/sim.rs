@@ -47,7 +47,13 @@ pub struct Sim {
     drop_rate: f64,
     rng: StdRng,
     saved: Vec<Option<String>>,
+    /// When the next group of nodes runs its cron.
     next_tick: u64,
+    /// Nodes grouped by the millisecond of each 100 ms period their cron runs at: spread
+    /// out as real nodes' are, so that 1000 nodes do not all send at the same instant.
+    tick_groups: Vec<(u64, Vec<usize>)>,
+    /// The group `next_tick` is for.
+    tick_group: usize,
     seed: u64,
     restarts: u64,
 }
@@ -78,9 +84,24 @@ impl Sim {
             rng: StdRng::seed_from_u64(seed),
             saved: vec![None; n],
             next_tick: START_MS + 100,
+            tick_groups: Sim::tick_groups(n),
+            tick_group: 0,
             seed,
             restarts: 0,
         }
+    }
+
+    /// Node `i` of `n` ticks at `i * 100 / n` ms into each period.
+    fn tick_groups(n: usize) -> Vec<(u64, Vec<usize>)> {
+        let mut groups: Vec<(u64, Vec<usize>)> = Vec::new();
+        for i in 0..n {
+            let at = (i * 100 / n.max(1)) as u64;
+            match groups.last_mut() {
+                Some((last, nodes)) if *last == at => nodes.push(i),
+                _ => groups.push((at, vec![i])),
+            }
+        }
+        groups
     }
 
     fn config(node_timeout: u64) -> CoreConfig {
@@ -248,7 +269,8 @@ impl Sim {
         }
     }
 
-    /// Advances the clock by `ms`, delivering messages and ticking every node's cron.
+    /// Advances the clock by `ms`, delivering messages and running each node's cron every
+    /// 100 ms (at its own offset in the period).
     pub fn run(&mut self, ms: u64) {
         let end = self.now + ms;
         while self.now < end {
@@ -270,14 +292,24 @@ impl Sim {
                 core.handle_message(now, m.link, msg);
                 self.flush(m.to);
             }
-            if now >= self.next_tick {
-                self.next_tick += 100;
-                for i in 0..self.len() {
+            while !self.tick_groups.is_empty() && now >= self.next_tick {
+                let (at, _) = self.tick_groups[self.tick_group];
+                let period = self.next_tick - at;
+                for k in 0..self.tick_groups[self.tick_group].1.len() {
+                    let i = self.tick_groups[self.tick_group].1[k];
                     if let Some(core) = self.cores[i].as_mut() {
                         core.tick(now);
                     }
                     self.flush(i);
                 }
+                self.tick_group += 1;
+                let period = if self.tick_group == self.tick_groups.len() {
+                    self.tick_group = 0;
+                    period + 100
+                } else {
+                    period
+                };
+                self.next_tick = period + self.tick_groups[self.tick_group].0;
             }
         }
     }
