@@ -644,13 +644,26 @@ pub(crate) mod tests {
     }
 
     /// The CLI's pure parts on 1000 views of 1000 nodes (500 masters + 500 replicas):
-    /// parsing, the snapshot's indexes, `assess` and `converge::pending`. Timings are
-    /// printed; run with `cargo test --release --lib at_1000_nodes -- --ignored --nocapture`.
+    /// parsing, the snapshot's indexes, `assess` and `converge::pending`. The views are
+    /// those the bus simulator's 1000-node cluster printed when `SIM_VIEWS` names the file
+    /// `scripts/sim-scale.sh` wrote, else generated ones. Timings are printed; the script
+    /// runs it (`cargo test --release --lib at_1000_nodes -- --ignored --nocapture`).
     #[test]
     #[ignore]
     fn at_1000_nodes() {
         use std::time::Instant;
-        let views = healthy_cluster_views(500);
+        let (views, source) = match std::env::var("SIM_VIEWS") {
+            Ok(path) => {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let views: Vec<String> = text
+                    .split("\n\n")
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| format!("{}\n", v.trim_end()))
+                    .collect();
+                (views, format!("simulated, from {path}"))
+            }
+            Err(_) => (healthy_cluster_views(500), "generated".to_string()),
+        };
         let bytes: usize = views.iter().map(String::len).sum();
         let t = Instant::now();
         let mut interner = crate::model::SlotInterner::new();
@@ -703,9 +716,11 @@ pub(crate) mod tests {
         let assess_bad = t.elapsed();
         assert_eq!(problems(&findings), 1, "{findings:?}");
         eprintln!(
-            "1000 views x 1000 lines ({:.0} MB of CLUSTER NODES): parse {parse:.2?}, \
+            "{} views x {} lines ({source}, {:.0} MB of CLUSTER NODES): parse {parse:.2?}, \
              index {index:.2?}, assess {assess_time:.2?} (with a flagged node {assess_bad:.2?}), \
              pending {pending_time:.2?}; {} distinct slot sets",
+            snap.reports.len(),
+            snap.reports[0].view.len(),
             bytes as f64 / 1e6,
             interner.len()
         );

@@ -108,7 +108,7 @@ impl ClusterCore {
                 sender_config_epoch = h.config_epoch;
                 if h.config_epoch > node.config_epoch {
                     node.config_epoch = h.config_epoch;
-                    self.save_fsync();
+                    self.save_learned(true);
                 }
                 let node = self.nodes.get_mut(s).expect("sender is known");
                 node.repl_offset = h.offset;
@@ -190,7 +190,7 @@ impl ClusterCore {
                 node.pport = h.pport;
                 node.cport = h.cport;
                 self.nodes.insert(name, node);
-                self.save();
+                self.save_learned(false);
                 self.process_gossip(now, link, h, msg.body.ping().expect("ping body"));
             }
             self.send_ping(link, types::PONG, now);
@@ -205,7 +205,7 @@ impl ClusterCore {
                 if let Some(s) = &sender {
                     // We met a node we already know under its real name.
                     if self.update_address_if_needed(s, link, h) {
-                        self.save();
+                        self.save_learned(false);
                         self.update_state_later();
                     }
                     self.del_node(&link_node);
@@ -219,7 +219,7 @@ impl ClusterCore {
                     LogLevel::Debug,
                     format!("Handshake with node {} completed.", h.sender),
                 );
-                self.save();
+                self.save_learned(false);
             } else if link_node != h.sender {
                 // The node at this address has another name now: forget the address.
                 let node = self.nodes.get_mut(&link_node).expect("linked node");
@@ -229,7 +229,7 @@ impl ClusterCore {
                 node.pport = 0;
                 node.cport = 0;
                 self.free_link(link);
-                self.save();
+                self.save_learned(false);
                 return;
             }
         }
@@ -244,7 +244,7 @@ impl ClusterCore {
                 && !self.nodes[s].in_handshake()
                 && self.update_address_if_needed(s, link, h)
             {
-                self.save();
+                self.save_learned(false);
                 self.update_state_later();
             }
         }
@@ -257,7 +257,7 @@ impl ClusterCore {
                 node.ping_sent = 0;
                 if node.timed_out() {
                     node.flags &= !flags::PFAIL;
-                    self.save();
+                    self.save_learned(false);
                     self.update_state_later();
                 } else if node.failed()
                     && rules::should_clear_fail(
@@ -273,7 +273,7 @@ impl ClusterCore {
                         LogLevel::Notice,
                         format!("Clear FAIL state for node {name}: is reachable again."),
                     );
-                    self.save();
+                    self.save_learned(false);
                     self.update_state_later();
                 }
             }
@@ -331,7 +331,7 @@ impl ClusterCore {
         let node = self.nodes.get_mut(&sender).expect("sender");
         if node.hostname != hostname {
             node.hostname = hostname;
-            self.save();
+            self.save_learned(false);
         }
     }
 
@@ -346,14 +346,14 @@ impl ClusterCore {
                     let node = self.nodes.get_mut(sender).expect("sender");
                     node.flags &= !(flags::MASTER | flags::MIGRATE_TO);
                     node.flags |= flags::SLAVE;
-                    self.save();
+                    self.save_learned(false);
                     self.update_state_later();
                 }
                 let known = self.nodes.contains_key(master);
                 let node = self.nodes.get_mut(sender).expect("sender");
                 if known && node.slaveof.as_deref() != Some(master.as_str()) {
                     node.slaveof = Some(master.clone());
-                    self.save();
+                    self.save_learned(false);
                 }
             }
         }
@@ -463,7 +463,7 @@ impl ClusterCore {
                 self.del_slot(slot);
                 self.add_slot(sender, slot);
                 self.owner_not_claiming.remove(slot);
-                self.save_fsync();
+                self.save_learned(true);
                 self.update_state_later();
             }
         }
@@ -506,6 +506,8 @@ impl ClusterCore {
             self.save_fsync();
             self.update_state_later();
         } else if !dirty_slots.is_empty() {
+            // Keys are deleted only once the loss of their slots is on disk.
+            self.save_fsync();
             self.effects.push(Effect::DeleteKeysInSlots(dirty_slots));
         }
     }
@@ -531,7 +533,7 @@ impl ClusterCore {
             LogLevel::Notice,
             format!("FAIL message received from {sender} about {failing}"),
         );
-        self.save();
+        self.save_learned(false);
         self.update_state_later();
     }
 
@@ -549,7 +551,7 @@ impl ClusterCore {
             self.set_node_as_master(name);
         }
         self.nodes.get_mut(name).expect("known").config_epoch = epoch;
-        self.save_fsync();
+        self.save_learned(true);
         self.update_slots_config_with(name, epoch, slots);
     }
 
@@ -665,7 +667,7 @@ impl ClusterCore {
         self.broadcast(Body::Fail {
             node: name.to_string(),
         });
-        self.save();
+        self.save_learned(false);
         self.update_state_later();
     }
 }
