@@ -4,6 +4,7 @@
 use anyhow::bail;
 
 use crate::admin::snapshot::Snapshot;
+use crate::model::id::short;
 use crate::model::{Addr, ClusterNode};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -43,7 +44,7 @@ pub fn plan_add_node(
     if snap.known_ids().contains(id) {
         bail!(
             "{addr}: already a member of this cluster (node id {})",
-            &id[..8]
+            short(id)
         );
     }
     let master = match (replica, master) {
@@ -56,13 +57,13 @@ pub fn plan_add_node(
                     m.master_id.as_deref().unwrap_or("?")
                 );
             }
-            Some(m.id.clone())
+            Some(m.id.to_string())
         }
         (true, None) => Some(
             pick_master_for_replica(snap, meet_ip)
                 .ok_or_else(|| anyhow::anyhow!("no master serving slots to replicate"))?
                 .id
-                .clone(),
+                .to_string(),
         ),
     };
     Ok(AddNodePlan {
@@ -113,7 +114,7 @@ pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan>
             .ok_or_else(|| {
                 anyhow::anyhow!("no other master for the replicas of {}", node.short_id())
             })?;
-        repoint.push((r.id.clone(), target.id.clone()));
+        repoint.push((r.id.to_string(), target.id.to_string()));
     }
     let forget_on = snap
         .reports
@@ -122,7 +123,7 @@ pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan>
         .filter(|id| *id != node.id)
         .collect();
     Ok(DelNodePlan {
-        id: node.id.clone(),
+        id: node.id.to_string(),
         addr: node.addr.addr(),
         repoint,
         forget_on,
@@ -202,9 +203,13 @@ pub fn plan_failover(
         );
     }
     Ok(FailoverPlan {
-        promote: replica.id.clone(),
+        promote: replica.id.to_string(),
         promote_addr: replica.addr.addr(),
-        old_master: replica.master_id.clone().unwrap_or_default(),
+        old_master: replica
+            .master_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         mode,
     })
 }

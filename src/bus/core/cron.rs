@@ -15,7 +15,7 @@ impl ClusterCore {
 
         // Reconnections and handshake timeouts.
         self.stats_pfail_nodes = 0;
-        let names: Vec<String> = self.nodes.keys().cloned().collect();
+        let names: Vec<NodeId> = self.nodes.keys().cloned().collect();
         for name in &names {
             let node = &self.nodes[name];
             if node.has(flags::MYSELF | flags::NOADDR) {
@@ -58,7 +58,7 @@ impl ClusterCore {
 
         // Once a second, PING the node with the oldest PONG among five random ones.
         if self.iteration.is_multiple_of(10) {
-            let names: Vec<String> = self.nodes.keys().cloned().collect();
+            let names: Vec<NodeId> = self.nodes.keys().cloned().collect();
             let mut best: Option<(u64, LinkId)> = None;
             for _ in 0..5 {
                 let node = &self.nodes[&names[self.rng.gen_range(0..names.len())]];
@@ -76,7 +76,7 @@ impl ClusterCore {
         }
 
         let mut update_state = false;
-        let names: Vec<String> = self.nodes.keys().cloned().collect();
+        let names: Vec<NodeId> = self.nodes.keys().cloned().collect();
         for name in &names {
             let Some(node) = self.nodes.get(name) else {
                 continue;

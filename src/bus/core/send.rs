@@ -70,7 +70,7 @@ impl ClusterCore {
                 n.ping_sent = now;
             }
         }
-        let names: Vec<String> = self.nodes.keys().cloned().collect();
+        let names: Vec<NodeId> = self.nodes.keys().cloned().collect();
         let mut gossip = Vec::new();
         let mut iterations = wanted * 3;
         while fresh > 0 && gossip.len() < wanted && iterations > 0 {
