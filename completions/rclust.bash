@@ -467,12 +467,16 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__del__subcmd__node)
-            opts="-y -q -v -a -h --yes --dry-run --timeout --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --drain --key-by-key --move-timeout --yes --dry-run --timeout --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --move-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1017,7 +1021,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__import)
-            opts="-y -q -v -a -h --from --from-db --from-user --from-pass --copy --replace --dry-run --yes --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --from --from-db --to-db --from-user --from-pass --copy --replace --dry-run --yes --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1028,6 +1032,10 @@ _rclust() {
                     return 0
                     ;;
                 --from-db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::create::create_cluster_of;
 use crate::harness::{
-    assert_exit, rclust, wait_until, Kind, NodeServer, Process, RedisServer, ServerOpts,
+    assert_exit, assert_redis_cli_check, rclust, wait_until, Kind, NodeServer, Process,
+    RedisServer, ServerOpts,
 };
 use crate::require_redis;
 
@@ -15,18 +16,6 @@ fn nodes(n: usize) -> Vec<NodeServer> {
     (0..n)
         .map(|_| NodeServer::start(ServerOpts::default()))
         .collect()
-}
-
-fn redis_cli_check(addr: &str) {
-    let out = Command::new("redis-cli")
-        .args(["--cluster", "check", addr])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "redis-cli --cluster check {addr}:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
 }
 
 fn wait_healthy(addr: &str) {
@@ -54,7 +43,7 @@ fn redis_cli_creates_and_checks_an_rclust_node_cluster() {
         String::from_utf8_lossy(&out.stdout)
     );
     wait_healthy(&addrs[0]);
-    redis_cli_check(&addrs[1]);
+    assert_redis_cli_check(&addrs[1]);
 }
 
 /// redis-py is the client most scripts use; it must follow MOVED on our nodes.
@@ -100,7 +89,7 @@ fn rclust_creates_a_cluster_that_redis_py_uses() {
     require_redis!();
     let nodes = nodes(3);
     create_cluster_of(&nodes.iter().map(|n| n.addr()).collect::<Vec<_>>(), 0);
-    redis_cli_check(&nodes[0].addr());
+    assert_redis_cli_check(&nodes[0].addr());
     redis_py_round_trip(nodes[1].port, 20_000);
     // Every master holds a share of the keys, and none is lost.
     let sizes: Vec<i64> = nodes.iter().map(|n| n.cmd(&["DBSIZE"])).collect();
@@ -162,8 +151,8 @@ fn mixed_cluster_of_redis_servers_and_rclust_nodes() {
             "{a}: {info}"
         );
     }
-    redis_cli_check(&addrs[0]);
-    redis_cli_check(&addrs[5]);
+    assert_redis_cli_check(&addrs[0]);
+    assert_redis_cli_check(&addrs[5]);
     redis_py_round_trip(ours[0].port, 5_000);
     let total: i64 = ours.iter().map(|n| n.cmd::<i64>(&["DBSIZE"])).sum::<i64>()
         + theirs

@@ -15,6 +15,7 @@ mod membership;
 mod migrate;
 mod node_cluster;
 mod node_config;
+mod node_features;
 mod node_persist;
 mod node_safety;
 mod node_server;

@@ -98,6 +98,10 @@ impl ClusterRouter for BusRouter {
         "cluster_enabled:1\r\n".into()
     }
 
+    fn publish(&self, channel: &[u8], message: &[u8], shard: bool) {
+        self.handle.publish(channel, message, shard);
+    }
+
     fn myself_is_replica(&self) -> bool {
         self.handle
             .with_core(|core| core.node(core.myself()).is_some_and(|n| n.is_replica()))
@@ -168,6 +172,7 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
             match event {
                 ClusterEvent::DeleteKeysInSlots(slots) => {
                     let set = slots.into_iter().collect();
+                    super::cmd::pubsub::slots_left(&shared, &set);
                     let deleted = shared.keyspace.lock().delete_slots(&set);
                     if deleted > 0 {
                         super::main::log(
@@ -186,8 +191,13 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
                 ClusterEvent::PauseWrites { until } => {
                     shared.repl.pause_writes(&shared, until.unwrap_or(0));
                 }
-                // Pub/sub over the bus comes with its own issue.
-                ClusterEvent::Publish { .. } => {}
+                ClusterEvent::Publish {
+                    channel,
+                    message,
+                    shard,
+                } => {
+                    shared.pubsub.lock().publish(&channel, &message, shard);
+                }
             }
         }
     });

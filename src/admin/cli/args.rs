@@ -304,6 +304,17 @@ pub struct DelNodeArgs {
     /// The node to remove: id, unique id prefix, or host:port
     #[arg(value_name = "NODE")]
     pub node: String,
+    /// A master that still serves slots: move them to the other masters first (evenly),
+    /// then remove it
+    #[arg(long)]
+    pub drain: bool,
+    /// Drain with GETKEYSINSLOT/MIGRATE even where the servers can migrate slots atomically
+    #[arg(long, requires = "drain")]
+    pub key_by_key: bool,
+    /// With --drain: MIGRATE timeout, in milliseconds; with atomic migration, the longest a
+    /// server-side job may stay in one state before it is cancelled (it rolls back)
+    #[arg(long, value_name = "MS", default_value_t = 60000, requires = "drain")]
+    pub move_timeout: u64,
     #[command(flatten)]
     pub change: ChangeArgs,
 }
