@@ -209,7 +209,7 @@ async fn drain(
     let text = format!(
         "Plan: drain {} slots from {}, then remove it\n{}",
         moves.len(),
-        &id[..8],
+        short(id),
         super::slots::moves_table(&snap, &moves)
     );
     if args.change.dry_run {
@@ -247,7 +247,7 @@ async fn drain(
     if exit != Exit::Ok {
         eprintln!(
             "rclust: the drain of {} did not complete, so it was not removed",
-            &id[..8]
+            short(id)
         );
         return Ok(Err(exit));
     }

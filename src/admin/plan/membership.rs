@@ -179,8 +179,8 @@ pub fn plan_drain(snap: &Snapshot, id: &str) -> anyhow::Result<Vec<SlotMove>> {
         for slot in slots.by_ref().take(count) {
             moves.push(SlotMove {
                 slot,
-                from: node.id.clone(),
-                to: target.id.clone(),
+                from: node.id.to_string(),
+                to: target.id.to_string(),
             });
         }
     }
