@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::admin::snapshot::Snapshot;
-use crate::model::{ClusterNode, SlotSet, SLOT_COUNT};
+use crate::model::id::short;
+use crate::model::{ClusterNode, NodeId, SlotSet, SLOT_COUNT};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -97,7 +98,7 @@ fn unreachable(snap: &Snapshot) -> Vec<Finding> {
     snap.unreachable
         .iter()
         .map(|u| {
-            let id = u.id.as_deref().map(|i| &i[..i.len().min(8)]).unwrap_or("?");
+            let id = u.id.as_deref().map(short).unwrap_or("?");
             problem(
                 "unreachable",
                 u.id.as_deref(),
@@ -209,11 +210,7 @@ fn describe_difference(seen: &ClusterNode, truth: &ClusterNode) -> Option<String
         return Some(format!("as {} but it is a {}", seen.role(), truth.role()));
     }
     if seen.master_id != truth.master_id {
-        let short = |m: &Option<String>| {
-            m.as_deref()
-                .map(|m| m[..m.len().min(8)].to_string())
-                .unwrap_or("-".into())
-        };
+        let short = |m: &Option<NodeId>| m.as_ref().map_or("-", NodeId::short).to_string();
         return Some(format!(
             "replicating {} but it replicates {}",
             short(&seen.master_id),
@@ -248,7 +245,7 @@ fn open_slots(snap: &Snapshot) -> Vec<Finding> {
                 let peer = snap
                     .line(&open.peer)
                     .map(name)
-                    .unwrap_or_else(|| open.peer.clone());
+                    .unwrap_or_else(|| open.peer.to_string());
                 let mut f = problem(
                     "open_slot",
                     Some(&me.id),
@@ -363,7 +360,7 @@ pub fn epoch_lags(snap: &Snapshot) -> Vec<EpochLag> {
             if let Some(seen) = r.sees(&master.id) {
                 if seen.config_epoch != master.config_epoch {
                     out.push(EpochLag {
-                        master: master.id.clone(),
+                        master: master.id.to_string(),
                         viewer: r.id().to_string(),
                         seen: seen.config_epoch,
                         actual: master.config_epoch,
@@ -388,7 +385,7 @@ fn replication_warnings(snap: &Snapshot) -> Vec<Finding> {
             out.push(Finding {
                 severity: Severity::Warning,
                 kind: "no_replica",
-                node: Some(m.id.clone()),
+                node: Some(m.id.to_string()),
                 slots: None,
                 message: format!("master {} has no replica", name(m)),
             });
@@ -434,7 +431,7 @@ fn placement_warnings(snap: &Snapshot) -> Vec<Finding> {
         let warn = |kind, what: String| Finding {
             severity: Severity::Warning,
             kind,
-            node: Some(m.id.clone()),
+            node: Some(m.id.to_string()),
             slots: None,
             message: format!(
                 "master {} and its {} replica(s) are all {what}: losing it loses the shard",

@@ -136,15 +136,15 @@ impl Snapshot {
         let mut known: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for (ri, r) in reports.iter().enumerate() {
             for (li, n) in r.view.iter().enumerate() {
-                if n.flags.handshake || known.contains_key(&n.id) {
+                if n.flags.handshake || known.contains_key(n.id.as_str()) {
                     continue;
                 }
                 // A node's own line wins; else the first view listing it.
                 let place = by_id
-                    .get(&n.id)
+                    .get(n.id.as_str())
                     .map(|&i| (i, reports[i].me))
                     .unwrap_or((ri, li));
-                known.insert(n.id.clone(), place);
+                known.insert(n.id.to_string(), place);
             }
         }
         Snapshot {
@@ -391,18 +391,18 @@ impl Fleet {
             let mut todo: Vec<(String, Addr)> = Vec::new();
             for report in &reports {
                 for n in &report.view {
-                    if n.flags.handshake || n.flags.myself || tried.contains(&n.id) {
+                    if n.flags.handshake || n.flags.myself || tried.contains(n.id.as_str()) {
                         continue;
                     }
-                    tried.insert(n.id.clone());
+                    tried.insert(n.id.to_string());
                     if n.flags.noaddr || n.addr.ip.is_empty() {
                         unreachable.push(Unreachable {
-                            id: Some(n.id.clone()),
+                            id: Some(n.id.to_string()),
                             addr: n.addr.addr(),
                             error: "no address known (noaddr)".into(),
                         });
                     } else {
-                        todo.push((n.id.clone(), n.addr.addr()));
+                        todo.push((n.id.to_string(), n.addr.addr()));
                     }
                 }
             }

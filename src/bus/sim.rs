@@ -458,6 +458,7 @@ impl Sim {
             .find(|n| n.flags.myself)
             .expect("myself")
             .id
+            .to_string()
     }
 }
 

@@ -211,15 +211,15 @@ impl Scale {
             let core = self.sim.core(i);
             let mut seen = 0;
             let views_ok = core.nodes().all(|n| {
-                if Some(&n.name) == dead_name.as_ref() {
+                if dead_name.as_deref() == Some(n.name.as_str()) {
                     return n.failed();
                 }
-                let Some(e) = expected.get(&n.name) else {
+                let Some(e) = expected.get(n.name.as_str()) else {
                     return false;
                 };
                 seen += 1;
                 let role = match &e.master_of {
-                    Some(m) => n.is_replica() && n.slaveof.as_ref() == Some(m),
+                    Some(m) => n.is_replica() && n.slaveof.as_ref().is_some_and(|s| s == m),
                     None => n.is_master(),
                 };
                 let owner = e

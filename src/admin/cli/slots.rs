@@ -21,6 +21,7 @@ use crate::admin::plan::rebalance::{plan_rebalance, RebalanceOpts};
 use crate::admin::plan::reshard::plan_reshard;
 use crate::admin::plan::{group_moves, slots_after, SlotMove};
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::id::short;
 use crate::model::{Addr, SlotSet};
 
 use super::args::{FixArgs, MoveArgs, RebalanceArgs, ReshardArgs};
@@ -31,7 +32,7 @@ use super::{print, print_json, Exit};
 fn name(snap: &Snapshot, id: &str) -> String {
     match snap.line(id) {
         Some(n) => format!("{} ({})", n.short_id(), n.addr.addr()),
-        None => id[..id.len().min(8)].to_string(),
+        None => short(id).to_string(),
     }
 }
 
@@ -391,13 +392,13 @@ pub async fn run_moves(
 pub async fn reshard(args: ReshardArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
     let fleet = fleet_for(opts, args.moving.timeout);
     let snap = load_healthy(&fleet, &args.seed).await?;
-    let target = snap.resolve_node(&args.to)?.id.clone();
+    let target = snap.resolve_node(&args.to)?.id.to_string();
     let sources: Vec<String> = if args.from.len() == 1 && args.from[0].eq_ignore_ascii_case("all") {
         Vec::new()
     } else {
         args.from
             .iter()
-            .map(|s| snap.resolve_node(s).map(|n| n.id.clone()))
+            .map(|s| snap.resolve_node(s).map(|n| n.id.to_string()))
             .collect::<anyhow::Result<_>>()?
     };
     let moves = plan_reshard(&snap, &sources, &target, args.slots)?;
@@ -448,7 +449,7 @@ pub async fn rebalance(args: RebalanceArgs, ui: &Ui, opts: ConnOpts) -> anyhow::
                 node.short_id()
             );
         }
-        weights.insert(node.id.clone(), value);
+        weights.insert(node.id.to_string(), value);
     }
     let plan = plan_rebalance(
         &snap,
@@ -521,7 +522,7 @@ pub async fn fix(args: FixArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit>
         let own: BTreeMap<String, SlotSet> = snap
             .masters()
             .iter()
-            .map(|m| (m.id.clone(), m.slots.clone()))
+            .map(|m| (m.id.to_string(), m.slots.clone()))
             .collect();
         if health::problems(&health::assess(&snap)) == 0 {
             ui.say("[OK] Nothing to fix.");

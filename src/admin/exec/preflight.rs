@@ -4,6 +4,7 @@
 use anyhow::{anyhow, bail};
 
 use crate::admin::conn::{ConnOpts, NodeConn};
+use crate::model::id::short;
 use crate::model::replies::{all_keys, parse_info};
 use crate::model::{parse_cluster_nodes, Addr};
 
@@ -83,7 +84,7 @@ pub async fn check_empty(addr: &Addr, opts: &ConnOpts) -> anyhow::Result<EmptyNo
     };
     Ok(EmptyNode {
         addr: addr.clone(),
-        id: me.id.clone(),
+        id: me.id.to_string(),
         cport,
         meet_ip,
         zone: crate::model::replies::zone_of(&info).map(str::to_string),
@@ -116,7 +117,7 @@ pub async fn check_all_empty(addrs: &[Addr], opts: &ConnOpts) -> anyhow::Result<
                 "{}: same node as {} (node id {})",
                 n.addr,
                 first.addr,
-                &n.id[..8]
+                short(&n.id)
             );
         }
     }

@@ -4,6 +4,7 @@
 use anyhow::bail;
 
 use crate::admin::snapshot::Snapshot;
+use crate::model::id::short;
 use crate::model::replies::zone_of;
 use crate::model::{Addr, ClusterNode};
 
@@ -54,7 +55,7 @@ pub fn plan_add_node(
     if snap.known_ids().contains(id) {
         bail!(
             "{addr}: already a member of this cluster (node id {})",
-            &id[..8]
+            short(id)
         );
     }
     let master = match (replica, master) {
@@ -67,13 +68,13 @@ pub fn plan_add_node(
                     m.master_id.as_deref().unwrap_or("?")
                 );
             }
-            Some(m.id.clone())
+            Some(m.id.to_string())
         }
         (true, None) => Some(
             pick_master_for_replica(snap, place.0, place.1)
                 .ok_or_else(|| anyhow::anyhow!("no master serving slots to replicate"))?
                 .id
-                .clone(),
+                .to_string(),
         ),
     };
     Ok(AddNodePlan {
@@ -124,7 +125,7 @@ pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan>
             .ok_or_else(|| {
                 anyhow::anyhow!("no other master for the replicas of {}", node.short_id())
             })?;
-        repoint.push((r.id.clone(), target.id.clone()));
+        repoint.push((r.id.to_string(), target.id.to_string()));
     }
     let forget_on = snap
         .reports
@@ -133,7 +134,7 @@ pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan>
         .filter(|id| *id != node.id)
         .collect();
     Ok(DelNodePlan {
-        id: node.id.clone(),
+        id: node.id.to_string(),
         addr: node.addr.addr(),
         repoint,
         forget_on,
@@ -187,8 +188,8 @@ pub fn plan_drain(snap: &Snapshot, id: &str) -> anyhow::Result<Vec<SlotMove>> {
         for slot in slots.by_ref().take(count) {
             moves.push(SlotMove {
                 slot,
-                from: node.id.clone(),
-                to: target.id.clone(),
+                from: node.id.to_string(),
+                to: target.id.to_string(),
             });
         }
     }
@@ -267,9 +268,13 @@ pub fn plan_failover(
         );
     }
     Ok(FailoverPlan {
-        promote: replica.id.clone(),
+        promote: replica.id.to_string(),
         promote_addr: replica.addr.addr(),
-        old_master: replica.master_id.clone().unwrap_or_default(),
+        old_master: replica
+            .master_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         mode,
     })
 }

@@ -91,7 +91,7 @@ impl ClusterCore {
 
         // What each node needs is decided from the table as it is, then done in name
         // order: what is done to one node does not change what another one needs.
-        let mut todo: Vec<(String, NodeDue)> = Vec::new();
+        let mut todo: Vec<(NodeId, NodeDue)> = Vec::new();
         for node in self.nodes.values() {
             if node.has(flags::MYSELF | flags::NOADDR | flags::HANDSHAKE) {
                 continue;

@@ -28,7 +28,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::bus::codec::{self, flags, types, Body, Extension, Header, Message, PingBody};
-use crate::model::{ClusterNode, SlotSet, SLOT_COUNT};
+use crate::model::{ClusterNode, NodeId, SlotSet, SLOT_COUNT};
 
 pub use commands::{ClusterReply, CmdError, KeyspaceInfo, NoKeys, SetSlot};
 pub use node::{FailReport, Link, LinkId, Node};
@@ -168,22 +168,22 @@ pub enum Effect {
 pub struct ClusterCore {
     cfg: CoreConfig,
     rng: StdRng,
-    myself: String,
-    nodes: BTreeMap<String, Node>,
+    myself: NodeId,
+    nodes: BTreeMap<NodeId, Node>,
     links: BTreeMap<LinkId, Link>,
     next_link: LinkId,
     /// Slot owner names (`server.cluster->slots`).
-    owners: Vec<Option<String>>,
+    owners: Vec<Option<NodeId>>,
     /// Slots whose owner stopped claiming them (`owner_not_claiming_slot`).
     owner_not_claiming: SlotSet,
-    migrating_to: BTreeMap<u16, String>,
-    importing_from: BTreeMap<u16, String>,
+    migrating_to: BTreeMap<u16, NodeId>,
+    importing_from: BTreeMap<u16, NodeId>,
     current_epoch: u64,
     last_vote_epoch: u64,
     state_ok: bool,
     /// Masters serving at least one slot (`server.cluster->size`).
     size: usize,
-    blacklist: BTreeMap<String, u64>,
+    blacklist: BTreeMap<NodeId, u64>,
     effects: Vec<Effect>,
     /// nodes.conf is saved at the next drain.
     todo_save: bool,
@@ -210,11 +210,8 @@ pub struct ClusterCore {
     now: u64,
 }
 
-fn random_name(rng: &mut StdRng) -> String {
-    const HEX: &[u8] = b"0123456789abcdef";
-    (0..codec::NAME_LEN)
-        .map(|_| HEX[rng.gen_range(0..16)] as char)
-        .collect()
+fn random_name(rng: &mut StdRng) -> NodeId {
+    NodeId::random(|| rng.gen_range(0..16usize) as u8)
 }
 
 impl ClusterCore {
@@ -287,7 +284,7 @@ impl ClusterCore {
         core.nodes.clear();
         core.myself = me.id.clone();
         for n in nodes {
-            if core.nodes.contains_key(&n.id) {
+            if core.nodes.contains_key(n.id.as_str()) {
                 return Err(format!("duplicate node {} in nodes.conf", n.id));
             }
             let mut node = Node::new(n.id.clone(), node::wire_flags(&n.flags), now);
@@ -308,19 +305,19 @@ impl ClusterCore {
                 core.add_slot(&n.id, slot);
             }
             for open in &n.migrating {
-                if core.nodes.contains_key(&open.peer) {
+                if core.nodes.contains_key(open.peer.as_str()) {
                     core.migrating_to.insert(open.slot, open.peer.clone());
                 }
             }
             for open in &n.importing {
-                if core.nodes.contains_key(&open.peer) {
+                if core.nodes.contains_key(open.peer.as_str()) {
                     core.importing_from.insert(open.slot, open.peer.clone());
                 }
             }
         }
         for n in nodes {
             if let Some(m) = &n.master_id {
-                if !core.nodes.contains_key(m) {
+                if !core.nodes.contains_key(m.as_str()) {
                     return Err(format!("node {} replicates unknown node {m}", n.id));
                 }
             }
@@ -426,11 +423,11 @@ impl ClusterCore {
     }
 
     pub fn migrating_to(&self, slot: u16) -> Option<&str> {
-        self.migrating_to.get(&slot).map(String::as_str)
+        self.migrating_to.get(&slot).map(NodeId::as_str)
     }
 
     pub fn importing_from(&self, slot: u16) -> Option<&str> {
-        self.importing_from.get(&slot).map(String::as_str)
+        self.importing_from.get(&slot).map(NodeId::as_str)
     }
 
     /// Our replication offset, sent in every header.
@@ -484,7 +481,7 @@ impl ClusterCore {
     }
 
     /// A random 40-hex-character name (handshake nodes, RESET HARD).
-    fn random_name(&mut self) -> String {
+    fn random_name(&mut self) -> NodeId {
         random_name(&mut self.rng)
     }
 }

@@ -6,7 +6,7 @@ use super::*;
 impl ClusterCore {
     /// `getNodeFromLinkAndMsg`: the known node that sent this message, binding an inbound
     /// link to it on the first message.
-    fn sender_of(&mut self, link: LinkId, sender: &str) -> Option<String> {
+    fn sender_of(&mut self, link: LinkId, sender: &NodeId) -> Option<NodeId> {
         let l = self.links.get(&link)?;
         if let Some(n) = &l.node {
             if self.nodes.get(n).is_some_and(|n| !n.in_handshake()) {
@@ -23,10 +23,10 @@ impl ClusterCore {
                     self.free_link(old);
                 }
             }
-            self.links.get_mut(&link).expect("checked").node = Some(sender.to_string());
+            self.links.get_mut(&link).expect("checked").node = Some(sender.clone());
             self.nodes.get_mut(sender).expect("checked").inbound_link = Some(link);
         }
-        Some(sender.to_string())
+        Some(sender.clone())
     }
 
     /// The IP of a message's sender: the announced one, or the link's peer address
@@ -161,7 +161,7 @@ impl ClusterCore {
         now: u64,
         link: LinkId,
         msg: &Message,
-        sender: Option<String>,
+        sender: Option<NodeId>,
         sender_config_epoch: u64,
     ) {
         let h = &msg.header;
@@ -512,7 +512,7 @@ impl ClusterCore {
         }
     }
 
-    fn process_fail(&mut self, now: u64, sender: Option<String>, failing: &str) {
+    fn process_fail(&mut self, now: u64, sender: Option<NodeId>, failing: &str) {
         let Some(sender) = sender else {
             self.log(
                 LogLevel::Notice,
@@ -537,7 +537,7 @@ impl ClusterCore {
         self.update_state_later();
     }
 
-    fn process_update(&mut self, sender: Option<String>, epoch: u64, name: &str, slots: &SlotSet) {
+    fn process_update(&mut self, sender: Option<NodeId>, epoch: u64, name: &str, slots: &SlotSet) {
         if sender.is_none() {
             return;
         }
@@ -616,13 +616,13 @@ impl ClusterCore {
     }
 
     /// `clusterNodeAddFailureReport`.
-    fn add_failure_report(&mut self, failing: &str, from: &str, now: u64) {
+    fn add_failure_report(&mut self, failing: &str, from: &NodeId, now: u64) {
         let node = self.nodes.get_mut(failing).expect("known");
-        match node.fail_reports.iter_mut().find(|r| r.from == from) {
+        match node.fail_reports.iter_mut().find(|r| r.from == *from) {
             Some(r) => r.time = now,
             None => {
                 node.fail_reports.push(FailReport {
-                    from: from.to_string(),
+                    from: from.clone(),
                     time: now,
                 });
                 self.log(
@@ -664,9 +664,8 @@ impl ClusterCore {
         node.flags &= !flags::PFAIL;
         node.flags |= flags::FAIL;
         node.fail_time = now;
-        self.broadcast(Body::Fail {
-            node: name.to_string(),
-        });
+        let node = node.name.clone();
+        self.broadcast(Body::Fail { node });
         self.save_learned(false);
         self.update_state_later();
     }
