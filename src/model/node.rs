@@ -149,6 +149,16 @@ impl ClusterNode {
     }
 }
 
+/// A node id as Redis checks one (`verifyClusterNodeId`): 40 characters, `a-z` and `0-9`.
+/// Checked when parsing, so that every id the tools hold can be cut to its 8-character
+/// short form and printed safely.
+pub fn is_node_id(text: &str) -> bool {
+    text.len() == 40
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
 /// Errors name the line so a bad reply can be traced.
 fn line_error(line: &str, why: impl fmt::Display) -> String {
     format!("bad CLUSTER NODES line '{line}': {why}")
@@ -199,11 +209,24 @@ fn parse_line(line: &str, interner: Option<&mut SlotInterner>) -> Result<Cluster
             .parse::<u64>()
             .map_err(|_| line_error(line, format!("field {} is not a number", i + 1)))
     };
+    let id = |text: &str, what: &str| -> Result<String, String> {
+        if is_node_id(text) {
+            Ok(text.to_string())
+        } else {
+            Err(line_error(
+                line,
+                format!("{what} '{text}' is not a node id"),
+            ))
+        }
+    };
     let mut node = ClusterNode {
-        id: fields[0].to_string(),
+        id: id(fields[0], "field 1")?,
         addr: fields[1].parse().map_err(|e| line_error(line, e))?,
         flags: fields[2].parse().map_err(|e| line_error(line, e))?,
-        master_id: (fields[3] != "-").then(|| fields[3].to_string()),
+        master_id: match fields[3] {
+            "-" => None,
+            master => Some(id(master, "the master")?),
+        },
         ping_sent: num(4)?,
         pong_recv: num(5)?,
         config_epoch: num(6)?,
@@ -270,12 +293,12 @@ fn parse_line(line: &str, interner: Option<&mut SlotInterner>) -> Result<Cluster
         if let Some((slot, peer)) = inner.split_once("->-") {
             node.migrating.push(OpenSlot {
                 slot: parse_slot(slot).map_err(|_| bad())?,
-                peer: peer.to_string(),
+                peer: id(peer, "the open slot's peer")?,
             });
         } else if let Some((slot, peer)) = inner.split_once("-<-") {
             node.importing.push(OpenSlot {
                 slot: parse_slot(slot).map_err(|_| bad())?,
-                peer: peer.to_string(),
+                peer: id(peer, "the open slot's peer")?,
             });
         } else {
             return Err(bad());
@@ -350,6 +373,31 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0
 6ec23923021cf3ffec47632106199cb7f496ce01 :0@0 master,fail?,noaddr - 1426238316232 1426238316232 0 disconnected
 aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0 connected
 ";
+
+    /// Found by fuzzing (cluster_replies): an id with a multi-byte character made
+    /// `short_id` cut inside it and panic; ids shorter than 8 panicked where the CLI
+    /// prints `id[..8]`. Ids, master ids and open slots' peers are now checked.
+    #[test]
+    fn ids_that_are_not_node_ids_are_refused() {
+        let good = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
+        for bad in [
+            "e7d1eecé10fd6bb5eb35b9f99a514335d9ba9c",
+            "abc",
+            "E7D1EECCE10FD6BB5EB35B9F99A514335D9BA9CA",
+        ] {
+            let line = format!("{bad} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5");
+            let err = parse_cluster_nodes(&line).unwrap_err();
+            assert!(err.contains("is not a node id"), "{err}");
+            let replica =
+                format!("{good} 127.0.0.1:30001@31001 myself,slave {bad} 0 0 1 connected");
+            assert!(parse_cluster_nodes(&replica).is_err());
+            let open = format!(
+                "{good} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 5 [5->-{bad}]"
+            );
+            assert!(parse_cluster_nodes(&open).is_err());
+        }
+        assert!(is_node_id(good));
+    }
 
     #[test]
     fn parses_every_field() {
