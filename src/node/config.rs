@@ -38,6 +38,8 @@ pub enum Notify {
     Persistence,
     /// The memory limit and its eviction policy.
     Memory,
+    /// Limits on what a client connection may hold (the pub/sub output limit).
+    Clients,
 }
 
 /// How a value is read and checked, which also decides how it is printed.
@@ -183,6 +185,22 @@ impl ConfValue for PathBuf {
     }
 }
 
+/// `cluster-announce-hostname`: empty (none) or a name [`crate::model::check_hostname`]
+/// accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Hostname(pub String);
+
+impl ConfValue for Hostname {
+    fn assign(&mut self, _: Kind, text: &str) -> Result<(), String> {
+        crate::model::check_hostname(text)?;
+        self.0 = text.to_string();
+        Ok(())
+    }
+    fn show(&self) -> String {
+        self.0.clone()
+    }
+}
+
 /// `save <seconds> <changes> ...`: snapshot when at least `changes` writes happened in
 /// `seconds`. Empty: no automatic snapshots.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -221,6 +239,29 @@ pub struct OutputLimit {
     pub hard: u64,
     pub soft: u64,
     pub soft_seconds: u64,
+}
+
+impl OutputLimit {
+    /// Whether `pending` bytes break the limit: the hard one at once, the soft one when
+    /// it has been exceeded for `soft_seconds`. `over_soft_since` remembers when the soft
+    /// limit was first passed and is cleared when the output drops back under it.
+    pub fn exceeded(
+        &self,
+        pending: usize,
+        over_soft_since: &mut Option<std::time::Instant>,
+        now: std::time::Instant,
+    ) -> bool {
+        let pending = pending as u64;
+        if self.hard > 0 && pending >= self.hard {
+            return true;
+        }
+        if self.soft > 0 && pending >= self.soft {
+            let since = *over_soft_since.get_or_insert(now);
+            return now.duration_since(since).as_secs() >= self.soft_seconds;
+        }
+        *over_soft_since = None;
+        false
+    }
 }
 
 /// `client-output-buffer-limit` for the normal, replica and pubsub classes.
@@ -274,6 +315,21 @@ impl ConfValue for OutputLimits {
             one("slave", &self.replica),
             one("pubsub", &self.pubsub)
         )
+    }
+}
+
+impl ConfValue for super::keyspace::evict::Policy {
+    fn assign(&mut self, _: Kind, text: &str) -> Result<(), String> {
+        *self = Self::parse(text).ok_or_else(|| {
+            format!(
+                "argument(s) must be one of the following: {}",
+                POLICIES.join(", ")
+            )
+        })?;
+        Ok(())
+    }
+    fn show(&self) -> String {
+        self.name().to_string()
     }
 }
 
@@ -333,8 +389,11 @@ pub static SETTINGS: &[Setting] = &[
         "Bus port announced to the cluster (0: the bus port)"),
     setting!("cluster-announce-tls-port", cluster_announce_tls_port, PORT, "0", Mutable, Bus,
         "TLS client port announced to the cluster (the node serves plain TCP, so it is only announced)"),
-    setting!("cluster-announce-hostname", cluster_announce_hostname, Kind::Text, "", Mutable,
+    setting!("cluster-announce-hostname", cluster_announce_hostname, Kind::Special, "", Mutable,
         Bus, "Hostname announced to the cluster"),
+    setting!("cluster-preferred-endpoint-type", cluster_preferred_endpoint_type,
+        Kind::Enum(&["ip", "hostname", "unknown-endpoint"]), "ip", Mutable, Bus,
+        "How CLUSTER SLOTS/SHARDS and redirects name nodes: ip, hostname or unknown-endpoint"),
     setting!("cluster-require-full-coverage", cluster_require_full_coverage, Kind::Bool, "yes",
         Mutable, Bus, "Refuse queries while some slot is not served"),
     setting!("cluster-allow-replica-migration", cluster_allow_replica_migration, Kind::Bool,
@@ -367,7 +426,7 @@ pub static SETTINGS: &[Setting] = &[
     setting!("maxclients", maxclients, Kind::Int(1, u32::MAX as i64), "10000", Mutable, Nothing,
         "Most client connections at once (checked at every accept)"),
     setting!("client-output-buffer-limit", client_output_buffer_limit, Kind::Special,
-        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Mutable, Nothing,
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Mutable, Clients,
         "Per class (normal, replica, pubsub): hard limit, soft limit, soft seconds"),
     setting!("busy-reply-threshold" | "lua-time-limit", busy_reply_threshold,
         Kind::Int(0, i64::MAX), "5000", Mutable, Nothing,
@@ -448,7 +507,8 @@ pub struct NodeConfig {
     pub cluster_announce_port: u16,
     pub cluster_announce_bus_port: u16,
     pub cluster_announce_tls_port: u16,
-    pub cluster_announce_hostname: String,
+    pub cluster_announce_hostname: Hostname,
+    pub cluster_preferred_endpoint_type: String,
     pub cluster_require_full_coverage: bool,
     pub cluster_allow_replica_migration: bool,
     pub cluster_migration_barrier: u64,
@@ -460,7 +520,7 @@ pub struct NodeConfig {
     pub logfile: String,
     pub loglevel: String,
     pub maxmemory: u64,
-    pub maxmemory_policy: String,
+    pub maxmemory_policy: super::keyspace::evict::Policy,
     pub maxmemory_samples: u64,
     pub maxclients: usize,
     pub client_output_buffer_limit: OutputLimits,
@@ -501,7 +561,8 @@ impl Default for NodeConfig {
             cluster_announce_port: 0,
             cluster_announce_bus_port: 0,
             cluster_announce_tls_port: 0,
-            cluster_announce_hostname: String::new(),
+            cluster_announce_hostname: Hostname::default(),
+            cluster_preferred_endpoint_type: String::new(),
             cluster_require_full_coverage: false,
             cluster_allow_replica_migration: false,
             cluster_migration_barrier: 0,
@@ -513,7 +574,7 @@ impl Default for NodeConfig {
             logfile: String::new(),
             loglevel: String::new(),
             maxmemory: 0,
-            maxmemory_policy: String::new(),
+            maxmemory_policy: Default::default(),
             maxmemory_samples: 0,
             maxclients: 0,
             client_output_buffer_limit: OutputLimits::default(),
@@ -894,5 +955,52 @@ mod tests {
             cfg.get("proto-max-bulk-len").unwrap(),
             (512u64 << 20).to_string()
         );
+    }
+
+    #[test]
+    fn soft_output_limit_needs_its_seconds() {
+        use std::time::{Duration, Instant};
+        let l = OutputLimit {
+            hard: 0,
+            soft: 10,
+            soft_seconds: 2,
+        };
+        let t0 = Instant::now();
+        let mut since = None;
+        assert!(!l.exceeded(20, &mut since, t0));
+        assert!(!l.exceeded(20, &mut since, t0 + Duration::from_secs(1)));
+        assert!(l.exceeded(20, &mut since, t0 + Duration::from_secs(2)));
+        assert!(!l.exceeded(5, &mut since, t0 + Duration::from_secs(3)));
+        assert_eq!(since, None);
+    }
+
+    #[test]
+    fn eviction_settings_are_typed_and_checked() {
+        let mut cfg = NodeConfig::default();
+        assert_eq!(cfg.get("maxmemory-policy").unwrap(), "noeviction");
+        assert_eq!(
+            cfg.set_at_runtime("maxmemory-policy", "ALLKEYS-LRU"),
+            Ok(Notify::Memory)
+        );
+        assert_eq!(
+            cfg.maxmemory_policy,
+            super::super::keyspace::evict::Policy::AllKeysLru
+        );
+        assert_eq!(cfg.get("maxmemory-policy").unwrap(), "allkeys-lru");
+        assert!(matches!(
+            cfg.set_at_runtime("maxmemory-policy", "lru"),
+            Err(SetError::Invalid(why)) if why.starts_with("argument(s) must be one of the following: volatile-lru")
+        ));
+        assert!(cfg.set_at_runtime("maxmemory-samples", "65").is_err());
+        assert_eq!(
+            cfg.set_at_runtime("client-output-buffer-limit", "pubsub 1mb 0 0"),
+            Ok(Notify::Clients)
+        );
+        assert_eq!(cfg.client_output_buffer_limit.pubsub.hard, 1 << 20);
+        assert_eq!(
+            cfg.set_at_runtime("lua-time-limit", "100"),
+            Ok(Notify::Nothing)
+        );
+        assert_eq!(cfg.busy_reply_threshold, 100);
     }
 }

@@ -94,9 +94,6 @@ fn refuse_shared_hosts(plan: &CreatePlan, nodes: &[preflight::EmptyNode]) -> any
 
 pub async fn run(args: CreateArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
     let start = Instant::now();
-    if args.change.timeout.is_nan() || args.change.timeout <= 0.0 {
-        anyhow::bail!("--timeout must be a positive number of seconds");
-    }
     let nodes = preflight::check_all_empty(&args.nodes, &opts).await?;
     let plan = plan_create(&preflight::candidates(&nodes), args.replicas)?;
     refuse_shared_hosts(&plan, &nodes)?;

@@ -44,6 +44,9 @@ pub struct Node {
     pub voted_time: u64,
     /// Gossip round in which this node was last put in a PING (no duplicates).
     pub last_in_ping_gossip: u64,
+    /// When this master was last seen orphaned (serving, once replicated, now without a
+    /// working replica); 0 when it is not.
+    pub orphaned_since: u64,
 }
 
 impl Node {
@@ -70,6 +73,7 @@ impl Node {
             repl_offset: 0,
             voted_time: 0,
             last_in_ping_gossip: 0,
+            orphaned_since: 0,
         }
     }
 

@@ -62,7 +62,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             )
         }
         "set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
-            use crate::node::config::SetError;
+            use crate::node::config::{Notify, SetError};
             let mut next = ctx.shared.config.read().clone();
             let mut notify = Vec::new();
             let mut seen: Vec<&'static str> = Vec::new();
@@ -90,6 +90,11 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                     Err(SetError::Protected) => return fail("can't set protected config"),
                     Err(SetError::Invalid(why)) => return fail(&why),
                 }
+            }
+            // The evictor and the pub/sub limit live next to the data, under the keyspace
+            // lock this command holds, so they are handed their values here.
+            if notify.contains(&Notify::Memory) || notify.contains(&Notify::Clients) {
+                crate::node::shared::apply_settings(&next, ctx.ks, &mut ctx.shared.pubsub.lock());
             }
             *ctx.shared.config.write() = next;
             ctx.shared.config_changed(&notify);
@@ -146,6 +151,7 @@ pub fn reset(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     ctx.client.readonly = false;
     ctx.client.asking = false;
     ctx.client.resp3 = false;
+    super::pubsub::reset(ctx);
     Frame::simple("RESET")
 }
 
