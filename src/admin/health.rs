@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::admin::snapshot::Snapshot;
-use crate::model::{ClusterNode, SlotSet, SLOT_COUNT};
+use crate::model::id::short;
+use crate::model::{ClusterNode, NodeId, SlotSet, SLOT_COUNT};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -97,7 +98,7 @@ fn unreachable(snap: &Snapshot) -> Vec<Finding> {
     snap.unreachable
         .iter()
         .map(|u| {
-            let id = u.id.as_deref().map(|i| &i[..i.len().min(8)]).unwrap_or("?");
+            let id = u.id.as_deref().map(short).unwrap_or("?");
             problem(
                 "unreachable",
                 u.id.as_deref(),
@@ -209,11 +210,7 @@ fn describe_difference(seen: &ClusterNode, truth: &ClusterNode) -> Option<String
         return Some(format!("as {} but it is a {}", seen.role(), truth.role()));
     }
     if seen.master_id != truth.master_id {
-        let short = |m: &Option<String>| {
-            m.as_deref()
-                .map(|m| m[..m.len().min(8)].to_string())
-                .unwrap_or("-".into())
-        };
+        let short = |m: &Option<NodeId>| m.as_ref().map_or("-", NodeId::short).to_string();
         return Some(format!(
             "replicating {} but it replicates {}",
             short(&seen.master_id),
@@ -248,7 +245,7 @@ fn open_slots(snap: &Snapshot) -> Vec<Finding> {
                 let peer = snap
                     .line(&open.peer)
                     .map(name)
-                    .unwrap_or_else(|| open.peer.clone());
+                    .unwrap_or_else(|| open.peer.to_string());
                 let mut f = problem(
                     "open_slot",
                     Some(&me.id),
@@ -363,7 +360,7 @@ pub fn epoch_lags(snap: &Snapshot) -> Vec<EpochLag> {
             if let Some(seen) = r.sees(&master.id) {
                 if seen.config_epoch != master.config_epoch {
                     out.push(EpochLag {
-                        master: master.id.clone(),
+                        master: master.id.to_string(),
                         viewer: r.id().to_string(),
                         seen: seen.config_epoch,
                         actual: master.config_epoch,
@@ -388,7 +385,7 @@ fn replication_warnings(snap: &Snapshot) -> Vec<Finding> {
             out.push(Finding {
                 severity: Severity::Warning,
                 kind: "no_replica",
-                node: Some(m.id.clone()),
+                node: Some(m.id.to_string()),
                 slots: None,
                 message: format!("master {} has no replica", name(m)),
             });
@@ -434,7 +431,7 @@ fn placement_warnings(snap: &Snapshot) -> Vec<Finding> {
         let warn = |kind, what: String| Finding {
             severity: Severity::Warning,
             kind,
-            node: Some(m.id.clone()),
+            node: Some(m.id.to_string()),
             slots: None,
             message: format!(
                 "master {} and its {} replica(s) are all {what}: losing it loses the shard",
@@ -795,13 +792,26 @@ pub(crate) mod tests {
     }
 
     /// The CLI's pure parts on 1000 views of 1000 nodes (500 masters + 500 replicas):
-    /// parsing, the snapshot's indexes, `assess` and `converge::pending`. Timings are
-    /// printed; run with `cargo test --release --lib at_1000_nodes -- --ignored --nocapture`.
+    /// parsing, the snapshot's indexes, `assess` and `converge::pending`. The views are
+    /// those the bus simulator's 1000-node cluster printed when `SIM_VIEWS` names the file
+    /// `scripts/sim-scale.sh` wrote, else generated ones. Timings are printed; the script
+    /// runs it (`cargo test --release --lib at_1000_nodes -- --ignored --nocapture`).
     #[test]
     #[ignore]
     fn at_1000_nodes() {
         use std::time::Instant;
-        let views = healthy_cluster_views(500);
+        let (views, source) = match std::env::var("SIM_VIEWS") {
+            Ok(path) => {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let views: Vec<String> = text
+                    .split("\n\n")
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| format!("{}\n", v.trim_end()))
+                    .collect();
+                (views, format!("simulated, from {path}"))
+            }
+            Err(_) => (healthy_cluster_views(500), "generated".to_string()),
+        };
         let bytes: usize = views.iter().map(String::len).sum();
         let t = Instant::now();
         let mut interner = crate::model::SlotInterner::new();
@@ -854,9 +864,11 @@ pub(crate) mod tests {
         let assess_bad = t.elapsed();
         assert_eq!(problems(&findings), 1, "{findings:?}");
         eprintln!(
-            "1000 views x 1000 lines ({:.0} MB of CLUSTER NODES): parse {parse:.2?}, \
+            "{} views x {} lines ({source}, {:.0} MB of CLUSTER NODES): parse {parse:.2?}, \
              index {index:.2?}, assess {assess_time:.2?} (with a flagged node {assess_bad:.2?}), \
              pending {pending_time:.2?}; {} distinct slot sets",
+            snap.reports.len(),
+            snap.reports[0].view.len(),
             bytes as f64 / 1e6,
             interner.len()
         );

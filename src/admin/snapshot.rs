@@ -14,6 +14,16 @@ use crate::admin::conn::{ConnOpts, NodeConn};
 use crate::model::replies::{all_keys, parse_info};
 use crate::model::{parse_cluster_nodes_with, Addr, ClusterNode, SlotInterner};
 
+/// The addresses a host name stands for, as text (`localhost` -> 127.0.0.1, ::1); none
+/// when it does not resolve.
+fn resolved_ips(addr: &Addr) -> Vec<String> {
+    use std::net::ToSocketAddrs;
+    (addr.host.as_str(), addr.port)
+        .to_socket_addrs()
+        .map(|all| all.map(|a| a.ip().to_string()).collect())
+        .unwrap_or_default()
+}
+
 /// How many nodes are queried at once.
 const CONCURRENCY: usize = 64;
 
@@ -136,15 +146,15 @@ impl Snapshot {
         let mut known: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for (ri, r) in reports.iter().enumerate() {
             for (li, n) in r.view.iter().enumerate() {
-                if n.flags.handshake || known.contains_key(&n.id) {
+                if n.flags.handshake || known.contains_key(n.id.as_str()) {
                     continue;
                 }
                 // A node's own line wins; else the first view listing it.
                 let place = by_id
-                    .get(&n.id)
+                    .get(n.id.as_str())
                     .map(|&i| (i, reports[i].me))
                     .unwrap_or((ri, li));
-                known.insert(n.id.clone(), place);
+                known.insert(n.id.to_string(), place);
             }
         }
         Snapshot {
@@ -222,6 +232,17 @@ impl Snapshot {
                 .copied()
                 .filter(|n| n.addr.addr() == addr || self.addr_of(&n.id).as_ref() == Some(&addr))
                 .collect();
+            // Another spelling of a listed address (`localhost:7000` for 127.0.0.1:7000).
+            let by_addr = if by_addr.is_empty() {
+                let ips = resolved_ips(&addr);
+                nodes
+                    .iter()
+                    .copied()
+                    .filter(|n| n.addr.port == addr.port && ips.contains(&n.addr.ip))
+                    .collect()
+            } else {
+                by_addr
+            };
             match by_addr.as_slice() {
                 [one] => return Ok(one),
                 [] => {}
@@ -391,18 +412,18 @@ impl Fleet {
             let mut todo: Vec<(String, Addr)> = Vec::new();
             for report in &reports {
                 for n in &report.view {
-                    if n.flags.handshake || n.flags.myself || tried.contains(&n.id) {
+                    if n.flags.handshake || n.flags.myself || tried.contains(n.id.as_str()) {
                         continue;
                     }
-                    tried.insert(n.id.clone());
+                    tried.insert(n.id.to_string());
                     if n.flags.noaddr || n.addr.ip.is_empty() {
                         unreachable.push(Unreachable {
-                            id: Some(n.id.clone()),
+                            id: Some(n.id.to_string()),
                             addr: n.addr.addr(),
                             error: "no address known (noaddr)".into(),
                         });
                     } else {
-                        todo.push((n.id.clone(), n.addr.addr()));
+                        todo.push((n.id.to_string(), n.addr.addr()));
                     }
                 }
             }
@@ -453,6 +474,8 @@ mod tests {
         assert_eq!(snap.resolve_node(A).unwrap().id, A);
         assert_eq!(snap.resolve_node("bbbb").unwrap().id, B);
         assert_eq!(snap.resolve_node("127.0.0.1:7001").unwrap().id, B);
+        // Another spelling of the same address.
+        assert_eq!(snap.resolve_node("localhost:7001").unwrap().id, B);
         let unknown = snap.resolve_node("127.0.0.1:9999").unwrap_err().to_string();
         assert!(
             unknown.starts_with("unknown node '127.0.0.1:9999'"),

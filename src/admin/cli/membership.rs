@@ -4,12 +4,14 @@
 use std::time::{Duration, Instant};
 
 use crate::admin::conn::ConnOpts;
+use crate::admin::exec::preflight::Right;
 use crate::admin::exec::{membership, preflight};
 use crate::admin::health;
 use crate::admin::plan::membership::{
     plan_add_node, plan_del_node, plan_drain, plan_failover, FailoverMode,
 };
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::id::short;
 
 use super::args::{AddNodeArgs, ChangeArgs, DelNodeArgs, FailoverArgs};
 use super::ui::Ui;
@@ -80,13 +82,19 @@ pub async fn add_node(args: AddNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
         }
         None => "an empty master (move slots to it with `rclust reshard` or `rclust rebalance --use-empty-masters`)".into(),
     };
-    let mut text = format!("Plan: add {} ({}) as {role}", new.addr, &new.id[..8]);
+    let mut text = format!("Plan: add {} ({}) as {role}", new.addr, short(&new.id));
     if !args.keep_settings {
         text += if plan.master.is_some() {
             "\nIts master starts the sync at once (repl-diskless-sync-delay 0 while joining, then restored)."
         } else {
             "\nIts cluster-node-timeout is lowered while it joins (500 ms, 40 ms a node at size), then restored."
         };
+    }
+    if !args.change.dry_run {
+        let mut rights = vec![Right::Meet];
+        rights.extend(plan.master.is_some().then_some(Right::Replicate));
+        rights.extend((!args.keep_settings).then_some(Right::ConfigSet));
+        preflight::check_rights(&fleet, std::slice::from_ref(&new.addr), &rights).await?;
     }
     if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Add this node?")? {
         return Ok(exit);
@@ -135,7 +143,7 @@ pub async fn del_node(args: DelNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
     if let Some(f) = findings.iter().find(|f| {
         f.severity == health::Severity::Problem
             && f.node.as_deref() != Some(&plan.id)
-            && !f.message.contains(&plan.id[..8])
+            && !f.message.contains(short(&plan.id))
             && !(f.kind == "state_not_ok" && plan.repoint.is_empty())
     }) {
         anyhow::bail!(
@@ -144,9 +152,9 @@ pub async fn del_node(args: DelNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
             f.message
         );
     }
-    let mut text = format!("Plan: remove {} ({})", &plan.id[..8], plan.addr);
+    let mut text = format!("Plan: remove {} ({})", short(&plan.id), plan.addr);
     for (r, m) in &plan.repoint {
-        text += &format!("\n  move replica {} to master {}", &r[..8], &m[..8]);
+        text += &format!("\n  move replica {} to master {}", short(r), short(m));
     }
     text += &format!("\n  FORGET it on {} node(s)", plan.forget_on.len());
     text += if plan.reset {
@@ -154,6 +162,11 @@ pub async fn del_node(args: DelNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
     } else {
         "\n  (the node is unreachable: it is not reset)"
     };
+    if !args.change.dry_run {
+        let reached: Vec<_> = snap.reports.iter().map(|r| r.addr.clone()).collect();
+        let rights = [Right::Forget, Right::Replicate, Right::Reset];
+        preflight::check_rights(&fleet, &reached, &rights).await?;
+    }
     if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Remove this node?")? {
         return Ok(exit);
     }
@@ -208,7 +221,7 @@ async fn drain(
     let text = format!(
         "Plan: drain {} slots from {}, then remove it\n{}",
         moves.len(),
-        &id[..8],
+        short(id),
         super::slots::moves_table(&snap, &moves)
     );
     if args.change.dry_run {
@@ -246,7 +259,7 @@ async fn drain(
     if exit != Exit::Ok {
         eprintln!(
             "rclust: the drain of {} did not complete, so it was not removed",
-            &id[..8]
+            short(id)
         );
         return Ok(Err(exit));
     }
@@ -281,10 +294,14 @@ pub async fn failover(args: FailoverArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Re
         .unwrap_or_default();
     let text = format!(
         "Plan: promote {} ({}) in place of its master {old} ({:?} failover)",
-        &plan.promote[..8],
+        short(&plan.promote),
         plan.promote_addr,
         plan.mode
     );
+    if !args.change.dry_run {
+        let promoted = std::slice::from_ref(&plan.promote_addr);
+        preflight::check_rights(&fleet, promoted, &[Right::Failover]).await?;
+    }
     if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Fail over?")? {
         return Ok(exit);
     }

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::admin::health::{Finding, Severity};
 use crate::admin::snapshot::Snapshot;
+use crate::model::id::short;
 use crate::model::{ClusterNode, SlotSet, SLOT_COUNT};
 
 /// Masters (by address), each followed by its replicas; then nodes with no known master.
@@ -160,12 +161,7 @@ pub fn nodes_table(snap: &Snapshot, color: bool) -> String {
             Cell::new(n.short_id()),
             Cell::new(address),
             Cell::new(role),
-            Cell::new(
-                n.master_id
-                    .as_deref()
-                    .map(|m| &m[..m.len().min(8)])
-                    .unwrap_or(""),
-            ),
+            Cell::new(n.master_id.as_deref().map(short).unwrap_or("")),
             Cell::new(if n.flags.master {
                 n.slots.len().to_string()
             } else {

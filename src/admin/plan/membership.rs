@@ -3,7 +3,9 @@
 
 use anyhow::bail;
 
+use crate::admin::plan::placement::{shared_host, Shard};
 use crate::admin::snapshot::Snapshot;
+use crate::model::id::short;
 use crate::model::replies::zone_of;
 use crate::model::{Addr, ClusterNode};
 
@@ -54,7 +56,7 @@ pub fn plan_add_node(
     if snap.known_ids().contains(id) {
         bail!(
             "{addr}: already a member of this cluster (node id {})",
-            &id[..8]
+            short(id)
         );
     }
     let master = match (replica, master) {
@@ -67,15 +69,36 @@ pub fn plan_add_node(
                     m.master_id.as_deref().unwrap_or("?")
                 );
             }
-            Some(m.id.clone())
+            Some(m.id.to_string())
         }
         (true, None) => Some(
             pick_master_for_replica(snap, place.0, place.1)
                 .ok_or_else(|| anyhow::anyhow!("no master serving slots to replicate"))?
                 .id
-                .clone(),
+                .to_string(),
         ),
     };
+    if let Some(m) = master.as_deref().and_then(|m| snap.line(m)) {
+        let siblings = snap.replicas_of(&m.id);
+        let shard = Shard {
+            name: format!("{} ({})", m.addr.addr(), m.short_id()),
+            host: &m.addr.ip,
+            replica_hosts: siblings
+                .iter()
+                .map(|r| r.addr.ip.as_str())
+                .chain([place.0])
+                .collect(),
+        };
+        let hosts = snap
+            .lines()
+            .map(|n| n.addr.ip.as_str())
+            .filter(|ip| !ip.is_empty())
+            .chain([place.0])
+            .collect();
+        if let Some(why) = shared_host(&[shard], &hosts) {
+            bail!("{addr}: cannot replicate {}: {why}", m.short_id());
+        }
+    }
     Ok(AddNodePlan {
         addr: addr.clone(),
         id: id.to_string(),
@@ -124,7 +147,7 @@ pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan>
             .ok_or_else(|| {
                 anyhow::anyhow!("no other master for the replicas of {}", node.short_id())
             })?;
-        repoint.push((r.id.clone(), target.id.clone()));
+        repoint.push((r.id.to_string(), target.id.to_string()));
     }
     let forget_on = snap
         .reports
@@ -133,7 +156,7 @@ pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan>
         .filter(|id| *id != node.id)
         .collect();
     Ok(DelNodePlan {
-        id: node.id.clone(),
+        id: node.id.to_string(),
         addr: node.addr.addr(),
         repoint,
         forget_on,
@@ -187,8 +210,8 @@ pub fn plan_drain(snap: &Snapshot, id: &str) -> anyhow::Result<Vec<SlotMove>> {
         for slot in slots.by_ref().take(count) {
             moves.push(SlotMove {
                 slot,
-                from: node.id.clone(),
-                to: target.id.clone(),
+                from: node.id.to_string(),
+                to: target.id.to_string(),
             });
         }
     }
@@ -267,9 +290,13 @@ pub fn plan_failover(
         );
     }
     Ok(FailoverPlan {
-        promote: replica.id.clone(),
+        promote: replica.id.to_string(),
         promote_addr: replica.addr.addr(),
-        old_master: replica.master_id.clone().unwrap_or_default(),
+        old_master: replica
+            .master_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         mode,
     })
 }
