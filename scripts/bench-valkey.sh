@@ -9,7 +9,7 @@
 # check` pass. Prints each move, the totals, the ratios to redis-cli and the load.
 #
 # usage: scripts/bench-valkey.sh
-# env:   KEYS (150000), VALUE (64), SLOTS (2000), MASTERS (3), ROUNDS (3),
+# env:   KEYS (150000), VALUE (64), SLOTS (2000), MASTERS (3), ROUNDS (3), RCLUST,
 #        BASE_PORT (16100; bus ports +10000, below the tests' 20000-22767)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +23,11 @@ ROUNDS=${ROUNDS:-3}
 BASE_PORT=${BASE_PORT:-16100}
 NODES=$((2 * MASTERS))
 
-cargo build --release -q
-RCLUST=target/release/rclust
+# RCLUST: an rclust binary built beforehand (default: build target/release/rclust now).
+if [[ -z ${RCLUST:-} ]]; then
+    cargo build --release -q
+    RCLUST=target/release/rclust
+fi
 WORK=$(mktemp -d)
 PORTS=()
 cleanup() {
@@ -33,8 +36,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# (Returns 0 even when the last node is a replica: with pipefail a failing `masters` in
+# `$(masters ... | sed ...)` would end the script silently.)
 masters() { local p; for ((p = $1; p < $1 + NODES; p++)); do
-    redis-cli -p "$p" role | head -1 | grep -q master && echo "$p"; done; }
+    if redis-cli -p "$p" role | head -1 | grep -q master; then echo "$p"; fi; done; }
 total() { local p t=0; for p in $(masters "$1"); do t=$((t + $(redis-cli -p "$p" dbsize))); done; echo "$t"; }
 expiring() { local p t=0 e; for p in $(masters "$1"); do
     e=$(redis-cli -p "$p" info keyspace | sed -n 's/^db0:.*expires=\([0-9]*\).*/\1/p'); t=$((t + ${e:-0})); done; echo "$t"; }
