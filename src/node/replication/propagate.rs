@@ -90,6 +90,8 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
             out.extend_from_slice(&args[3..]);
             Some(vec![out])
         }
+        // GETDEL reaches replicas as the DEL it amounts to, as in Redis.
+        "getdel" => Some(vec![vec![b("DEL"), args[1].clone()]]),
         "getex" => {
             if matches!(reply, Frame::Null) {
                 return Some(vec![]);
@@ -143,10 +145,49 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
     }
 }
 
+/// Writes whose reply says they changed nothing, which Redis does not propagate (it feeds
+/// only commands that made the data dirty): deleting or adding nothing, an expiry on a
+/// missing key, a pop from an empty list.
+pub fn changed_nothing(name: &str, reply: &Frame) -> bool {
+    match reply {
+        Frame::Integer(0) => matches!(
+            name,
+            "del"
+                | "unlink"
+                | "srem"
+                | "sadd"
+                | "hdel"
+                | "zrem"
+                | "lrem"
+                | "persist"
+                | "setnx"
+                | "hsetnx"
+                | "msetnx"
+                | "renamenx"
+                | "smove"
+                | "expire"
+                | "pexpire"
+                | "expireat"
+                | "pexpireat"
+                | "lpushx"
+                | "rpushx"
+                | "zremrangebyscore"
+                | "zremrangebyrank"
+                | "zremrangebylex"
+        ),
+        Frame::Null | Frame::NullArray => matches!(
+            name,
+            "lpop" | "rpop" | "getdel" | "lmove" | "rpoplpush" | "getex"
+        ),
+        Frame::Array(items) if items.is_empty() => matches!(name, "zpopmin" | "zpopmax"),
+        _ => false,
+    }
+}
+
 /// What a command that ran must leave in the replication stream and the append-only
 /// file, encoded: nothing unless it wrote, else itself or its rewriting.
 pub fn written(spec: &CommandSpec, args: &[Bytes], reply: &Frame, now: u64) -> Vec<Vec<u8>> {
-    if !spec.is_write() || reply.is_error() {
+    if !spec.is_write() || reply.is_error() || changed_nothing(spec.name, reply) {
         return Vec::new();
     }
     match rewrite(spec.name, args, reply, now) {
@@ -180,7 +221,7 @@ impl Replication {
         let mut st = self.state.lock();
         self.feed_expired(&mut st, ctx.ks);
         for cmd in cmds {
-            self.append(&mut st, cmd);
+            self.append_command(&mut st, cmd);
         }
         let offset = st.offset;
         drop(st);
@@ -193,7 +234,7 @@ impl Replication {
     pub fn feed_command(&self, ks: &mut crate::node::keyspace::Keyspace, args: &[Bytes]) {
         let mut st = self.state.lock();
         self.feed_expired(&mut st, ks);
-        self.append(&mut st, &encode(args));
+        self.append_command(&mut st, &encode(args));
         let offset = st.offset;
         drop(st);
         if let Some(bus) = self.bus() {
@@ -212,7 +253,7 @@ impl Replication {
 
     fn feed_expired(&self, st: &mut super::ReplState, ks: &mut crate::node::keyspace::Keyspace) {
         for key in std::mem::take(&mut ks.expired_log) {
-            self.append(st, &encode(&[&b"DEL"[..], &key]));
+            self.append_command(st, &encode(&[&b"DEL"[..], &key]));
         }
     }
 }
