@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    rclust::cli::main_exit()
+    rclust::main_exit()
 }

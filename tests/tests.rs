@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod bad_input;
 mod bus_real;
 mod check;
 mod create;
@@ -25,4 +26,5 @@ mod replication;
 mod reshard;
 mod tls;
 mod transfer;
+mod usage;
 mod valkey;

@@ -457,9 +457,9 @@ impl ClusterHandle {
         self.lock().core.route(slot)
     }
 
-    /// [`Self::route`] and [`Self::state_ok`] together.
-    pub fn route_and_state(&self, slot: u16) -> (SlotRoute, bool) {
-        (self.route(slot), self.state_ok())
+    /// `DEBUG DROP-CLUSTER-PACKET-FILTER`.
+    pub fn set_drop_packet_filter(&self, kind: Option<u16>) {
+        self.input(|core, _| core.set_drop_packet_filter(kind));
     }
 
     /// Propagates a PUBLISH (`shard`: SPUBLISH, to my shard only) to the cluster.

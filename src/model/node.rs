@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::addr::BusAddr;
+use super::id::NodeId;
 use super::slots::{parse_slot, SlotSet};
 
 /// Node flags as `CLUSTER NODES` spells them.
@@ -113,17 +114,17 @@ impl fmt::Display for Role {
 pub struct OpenSlot {
     pub slot: u16,
     /// The other node's id: the destination when migrating, the source when importing.
-    pub peer: String,
+    pub peer: NodeId,
 }
 
 /// One line of `CLUSTER NODES`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ClusterNode {
-    pub id: String,
+    pub id: NodeId,
     pub addr: BusAddr,
     pub flags: NodeFlags,
     /// The master's id for a replica.
-    pub master_id: Option<String>,
+    pub master_id: Option<NodeId>,
     pub ping_sent: u64,
     pub pong_recv: u64,
     pub config_epoch: u64,
@@ -145,8 +146,18 @@ impl ClusterNode {
     }
 
     pub fn short_id(&self) -> &str {
-        &self.id[..self.id.len().min(8)]
+        self.id.short()
     }
+}
+
+/// A node id as Redis checks one (`verifyClusterNodeId`): 40 characters, `a-z` and `0-9`.
+/// Checked when parsing, so that every id the tools hold can be cut to its 8-character
+/// short form and printed safely.
+pub fn is_node_id(text: &str) -> bool {
+    text.len() == 40
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// Errors name the line so a bad reply can be traced.
@@ -199,11 +210,15 @@ fn parse_line(line: &str, interner: Option<&mut SlotInterner>) -> Result<Cluster
             .parse::<u64>()
             .map_err(|_| line_error(line, format!("field {} is not a number", i + 1)))
     };
+    let id = |text: &str| text.parse::<NodeId>().map_err(|e| line_error(line, e));
     let mut node = ClusterNode {
-        id: fields[0].to_string(),
+        id: id(fields[0])?,
         addr: fields[1].parse().map_err(|e| line_error(line, e))?,
         flags: fields[2].parse().map_err(|e| line_error(line, e))?,
-        master_id: (fields[3] != "-").then(|| fields[3].to_string()),
+        master_id: match fields[3] {
+            "-" => None,
+            master => Some(id(master)?),
+        },
         ping_sent: num(4)?,
         pong_recv: num(5)?,
         config_epoch: num(6)?,
@@ -270,12 +285,12 @@ fn parse_line(line: &str, interner: Option<&mut SlotInterner>) -> Result<Cluster
         if let Some((slot, peer)) = inner.split_once("->-") {
             node.migrating.push(OpenSlot {
                 slot: parse_slot(slot).map_err(|_| bad())?,
-                peer: peer.to_string(),
+                peer: peer.parse().map_err(|_| bad())?,
             });
         } else if let Some((slot, peer)) = inner.split_once("-<-") {
             node.importing.push(OpenSlot {
                 slot: parse_slot(slot).map_err(|_| bad())?,
-                peer: peer.to_string(),
+                peer: peer.parse().map_err(|_| bad())?,
             });
         } else {
             return Err(bad());
@@ -351,6 +366,31 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0
 aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0 connected
 ";
 
+    /// Found by fuzzing (cluster_replies): an id with a multi-byte character made
+    /// `short_id` cut inside it and panic; ids shorter than 8 panicked where the CLI
+    /// prints `id[..8]`. Ids, master ids and open slots' peers are now checked.
+    #[test]
+    fn ids_that_are_not_node_ids_are_refused() {
+        let good = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
+        for bad in [
+            "e7d1eecé10fd6bb5eb35b9f99a514335d9ba9c",
+            "abc",
+            "E7D1EECCE10FD6BB5EB35B9F99A514335D9BA9CA",
+        ] {
+            let line = format!("{bad} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5");
+            let err = parse_cluster_nodes(&line).unwrap_err();
+            assert!(err.contains("is not a node id"), "{err}");
+            let replica =
+                format!("{good} 127.0.0.1:30001@31001 myself,slave {bad} 0 0 1 connected");
+            assert!(parse_cluster_nodes(&replica).is_err());
+            let open = format!(
+                "{good} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 5 [5->-{bad}]"
+            );
+            assert!(parse_cluster_nodes(&open).is_err());
+        }
+        assert!(is_node_id(good));
+    }
+
     #[test]
     fn parses_every_field() {
         let nodes = parse_cluster_nodes(SAMPLE).unwrap();
@@ -384,25 +424,35 @@ aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0
 
     #[test]
     fn rejects_garbage() {
+        const ID: &str = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
         assert!(parse_cluster_nodes("abc def").is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 x connected"
+        for rest in [
+            "1.2.3.4:1@2 master - 0 0 x connected",
+            "1.2.3.4:1@2 bogus - 0 0 0 connected",
+            "1.2.3.4:1@2 master - 0 0 0 connected [12]",
+            "1.2.3.4:1@2 master - 0 0 0 connected 99999",
+            "1.2.3.4:1@2 master - 0 0 0 connected 5-3",
+            "1.2.3.4:1@2 master - 0 0 0 connected 1 [2->-x] 3",
+            // A master, or an open slot's peer, that is not a node id.
+            "1.2.3.4:1@2 slave e7d1eecc 0 0 0 connected",
+            &format!(
+                "1.2.3.4:1@2 master - 0 0 0 connected [2->-{}]",
+                ID.to_uppercase()
+            ),
+        ] {
+            assert!(
+                format!("{ID} {rest}").parse::<ClusterNode>().is_err(),
+                "{rest}"
+            );
+        }
+        assert!(format!("{ID} 1.2.3.4:1@2 master - 0 0 0 connected")
             .parse::<ClusterNode>()
-            .is_err());
-        assert!("id 1.2.3.4:1@2 bogus - 0 0 0 connected"
-            .parse::<ClusterNode>()
-            .is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected [12]"
-            .parse::<ClusterNode>()
-            .is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 99999"
-            .parse::<ClusterNode>()
-            .is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 5-3"
-            .parse::<ClusterNode>()
-            .is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 1 [2->-x] 3"
-            .parse::<ClusterNode>()
-            .is_err());
+            .is_ok());
+        // Short or not ASCII: no later slice of the id can panic.
+        for id in ["id", "e7d1eec", &"é".repeat(20)] {
+            let line = format!("{id} 1.2.3.4:1@2 master - 0 0 0 connected");
+            assert!(line.parse::<ClusterNode>().is_err(), "{id}");
+        }
     }
 
     #[test]

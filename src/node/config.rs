@@ -42,6 +42,20 @@ pub enum Notify {
     Clients,
     /// Keyspace notifications.
     Events,
+    /// The replication backlog's size.
+    Replication,
+}
+
+/// `enable-debug-command`, `enable-protected-configs`.
+const PROTECTION: &[&str] = &["no", "yes", "local"];
+
+/// Whether a client at `addr` may use what `setting` (`yes`, `local`, `no`) guards.
+pub fn allowed_for(setting: &str, addr: &str) -> bool {
+    match setting {
+        "yes" => true,
+        "local" => addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("::1"),
+        _ => false,
+    }
 }
 
 /// How a value is read and checked, which also decides how it is printed.
@@ -184,6 +198,39 @@ impl ConfValue for PathBuf {
             .unwrap_or_else(|_| self.clone())
             .display()
             .to_string()
+    }
+}
+
+/// `repl-backlog-size`: any size from 1 byte is accepted and raised to 16 KiB, Redis's
+/// smallest backlog (CONFIG GET then shows 16384, as redis-server does).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BacklogSize(pub usize);
+
+impl ConfValue for BacklogSize {
+    fn assign(&mut self, kind: Kind, text: &str) -> Result<(), String> {
+        let mut n: usize = 0;
+        n.assign(kind, text)?;
+        self.0 = n.max(16 * 1024);
+        Ok(())
+    }
+    fn show(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+/// `cluster-announce-hostname`: empty (none) or a name [`crate::model::check_hostname`]
+/// accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Hostname(pub String);
+
+impl ConfValue for Hostname {
+    fn assign(&mut self, _: Kind, text: &str) -> Result<(), String> {
+        crate::model::check_hostname(text)?;
+        self.0 = text.to_string();
+        Ok(())
+    }
+    fn show(&self) -> String {
+        self.0.clone()
     }
 }
 
@@ -390,8 +437,11 @@ pub static SETTINGS: &[Setting] = &[
         "Bus port announced to the cluster (0: the bus port)"),
     setting!("cluster-announce-tls-port", cluster_announce_tls_port, PORT, "0", Mutable, Bus,
         "TLS client port announced to the cluster (the node serves plain TCP, so it is only announced)"),
-    setting!("cluster-announce-hostname", cluster_announce_hostname, Kind::Text, "", Mutable,
+    setting!("cluster-announce-hostname", cluster_announce_hostname, Kind::Special, "", Mutable,
         Bus, "Hostname announced to the cluster"),
+    setting!("cluster-preferred-endpoint-type", cluster_preferred_endpoint_type,
+        Kind::Enum(&["ip", "hostname", "unknown-endpoint"]), "ip", Mutable, Bus,
+        "How CLUSTER SLOTS/SHARDS and redirects name nodes: ip, hostname or unknown-endpoint"),
     setting!("cluster-require-full-coverage", cluster_require_full_coverage, Kind::Bool, "yes",
         Mutable, Bus, "Refuse queries while some slot is not served"),
     setting!("cluster-allow-replica-migration", cluster_allow_replica_migration, Kind::Bool,
@@ -407,6 +457,31 @@ pub static SETTINGS: &[Setting] = &[
     setting!("cluster-link-sendbuf-limit", cluster_link_sendbuf_limit,
         Kind::Memory(0, u64::MAX), "0", Mutable, Bus,
         "Bytes a bus link may queue before it is dropped (0: no limit)"),
+    setting!("repl-backlog-size", repl_backlog_size, Kind::Memory(1, i64::MAX as u64 / 2),
+        "1mb", Mutable, Replication,
+        "Bytes of the replication stream kept for replicas that reconnect (partial resync)"),
+    setting!("repl-diskless-sync", repl_diskless_sync, Kind::Enum(&["yes"]), "yes", Mutable,
+        Nothing, "A master sends its snapshot straight from memory (the only way the node syncs)"),
+    setting!("repl-diskless-sync-delay", repl_diskless_sync_delay, Kind::Int(0, INT_MAX), "5",
+        Mutable, Nothing,
+        "Seconds redis-server waits for more replicas before a sync; kept for config files: the node starts every sync at once"),
+    setting!("repl-diskless-load", repl_diskless_load,
+        Kind::Enum(&["disabled", "on-empty-db", "swapdb"]), "disabled", Mutable, Nothing,
+        "How redis-server loads a master's snapshot; kept for config files: the node reads it whole, then swaps it in"),
+    setting!("rdbcompression", rdbcompression, Kind::Bool, "yes", Mutable, Nothing,
+        "LZF-compress strings in RDB files; kept for config files: the node writes them uncompressed"),
+    setting!("rdb-key-save-delay", rdb_key_save_delay, Kind::Int(i32::MIN as i64, INT_MAX), "0",
+        Mutable, Nothing, "Test knob of redis-server (microseconds per saved key); not used by the node"),
+    setting!("key-load-delay", key_load_delay, Kind::Int(i32::MIN as i64, INT_MAX), "0", Mutable,
+        Nothing, "Test knob of redis-server (microseconds per loaded key); not used by the node"),
+    setting!("loading-process-events-interval-bytes", loading_process_events_interval_bytes,
+        Kind::Int(1024, INT_MAX), "2097152", Mutable, Nothing,
+        "Test knob of redis-server (bytes loaded between event-loop turns); not used by the node"),
+    setting!("enable-debug-command", enable_debug_command, Kind::Enum(PROTECTION), "yes",
+        Immutable, Nothing, "Who may run DEBUG: yes, local (loopback clients) or no"),
+    setting!("enable-protected-configs", enable_protected_configs, Kind::Enum(PROTECTION), "no",
+        Immutable, Nothing,
+        "Who may CONFIG SET protected settings (dir, dbfilename): yes, local (loopback clients) or no"),
     setting!("requirepass", requirepass, Kind::Text, "", Mutable, Nothing,
         "Password clients must give"),
     setting!("masterauth", masterauth, Kind::Text, "", Mutable, Nothing,
@@ -530,13 +605,24 @@ pub struct NodeConfig {
     pub cluster_announce_port: u16,
     pub cluster_announce_bus_port: u16,
     pub cluster_announce_tls_port: u16,
-    pub cluster_announce_hostname: String,
+    pub cluster_announce_hostname: Hostname,
+    pub cluster_preferred_endpoint_type: String,
     pub cluster_require_full_coverage: bool,
     pub cluster_allow_replica_migration: bool,
     pub cluster_migration_barrier: u64,
     pub cluster_replica_validity_factor: u64,
     pub cluster_replica_no_failover: bool,
     pub cluster_link_sendbuf_limit: u64,
+    pub repl_backlog_size: BacklogSize,
+    pub repl_diskless_sync: String,
+    pub repl_diskless_sync_delay: u64,
+    pub repl_diskless_load: String,
+    pub rdbcompression: bool,
+    pub rdb_key_save_delay: i64,
+    pub key_load_delay: i64,
+    pub loading_process_events_interval_bytes: u64,
+    pub enable_debug_command: String,
+    pub enable_protected_configs: String,
     pub requirepass: Option<String>,
     pub masterauth: Option<String>,
     pub logfile: String,
@@ -592,13 +678,24 @@ impl Default for NodeConfig {
             cluster_announce_port: 0,
             cluster_announce_bus_port: 0,
             cluster_announce_tls_port: 0,
-            cluster_announce_hostname: String::new(),
+            cluster_announce_hostname: Hostname::default(),
+            cluster_preferred_endpoint_type: String::new(),
             cluster_require_full_coverage: false,
             cluster_allow_replica_migration: false,
             cluster_migration_barrier: 0,
             cluster_replica_validity_factor: 0,
             cluster_replica_no_failover: false,
             cluster_link_sendbuf_limit: 0,
+            repl_backlog_size: BacklogSize(0),
+            repl_diskless_sync: String::new(),
+            repl_diskless_sync_delay: 0,
+            repl_diskless_load: String::new(),
+            rdbcompression: false,
+            rdb_key_save_delay: 0,
+            key_load_delay: 0,
+            loading_process_events_interval_bytes: 0,
+            enable_debug_command: String::new(),
+            enable_protected_configs: String::new(),
             requirepass: None,
             masterauth: None,
             logfile: String::new(),
@@ -767,11 +864,24 @@ impl NodeConfig {
 
     /// CONFIG SET of one value: checks that the setting exists and may change.
     pub fn set_at_runtime(&mut self, name: &str, value: &str) -> Result<Notify, SetError> {
+        self.set_at_runtime_from(name, value, "")
+    }
+
+    /// [`Self::set_at_runtime`] for a client at `addr`: protected settings may change when
+    /// `enable-protected-configs` allows that client.
+    pub fn set_at_runtime_from(
+        &mut self,
+        name: &str,
+        value: &str,
+        addr: &str,
+    ) -> Result<Notify, SetError> {
         let s = lookup(name).ok_or(SetError::Unknown)?;
         match s.access {
             Access::Immutable => return Err(SetError::Immutable),
-            Access::Protected => return Err(SetError::Protected),
-            Access::Mutable => {}
+            Access::Protected if !allowed_for(&self.enable_protected_configs, addr) => {
+                return Err(SetError::Protected)
+            }
+            Access::Protected | Access::Mutable => {}
         }
         (s.set)(self, value).map_err(SetError::Invalid)?;
         Ok(s.notify)

@@ -134,6 +134,7 @@ impl Shared {
         let mut keyspace = Keyspace::new();
         let mut pubsub = super::pubsub::Registry::default();
         apply_settings(&config, &mut keyspace, &mut pubsub);
+        let backlog_size = config.repl_backlog_size.0;
         Arc::new_cyclic(|me| Shared {
             keyspace: Mutex::new(keyspace),
             cluster_enabled: config.cluster_enabled,
@@ -151,7 +152,9 @@ impl Shared {
             shutdown: broadcast::channel(1).0,
             started: Instant::now(),
             run_id,
-            repl: Arc::new(super::replication::Replication::new()),
+            repl: Arc::new(super::replication::Replication::with_backlog_size(
+                backlog_size,
+            )),
             pubsub: Mutex::new(pubsub),
             scripting: Mutex::new(None),
             script_run: Arc::default(),
@@ -195,6 +198,9 @@ impl Shared {
             return;
         }
         let cfg = self.config.read().clone();
+        if what.contains(&Notify::Replication) {
+            self.repl.set_backlog_size(cfg.repl_backlog_size.0);
+        }
         for (n, hook) in self.config_hooks.lock().iter() {
             if what.contains(n) {
                 hook(&cfg);

@@ -243,8 +243,26 @@ impl Keyspace {
         if matches!(policy, Policy::AllKeysRandom | Policy::VolatileRandom) {
             return sample(self, &mut rng).map(|(k, _)| k);
         }
-        for _ in 0..self.evict.samples.max(1) {
-            let Some((key, stamp)) = sample(self, &mut rng) else {
+        let samples = self.evict.samples.max(1);
+        // Volatile keys are sampled without repeats (as Redis's dictGetSomeKeys): with
+        // no more keys than samples, every one of them is looked at.
+        let volatile_picks: Vec<usize> = if policy.volatile() {
+            let n = self.expires.len();
+            rand::seq::index::sample(&mut rng, n, samples.min(n)).into_vec()
+        } else {
+            Vec::new()
+        };
+        for round in 0..samples {
+            let picked = if policy.volatile() {
+                volatile_picks.get(round).and_then(|&i| {
+                    let (key, _) = self.expires.get_index(i)?;
+                    let stamp = self.entry(key).map_or(0, |e| e.access);
+                    Some((key.clone(), stamp))
+                })
+            } else {
+                sample(self, &mut rng)
+            };
+            let Some((key, stamp)) = picked else {
                 break;
             };
             let score = self.evict_score(&key, stamp, now);
