@@ -56,7 +56,9 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
             let mut changed = false;
             while i < args.len() {
                 let a = &args[i];
-                if (eq_ic(a, "ex") || eq_ic(a, "px") || eq_ic(a, "exat")) && i + 1 < args.len() {
+                // PXAT too, so that the stream always spells it as Redis does.
+                let timed = ["ex", "px", "exat", "pxat"].iter().any(|w| eq_ic(a, w));
+                if timed && i + 1 < args.len() {
                     out.push(b("PXAT"));
                     out.push(text(absolute(a, &args[i + 1], now)?));
                     changed = true;
@@ -79,13 +81,18 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
                 text(at),
             ]])
         }
-        "expire" | "pexpire" | "expireat" => {
+        "expire" | "pexpire" | "expireat" | "pexpireat" => {
             let unit = match name {
                 "expire" => "ex",
                 "pexpire" => "px",
-                _ => "exat",
+                "expireat" => "exat",
+                _ => "pxat",
             };
             let at = absolute(unit.as_bytes(), &args[2], now)?;
+            // A time already past deleted the key.
+            if at <= now {
+                return Some(vec![vec![b("DEL"), args[1].clone()]]);
+            }
             let mut out = vec![b("PEXPIREAT"), args[1].clone(), text(at)];
             out.extend_from_slice(&args[3..]);
             Some(vec![out])
@@ -103,6 +110,9 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
                 return Some(vec![vec![b("PERSIST"), args[1].clone()]]);
             }
             let at = absolute(unit, args.get(3)?, now)?;
+            if at <= now {
+                return Some(vec![vec![b("DEL"), args[1].clone()]]);
+            }
             Some(vec![vec![b("PEXPIREAT"), args[1].clone(), text(at)]])
         }
         "spop" => {
@@ -289,7 +299,12 @@ mod tests {
             ("setex k 2 v", Some(vec!["SET k v PXAT 1002000"])),
             ("psetex k 5 v", Some(vec!["SET k v PXAT 1000005"])),
             ("expire k 3 gt", Some(vec!["PEXPIREAT k 1003000 gt"])),
-            ("expireat k 7", Some(vec!["PEXPIREAT k 7000"])),
+            ("expireat k 2000", Some(vec!["PEXPIREAT k 2000000"])),
+            // A time already past deleted the key: replicas get the DEL.
+            ("expireat k 7", Some(vec!["DEL k"])),
+            ("pexpireat k 5", Some(vec!["DEL k"])),
+            ("getex k exat 1", Some(vec!["DEL k"])),
+            ("set k v pxat 5", Some(vec!["set k v PXAT 5"])),
             ("getex k px 1", Some(vec!["PEXPIREAT k 1000001"])),
             ("getex k persist", Some(vec!["PERSIST k"])),
             (
