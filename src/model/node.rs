@@ -379,7 +379,7 @@ aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0
         ] {
             let line = format!("{bad} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5");
             let err = parse_cluster_nodes(&line).unwrap_err();
-            assert!(err.contains("is not a node id"), "{err}");
+            assert!(err.contains("invalid node id"), "{err}");
             let replica =
                 format!("{good} 127.0.0.1:30001@31001 myself,slave {bad} 0 0 1 connected");
             assert!(parse_cluster_nodes(&replica).is_err());
