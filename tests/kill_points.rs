@@ -248,6 +248,7 @@ impl Bench {
                 s(&["fix", &seed, "--yes"])
             }
             Cmd::Import => {
+                self.settle();
                 let _: () = self.source.cmd(&["FLUSHALL"]);
                 let mut pipe = redis::pipe();
                 for i in 0..IMPORT_KEYS {
@@ -260,6 +261,7 @@ impl Bench {
                 s(&["import", &seed, "--from", &self.source.addr(), "--yes"])
             }
             Cmd::Restore => {
+                self.settle();
                 // --replace: the backup also holds the kp: keys, with the values they have.
                 let dir = self.backup.path().join("b");
                 s(&[
@@ -359,6 +361,16 @@ impl Bench {
 }
 
 impl Bench {
+    /// Waits until the cluster is healthy: a replica migration or a view still catching up
+    /// after the previous command's repair makes import and restore refuse (exit 2).
+    fn settle(&self) {
+        let out = rclust()
+            .args(["check", &self.seed(), "--wait", "60"])
+            .output()
+            .unwrap();
+        assert_exit(&out, 0);
+    }
+
     fn prepare_restore_again(&self) -> Vec<String> {
         let dir = self.backup.path().join("b");
         [

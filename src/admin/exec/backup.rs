@@ -178,7 +178,14 @@ async fn fetch(addr: &Addr, opts: &ConnOpts, dir: &Path) -> anyhow::Result<Fetch
         }
     }
     send(&mut s, &[b"PSYNC", b"?", b"-1"]).await?;
-    let reply = line(&mut s).await?;
+    // A master busy with another snapshot (a replica's full sync, say) keeps us waiting for
+    // the next one with keepalive newlines before it answers +FULLRESYNC.
+    let reply = loop {
+        let l = line(&mut s).await?;
+        if !l.is_empty() {
+            break l;
+        }
+    };
     if !reply.starts_with("+FULLRESYNC") {
         bail!("PSYNC refused: {}", reply.trim_start_matches(['-', '+']));
     }
