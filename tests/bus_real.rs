@@ -102,7 +102,7 @@ fn lists_connected(text: &str, id: &str) -> bool {
 fn redis_server_answers_our_ping_with_a_pong_we_decode() {
     require_redis!();
     let redis = RedisServer::start(Default::default());
-    let mut header = Header::new("0123456789abcdef0123456789abcdef01234567");
+    let mut header = Header::new("0123456789abcdef0123456789abcdef01234567".parse().unwrap());
     header.port = 1;
     header.cport = 10001;
     header.flags = flags::MASTER | flags::MYSELF;

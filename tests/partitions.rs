@@ -169,7 +169,8 @@ fn replica_host_cut_off(kind: Kind) {
     }
     let mut writer = AckedWriter::new("rr:", &c.addrs());
     assert_eq!(writer.write(300, 1), 300);
-    let masters_before: Vec<String> = c.nodes[..3].iter().map(|n| myself(n).id).collect();
+    let masters_before: Vec<rclust::model::NodeId> =
+        c.nodes[..3].iter().map(|n| myself(n).id).collect();
 
     c.lab.cut_off(3);
     std::thread::sleep(Duration::from_millis(NODE_TIMEOUT_MS * 2));
@@ -204,7 +205,7 @@ fn split_without_majority(kind: Kind) {
     let c = LabCluster::create(kind, 4, &at, 1);
     let mut writer = AckedWriter::new("sp:", &c.addrs());
     assert_eq!(writer.write(300, 1), 300);
-    let roles_before: Vec<(String, bool)> = c
+    let roles_before: Vec<(rclust::model::NodeId, bool)> = c
         .nodes
         .iter()
         .map(|n| {

@@ -146,15 +146,15 @@ impl Snapshot {
         let mut known: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for (ri, r) in reports.iter().enumerate() {
             for (li, n) in r.view.iter().enumerate() {
-                if n.flags.handshake || known.contains_key(&n.id) {
+                if n.flags.handshake || known.contains_key(n.id.as_str()) {
                     continue;
                 }
                 // A node's own line wins; else the first view listing it.
                 let place = by_id
-                    .get(&n.id)
+                    .get(n.id.as_str())
                     .map(|&i| (i, reports[i].me))
                     .unwrap_or((ri, li));
-                known.insert(n.id.clone(), place);
+                known.insert(n.id.to_string(), place);
             }
         }
         Snapshot {
@@ -220,8 +220,9 @@ impl Snapshot {
         self.line(id).map(|n| n.addr.addr())
     }
 
-    /// Finds the node a user named by full id, unique id prefix, or `host:port` (as listed
-    /// by the cluster or as it was reached). Errors are one line, for the command's user.
+    /// Finds the node a user named by full id, unique id prefix, `host:port` (as listed
+    /// by the cluster or as it was reached), or announced hostname (with or without the
+    /// port). Errors are one line, for the command's user.
     pub fn resolve_node(&self, spec: &str) -> anyhow::Result<&ClusterNode> {
         let spec = spec.trim();
         let nodes: Vec<&ClusterNode> = self.lines().collect();
@@ -251,8 +252,34 @@ impl Snapshot {
                 ),
             }
         }
+        // An announced hostname (`cluster-announce-hostname`), alone or with the port.
+        let (host, port) = match spec.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<u16>().ok()),
+            None => (spec, None),
+        };
+        let by_hostname: Vec<&ClusterNode> = nodes
+            .iter()
+            .copied()
+            .filter(|n| {
+                n.addr.hostname.as_deref() == Some(host) && port.is_none_or(|p| p == n.addr.port)
+            })
+            .collect();
+        match by_hostname.as_slice() {
+            [one] => return Ok(one),
+            [] => {}
+            many => anyhow::bail!(
+                "ambiguous node '{spec}': {} nodes announce that hostname ({}); add the port",
+                many.len(),
+                many.iter()
+                    .map(|n| n.addr.addr().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
         if spec.is_empty() || !spec.chars().all(|c| c.is_ascii_hexdigit()) {
-            anyhow::bail!("unknown node '{spec}': no node of the cluster has that address or id");
+            anyhow::bail!(
+                "unknown node '{spec}': no node of the cluster has that address, hostname or id"
+            );
         }
         let spec_lc = spec.to_ascii_lowercase();
         if let Some(n) = nodes.iter().find(|n| n.id == spec_lc) {
@@ -266,7 +293,7 @@ impl Snapshot {
         match matches.as_slice() {
             [one] => Ok(one),
             [] => anyhow::bail!(
-                "unknown node '{spec}': no node of the cluster has that address or id"
+                "unknown node '{spec}': no node of the cluster has that address, hostname or id"
             ),
             many => anyhow::bail!(
                 "ambiguous node id prefix '{spec}': it matches {}",
@@ -385,18 +412,18 @@ impl Fleet {
             let mut todo: Vec<(String, Addr)> = Vec::new();
             for report in &reports {
                 for n in &report.view {
-                    if n.flags.handshake || n.flags.myself || tried.contains(&n.id) {
+                    if n.flags.handshake || n.flags.myself || tried.contains(n.id.as_str()) {
                         continue;
                     }
-                    tried.insert(n.id.clone());
+                    tried.insert(n.id.to_string());
                     if n.flags.noaddr || n.addr.ip.is_empty() {
                         unreachable.push(Unreachable {
-                            id: Some(n.id.clone()),
+                            id: Some(n.id.to_string()),
                             addr: n.addr.addr(),
                             error: "no address known (noaddr)".into(),
                         });
                     } else {
-                        todo.push((n.id.clone(), n.addr.addr()));
+                        todo.push((n.id.to_string(), n.addr.addr()));
                     }
                 }
             }

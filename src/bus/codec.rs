@@ -9,7 +9,7 @@
 use bytes::{Buf, BufMut, BytesMut};
 use thiserror::Error;
 
-use crate::model::SlotSet;
+use crate::model::{NodeId, SlotSet};
 
 /// Size of the fixed header (`CLUSTERMSG_MIN_LEN`).
 pub const HEADER_LEN: usize = 2256;
@@ -129,11 +129,11 @@ pub struct Header {
     pub config_epoch: u64,
     /// Replication offset.
     pub offset: u64,
-    pub sender: String,
+    pub sender: NodeId,
     /// Slots the sender serves (a replica sends its master's).
     pub slots: SlotSet,
     /// The sender's master, for a replica.
-    pub slaveof: Option<String>,
+    pub slaveof: Option<NodeId>,
     /// Announced IP; empty means "use the address of the socket".
     pub myip: String,
     /// Plaintext port when the client port is TLS, else 0.
@@ -147,13 +147,13 @@ pub struct Header {
 
 impl Header {
     /// A header with everything zero but the sender's name.
-    pub fn new(sender: impl Into<String>) -> Header {
+    pub fn new(sender: NodeId) -> Header {
         Header {
             port: 0,
             current_epoch: 0,
             config_epoch: 0,
             offset: 0,
-            sender: sender.into(),
+            sender,
             slots: SlotSet::new(),
             slaveof: None,
             myip: String::new(),
@@ -169,7 +169,7 @@ impl Header {
 /// One gossip entry: what the sender knows of another node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GossipEntry {
-    pub name: String,
+    pub name: NodeId,
     /// Seconds (the sender's `ping_sent / 1000`).
     pub ping_sent: u32,
     /// Seconds (the sender's `pong_received / 1000`).
@@ -206,7 +206,7 @@ pub enum Body {
     Pong(PingBody),
     Meet(PingBody),
     Fail {
-        node: String,
+        node: NodeId,
     },
     Publish {
         channel: Vec<u8>,
@@ -220,7 +220,7 @@ pub enum Body {
     FailoverAuthAck,
     Update {
         config_epoch: u64,
-        node: String,
+        node: NodeId,
         slots: SlotSet,
     },
     MfStart,
@@ -436,14 +436,9 @@ pub fn encode(msg: &Message) -> Vec<u8> {
     out.to_vec()
 }
 
-/// A node name: 40 printable ASCII bytes (Redis sends hex; it does not check).
-fn get_name(buf: &mut &[u8]) -> Result<String, DecodeError> {
-    let raw = &buf[..NAME_LEN];
-    let name = if raw.iter().all(|b| b.is_ascii_graphic()) {
-        String::from_utf8(raw.to_vec()).map_err(|_| DecodeError::BadName)?
-    } else {
-        return Err(DecodeError::BadName);
-    };
+/// A node name: 40 hex characters, as every server generates them.
+fn get_name(buf: &mut &[u8]) -> Result<NodeId, DecodeError> {
+    let name = NodeId::try_from(&buf[..NAME_LEN]).map_err(|_| DecodeError::BadName)?;
     buf.advance(NAME_LEN);
     Ok(name)
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::addr::BusAddr;
+use super::id::NodeId;
 use super::slots::{parse_slot, SlotSet};
 
 /// Node flags as `CLUSTER NODES` spells them.
@@ -113,17 +114,17 @@ impl fmt::Display for Role {
 pub struct OpenSlot {
     pub slot: u16,
     /// The other node's id: the destination when migrating, the source when importing.
-    pub peer: String,
+    pub peer: NodeId,
 }
 
 /// One line of `CLUSTER NODES`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ClusterNode {
-    pub id: String,
+    pub id: NodeId,
     pub addr: BusAddr,
     pub flags: NodeFlags,
     /// The master's id for a replica.
-    pub master_id: Option<String>,
+    pub master_id: Option<NodeId>,
     pub ping_sent: u64,
     pub pong_recv: u64,
     pub config_epoch: u64,
@@ -145,7 +146,7 @@ impl ClusterNode {
     }
 
     pub fn short_id(&self) -> &str {
-        &self.id[..self.id.len().min(8)]
+        self.id.short()
     }
 }
 
@@ -209,23 +210,14 @@ fn parse_line(line: &str, interner: Option<&mut SlotInterner>) -> Result<Cluster
             .parse::<u64>()
             .map_err(|_| line_error(line, format!("field {} is not a number", i + 1)))
     };
-    let id = |text: &str, what: &str| -> Result<String, String> {
-        if is_node_id(text) {
-            Ok(text.to_string())
-        } else {
-            Err(line_error(
-                line,
-                format!("{what} '{text}' is not a node id"),
-            ))
-        }
-    };
+    let id = |text: &str| text.parse::<NodeId>().map_err(|e| line_error(line, e));
     let mut node = ClusterNode {
-        id: id(fields[0], "field 1")?,
+        id: id(fields[0])?,
         addr: fields[1].parse().map_err(|e| line_error(line, e))?,
         flags: fields[2].parse().map_err(|e| line_error(line, e))?,
         master_id: match fields[3] {
             "-" => None,
-            master => Some(id(master, "the master")?),
+            master => Some(id(master)?),
         },
         ping_sent: num(4)?,
         pong_recv: num(5)?,
@@ -293,12 +285,12 @@ fn parse_line(line: &str, interner: Option<&mut SlotInterner>) -> Result<Cluster
         if let Some((slot, peer)) = inner.split_once("->-") {
             node.migrating.push(OpenSlot {
                 slot: parse_slot(slot).map_err(|_| bad())?,
-                peer: id(peer, "the open slot's peer")?,
+                peer: peer.parse().map_err(|_| bad())?,
             });
         } else if let Some((slot, peer)) = inner.split_once("-<-") {
             node.importing.push(OpenSlot {
                 slot: parse_slot(slot).map_err(|_| bad())?,
-                peer: id(peer, "the open slot's peer")?,
+                peer: peer.parse().map_err(|_| bad())?,
             });
         } else {
             return Err(bad());
@@ -387,7 +379,7 @@ aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0
         ] {
             let line = format!("{bad} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5");
             let err = parse_cluster_nodes(&line).unwrap_err();
-            assert!(err.contains("is not a node id"), "{err}");
+            assert!(err.contains("invalid node id"), "{err}");
             let replica =
                 format!("{good} 127.0.0.1:30001@31001 myself,slave {bad} 0 0 1 connected");
             assert!(parse_cluster_nodes(&replica).is_err());
@@ -432,25 +424,35 @@ aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0
 
     #[test]
     fn rejects_garbage() {
+        const ID: &str = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
         assert!(parse_cluster_nodes("abc def").is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 x connected"
+        for rest in [
+            "1.2.3.4:1@2 master - 0 0 x connected",
+            "1.2.3.4:1@2 bogus - 0 0 0 connected",
+            "1.2.3.4:1@2 master - 0 0 0 connected [12]",
+            "1.2.3.4:1@2 master - 0 0 0 connected 99999",
+            "1.2.3.4:1@2 master - 0 0 0 connected 5-3",
+            "1.2.3.4:1@2 master - 0 0 0 connected 1 [2->-x] 3",
+            // A master, or an open slot's peer, that is not a node id.
+            "1.2.3.4:1@2 slave e7d1eecc 0 0 0 connected",
+            &format!(
+                "1.2.3.4:1@2 master - 0 0 0 connected [2->-{}]",
+                ID.to_uppercase()
+            ),
+        ] {
+            assert!(
+                format!("{ID} {rest}").parse::<ClusterNode>().is_err(),
+                "{rest}"
+            );
+        }
+        assert!(format!("{ID} 1.2.3.4:1@2 master - 0 0 0 connected")
             .parse::<ClusterNode>()
-            .is_err());
-        assert!("id 1.2.3.4:1@2 bogus - 0 0 0 connected"
-            .parse::<ClusterNode>()
-            .is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected [12]"
-            .parse::<ClusterNode>()
-            .is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 99999"
-            .parse::<ClusterNode>()
-            .is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 5-3"
-            .parse::<ClusterNode>()
-            .is_err());
-        assert!("id 1.2.3.4:1@2 master - 0 0 0 connected 1 [2->-x] 3"
-            .parse::<ClusterNode>()
-            .is_err());
+            .is_ok());
+        // Short or not ASCII: no later slice of the id can panic.
+        for id in ["id", "e7d1eec", &"é".repeat(20)] {
+            let line = format!("{id} 1.2.3.4:1@2 master - 0 0 0 connected");
+            assert!(line.parse::<ClusterNode>().is_err(), "{id}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::admin::exec::{create, preflight};
 use crate::admin::plan::create::{plan_create, CreatePlan};
 use crate::admin::plan::placement::{shared_host, Shard};
 use crate::admin::snapshot::Fleet;
+use crate::model::id::short;
 
 use super::args::CreateArgs;
 use super::ui::Ui;
@@ -31,7 +32,7 @@ pub fn plan_table(plan: &CreatePlan) -> String {
         t.add_row(vec![
             "master".to_string(),
             m.addr.to_string(),
-            m.id[..8].to_string(),
+            short(&m.id).to_string(),
             format!("{} ({} slots)", m.slots, m.slots.len()),
             String::new(),
             m.epoch.to_string(),
@@ -40,9 +41,9 @@ pub fn plan_table(plan: &CreatePlan) -> String {
             t.add_row(vec![
                 " └ replica".to_string(),
                 r.addr.to_string(),
-                r.id[..8].to_string(),
+                short(&r.id).to_string(),
                 String::new(),
-                format!("{} ({})", m.addr, &m.id[..8]),
+                format!("{} ({})", m.addr, short(&m.id)),
                 r.epoch.to_string(),
             ]);
         }

@@ -67,7 +67,7 @@ fn targets(snap: &Snapshot, masters: bool, replicas: bool) -> Vec<(Addr, String,
             let me = r.myself();
             let role = if me.flags.master { "master" } else { "replica" };
             let wanted = (!masters || me.flags.master) && (!replicas || me.flags.replica);
-            wanted.then(|| (r.addr.clone(), me.id.clone(), role))
+            wanted.then(|| (r.addr.clone(), me.id.to_string(), role))
         })
         .collect()
 }

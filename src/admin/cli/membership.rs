@@ -11,6 +11,7 @@ use crate::admin::plan::membership::{
     plan_add_node, plan_del_node, plan_drain, plan_failover, FailoverMode,
 };
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::id::short;
 
 use super::args::{AddNodeArgs, ChangeArgs, DelNodeArgs, FailoverArgs};
 use super::ui::Ui;
@@ -70,7 +71,7 @@ pub async fn add_node(args: AddNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
         &snap,
         &new.addr,
         &new.id,
-        &new.meet_ip,
+        (&new.meet_ip, new.zone.as_deref()),
         args.replica || args.master_id.is_some(),
         args.master_id.as_deref(),
     )?;
@@ -81,7 +82,7 @@ pub async fn add_node(args: AddNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
         }
         None => "an empty master (move slots to it with `rclust reshard` or `rclust rebalance --use-empty-masters`)".into(),
     };
-    let mut text = format!("Plan: add {} ({}) as {role}", new.addr, &new.id[..8]);
+    let mut text = format!("Plan: add {} ({}) as {role}", new.addr, short(&new.id));
     if !args.keep_settings {
         text += if plan.master.is_some() {
             "\nIts master starts the sync at once (repl-diskless-sync-delay 0 while joining, then restored)."
@@ -142,7 +143,7 @@ pub async fn del_node(args: DelNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
     if let Some(f) = findings.iter().find(|f| {
         f.severity == health::Severity::Problem
             && f.node.as_deref() != Some(&plan.id)
-            && !f.message.contains(&plan.id[..8])
+            && !f.message.contains(short(&plan.id))
             && !(f.kind == "state_not_ok" && plan.repoint.is_empty())
     }) {
         anyhow::bail!(
@@ -151,9 +152,9 @@ pub async fn del_node(args: DelNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
             f.message
         );
     }
-    let mut text = format!("Plan: remove {} ({})", &plan.id[..8], plan.addr);
+    let mut text = format!("Plan: remove {} ({})", short(&plan.id), plan.addr);
     for (r, m) in &plan.repoint {
-        text += &format!("\n  move replica {} to master {}", &r[..8], &m[..8]);
+        text += &format!("\n  move replica {} to master {}", short(r), short(m));
     }
     text += &format!("\n  FORGET it on {} node(s)", plan.forget_on.len());
     text += if plan.reset {
@@ -220,7 +221,7 @@ async fn drain(
     let text = format!(
         "Plan: drain {} slots from {}, then remove it\n{}",
         moves.len(),
-        &id[..8],
+        short(id),
         super::slots::moves_table(&snap, &moves)
     );
     if args.change.dry_run {
@@ -258,7 +259,7 @@ async fn drain(
     if exit != Exit::Ok {
         eprintln!(
             "rclust: the drain of {} did not complete, so it was not removed",
-            &id[..8]
+            short(id)
         );
         return Ok(Err(exit));
     }
@@ -293,7 +294,7 @@ pub async fn failover(args: FailoverArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Re
         .unwrap_or_default();
     let text = format!(
         "Plan: promote {} ({}) in place of its master {old} ({:?} failover)",
-        &plan.promote[..8],
+        short(&plan.promote),
         plan.promote_addr,
         plan.mode
     );

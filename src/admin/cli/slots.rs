@@ -22,6 +22,7 @@ use crate::admin::plan::rebalance::{plan_rebalance, RebalanceOpts};
 use crate::admin::plan::reshard::plan_reshard;
 use crate::admin::plan::{group_moves, slots_after, SlotMove};
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::id::short;
 use crate::model::{Addr, SlotSet};
 
 use super::args::{FixArgs, MoveArgs, RebalanceArgs, ReshardArgs};
@@ -36,7 +37,7 @@ const MAX_WEIGHT: f64 = 1_000_000.0;
 fn name(snap: &Snapshot, id: &str) -> String {
     match snap.line(id) {
         Some(n) => format!("{} ({})", n.short_id(), n.addr.addr()),
-        None => id[..id.len().min(8)].to_string(),
+        None => short(id).to_string(),
     }
 }
 
@@ -415,13 +416,13 @@ pub async fn run_moves(
 pub async fn reshard(args: ReshardArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
     let fleet = fleet_for(opts, args.moving.timeout);
     let snap = load_healthy(&fleet, &args.seed).await?;
-    let target = snap.resolve_node(&args.to)?.id.clone();
+    let target = snap.resolve_node(&args.to)?.id.to_string();
     let sources: Vec<String> = if args.from.len() == 1 && args.from[0].eq_ignore_ascii_case("all") {
         Vec::new()
     } else {
         let mut ids: Vec<String> = Vec::new();
         for spec in &args.from {
-            let id = snap.resolve_node(spec)?.id.clone();
+            let id = snap.resolve_node(spec)?.id.to_string();
             if let Some(j) = ids.iter().position(|seen| *seen == id) {
                 bail!(
                     "--from names {} twice ('{}' and '{spec}')",
@@ -484,7 +485,7 @@ pub async fn rebalance(args: RebalanceArgs, ui: &Ui, opts: ConnOpts) -> anyhow::
                 name(&snap, &node.id)
             );
         }
-        if weights.insert(node.id.clone(), value).is_some() {
+        if weights.insert(node.id.to_string(), value).is_some() {
             bail!(
                 "invalid --weight '{w}': {} has a weight already",
                 name(&snap, &node.id)
@@ -563,7 +564,7 @@ pub async fn fix(args: FixArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit>
         let own: BTreeMap<String, SlotSet> = snap
             .masters()
             .iter()
-            .map(|m| (m.id.clone(), m.slots.clone()))
+            .map(|m| (m.id.to_string(), m.slots.clone()))
             .collect();
         if health::problems(&health::assess(&snap)) == 0 {
             ui.say("[OK] Nothing to fix.");

@@ -23,6 +23,7 @@ use crate::admin::plan::transfer::{
     conflicts_line, plan_backup, plan_transfer, Owners, TransferPlan,
 };
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::id::short;
 use crate::model::Addr;
 
 use super::ui::Ui;
@@ -184,7 +185,7 @@ fn spread_table(owners: &Owners, plan: &TransferPlan, conflicts_by_owner: &[usiz
     ]);
     for (o, m) in owners.masters.iter().enumerate() {
         t.add_row(vec![
-            format!("{} ({})", &m.id[..m.id.len().min(8)], m.addr),
+            format!("{} ({})", short(&m.id), m.addr),
             m.slots.len().to_string(),
             plan.writes[o].len().to_string(),
             conflicts_by_owner[o].to_string(),
@@ -412,15 +413,15 @@ fn node_entries(snap: &Snapshot, servers: &BTreeMap<String, String>) -> Vec<Node
         .iter()
         .filter_map(|id| snap.line(id))
         .map(|n| {
-            let info = servers.get(&n.id);
+            let info = servers.get(n.id.as_str());
             NodeEntry {
-                id: n.id.clone(),
+                id: n.id.to_string(),
                 addr: snap
                     .addr_of(&n.id)
                     .unwrap_or_else(|| n.addr.addr())
                     .to_string(),
                 role: if n.flags.master { "master" } else { "replica" }.into(),
-                master_id: n.master_id.clone(),
+                master_id: n.master_id.as_ref().map(ToString::to_string),
                 slots: n.slots.to_string(),
                 server: info.cloned().unwrap_or_else(|| "unreachable".into()),
                 keys: snap.report(&n.id).map_or(0, |r| r.keys()),

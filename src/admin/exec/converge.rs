@@ -11,6 +11,7 @@ use indicatif::ProgressBar;
 
 use crate::admin::health;
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::id::short;
 use crate::model::{Addr, SlotSet};
 
 /// What a node should be once the change is done.
@@ -52,10 +53,6 @@ impl Pending {
     }
 }
 
-fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
-}
-
 /// The topology to wait for after slots changed hands: every reachable node keeps the
 /// role it reports (a master that gave away its last slot may have become a replica),
 /// masters serve the slots in `slots` (or their own), replicas follow their master.
@@ -69,18 +66,18 @@ pub fn expected_from(
             let me = r.myself();
             let role = if me.flags.replica {
                 ExpectedRole::Replica {
-                    master_id: me.master_id.clone()?,
+                    master_id: me.master_id.clone()?.to_string(),
                 }
             } else {
                 ExpectedRole::Master {
                     slots: slots
-                        .get(&me.id)
+                        .get(me.id.as_str())
                         .cloned()
                         .unwrap_or_else(|| me.slots.clone()),
                 }
             };
             Some(ExpectedNode {
-                id: me.id.clone(),
+                id: me.id.to_string(),
                 addr: r.addr.clone(),
                 meet_ip: if me.addr.ip.is_empty() {
                     r.addr.host.clone()
@@ -139,7 +136,7 @@ fn emptied_masters_as_reported(
         }
         let me = snap.report(&e.id)?.myself();
         if me.flags.replica {
-            me.master_id.clone()
+            me.master_id.as_ref().map(ToString::to_string)
         } else {
             None
         }
@@ -199,7 +196,7 @@ pub fn pending(snap: &Snapshot, expected: &[ExpectedNode], tolerate: &[String]) 
                 }
             }
             ExpectedRole::Replica { master_id } => {
-                if !me.flags.replica || me.master_id.as_ref() != Some(master_id) {
+                if !me.flags.replica || me.master_id.as_deref() != Some(master_id.as_str()) {
                     p.reasons.push(format!(
                         "{} does not replicate {} yet",
                         e.addr,
@@ -223,8 +220,8 @@ pub fn pending(snap: &Snapshot, expected: &[ExpectedNode], tolerate: &[String]) 
         let mut view = report.view.iter().filter(|n| !n.flags.handshake).peekable();
         let mut extras = 0;
         for other in &sorted {
-            while let Some(n) = view.next_if(|n| n.id < other.id) {
-                if !n.flags.myself && !tolerate.contains(&n.id) {
+            while let Some(n) = view.next_if(|n| n.id.as_str() < other.id.as_str()) {
+                if !n.flags.myself && !tolerate.iter().any(|t| *t == n.id) {
                     extras += 1;
                 }
             }
@@ -239,7 +236,7 @@ pub fn pending(snap: &Snapshot, expected: &[ExpectedNode], tolerate: &[String]) 
                     n.flags.master && (n.slots.same_bitmap(slots) || &n.slots == slots)
                 }
                 (Some(n), ExpectedRole::Replica { master_id }) => {
-                    n.flags.replica && n.master_id.as_ref() == Some(master_id)
+                    n.flags.replica && n.master_id.as_deref() == Some(master_id.as_str())
                 }
             };
             if ok && seen.is_some_and(|n| !n.connected) {
@@ -288,7 +285,7 @@ pub fn pending(snap: &Snapshot, expected: &[ExpectedNode], tolerate: &[String]) 
             }
         }
         extras += view
-            .filter(|n| !n.flags.myself && !tolerate.contains(&n.id))
+            .filter(|n| !n.flags.myself && !tolerate.iter().any(|t| *t == n.id))
             .count();
         if extras > 0 {
             extra.push(|| {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::admin::health;
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::id::short;
 use crate::model::Addr;
 
 use super::converge::{meet_args, run_all};
@@ -35,10 +36,6 @@ pub fn unsettled(snap: &Snapshot) -> Vec<String> {
         ));
     }
     out
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
 }
 
 /// Polls until [`unsettled`] is empty or `limit` passes; returns the last snapshot and

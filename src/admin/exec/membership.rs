@@ -7,6 +7,7 @@ use indicatif::ProgressBar;
 
 use crate::admin::plan::membership::{AddNodePlan, DelNodePlan, FailoverMode, FailoverPlan};
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::id::short;
 
 use super::converge::{
     expected_from_snapshot, forming_node_timeout, lower_settings, meet_args, run_all,
@@ -135,7 +136,7 @@ pub async fn del_node(
         .collect();
     let errors = run_all(fleet, forgets).await;
     if let Some(e) = errors.first() {
-        anyhow::bail!("forgetting {} failed: {e}", &plan.id[..8]);
+        anyhow::bail!("forgetting {} failed: {e}", short(&plan.id));
     }
     if plan.reset {
         let errors = run_all(

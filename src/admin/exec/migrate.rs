@@ -22,6 +22,7 @@ use redis::Value;
 use crate::admin::conn::NodeConn;
 use crate::admin::plan::SlotMove;
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::id::short;
 use crate::model::Addr;
 
 /// How to move keys.
@@ -65,7 +66,7 @@ impl Endpoint {
     pub fn of(snap: &Snapshot, id: &str) -> anyhow::Result<Endpoint> {
         let line = snap
             .line(id)
-            .ok_or_else(|| anyhow!("node {} is not in the cluster", &id[..id.len().min(8)]))?;
+            .ok_or_else(|| anyhow!("node {} is not in the cluster", short(id)))?;
         let addr = snap.addr_of(id).expect("a line has an address");
         let migrate_host = if line.addr.ip.is_empty() {
             addr.host.clone()

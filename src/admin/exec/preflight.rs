@@ -4,6 +4,7 @@
 use anyhow::{anyhow, bail};
 
 use crate::admin::conn::{ConnOpts, NodeConn};
+use crate::model::id::short;
 use crate::model::replies::{all_keys, parse_info};
 use crate::model::{parse_cluster_nodes, Addr};
 
@@ -14,6 +15,8 @@ pub struct EmptyNode {
     pub id: String,
     pub cport: u16,
     pub meet_ip: String,
+    /// Valkey's `availability-zone` (INFO server `availability_zone`), when set.
+    pub zone: Option<String>,
 }
 
 /// The planner's view of preflighted nodes.
@@ -23,6 +26,7 @@ pub fn candidates(nodes: &[EmptyNode]) -> Vec<crate::admin::plan::create::Candid
         .map(|n| crate::admin::plan::create::Candidate {
             addr: n.addr.clone(),
             id: n.id.clone(),
+            zone: n.zone.clone(),
         })
         .collect()
 }
@@ -80,9 +84,10 @@ pub async fn check_empty(addr: &Addr, opts: &ConnOpts) -> anyhow::Result<EmptyNo
     };
     Ok(EmptyNode {
         addr: addr.clone(),
-        id: me.id.clone(),
+        id: me.id.to_string(),
         cport,
         meet_ip,
+        zone: crate::model::replies::zone_of(&info).map(str::to_string),
     })
 }
 
@@ -112,7 +117,7 @@ pub async fn check_all_empty(addrs: &[Addr], opts: &ConnOpts) -> anyhow::Result<
                 "{}: same node as {} (node id {})",
                 n.addr,
                 first.addr,
-                &n.id[..8]
+                short(&n.id)
             );
         }
     }

@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use crate::admin::snapshot::Snapshot;
+use crate::model::id::short;
 use crate::model::{ClusterNode, SlotSet, SLOT_COUNT};
 
 /// Keys per (node id, slot); absent means none.
@@ -33,7 +34,7 @@ pub fn slots_to_count(snap: &Snapshot) -> BTreeMap<String, SlotSet> {
         .map(|m| {
             let mut set = m.slots.complement();
             set.union_with(&open);
-            (m.id.clone(), set)
+            (m.id.to_string(), set)
         })
         .collect()
 }
@@ -104,7 +105,7 @@ impl FixPlan {
         let mut map: BTreeMap<String, SlotSet> = snap
             .masters()
             .into_iter()
-            .map(|m| (m.id.clone(), m.slots.clone()))
+            .map(|m| (m.id.to_string(), m.slots.clone()))
             .collect();
         for f in &self.fixes {
             for (id, set) in map.iter_mut() {
@@ -134,10 +135,6 @@ pub struct FixRow {
 pub enum FixError {
     #[error("the cluster has no master to give slots to")]
     NoMasters,
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
 }
 
 pub fn plan_fix(snap: &Snapshot, counts: &KeyCounts) -> Result<FixPlan, FixError> {
@@ -244,7 +241,7 @@ pub fn plan_fix(snap: &Snapshot, counts: &KeyCounts) -> Result<FixPlan, FixError
         let holders: Vec<(String, u64)> = masters
             .iter()
             .filter(|m| m.id != owner.id && keys(&m.id, slot) > 0)
-            .map(|m| (m.id.clone(), keys(&m.id, slot)))
+            .map(|m| (m.id.to_string(), keys(&m.id, slot)))
             .collect();
         if !holders.is_empty() && claimants.len() == 1 && claimants[0].id == owner.id {
             let who: Vec<&str> = holders.iter().map(|h| short(&h.0)).collect();
@@ -253,14 +250,14 @@ pub fn plan_fix(snap: &Snapshot, counts: &KeyCounts) -> Result<FixPlan, FixError
         let mut close: Vec<String> = migrating
             .iter()
             .chain(&importing)
-            .map(|(m, _)| m.id.clone())
+            .map(|(m, _)| m.id.to_string())
             .filter(|id| *id != owner.id)
             .collect();
         close.sort();
         close.dedup();
         fixes.push(SlotFix {
             slot,
-            owner: owner.id.clone(),
+            owner: owner.id.to_string(),
             problem: problems.join(", "),
             holders,
             close,
@@ -289,11 +286,11 @@ pub fn plan_fix(snap: &Snapshot, counts: &KeyCounts) -> Result<FixPlan, FixError
                                 .chain(&x.importing)
                                 .any(|o| o.slot == slot)
                     })
-                    .map(|x| x.id.clone())
+                    .map(|x| x.id.to_string())
                     .collect();
                 fixes.push(SlotFix {
                     slot,
-                    owner: owner.id.clone(),
+                    owner: owner.id.to_string(),
                     problem: "uncovered".into(),
                     holders: Vec::new(),
                     close,

@@ -5,6 +5,8 @@ use anyhow::bail;
 
 use crate::admin::plan::placement::{shared_host, Shard};
 use crate::admin::snapshot::Snapshot;
+use crate::model::id::short;
+use crate::model::replies::zone_of;
 use crate::model::{Addr, ClusterNode};
 
 use super::{largest_remainder, SlotMove};
@@ -17,18 +19,26 @@ pub struct AddNodePlan {
     pub master: Option<String>,
 }
 
-/// The master with the fewest replicas, preferring one on another host than `host`, then
-/// the lowest address (so that concurrent runs are at least predictable).
-pub fn pick_master_for_replica<'a>(snap: &'a Snapshot, host: &str) -> Option<&'a ClusterNode> {
+/// The master with the fewest replicas, preferring (among those) one on another host than
+/// `host`, then one in another zone than `zone` (Valkey's `availability-zone`, as the
+/// masters report it), then the lowest address (so that concurrent runs are at least
+/// predictable).
+pub fn pick_master_for_replica<'a>(
+    snap: &'a Snapshot,
+    host: &str,
+    zone: Option<&str>,
+) -> Option<&'a ClusterNode> {
     let mut masters: Vec<&ClusterNode> = snap
         .masters()
         .into_iter()
         .filter(|m| !m.slots.is_empty() && !m.flags.fail && !m.flags.pfail)
         .collect();
+    let zone_of = |m: &ClusterNode| snap.report(&m.id).and_then(|r| zone_of(&r.info));
     masters.sort_by_key(|m| {
         (
             snap.replicas_of(&m.id).len(),
             m.addr.ip == host,
+            zone.is_some() && zone_of(m) == zone,
             m.addr.addr(),
         )
     });
@@ -39,14 +49,14 @@ pub fn plan_add_node(
     snap: &Snapshot,
     addr: &Addr,
     id: &str,
-    meet_ip: &str,
+    place: (&str, Option<&str>),
     replica: bool,
     master: Option<&str>,
 ) -> anyhow::Result<AddNodePlan> {
     if snap.known_ids().contains(id) {
         bail!(
             "{addr}: already a member of this cluster (node id {})",
-            &id[..8]
+            short(id)
         );
     }
     let master = match (replica, master) {
@@ -59,13 +69,13 @@ pub fn plan_add_node(
                     m.master_id.as_deref().unwrap_or("?")
                 );
             }
-            Some(m.id.clone())
+            Some(m.id.to_string())
         }
         (true, None) => Some(
-            pick_master_for_replica(snap, meet_ip)
+            pick_master_for_replica(snap, place.0, place.1)
                 .ok_or_else(|| anyhow::anyhow!("no master serving slots to replicate"))?
                 .id
-                .clone(),
+                .to_string(),
         ),
     };
     if let Some(m) = master.as_deref().and_then(|m| snap.line(m)) {
@@ -76,14 +86,14 @@ pub fn plan_add_node(
             replica_hosts: siblings
                 .iter()
                 .map(|r| r.addr.ip.as_str())
-                .chain([meet_ip])
+                .chain([place.0])
                 .collect(),
         };
         let hosts = snap
             .lines()
             .map(|n| n.addr.ip.as_str())
             .filter(|ip| !ip.is_empty())
-            .chain([meet_ip])
+            .chain([place.0])
             .collect();
         if let Some(why) = shared_host(&[shard], &hosts) {
             bail!("{addr}: cannot replicate {}: {why}", m.short_id());
@@ -137,7 +147,7 @@ pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan>
             .ok_or_else(|| {
                 anyhow::anyhow!("no other master for the replicas of {}", node.short_id())
             })?;
-        repoint.push((r.id.clone(), target.id.clone()));
+        repoint.push((r.id.to_string(), target.id.to_string()));
     }
     let forget_on = snap
         .reports
@@ -146,7 +156,7 @@ pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan>
         .filter(|id| *id != node.id)
         .collect();
     Ok(DelNodePlan {
-        id: node.id.clone(),
+        id: node.id.to_string(),
         addr: node.addr.addr(),
         repoint,
         forget_on,
@@ -200,8 +210,8 @@ pub fn plan_drain(snap: &Snapshot, id: &str) -> anyhow::Result<Vec<SlotMove>> {
         for slot in slots.by_ref().take(count) {
             moves.push(SlotMove {
                 slot,
-                from: node.id.clone(),
-                to: target.id.clone(),
+                from: node.id.to_string(),
+                to: target.id.to_string(),
             });
         }
     }
@@ -280,9 +290,13 @@ pub fn plan_failover(
         );
     }
     Ok(FailoverPlan {
-        promote: replica.id.clone(),
+        promote: replica.id.to_string(),
         promote_addr: replica.addr.addr(),
-        old_master: replica.master_id.clone().unwrap_or_default(),
+        old_master: replica
+            .master_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         mode,
     })
 }
@@ -343,6 +357,20 @@ mod tests {
             .to_string()
             .contains("unknown node 'eeee'"));
         assert!(s.resolve_node("127.0.0.1:9999").is_err());
+        // Announced hostnames, alone or with the port; two nodes on one name need the port.
+        let named = every_view(&[
+            format!("{A} 127.0.0.1:7000@17000,a.example master - 0 0 1 connected 0-16383"),
+            format!("{B} 127.0.0.1:7001@17001,shared.example slave {A} 0 0 1 connected"),
+            format!("{C} 127.0.0.1:7002@17002,shared.example slave {A} 0 0 1 connected"),
+        ]);
+        assert_eq!(named.resolve_node("a.example").unwrap().id, A);
+        assert_eq!(named.resolve_node("shared.example:7002").unwrap().id, C);
+        let err = named
+            .resolve_node("shared.example")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("add the port"), "{err}");
+        assert!(named.resolve_node("a.example:7001").is_err());
         assert!(s
             .resolve_node("xyz")
             .unwrap_err()
@@ -357,7 +385,7 @@ mod tests {
             &s,
             &Addr::new("127.0.0.1", 7010),
             &"e".repeat(40),
-            "127.0.0.1",
+            ("127.0.0.1", None),
             true,
             None,
         )
@@ -367,7 +395,7 @@ mod tests {
             &s,
             &Addr::new("127.0.0.1", 7010),
             &"e".repeat(40),
-            "127.0.0.1",
+            ("127.0.0.1", None),
             true,
             Some("aaaa"),
         )
@@ -377,7 +405,7 @@ mod tests {
             &s,
             &Addr::new("127.0.0.1", 7010),
             &"e".repeat(40),
-            "127.0.0.1",
+            ("127.0.0.1", None),
             true,
             Some("cccc")
         )
@@ -386,12 +414,33 @@ mod tests {
             &s,
             &Addr::new("127.0.0.1", 7000),
             A,
-            "127.0.0.1",
+            ("127.0.0.1", None),
             false,
             None,
         )
         .unwrap_err();
         assert!(err.to_string().contains("already a member"));
+    }
+
+    #[test]
+    fn a_new_replica_prefers_a_master_in_another_zone() {
+        let mut s = every_view(&[
+            format!("{A} 127.0.0.1:7000@17000 master - 0 0 1 connected 0-8191"),
+            format!("{B} 127.0.0.1:7001@17001 master - 0 0 2 connected 8192-16383"),
+        ]);
+        for (r, zone) in s.reports.iter_mut().zip(["z1", "z2"]) {
+            r.info.insert("availability_zone".into(), zone.into());
+        }
+        let pick = |zone| {
+            pick_master_for_replica(&s, "127.0.0.1", zone)
+                .unwrap()
+                .id
+                .clone()
+        };
+        assert_eq!(pick(None), A);
+        assert_eq!(pick(Some("z1")), B);
+        assert_eq!(pick(Some("z2")), A);
+        assert_eq!(pick(Some("z3")), A);
     }
 
     #[test]

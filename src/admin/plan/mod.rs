@@ -43,7 +43,7 @@ pub fn slots_after(snap: &Snapshot, moves: &[SlotMove]) -> BTreeMap<String, Slot
     let mut map: BTreeMap<String, SlotSet> = snap
         .masters()
         .into_iter()
-        .map(|m| (m.id.clone(), m.slots.clone()))
+        .map(|m| (m.id.to_string(), m.slots.clone()))
         .collect();
     for m in moves {
         if let Some(set) = map.get_mut(&m.from) {

@@ -54,7 +54,9 @@ pub fn plan_rebalance(
         .masters()
         .into_iter()
         .filter(|m| {
-            !m.slots.is_empty() || opts.use_empty_masters || opts.weights.contains_key(&m.id)
+            !m.slots.is_empty()
+                || opts.use_empty_masters
+                || opts.weights.contains_key(m.id.as_str())
         })
         .collect();
     if nodes.is_empty() {
@@ -63,7 +65,7 @@ pub fn plan_rebalance(
     nodes.sort_by(|a, b| a.id.cmp(&b.id));
     let weights: Vec<f64> = nodes
         .iter()
-        .map(|m| opts.weights.get(&m.id).copied().unwrap_or(1.0))
+        .map(|m| opts.weights.get(m.id.as_str()).copied().unwrap_or(1.0))
         .collect();
     if weights.iter().sum::<f64>() <= 0.0 {
         return Err(RebalanceError::ZeroWeight);
@@ -86,7 +88,7 @@ pub fn plan_rebalance(
                 (100.0 - 100.0 * expected as f64 / slots as f64).abs()
             };
             Share {
-                id: m.id.clone(),
+                id: m.id.to_string(),
                 weight,
                 slots,
                 expected,
@@ -126,8 +128,8 @@ pub fn plan_rebalance(
         for slot in pools[gi].drain(..n) {
             moves.push(SlotMove {
                 slot,
-                from: from.clone(),
-                to: to.clone(),
+                from: from.to_string(),
+                to: to.to_string(),
             });
         }
         give[gi].1 -= n;

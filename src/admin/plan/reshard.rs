@@ -3,6 +3,7 @@
 //! where redis-cli's floors can move fewer), its lowest slots first.
 
 use crate::admin::snapshot::Snapshot;
+use crate::model::id::short;
 use crate::model::ClusterNode;
 
 use super::{largest_remainder, SlotMove};
@@ -74,7 +75,7 @@ pub fn plan_reshard(
         for slot in m.slots.lowest(share).iter() {
             moves.push(SlotMove {
                 slot,
-                from: m.id.clone(),
+                from: m.id.to_string(),
                 to: target.to_string(),
             });
         }
@@ -85,7 +86,7 @@ pub fn plan_reshard(
 fn short_name(snap: &Snapshot, id: &str) -> String {
     snap.line(id)
         .map(name)
-        .unwrap_or_else(|| id[..id.len().min(8)].to_string())
+        .unwrap_or_else(|| short(id).to_string())
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ impl Owners {
             .into_iter()
             .filter(|m| !m.slots.is_empty())
             .map(|m| Owner {
-                id: m.id.clone(),
+                id: m.id.to_string(),
                 addr: snap.addr_of(&m.id).unwrap_or_else(|| m.addr.addr()),
                 slots: m.slots.clone(),
             })

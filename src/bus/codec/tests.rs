@@ -5,8 +5,12 @@ use super::*;
 const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1";
 const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2";
 
+fn id(text: &str) -> NodeId {
+    text.parse().unwrap()
+}
+
 fn header() -> Header {
-    let mut h = Header::new(A);
+    let mut h = Header::new(id(A));
     h.port = 7000;
     h.cport = 17000;
     h.current_epoch = 0x0102030405060708;
@@ -14,7 +18,7 @@ fn header() -> Header {
     h.offset = 99;
     h.slots = SlotSet::range(0, 9);
     h.slots.insert(16383);
-    h.slaveof = Some(B.to_string());
+    h.slaveof = Some(id(B));
     h.myip = "127.0.0.1".into();
     h.flags = flags::SLAVE;
     h.state = 1;
@@ -23,7 +27,7 @@ fn header() -> Header {
 
 fn gossip() -> GossipEntry {
     GossipEntry {
-        name: B.into(),
+        name: id(B),
         ping_sent: 1,
         pong_received: 2,
         ip: "10.0.0.2".into(),
@@ -71,7 +75,7 @@ fn header_fields_sit_at_redis_offsets() {
 #[test]
 fn gossip_entry_and_hostname_extension_layout() {
     let msg = Message {
-        header: Header::new(A),
+        header: Header::new(id(A)),
         body: Body::Meet(PingBody {
             gossip: vec![gossip()],
             extensions: vec![Extension::Hostname("host-1".into())],
@@ -119,7 +123,7 @@ fn every_type_round_trips() {
             ],
         }),
         Body::Meet(PingBody::default()),
-        Body::Fail { node: B.into() },
+        Body::Fail { node: id(B) },
         Body::Publish {
             channel: b"chan".to_vec(),
             message: b"hello".to_vec(),
@@ -132,7 +136,7 @@ fn every_type_round_trips() {
         Body::FailoverAuthAck,
         Body::Update {
             config_epoch: 42,
-            node: B.into(),
+            node: id(B),
             slots: SlotSet::range(100, 200),
         },
         Body::MfStart,
@@ -166,16 +170,16 @@ fn every_type_round_trips() {
 fn fixed_body_sizes_match_redis() {
     let len = |body| {
         encode(&Message {
-            header: Header::new(A),
+            header: Header::new(id(A)),
             body,
         })
         .len()
     };
-    assert_eq!(len(Body::Fail { node: B.into() }), 2296);
+    assert_eq!(len(Body::Fail { node: id(B) }), 2296);
     assert_eq!(
         len(Body::Update {
             config_epoch: 1,
-            node: B.into(),
+            node: id(B),
             slots: SlotSet::new()
         }),
         4352
@@ -212,7 +216,7 @@ fn framing_rejects_bad_signature_and_length() {
 fn reader_splits_frames_across_reads() {
     let one = encode(&Message {
         header: header(),
-        body: Body::Fail { node: B.into() },
+        body: Body::Fail { node: id(B) },
     });
     let two = encode(&Message {
         header: header(),
@@ -264,7 +268,7 @@ fn bad_bodies_are_errors_not_panics() {
     // A FAIL with a short body.
     let mut fail = encode(&Message {
         header: header(),
-        body: Body::Fail { node: B.into() },
+        body: Body::Fail { node: id(B) },
     });
     fail.truncate(HEADER_LEN + 10);
     fail[4..8].copy_from_slice(&((HEADER_LEN + 10) as u32).to_be_bytes());
@@ -279,4 +283,19 @@ fn bad_bodies_are_errors_not_panics() {
     });
     publish[HEADER_LEN..HEADER_LEN + 4].copy_from_slice(&u32::MAX.to_be_bytes());
     assert!(matches!(decode(&publish), Err(DecodeError::Length { .. })));
+}
+
+#[test]
+fn a_name_that_is_not_a_node_id_is_refused() {
+    let good = encode(&Message {
+        header: header(),
+        body: Body::Ping(PingBody::default()),
+    });
+    assert!(decode(&good).is_ok());
+    // Printable but not lowercase hex (the sender), and a non-ASCII byte (its master).
+    for (at, byte) in [(40, b'Z'), (2128, 0xc3)] {
+        let mut bad = good.clone();
+        bad[at] = byte;
+        assert_eq!(decode(&bad), Err(DecodeError::BadName), "byte {at}");
+    }
 }

@@ -101,7 +101,7 @@ fn slot_arg(arg: &[u8]) -> Result<u16, CmdError> {
 
 /// `checkSlotAssignmentsOrReply` over a list of ranges.
 fn check_slots(
-    owners: &[Option<String>],
+    owners: &[Option<NodeId>],
     ranges: &[(u16, u16)],
     del: bool,
 ) -> Result<SlotSet, CmdError> {
@@ -359,7 +359,7 @@ impl ClusterCore {
             }
             "count-failure-reports" => {
                 let name = arg(2);
-                if !self.nodes.contains_key(&name) {
+                if !self.nodes.contains_key(name.as_str()) {
                     return Err(err(format!("Unknown node {name}")));
                 }
                 Ok(ClusterReply::Int(
@@ -476,11 +476,11 @@ impl ClusterCore {
             return Err(err("Please use SETSLOT only with masters."));
         }
         let mine = self.owners[slot as usize].as_deref() == Some(self.myself.as_str());
-        let master_named = |core: &Self, name: &str, unknown: String| -> Result<(), CmdError> {
+        let master_named = |core: &Self, name: &str, unknown: String| -> Result<NodeId, CmdError> {
             match core.nodes.get(name) {
                 None => Err(err(unknown)),
                 Some(n) if n.is_replica() => Err(err("Target node is not a master")),
-                Some(_) => Ok(()),
+                Some(n) => Ok(n.name.clone()),
             }
         };
         match action {
@@ -488,15 +488,15 @@ impl ClusterCore {
                 if !mine {
                     return Err(err(format!("I'm not the owner of hash slot {slot}")));
                 }
-                master_named(self, &name, format!("I don't know about node {name}"))?;
-                self.migrating_to.insert(slot, name);
+                let id = master_named(self, &name, format!("I don't know about node {name}"))?;
+                self.migrating_to.insert(slot, id);
             }
             SetSlot::Importing(name) => {
                 if mine {
                     return Err(err(format!("I'm already the owner of hash slot {slot}")));
                 }
-                master_named(self, &name, format!("I don't know about node {name}"))?;
-                self.importing_from.insert(slot, name);
+                let id = master_named(self, &name, format!("I don't know about node {name}"))?;
+                self.importing_from.insert(slot, id);
             }
             SetSlot::Stable => {
                 self.importing_from.remove(&slot);
@@ -543,17 +543,16 @@ impl ClusterCore {
 
     /// `CLUSTER FORGET`: drop the node and keep it out for 60 s.
     pub fn forget(&mut self, now: u64, name: &str) -> Result<(), CmdError> {
-        if !self.nodes.contains_key(name) {
+        let Some(id) = self.nodes.get(name).map(|n| n.name.clone()) else {
             return Err(err(format!("Unknown node {name}")));
-        }
+        };
         if name == self.myself {
             return Err(err("I tried hard but I can't forget myself..."));
         }
         if self.me().is_replica() && self.me().slaveof.as_deref() == Some(name) {
             return Err(err("Can't forget my master!"));
         }
-        self.blacklist
-            .insert(name.to_string(), now + rules::BLACKLIST_TTL_MS);
+        self.blacklist.insert(id, now + rules::BLACKLIST_TTL_MS);
         self.del_node(name);
         self.save();
         self.update_state_later();
@@ -623,7 +622,7 @@ impl ClusterCore {
             self.del_slot(slot);
         }
         self.owner_not_claiming = SlotSet::new();
-        let others: Vec<String> = self
+        let others: Vec<NodeId> = self
             .nodes
             .keys()
             .filter(|n| **n != self.myself)

@@ -25,7 +25,7 @@ pub struct FailoverState {
     pub mf_end: u64,
     pub mf_can_start: bool,
     /// Master side: the replica that asked for a manual failover.
-    pub mf_replica: Option<String>,
+    pub mf_replica: Option<NodeId>,
     /// Master side: the host confirmed that client writes are paused, so the offset we
     /// advertise with PAUSED is final (Redis pauses clients in the same event-loop turn;
     /// our host pauses them asynchronously, after the PauseWrites effect).
@@ -365,7 +365,7 @@ impl ClusterCore {
         }
         self.reset_manual_failover();
         self.failover.mf_end = now + MF_TIMEOUT_MS;
-        self.failover.mf_replica = Some(sender.to_string());
+        self.failover.mf_replica = Some(self.nodes[sender].name.clone());
         self.effects.push(Effect::PauseWrites {
             until: Some(now + MF_TIMEOUT_MS * MF_PAUSE_MULT),
         });

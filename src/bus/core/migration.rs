@@ -23,7 +23,7 @@ impl ClusterCore {
         };
         // A master that has a replica is marked as one that wants replicas
         // (`clusterNodeAddSlave` sets MIGRATE_TO); only those count as orphans later.
-        let replicated: Vec<String> = self
+        let replicated: Vec<NodeId> = self
             .nodes
             .values()
             .filter(|n| n.is_replica())
@@ -54,7 +54,7 @@ impl ClusterCore {
         let count = |name: &str| working.get(name).copied().unwrap_or(0);
         let masters = || self.nodes.values().filter(|n| n.is_master() && !n.failed());
         let max_replicas = masters().map(|n| count(&n.name)).max().unwrap_or(0);
-        let orphans: Vec<(String, bool)> = masters()
+        let orphans: Vec<(NodeId, bool)> = masters()
             .filter(|n| n.has(flags::MIGRATE_TO) && count(&n.name) == 0)
             .map(|n| (n.name.clone(), !n.slots.is_empty()))
             .collect();
@@ -89,7 +89,7 @@ impl ClusterCore {
             .iter()
             .find(|(_, serves)| *serves)
             .map(|(n, _)| n.clone());
-        let names: Vec<String> = self.nodes.keys().cloned().collect();
+        let names: Vec<NodeId> = self.nodes.keys().cloned().collect();
         for name in names {
             let orphaned = orphan_names.contains(name.as_str());
             let node = self.nodes.get_mut(&name).expect("listed");

@@ -28,11 +28,16 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::bus::codec::{self, flags, types, Body, Extension, Header, Message, PingBody};
-use crate::model::{ClusterNode, SlotSet, SLOT_COUNT};
+use crate::model::{ClusterNode, NodeId, SlotSet, SLOT_COUNT};
 
 pub use commands::{ClusterReply, CmdError, KeyspaceInfo, NoKeys, SetSlot};
 pub use node::{FailReport, Link, LinkId, Node};
 pub use queries::{decide_route, RouteQuery, SlotRoute, SlotRouteOwner};
+
+/// Saves of learned state are coalesced to at most one per this many milliseconds
+/// (Redis saves once per event-loop turn, which batches the messages read in it; the
+/// host here hands the core one message at a time).
+pub const SAVE_COALESCE_MS: u64 = 100;
 
 /// Settings of the bus that come from the server's configuration.
 #[derive(Clone, Debug)]
@@ -163,30 +168,37 @@ pub enum Effect {
 pub struct ClusterCore {
     cfg: CoreConfig,
     rng: StdRng,
-    myself: String,
-    nodes: BTreeMap<String, Node>,
+    myself: NodeId,
+    nodes: BTreeMap<NodeId, Node>,
     links: BTreeMap<LinkId, Link>,
     next_link: LinkId,
     /// Slot owner names (`server.cluster->slots`).
-    owners: Vec<Option<String>>,
+    owners: Vec<Option<NodeId>>,
     /// Slots whose owner stopped claiming them (`owner_not_claiming_slot`).
     owner_not_claiming: SlotSet,
-    migrating_to: BTreeMap<u16, String>,
-    importing_from: BTreeMap<u16, String>,
+    migrating_to: BTreeMap<u16, NodeId>,
+    importing_from: BTreeMap<u16, NodeId>,
     current_epoch: u64,
     last_vote_epoch: u64,
     state_ok: bool,
     /// Masters serving at least one slot (`server.cluster->size`).
     size: usize,
-    blacklist: BTreeMap<String, u64>,
+    blacklist: BTreeMap<NodeId, u64>,
     effects: Vec<Effect>,
+    /// nodes.conf is saved at the next drain.
     todo_save: bool,
+    /// nodes.conf is saved at a drain once [`SAVE_COALESCE_MS`] passed since the last save:
+    /// what was learned from gossip, which at 1000 nodes changes on nearly every message.
+    todo_save_soon: bool,
     todo_fsync: bool,
+    /// When nodes.conf was last saved.
+    last_save: u64,
     todo_update_state: bool,
     stats_sent: [u64; types::COUNT as usize],
+    /// `DEBUG DROP-CLUSTER-PACKET-FILTER`: received messages of this type are ignored.
+    drop_packet_filter: Option<u16>,
     stats_received: [u64; types::COUNT as usize],
     iteration: u64,
-    pings_sent: u64,
     stats_pfail_nodes: usize,
     first_state_call: Option<u64>,
     among_minority_time: u64,
@@ -198,11 +210,8 @@ pub struct ClusterCore {
     now: u64,
 }
 
-fn random_name(rng: &mut StdRng) -> String {
-    const HEX: &[u8] = b"0123456789abcdef";
-    (0..codec::NAME_LEN)
-        .map(|_| HEX[rng.gen_range(0..16)] as char)
-        .collect()
+fn random_name(rng: &mut StdRng) -> NodeId {
+    NodeId::random(|| rng.gen_range(0..16usize) as u8)
 }
 
 impl ClusterCore {
@@ -227,12 +236,14 @@ impl ClusterCore {
             blacklist: BTreeMap::new(),
             effects: Vec::new(),
             todo_save: true,
+            todo_save_soon: false,
             todo_fsync: false,
+            last_save: 0,
             todo_update_state: true,
             stats_sent: Default::default(),
+            drop_packet_filter: None,
             stats_received: Default::default(),
             iteration: 0,
-            pings_sent: 0,
             stats_pfail_nodes: 0,
             first_state_call: None,
             among_minority_time: 0,
@@ -273,7 +284,7 @@ impl ClusterCore {
         core.nodes.clear();
         core.myself = me.id.clone();
         for n in nodes {
-            if core.nodes.contains_key(&n.id) {
+            if core.nodes.contains_key(n.id.as_str()) {
                 return Err(format!("duplicate node {} in nodes.conf", n.id));
             }
             let mut node = Node::new(n.id.clone(), node::wire_flags(&n.flags), now);
@@ -294,19 +305,19 @@ impl ClusterCore {
                 core.add_slot(&n.id, slot);
             }
             for open in &n.migrating {
-                if core.nodes.contains_key(&open.peer) {
+                if core.nodes.contains_key(open.peer.as_str()) {
                     core.migrating_to.insert(open.slot, open.peer.clone());
                 }
             }
             for open in &n.importing {
-                if core.nodes.contains_key(&open.peer) {
+                if core.nodes.contains_key(open.peer.as_str()) {
                     core.importing_from.insert(open.slot, open.peer.clone());
                 }
             }
         }
         for n in nodes {
             if let Some(m) = &n.master_id {
-                if !core.nodes.contains_key(m) {
+                if !core.nodes.contains_key(m.as_str()) {
                     return Err(format!("node {} replicates unknown node {m}", n.id));
                 }
             }
@@ -342,8 +353,11 @@ impl ClusterCore {
             self.todo_update_state = false;
             self.update_state(self.now);
         }
-        if self.todo_save {
+        let soon_due = self.todo_save_soon && self.now >= self.last_save + SAVE_COALESCE_MS;
+        if self.todo_save || soon_due {
             self.todo_save = false;
+            self.todo_save_soon = false;
+            self.last_save = self.now;
             let fsync = std::mem::take(&mut self.todo_fsync);
             self.effects.push(Effect::SaveConfig {
                 contents: self.nodes_conf_text(),
@@ -409,11 +423,11 @@ impl ClusterCore {
     }
 
     pub fn migrating_to(&self, slot: u16) -> Option<&str> {
-        self.migrating_to.get(&slot).map(String::as_str)
+        self.migrating_to.get(&slot).map(NodeId::as_str)
     }
 
     pub fn importing_from(&self, slot: u16) -> Option<&str> {
-        self.importing_from.get(&slot).map(String::as_str)
+        self.importing_from.get(&slot).map(NodeId::as_str)
     }
 
     /// Our replication offset, sent in every header.
@@ -448,6 +462,14 @@ impl ClusterCore {
         self.todo_fsync = true;
     }
 
+    /// A save for what other nodes told us (their epochs, roles, flags, slots, addresses):
+    /// lost in a crash, it is told again, so it waits for the next coalesced save. What
+    /// this node decides itself (votes, its own epoch and role, commands) saves at once.
+    fn save_learned(&mut self, fsync: bool) {
+        self.todo_save_soon = true;
+        self.todo_fsync |= fsync;
+    }
+
     fn update_state_later(&mut self) {
         self.todo_update_state = true;
     }
@@ -459,7 +481,7 @@ impl ClusterCore {
     }
 
     /// A random 40-hex-character name (handshake nodes, RESET HARD).
-    fn random_name(&mut self) -> String {
+    fn random_name(&mut self) -> NodeId {
         random_name(&mut self.rng)
     }
 }
@@ -471,6 +493,12 @@ impl ClusterCore {
     /// Messages of a type received so far (CLUSTER INFO's counters).
     pub fn messages_received(&self, kind: u16) -> u64 {
         self.stats_received.get(kind as usize).copied().unwrap_or(0)
+    }
+
+    /// `DEBUG DROP-CLUSTER-PACKET-FILTER <type>`: ignore received messages of `kind`
+    /// from now on (`None`, or -1 on the command line: none).
+    pub fn set_drop_packet_filter(&mut self, kind: Option<u16>) {
+        self.drop_packet_filter = kind;
     }
 
     /// Messages of a type sent so far.

@@ -2,7 +2,7 @@
 //! Redis), and the conversion to the shared model for CLUSTER NODES and nodes.conf.
 
 use crate::bus::codec::flags;
-use crate::model::{BusAddr, ClusterNode, NodeFlags, SlotSet};
+use crate::model::{BusAddr, ClusterNode, NodeFlags, NodeId, SlotSet};
 
 /// Identifies one TCP connection on the bus. The core allocates them: for outbound links
 /// in a `Connect` effect, for inbound ones in [`super::ClusterCore::accept_link`].
@@ -11,14 +11,14 @@ pub type LinkId = u64;
 /// A failure report: `from` (a master) said the node was PFAIL or FAIL at `time`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FailReport {
-    pub from: String,
+    pub from: NodeId,
     pub time: u64,
 }
 
 /// One known node, myself included.
 #[derive(Clone, Debug)]
 pub struct Node {
-    pub name: String,
+    pub name: NodeId,
     pub ip: String,
     pub port: u16,
     pub cport: u16,
@@ -28,7 +28,7 @@ pub struct Node {
     pub flags: u16,
     pub config_epoch: u64,
     pub slots: SlotSet,
-    pub slaveof: Option<String>,
+    pub slaveof: Option<NodeId>,
     /// Milliseconds; 0 when no PING is pending.
     pub ping_sent: u64,
     pub pong_received: u64,
@@ -42,15 +42,13 @@ pub struct Node {
     pub repl_offset: u64,
     /// When I last voted for a replica of this master.
     pub voted_time: u64,
-    /// Gossip round in which this node was last put in a PING (no duplicates).
-    pub last_in_ping_gossip: u64,
     /// When this master was last seen orphaned (serving, once replicated, now without a
     /// working replica); 0 when it is not.
     pub orphaned_since: u64,
 }
 
 impl Node {
-    pub fn new(name: String, node_flags: u16, now: u64) -> Node {
+    pub fn new(name: NodeId, node_flags: u16, now: u64) -> Node {
         Node {
             name,
             ip: String::new(),
@@ -72,7 +70,6 @@ impl Node {
             fail_reports: Vec::new(),
             repl_offset: 0,
             voted_time: 0,
-            last_in_ping_gossip: 0,
             orphaned_since: 0,
         }
     }
@@ -165,7 +162,7 @@ pub struct Link {
     pub id: LinkId,
     /// The node at the other end: always known for outbound links; for inbound ones,
     /// set once a message from a known sender arrives.
-    pub node: Option<String>,
+    pub node: Option<NodeId>,
     pub inbound: bool,
     pub ctime: u64,
     /// Outbound: the TCP connect finished.

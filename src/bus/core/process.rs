@@ -6,7 +6,7 @@ use super::*;
 impl ClusterCore {
     /// `getNodeFromLinkAndMsg`: the known node that sent this message, binding an inbound
     /// link to it on the first message.
-    fn sender_of(&mut self, link: LinkId, sender: &str) -> Option<String> {
+    fn sender_of(&mut self, link: LinkId, sender: &NodeId) -> Option<NodeId> {
         let l = self.links.get(&link)?;
         if let Some(n) = &l.node {
             if self.nodes.get(n).is_some_and(|n| !n.in_handshake()) {
@@ -23,10 +23,10 @@ impl ClusterCore {
                     self.free_link(old);
                 }
             }
-            self.links.get_mut(&link).expect("checked").node = Some(sender.to_string());
+            self.links.get_mut(&link).expect("checked").node = Some(sender.clone());
             self.nodes.get_mut(sender).expect("checked").inbound_link = Some(link);
         }
-        Some(sender.to_string())
+        Some(sender.clone())
     }
 
     /// The IP of a message's sender: the announced one, or the link's peer address
@@ -91,6 +91,13 @@ impl ClusterCore {
         if (kind as usize) < self.stats_received.len() {
             self.stats_received[kind as usize] += 1;
         }
+        if self.drop_packet_filter == Some(kind) {
+            self.log(
+                LogLevel::Warning,
+                "Dropping packet that matches debug drop filter".into(),
+            );
+            return;
+        }
         let h = &msg.header;
         let sender = self.sender_of(link, &h.sender);
         let mut sender_config_epoch = 0;
@@ -101,7 +108,7 @@ impl ClusterCore {
                 sender_config_epoch = h.config_epoch;
                 if h.config_epoch > node.config_epoch {
                     node.config_epoch = h.config_epoch;
-                    self.save_fsync();
+                    self.save_learned(true);
                 }
                 let node = self.nodes.get_mut(s).expect("sender is known");
                 node.repl_offset = h.offset;
@@ -154,7 +161,7 @@ impl ClusterCore {
         now: u64,
         link: LinkId,
         msg: &Message,
-        sender: Option<String>,
+        sender: Option<NodeId>,
         sender_config_epoch: u64,
     ) {
         let h = &msg.header;
@@ -183,7 +190,7 @@ impl ClusterCore {
                 node.pport = h.pport;
                 node.cport = h.cport;
                 self.nodes.insert(name, node);
-                self.save();
+                self.save_learned(false);
                 self.process_gossip(now, link, h, msg.body.ping().expect("ping body"));
             }
             self.send_ping(link, types::PONG, now);
@@ -198,7 +205,7 @@ impl ClusterCore {
                 if let Some(s) = &sender {
                     // We met a node we already know under its real name.
                     if self.update_address_if_needed(s, link, h) {
-                        self.save();
+                        self.save_learned(false);
                         self.update_state_later();
                     }
                     self.del_node(&link_node);
@@ -212,7 +219,7 @@ impl ClusterCore {
                     LogLevel::Debug,
                     format!("Handshake with node {} completed.", h.sender),
                 );
-                self.save();
+                self.save_learned(false);
             } else if link_node != h.sender {
                 // The node at this address has another name now: forget the address.
                 let node = self.nodes.get_mut(&link_node).expect("linked node");
@@ -222,7 +229,7 @@ impl ClusterCore {
                 node.pport = 0;
                 node.cport = 0;
                 self.free_link(link);
-                self.save();
+                self.save_learned(false);
                 return;
             }
         }
@@ -237,7 +244,7 @@ impl ClusterCore {
                 && !self.nodes[s].in_handshake()
                 && self.update_address_if_needed(s, link, h)
             {
-                self.save();
+                self.save_learned(false);
                 self.update_state_later();
             }
         }
@@ -250,7 +257,7 @@ impl ClusterCore {
                 node.ping_sent = 0;
                 if node.timed_out() {
                     node.flags &= !flags::PFAIL;
-                    self.save();
+                    self.save_learned(false);
                     self.update_state_later();
                 } else if node.failed()
                     && rules::should_clear_fail(
@@ -266,7 +273,7 @@ impl ClusterCore {
                         LogLevel::Notice,
                         format!("Clear FAIL state for node {name}: is reachable again."),
                     );
-                    self.save();
+                    self.save_learned(false);
                     self.update_state_later();
                 }
             }
@@ -324,7 +331,7 @@ impl ClusterCore {
         let node = self.nodes.get_mut(&sender).expect("sender");
         if node.hostname != hostname {
             node.hostname = hostname;
-            self.save();
+            self.save_learned(false);
         }
     }
 
@@ -339,14 +346,14 @@ impl ClusterCore {
                     let node = self.nodes.get_mut(sender).expect("sender");
                     node.flags &= !(flags::MASTER | flags::MIGRATE_TO);
                     node.flags |= flags::SLAVE;
-                    self.save();
+                    self.save_learned(false);
                     self.update_state_later();
                 }
                 let known = self.nodes.contains_key(master);
                 let node = self.nodes.get_mut(sender).expect("sender");
                 if known && node.slaveof.as_deref() != Some(master.as_str()) {
                     node.slaveof = Some(master.clone());
-                    self.save();
+                    self.save_learned(false);
                 }
             }
         }
@@ -456,7 +463,7 @@ impl ClusterCore {
                 self.del_slot(slot);
                 self.add_slot(sender, slot);
                 self.owner_not_claiming.remove(slot);
-                self.save_fsync();
+                self.save_learned(true);
                 self.update_state_later();
             }
         }
@@ -499,11 +506,13 @@ impl ClusterCore {
             self.save_fsync();
             self.update_state_later();
         } else if !dirty_slots.is_empty() {
+            // Keys are deleted only once the loss of their slots is on disk.
+            self.save_fsync();
             self.effects.push(Effect::DeleteKeysInSlots(dirty_slots));
         }
     }
 
-    fn process_fail(&mut self, now: u64, sender: Option<String>, failing: &str) {
+    fn process_fail(&mut self, now: u64, sender: Option<NodeId>, failing: &str) {
         let Some(sender) = sender else {
             self.log(
                 LogLevel::Notice,
@@ -524,11 +533,11 @@ impl ClusterCore {
             LogLevel::Notice,
             format!("FAIL message received from {sender} about {failing}"),
         );
-        self.save();
+        self.save_learned(false);
         self.update_state_later();
     }
 
-    fn process_update(&mut self, sender: Option<String>, epoch: u64, name: &str, slots: &SlotSet) {
+    fn process_update(&mut self, sender: Option<NodeId>, epoch: u64, name: &str, slots: &SlotSet) {
         if sender.is_none() {
             return;
         }
@@ -542,7 +551,7 @@ impl ClusterCore {
             self.set_node_as_master(name);
         }
         self.nodes.get_mut(name).expect("known").config_epoch = epoch;
-        self.save_fsync();
+        self.save_learned(true);
         self.update_slots_config_with(name, epoch, slots);
     }
 
@@ -607,13 +616,13 @@ impl ClusterCore {
     }
 
     /// `clusterNodeAddFailureReport`.
-    fn add_failure_report(&mut self, failing: &str, from: &str, now: u64) {
+    fn add_failure_report(&mut self, failing: &str, from: &NodeId, now: u64) {
         let node = self.nodes.get_mut(failing).expect("known");
-        match node.fail_reports.iter_mut().find(|r| r.from == from) {
+        match node.fail_reports.iter_mut().find(|r| r.from == *from) {
             Some(r) => r.time = now,
             None => {
                 node.fail_reports.push(FailReport {
-                    from: from.to_string(),
+                    from: from.clone(),
                     time: now,
                 });
                 self.log(
@@ -655,10 +664,9 @@ impl ClusterCore {
         node.flags &= !flags::PFAIL;
         node.flags |= flags::FAIL;
         node.fail_time = now;
-        self.broadcast(Body::Fail {
-            node: name.to_string(),
-        });
-        self.save();
+        let node = node.name.clone();
+        self.broadcast(Body::Fail { node });
+        self.save_learned(false);
         self.update_state_later();
     }
 }

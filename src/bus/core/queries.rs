@@ -127,7 +127,7 @@ impl ClusterCore {
         }
         if let Some(from) = self.importing_from.get(&slot) {
             return SlotRoute::Importing {
-                from: from.clone(),
+                from: from.to_string(),
                 owner: self.owner_of(slot),
             };
         }
@@ -216,8 +216,8 @@ impl ClusterCore {
     pub fn my_shard_id(&self) -> String {
         let me = self.me();
         match (&me.slaveof, me.is_replica()) {
-            (Some(m), true) => m.clone(),
-            _ => self.myself.clone(),
+            (Some(m), true) => m.to_string(),
+            _ => self.myself.to_string(),
         }
     }
 
@@ -317,8 +317,8 @@ impl ClusterCore {
     }
 
     /// Maximal runs of slots with the same owner: (start, end, owner).
-    pub fn slot_runs(&self) -> Vec<(u16, u16, String)> {
-        let mut runs: Vec<(u16, u16, String)> = Vec::new();
+    pub fn slot_runs(&self) -> Vec<(u16, u16, NodeId)> {
+        let mut runs: Vec<(u16, u16, NodeId)> = Vec::new();
         for slot in 0..SLOT_COUNT {
             let Some(owner) = &self.owners[slot as usize] else {
                 continue;

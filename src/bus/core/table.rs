@@ -13,7 +13,7 @@ impl ClusterCore {
             return false;
         };
         node.slots.insert(slot);
-        self.owners[slot as usize] = Some(name.to_string());
+        self.owners[slot as usize] = Some(node.name.clone());
         true
     }
 
@@ -85,17 +85,17 @@ impl ClusterCore {
     }
 
     /// `clusterRenameNode`: a handshake node learns its real name.
-    pub(super) fn rename_node(&mut self, old: &str, new: &str) {
+    pub(super) fn rename_node(&mut self, old: &str, new: &NodeId) {
         let Some(mut node) = self.nodes.remove(old) else {
             return;
         };
-        node.name = new.to_string();
+        node.name = new.clone();
         for link in self.links.values_mut() {
             if link.node.as_deref() == Some(old) {
-                link.node = Some(new.to_string());
+                link.node = Some(new.clone());
             }
         }
-        self.nodes.insert(new.to_string(), node);
+        self.nodes.insert(new.clone(), node);
     }
 
     /// `clusterSetNodeAsMaster`.
@@ -112,14 +112,14 @@ impl ClusterCore {
         }
         n.flags &= !flags::SLAVE;
         n.flags |= flags::MASTER;
-        self.save();
+        self.save_learned(false);
         self.update_state_later();
     }
 
     /// `clusterSetMaster`: myself becomes a replica of `master`.
     pub(super) fn set_my_master(&mut self, master: &str) {
-        let (ip, port) = match self.nodes.get(master) {
-            Some(m) => (m.ip.clone(), m.port),
+        let (ip, port, master) = match self.nodes.get(master) {
+            Some(m) => (m.ip.clone(), m.port, m.name.clone()),
             None => return,
         };
         let me = self.me_mut();
@@ -129,7 +129,7 @@ impl ClusterCore {
             self.migrating_to.clear();
             self.importing_from.clear();
         }
-        self.me_mut().slaveof = Some(master.to_string());
+        self.me_mut().slaveof = Some(master);
         self.effects.push(Effect::ReplicateFrom(Some((ip, port))));
         self.reset_manual_failover();
     }
