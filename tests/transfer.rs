@@ -563,6 +563,34 @@ fn backup_refusals_leave_no_manifest() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// A master already writing a snapshot (here a slowed-down BGSAVE) keeps a new replica
+/// waiting for the next one, sending it keepalive newlines before its +FULLRESYNC; backup
+/// must wait through them (it once took the first newline for a refusal).
+#[test]
+fn backup_waits_for_a_master_busy_with_another_snapshot() {
+    require_redis!();
+    let nodes = cluster(3);
+    let mut client = ClusterClient::new(&[nodes[0].addr()]);
+    client.load("b", 60);
+    let busy = &nodes[0];
+    let keys = dbsize(busy);
+    assert!(keys > 0);
+    // About 1.5 s of BGSAVE whatever the key count; the fork keeps the delay it started
+    // with, so the backup's own snapshot afterwards is fast again.
+    let delay = (1_500_000 / keys).to_string();
+    let _: () = busy.cmd(&["CONFIG", "SET", "rdb-key-save-delay", &delay]);
+    let _: String = busy.cmd(&["BGSAVE"]);
+    let _: () = busy.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = rclust()
+        .args(["backup", &busy.addr(), tmp.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let manifest = checked_manifest(tmp.path(), &redis_check_rdb());
+    assert_eq!(manifest["total_keys"], 60);
+}
+
 #[test]
 fn backup_from_replicas_reads_the_replicas() {
     require_redis!();

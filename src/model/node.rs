@@ -150,16 +150,6 @@ impl ClusterNode {
     }
 }
 
-/// A node id as Redis checks one (`verifyClusterNodeId`): 40 characters, `a-z` and `0-9`.
-/// Checked when parsing, so that every id the tools hold can be cut to its 8-character
-/// short form and printed safely.
-pub fn is_node_id(text: &str) -> bool {
-    text.len() == 40
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-}
-
 /// Errors name the line so a bad reply can be traced.
 fn line_error(line: &str, why: impl fmt::Display) -> String {
     format!("bad CLUSTER NODES line '{line}': {why}")
@@ -368,7 +358,7 @@ aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0
 
     /// Found by fuzzing (cluster_replies): an id with a multi-byte character made
     /// `short_id` cut inside it and panic; ids shorter than 8 panicked where the CLI
-    /// prints `id[..8]`. Ids, master ids and open slots' peers are now checked.
+    /// prints `id[..8]`. Ids, master ids and open slots' peers are checked (`NodeId`).
     #[test]
     fn ids_that_are_not_node_ids_are_refused() {
         let good = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
@@ -388,7 +378,7 @@ aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0
             );
             assert!(parse_cluster_nodes(&open).is_err());
         }
-        assert!(is_node_id(good));
+        assert!(crate::model::id::is_node_id(good));
     }
 
     #[test]
