@@ -268,6 +268,7 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             break
         }
         'rclust;del-node' {
+            [CompletionResult]::new('--move-timeout', '--move-timeout', [CompletionResultType]::ParameterName, 'With --drain: MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up waiting for convergence after this many seconds (exit 1)')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)')
             [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)')
@@ -276,6 +277,8 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
             [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key (PEM) of the client certificate')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting to a node, in milliseconds')
+            [CompletionResult]::new('--drain', '--drain', [CompletionResultType]::ParameterName, 'A master that still serves slots: move them to the other masters first (evenly), then remove it')
+            [CompletionResult]::new('--key-by-key', '--key-by-key', [CompletionResultType]::ParameterName, 'Drain with GETKEYSINSLOT/MIGRATE even where the servers can migrate slots atomically')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
@@ -367,6 +370,7 @@ Register-ArgumentCompleter -Native -CommandName 'rclust' -ScriptBlock {
         'rclust;import' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The standalone (non-cluster) server to take the keys from (host:port; no TLS)')
             [CompletionResult]::new('--from-db', '--from-db', [CompletionResultType]::ParameterName, 'The source''s database')
+            [CompletionResult]::new('--to-db', '--to-db', [CompletionResultType]::ParameterName, 'The cluster''s database to write into (Valkey 9 `cluster-databases`: every master must serve it)')
             [CompletionResult]::new('--from-user', '--from-user', [CompletionResultType]::ParameterName, 'ACL user name on the source (with --from-pass)')
             [CompletionResult]::new('--from-pass', '--from-pass', [CompletionResultType]::ParameterName, 'Password on the source')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)')

@@ -191,7 +191,7 @@ _rclust() {
 
     case "${cmd}" in
         rclust)
-            opts="-a -q -v -h -V --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help --version create check nodes info reshard rebalance fix add-node del-node failover call set-timeout import backup restore local generate help"
+            opts="-q -v -a -h -V --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help --version create check nodes info reshard rebalance fix add-node del-node failover call set-timeout import backup restore local generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,7 +233,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__add__subcmd__node)
-            opts="-y -a -q -v -h --slave --replica --primary-id --master-id --keep-settings --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --slave --replica --primary-id --master-id --keep-settings --yes --dry-run --timeout --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -287,7 +287,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__backup)
-            opts="-a -q -v -h --from-replicas --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --from-replicas --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -329,7 +329,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__call)
-            opts="-a -q -v -h --primaries --masters --replicas --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --primaries --masters --replicas --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -371,7 +371,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__check)
-            opts="-a -q -v -h --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --wait --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -417,7 +417,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__create)
-            opts="-y -a -q -v -h --replicas --yes --dry-run --timeout --keep-settings --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --replicas --yes --dry-run --timeout --keep-settings --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -467,12 +467,16 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__del__subcmd__node)
-            opts="-y -a -q -v -h --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --drain --key-by-key --move-timeout --yes --dry-run --timeout --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --move-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -513,7 +517,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__failover)
-            opts="-y -a -q -v -h --seed --force --takeover --yes --dry-run --timeout --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --seed --force --takeover --yes --dry-run --timeout --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -563,7 +567,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__fix)
-            opts="-y -a -q -v -h --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -617,7 +621,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__generate)
-            opts="-a -q -v -h --completions --man --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --completions --man --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1017,7 +1021,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__import)
-            opts="-y -a -q -v -h --from --from-db --from-user --from-pass --copy --replace --dry-run --yes --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --from --from-db --to-db --from-user --from-pass --copy --replace --dry-run --yes --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1028,6 +1032,10 @@ _rclust() {
                     return 0
                     ;;
                 --from-db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to-db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1075,7 +1083,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__info)
-            opts="-a -q -v -h --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1117,7 +1125,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local)
-            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help up status stop start spawn down help"
+            opts="-q -v -a -h --dir --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help up status stop start spawn down help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1163,7 +1171,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__down)
-            opts="-a -q -v -h --keep-data --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --keep-data --dir --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1321,7 +1329,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__spawn)
-            opts="-a -q -v -h --port --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --port --dir --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1371,7 +1379,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__start)
-            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --dir --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1417,7 +1425,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__status)
-            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --dir --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1463,7 +1471,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__stop)
-            opts="-a -q -v -h --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --dir --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1509,7 +1517,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__local__subcmd__up)
-            opts="-a -q -v -h --masters --replicas --base-port --node-timeout --engine --timeout --dir --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --masters --replicas --base-port --node-timeout --engine --timeout --dir --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1579,7 +1587,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__nodes)
-            opts="-a -q -v -h --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-q -v -a -h --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1621,7 +1629,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__rebalance)
-            opts="-y -a -q -v -h --weight --use-empty-primaries --use-empty-masters --threshold --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --weight --use-empty-primaries --use-empty-masters --threshold --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1683,7 +1691,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__reshard)
-            opts="-y -a -q -v -h --from --to --slots --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --from --to --slots --pipeline --timeout --replace --key-by-key --yes --dry-run --wait --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1749,7 +1757,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__restore)
-            opts="-y -a -q -v -h --replace --dry-run --yes --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --replace --dry-run --yes --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1791,7 +1799,7 @@ _rclust() {
             return 0
             ;;
         rclust__subcmd__set__subcmd__timeout)
-            opts="-y -a -q -v -h --yes --dry-run --pass --user --json --no-color --quiet --verbose --tls --cacert --cert --key --insecure --connect-timeout --help"
+            opts="-y -q -v -a -h --yes --dry-run --json --no-color --quiet --verbose --pass --user --tls --cacert --cert --key --insecure --connect-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -256,6 +256,7 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --help 'Print help'
         }
         &'rclust;del-node'= {
+            cand --move-timeout 'With --drain: MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)'
             cand --timeout 'Give up waiting for convergence after this many seconds (exit 1)'
             cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
             cand --pass 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'
@@ -264,6 +265,8 @@ set edit:completion:arg-completer[rclust] = {|@words|
             cand --cert 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)'
             cand --key 'Private key (PEM) of the client certificate'
             cand --connect-timeout 'Timeout for connecting to a node, in milliseconds'
+            cand --drain 'A master that still serves slots: move them to the other masters first (evenly), then remove it'
+            cand --key-by-key 'Drain with GETKEYSINSLOT/MIGRATE even where the servers can migrate slots atomically'
             cand -y 'Do not ask for confirmation'
             cand --yes 'Do not ask for confirmation'
             cand --dry-run 'Print the plan and change nothing'
@@ -351,6 +354,7 @@ set edit:completion:arg-completer[rclust] = {|@words|
         &'rclust;import'= {
             cand --from 'The standalone (non-cluster) server to take the keys from (host:port; no TLS)'
             cand --from-db 'The source''s database'
+            cand --to-db 'The cluster''s database to write into (Valkey 9 `cluster-databases`: every master must serve it)'
             cand --from-user 'ACL user name on the source (with --from-pass)'
             cand --from-pass 'Password on the source'
             cand -a 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_rclust_global_optspecs
-    string join \n a/pass= user= json no-color q/quiet v/verbose tls cacert= cert= key= insecure connect-timeout= h/help V/version
+    string join \n json no-color q/quiet v/verbose a/pass= user= tls cacert= cert= key= insecure connect-timeout= h/help V/version
 end
 
 function __fish_rclust_needs_command
@@ -199,6 +199,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand add-node" -s v -l verbose 
 complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l tls -d 'Connect to nodes over TLS'
 complete -c rclust -n "__fish_rclust_using_subcommand add-node" -l insecure -d 'Do not verify the nodes\' certificates (implies --tls)'
 complete -c rclust -n "__fish_rclust_using_subcommand add-node" -s h -l help -d 'Print help'
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l move-timeout -d 'With --drain: MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side job may stay in one state before it is cancelled (it rolls back)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l timeout -d 'Give up waiting for convergence after this many seconds (exit 1)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand del-node" -s a -l pass -d 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l user -d 'ACL user name for AUTH (with --pass)' -r
@@ -206,6 +207,8 @@ complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l cacert -d 'CA
 complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l cert -d 'Client certificate (PEM) for nodes that require one (implies --tls; needs --key)' -r -F
 complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l key -d 'Private key (PEM) of the client certificate' -r -F
 complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l connect-timeout -d 'Timeout for connecting to a node, in milliseconds' -r
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l drain -d 'A master that still serves slots: move them to the other masters first (evenly), then remove it'
+complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l key-by-key -d 'Drain with GETKEYSINSLOT/MIGRATE even where the servers can migrate slots atomically'
 complete -c rclust -n "__fish_rclust_using_subcommand del-node" -s y -l yes -d 'Do not ask for confirmation'
 complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l dry-run -d 'Print the plan and change nothing'
 complete -c rclust -n "__fish_rclust_using_subcommand del-node" -l json -d 'Print machine-readable JSON on stdout'
@@ -266,6 +269,7 @@ complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -l insecure -
 complete -c rclust -n "__fish_rclust_using_subcommand set-timeout" -s h -l help -d 'Print help'
 complete -c rclust -n "__fish_rclust_using_subcommand import" -l from -d 'The standalone (non-cluster) server to take the keys from (host:port; no TLS)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand import" -l from-db -d 'The source\'s database' -r
+complete -c rclust -n "__fish_rclust_using_subcommand import" -l to-db -d 'The cluster\'s database to write into (Valkey 9 `cluster-databases`: every master must serve it)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand import" -l from-user -d 'ACL user name on the source (with --from-pass)' -r
 complete -c rclust -n "__fish_rclust_using_subcommand import" -l from-pass -d 'Password on the source' -r
 complete -c rclust -n "__fish_rclust_using_subcommand import" -s a -l pass -d 'Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)' -r

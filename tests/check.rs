@@ -60,6 +60,15 @@ fn healthy_cluster_passes_with_familiar_lines() {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
     assert!(!text.contains('\u{1b}'), "no colour when not a terminal");
+    let quiet = rclust()
+        .args(["check", &nodes[3].addr(), "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&quiet.stdout),
+        "[OK] Cluster is healthy (6 nodes).\n"
+    );
     let (code, doc) = check_json(&nodes[0]);
     assert_eq!(code, Some(0));
     assert_eq!(doc["ok"], true);
@@ -111,6 +120,17 @@ fn uncovered_slot_is_a_problem() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("[ERR] Not all 16384 slots are covered by nodes."),
+        "{text}"
+    );
+    let quiet = rclust()
+        .args(["check", &nodes[0].addr(), "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&quiet.stdout);
+    assert!(!text.contains(">>>"), "{text}");
+    assert!(
+        text.contains("not covered by any node: 5") && text.ends_with(" problem(s) found.\n"),
         "{text}"
     );
 }

@@ -272,3 +272,30 @@ fn call_and_set_timeout() {
             .success()
     });
 }
+
+#[test]
+fn del_node_drain_moves_a_masters_slots_and_keys_key_by_key_then_removes_it() {
+    require_redis!();
+    let nodes = RedisServer::cluster_nodes(4);
+    create_cluster(&nodes, 0);
+    let seeds: Vec<String> = nodes.iter().map(|n| n.addr()).collect();
+    let mut client = crate::harness::ClusterClient::new(&seeds);
+    client.load("drain:", 2000);
+    let id = nodes[0].myid();
+    // --dry-run prints the drain and changes nothing.
+    let (code, out, err) = run(&["del-node", &seeds[1], &seeds[0], "--drain", "--dry-run"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("Plan: drain 4096 slots"), "{out}");
+    let (code, out, err) = run(&["del-node", &seeds[1], &seeds[0], "--drain", "--yes"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(!err.contains("atomic"), "{err}");
+    for n in &nodes[1..] {
+        assert!(
+            !n.cluster_nodes_text().contains(&id),
+            "{} knows it",
+            n.addr()
+        );
+    }
+    crate::harness::ClusterClient::new(&seeds[1..]).verify("drain:", 2000);
+    check_ok(&nodes[1]);
+}

@@ -594,3 +594,53 @@ fn ctrl_c_finishes_the_slots_under_way_and_leaves_nothing_open() {
     client.refresh();
     client.verify("c:", 20000);
 }
+
+#[test]
+fn second_ctrl_c_aborts_with_130_and_fix_repairs_without_losing_a_key() {
+    require_redis!();
+    let nodes = cluster_with_empty(3, 1);
+    let mut client = ClusterClient::new(&addrs(&nodes));
+    client.load("k:", 5000);
+    // One early slot of the first master holds 10000 keys: moved one key per MIGRATE, it
+    // stays open long enough for both presses of Ctrl-C to land while it moves.
+    let (tag, slot) = (0..)
+        .map(|i| format!("{{t{i}}}:"))
+        .map(|t| {
+            let slot = rclust::model::key_slot(t.as_bytes());
+            (t, slot)
+        })
+        .find(|(_, slot)| *slot < 50)
+        .unwrap();
+    client.load(&tag, 10000);
+    let child = Command::new(env!("CARGO_BIN_EXE_rclust"))
+        .args(["reshard", &nodes[0].addr(), "--from", &nodes[0].addr()])
+        .args(["--to", &nodes[3].addr(), "--slots", "100", "--yes"])
+        .args(["--pipeline", "1", "--key-by-key"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(Duration::from_secs(30), "the heavy slot to migrate", || {
+        nodes[0]
+            .cluster_nodes_text()
+            .contains(&format!("[{slot}->-"))
+    });
+    for _ in 0..2 {
+        // SAFETY: kill(2) on the pid of our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("aborted; run `rclust fix"), "{err}");
+    rclust()
+        .args(["fix", &nodes[1].addr(), "--yes"])
+        .assert()
+        .code(0);
+    rclust().args(["check", &nodes[2].addr()]).assert().code(0);
+    assert_eq!(dbsize_total(&nodes), 15000);
+    client.refresh();
+    client.verify("k:", 5000);
+    client.verify(&tag, 10000);
+}

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::create::create_cluster_of;
 use crate::harness::{
-    assert_exit, rclust, value_of, wait_until, ClusterClient, Process, ServerOpts, ValkeyServer,
+    assert_exit, assert_redis_cli_check, rclust, value_of, wait_until, ClusterClient, Process,
+    ServerOpts, ValkeyServer,
 };
 use crate::require_valkey;
 use rclust::model::key_slot;
@@ -172,6 +173,19 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// `info` counts `keys` in every database, and rclust's and redis-cli's checks pass.
+fn assert_counted_and_clean(seeds: &[String], keys: u64) {
+    let out = rclust()
+        .args(["info", &seeds[1], "--json"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["total_keys"], keys, "{doc}");
+    rclust().args(["check", &seeds[2]]).assert().code(0);
+    assert_redis_cli_check(&seeds[0]);
+}
+
 #[test]
 fn reshard_on_valkey_moves_every_database_atomically_and_key_by_key() {
     require_valkey!();
@@ -210,23 +224,7 @@ fn reshard_on_valkey_moves_every_database_atomically_and_key_by_key() {
     verify_db(&nodes, 2, "d2:", 1000);
 
     // info counts every database.
-    let out = rclust()
-        .args(["info", &seeds[0], "--json"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["total_keys"], 4000, "{doc}");
-    rclust().args(["check", &seeds[2]]).assert().code(0);
-    let cli = std::process::Command::new("redis-cli")
-        .args(["--cluster", "check", &seeds[1]])
-        .output()
-        .unwrap();
-    assert!(
-        cli.status.success(),
-        "{}",
-        String::from_utf8_lossy(&cli.stdout)
-    );
+    assert_counted_and_clean(&seeds, 4000);
 }
 
 #[test]
@@ -285,6 +283,67 @@ fn emptying_a_valkey_master_with_replicas_key_by_key_then_atomically_back() {
         .code(0);
 }
 
+/// A slow fork on `node`: a migration from it waits to snapshot and makes no progress.
+fn start_slow_fork(node: &Process) {
+    let _: String = node.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "1000000"]);
+    let _: String = node.cmd(&["BGSAVE"]);
+}
+
+/// Ends the slow fork (ours: the child of the server this test started).
+fn end_slow_fork(node: &Process) {
+    let info: String = node.cmd(&["INFO", "server"]);
+    let pid = info
+        .lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let children = std::process::Command::new("pgrep")
+        .args(["-P", &pid])
+        .output()
+        .unwrap();
+    // SIGUSR1 is how the server itself ends a child without counting it as an error (the
+    // child ignores SIGTERM while it sleeps between keys).
+    for child in String::from_utf8_lossy(&children.stdout).split_whitespace() {
+        let _ = std::process::Command::new("kill")
+            .args(["-USR1", child])
+            .status();
+    }
+    let _: String = node.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    wait_until(Duration::from_secs(10), "the slow fork to end", || {
+        let info: String = node.cmd(&["INFO", "persistence"]);
+        info.contains("rdb_bgsave_in_progress:0")
+    });
+}
+
+/// Runs rclust with `args` and `more`, sends it Ctrl-C once `jobs` migrations from the
+/// stalled `source` are waiting to snapshot, and returns its exit code and stderr.
+fn interrupt_stalled(
+    source: &Process,
+    args: &[&str],
+    more: &[&str],
+    jobs: usize,
+) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rclust"))
+        .args(args)
+        .args(more)
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(Duration::from_secs(20), "the job to be submitted", || {
+        let v: redis::Value = source.cmd(&["CLUSTER", "GETSLOTMIGRATIONS"]);
+        format!("{v:?}").matches("waiting-to-snapshot").count() == jobs
+    });
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    (status.code(), err)
+}
+
 #[test]
 fn a_stalled_atomic_job_is_cancelled_by_timeout_or_ctrl_c_and_rolls_back() {
     require_valkey!();
@@ -292,9 +351,7 @@ fn a_stalled_atomic_job_is_cancelled_by_timeout_or_ctrl_c_and_rolls_back() {
     let seeds = addrs_of(&nodes);
     let mut client = ClusterClient::new(&seeds);
     client.load("s:", 1000);
-    // A slow fork on the source: its migration waits to snapshot and makes no progress.
-    let _: String = nodes[0].cmd(&["CONFIG", "SET", "rdb-key-save-delay", "1000000"]);
-    let _: String = nodes[0].cmd(&["BGSAVE"]);
+    start_slow_fork(&nodes[0]);
     let before = own_slots(&nodes[0]);
     let out = rclust()
         .args(["reshard", &seeds[0], "--from", &seeds[0], "--to", &seeds[3]])
@@ -311,43 +368,17 @@ fn a_stalled_atomic_job_is_cancelled_by_timeout_or_ctrl_c_and_rolls_back() {
     assert_eq!(own_slots(&nodes[3]), 0);
 
     // Ctrl-C cancels the job under way: exit 1, nothing moved, nothing left open.
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rclust"))
-        .args(["reshard", &seeds[0], "--from", &seeds[0], "--to", &seeds[3]])
-        .args(["--slots", "100", "--yes", "--timeout", "60000"])
-        .env("NO_COLOR", "1")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_until(Duration::from_secs(20), "the job to be submitted", || {
-        let v: redis::Value = nodes[0].cmd(&["CLUSTER", "GETSLOTMIGRATIONS"]);
-        format!("{v:?}").matches("waiting-to-snapshot").count() == 1
-    });
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(1), "{err}");
+    let (code, err) = interrupt_stalled(
+        &nodes[0],
+        &["reshard", &seeds[0], "--from", &seeds[0], "--to", &seeds[3]],
+        &["--slots", "100", "--yes", "--timeout", "60000"],
+        1,
+    );
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("cancelling"), "{err}");
     assert_eq!(own_slots(&nodes[0]), before);
 
-    // End the slow fork (ours: the child of the server this test started).
-    let pid: String = nodes[0].cmd::<String>(&["INFO", "server"]);
-    let pid = pid
-        .lines()
-        .find_map(|l| l.strip_prefix("process_id:"))
-        .unwrap()
-        .trim()
-        .to_string();
-    let children = std::process::Command::new("pgrep")
-        .args(["-P", &pid])
-        .output()
-        .unwrap();
-    for child in String::from_utf8_lossy(&children.stdout).split_whitespace() {
-        let _ = std::process::Command::new("kill").arg(child).status();
-    }
-    let _: String = nodes[0].cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    end_slow_fork(&nodes[0]);
     rclust()
         .args(["check", &seeds[1], "--wait", "30", "-q"])
         .assert()
@@ -397,4 +428,221 @@ fn valkeycli_auth_and_primary_spellings() {
         .output()
         .unwrap();
     assert_exit(&out, 0);
+}
+
+/// `nodes[0]` is still a member serving its `slots` slots, and the cluster checks clean.
+fn assert_still_whole(nodes: &[ValkeyServer], slots: usize) {
+    assert_eq!(own_slots(&nodes[0]), slots);
+    assert!(nodes[1].cluster_nodes_text().contains(&nodes[0].myid()));
+    rclust()
+        .args(["check", &nodes[1].addr(), "--wait", "30", "-q"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn del_node_drains_a_valkey_master_atomically_and_a_cancelled_drain_keeps_it_whole() {
+    require_valkey!();
+    let nodes = valkey_cluster(4, 0, 0);
+    let seeds = addrs_of(&nodes);
+    let mut client = ClusterClient::new(&seeds);
+    client.load("dn:", 2000);
+    load_db(&nodes, 3, "d3:", 500);
+    let victim = &nodes[0];
+    let before = own_slots(victim);
+    let id = victim.myid();
+
+    // Stalled: --move-timeout cancels the jobs, which roll back; the node stays, whole.
+    start_slow_fork(victim);
+    let out = rclust()
+        .args(["del-node", &seeds[1], &seeds[0], "--drain", "--yes"])
+        .args(["--move-timeout", "1500"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("rolled back") && err.contains("no slot is left open"),
+        "{err}"
+    );
+    assert_still_whole(&nodes, before);
+
+    // Ctrl-C: the three jobs (one per other master) are cancelled; exit 1, not removed.
+    let (code, err) = interrupt_stalled(
+        victim,
+        &["del-node", &seeds[1], &seeds[0], "--drain", "--yes"],
+        &[],
+        3,
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("cancelling") && err.contains("not removed"),
+        "{err}"
+    );
+    assert_still_whole(&nodes, before);
+    client.verify("dn:", 2000);
+    verify_db(&nodes, 3, "d3:", 500);
+
+    // Unstalled: drained atomically, then forgotten everywhere.
+    end_slow_fork(victim);
+    let out = rclust()
+        .args(["del-node", &seeds[1], &seeds[0], "--drain", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("atomic slot migration"),
+        "{}",
+        stderr(&out)
+    );
+    for n in &nodes[1..] {
+        assert!(
+            !n.cluster_nodes_text().contains(&id),
+            "{} knows it",
+            n.addr()
+        );
+    }
+    let shares: Vec<usize> = nodes[1..].iter().map(|n| own_slots(n)).collect();
+    assert_eq!(shares.iter().sum::<usize>(), 16384, "{shares:?}");
+    assert!(
+        shares.iter().all(|&s| s.abs_diff(16384 / 3) <= 1),
+        "{shares:?}"
+    );
+    ClusterClient::new(&seeds[1..]).verify("dn:", 2000);
+    verify_db(&nodes[1..], 3, "d3:", 500);
+    assert_redis_cli_check(&seeds[1]);
+}
+
+/// A connection to `node` with database `db` selected.
+fn db_conn(node: &Process, db: u32) -> redis::Connection {
+    redis::Client::open(format!("redis://{}/{db}", node.addr()))
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+fn count_in_slot(node: &Process, db: u32, slot: u16) -> i64 {
+    redis::cmd("CLUSTER")
+        .arg("COUNTKEYSINSLOT")
+        .arg(slot)
+        .query(&mut db_conn(node, db))
+        .unwrap()
+}
+
+#[test]
+fn multi_database_clusters_in_create_fix_import_info_and_check() {
+    require_valkey!();
+    let nodes = valkey_nodes(3);
+    let seeds = addrs_of(&nodes);
+
+    // create: a key in database 3 only makes a node not empty.
+    let slot = key_slot(b"stray");
+    let _: String = nodes[2].cmd(&["CONFIG", "SET", "cluster-require-full-coverage", "no"]);
+    let _: String = nodes[2].cmd(&["CLUSTER", "ADDSLOTS", &slot.to_string()]);
+    wait_until(Duration::from_secs(10), "the lone node to serve", || {
+        let info: String = nodes[2].cmd(&["CLUSTER", "INFO"]);
+        info.contains("cluster_state:ok")
+    });
+    let _: () = redis::cmd("SET")
+        .arg("stray")
+        .arg("1")
+        .query(&mut db_conn(&nodes[2], 3))
+        .unwrap();
+    let _: String = nodes[2].cmd(&["CLUSTER", "DELSLOTS", &slot.to_string()]);
+    let out = rclust()
+        .arg("create")
+        .args(&seeds)
+        .arg("--yes")
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains(&format!("{}: not empty: it holds 1 key(s)", seeds[2])),
+        "{}",
+        stderr(&out)
+    );
+    let _: String = nodes[2].cmd(&["FLUSHALL"]);
+    let _: String = nodes[2].cmd(&["CONFIG", "SET", "cluster-require-full-coverage", "yes"]);
+    create_cluster_of(&seeds, 0);
+
+    // fix: keys of database 2 on a node importing a slot it does not own are drained into
+    // the owner (the owner's own key of that database stays).
+    let key = "fx{multi}";
+    let slot = key_slot(key.as_bytes());
+    let owner = nodes
+        .iter()
+        .find(|n| own_slot_set(n).contains(&slot))
+        .unwrap();
+    let other = nodes.iter().find(|n| n.port != owner.port).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("own{multi}")
+        .arg("o")
+        .query(&mut db_conn(owner, 2))
+        .unwrap();
+    let _: String = other.cmd(&[
+        "CLUSTER",
+        "SETSLOT",
+        &slot.to_string(),
+        "IMPORTING",
+        &owner.myid(),
+    ]);
+    let _: ((), ()) = redis::pipe()
+        .cmd("ASKING")
+        .cmd("SET")
+        .arg(key)
+        .arg("stray")
+        .query(&mut db_conn(other, 2))
+        .unwrap();
+    assert_eq!(count_in_slot(other, 2, slot), 1);
+    rclust().args(["check", &seeds[0]]).assert().code(1);
+    let out = rclust().args(["fix", &seeds[0], "--yes"]).output().unwrap();
+    assert_exit(&out, 0);
+    assert_eq!(count_in_slot(other, 2, slot), 0);
+    assert_eq!(count_in_slot(owner, 2, slot), 2);
+    let value: String = redis::cmd("GET")
+        .arg(key)
+        .query(&mut db_conn(owner, 2))
+        .unwrap();
+    assert_eq!(value, "stray");
+
+    // import: a standalone server's database 1 into the cluster's database 2.
+    let source = ValkeyServer::start(ServerOpts {
+        cluster: false,
+        ..ServerOpts::default()
+    });
+    let mut pipe = redis::pipe();
+    for i in 0..300 {
+        pipe.cmd("SET")
+            .arg(format!("imp:{i}"))
+            .arg(value_of("imp:", i))
+            .arg("EX")
+            .arg(3600)
+            .ignore();
+    }
+    pipe.query::<()>(&mut db_conn(&source, 1)).unwrap();
+    let out = rclust()
+        .args(["import", &seeds[0], "--from", &source.addr()])
+        .args(["--from-db", "1", "--to-db", "4", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("cluster-databases 5"),
+        "{}",
+        stderr(&out)
+    );
+    let out = rclust()
+        .args(["import", &seeds[0], "--from", &source.addr()])
+        .args(["--from-db", "1", "--to-db", "2", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    verify_db(&nodes, 2, "imp:", 300);
+    let left: i64 = redis::cmd("DBSIZE")
+        .query(&mut db_conn(&source, 1))
+        .unwrap();
+    assert_eq!(left, 0);
+
+    // info counts every database.
+    assert_counted_and_clean(&seeds, 302);
 }

@@ -133,6 +133,15 @@ impl Sim {
         self.core(i).myself().to_string()
     }
 
+    /// Changes node `i`'s settings as CONFIG SET would.
+    pub fn reconfigure(&mut self, i: usize, change: impl FnOnce(&mut CoreConfig)) {
+        let core = self.cores[i].as_mut().expect("node is alive");
+        let mut cfg = core.config().clone();
+        change(&mut cfg);
+        core.reconfigure(cfg);
+        self.flush(i);
+    }
+
     /// Runs a CLUSTER command on node `i` (`args` split on spaces).
     pub fn cmd(&mut self, i: usize, args: &str) -> Result<ClusterReply, CmdError> {
         let argv: Vec<&[u8]> = std::iter::once("CLUSTER")

@@ -165,3 +165,40 @@ fn the_cluster_suites_setup_keeps_redis_pace_at_20_nodes() {
         "join {join} ms, create {create} ms, failover {failover} ms"
     );
 }
+
+/// Replica migration: master 0 has two replicas, master 1 one; when master 1's replica dies
+/// and stays dead, exactly one of master 0's replicas moves to master 1 (after the
+/// migration delay), and with `cluster-migration-barrier 2` none does.
+#[test]
+fn an_orphaned_master_gets_a_replica_from_the_best_served_master() {
+    let mut sim = cluster(6, 3, &[(3, 0), (4, 0), (5, 1)], 107);
+    sim.kill(5);
+    let moved = |s: &Sim| {
+        let movers: Vec<usize> = [3, 4]
+            .into_iter()
+            .filter(|&r| replicates(s, 1, r, 1))
+            .collect();
+        movers.len() == 1 && (0..5).all(|i| replicates(s, i, movers[0], 1))
+    };
+    let t0 = sim.now;
+    assert!(
+        sim.run_until(30_000, moved),
+        "no replica migrated:\n{}",
+        sim.core(1).nodes_text()
+    );
+    // Not before the node timeout (to see the replica FAIL) plus the delay.
+    assert!(sim.now - t0 > crate::bus::core::MIGRATION_DELAY_MS);
+    // The one that stayed still replicates master 0; the smaller name moved.
+    let mover = if replicates(&sim, 1, 3, 1) { 3 } else { 4 };
+    let stayer = 7 - mover;
+    assert!(replicates(&sim, 1, stayer, 0));
+    assert!(sim.saved_name(mover) < sim.saved_name(stayer));
+
+    let mut sim = cluster(6, 3, &[(3, 0), (4, 0), (5, 1)], 108);
+    for i in 0..6 {
+        sim.reconfigure(i, |cfg| cfg.migration_barrier = 2);
+    }
+    sim.kill(5);
+    sim.run(15_000);
+    assert!(replicates(&sim, 1, 3, 0) && replicates(&sim, 1, 4, 0));
+}

@@ -20,6 +20,23 @@ impl Addr {
     }
 }
 
+/// Whether `name` may be announced as a node's hostname (`cluster-announce-hostname`):
+/// shorter than 256 bytes, only ASCII letters, digits, hyphens and dots (Redis's rule).
+/// The bus drops hostnames from peers that break it, so no peer can put spaces, CR or LF
+/// into CLUSTER NODES or nodes.conf.
+pub fn check_hostname(name: &str) -> Result<(), &'static str> {
+    if name.len() >= 256 {
+        return Err("Hostnames must be less than 256 characters");
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
+        return Err("Hostnames may only contain alphanumeric characters, hyphens or dots");
+    }
+    Ok(())
+}
+
 impl fmt::Display for Addr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.host.contains(':') {

@@ -7,7 +7,7 @@ pub mod node;
 pub mod replies;
 pub mod slots;
 
-pub use addr::{Addr, BusAddr};
+pub use addr::{check_hostname, Addr, BusAddr};
 pub use keyslot::key_slot;
 pub use node::{
     parse_cluster_nodes, parse_cluster_nodes_with, ClusterNode, NodeFlags, OpenSlot, Role,

@@ -11,7 +11,7 @@ use super::config::{NodeConfig, Notify};
 use super::resp::Frame;
 use super::shared::Shared;
 use crate::bus::core::{
-    decide_route, ClusterReply, CoreConfig, KeyspaceInfo, RouteQuery, SlotRoute,
+    decide_route, ClusterReply, CoreConfig, EndpointType, KeyspaceInfo, RouteQuery, SlotRoute,
 };
 use crate::bus::driver::{self, ClusterEvent, ClusterHandle, DriverConfig};
 
@@ -98,6 +98,10 @@ impl ClusterRouter for BusRouter {
         "cluster_enabled:1\r\n".into()
     }
 
+    fn publish(&self, channel: &[u8], message: &[u8], shard: bool) {
+        self.handle.publish(channel, message, shard);
+    }
+
     fn myself_is_replica(&self) -> bool {
         self.handle
             .with_core(|core| core.node(core.myself()).is_some_and(|n| n.is_replica()))
@@ -119,12 +123,14 @@ fn core_config(cfg: &NodeConfig) -> CoreConfig {
     let mut core = CoreConfig::new(announced_port, announced_cport, cfg.cluster_node_timeout);
     core.announce_ip =
         (!cfg.cluster_announce_ip.is_empty()).then(|| cfg.cluster_announce_ip.clone());
-    core.hostname =
-        (!cfg.cluster_announce_hostname.is_empty()).then(|| cfg.cluster_announce_hostname.clone());
+    core.hostname = (!cfg.cluster_announce_hostname.0.is_empty())
+        .then(|| cfg.cluster_announce_hostname.0.clone());
+    core.preferred_endpoint = EndpointType::from_setting(&cfg.cluster_preferred_endpoint_type);
     core.require_full_coverage = cfg.cluster_require_full_coverage;
     core.allow_replica_migration = cfg.cluster_allow_replica_migration;
     core.replica_validity_factor = cfg.cluster_replica_validity_factor;
     core.replica_no_failover = cfg.cluster_replica_no_failover;
+    core.migration_barrier = cfg.cluster_migration_barrier;
     core
 }
 
@@ -166,6 +172,7 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
             match event {
                 ClusterEvent::DeleteKeysInSlots(slots) => {
                     let set = slots.into_iter().collect();
+                    super::cmd::pubsub::slots_left(&shared, &set);
                     let deleted = shared.keyspace.lock().delete_slots(&set);
                     if deleted > 0 {
                         super::main::log(
@@ -184,8 +191,13 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
                 ClusterEvent::PauseWrites { until } => {
                     shared.repl.pause_writes(&shared, until.unwrap_or(0));
                 }
-                // Pub/sub over the bus comes with its own issue.
-                ClusterEvent::Publish { .. } => {}
+                ClusterEvent::Publish {
+                    channel,
+                    message,
+                    shard,
+                } => {
+                    shared.pubsub.lock().publish(&channel, &message, shard);
+                }
             }
         }
     });

@@ -86,6 +86,10 @@ pub trait ClusterRouter: Send + Sync {
     fn info_section(&self) -> String;
 
     fn myself_is_replica(&self) -> bool;
+
+    /// Sends a PUBLISH (`shard`: SPUBLISH, to this shard's nodes only) to the rest of the
+    /// cluster. A node alone has no one to tell.
+    fn publish(&self, _channel: &[u8], _message: &[u8], _shard: bool) {}
 }
 
 /// A node alone: owns every slot, so it works with no bus. Enough of CLUSTER for clients

@@ -38,6 +38,22 @@ pub enum Notify {
     Persistence,
     /// The memory limit and its eviction policy.
     Memory,
+    /// Limits on what a client connection may hold (the pub/sub output limit).
+    Clients,
+    /// The replication backlog's size.
+    Replication,
+}
+
+/// `enable-debug-command`, `enable-protected-configs`.
+const PROTECTION: &[&str] = &["no", "yes", "local"];
+
+/// Whether a client at `addr` may use what `setting` (`yes`, `local`, `no`) guards.
+pub fn allowed_for(setting: &str, addr: &str) -> bool {
+    match setting {
+        "yes" => true,
+        "local" => addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("::1"),
+        _ => false,
+    }
 }
 
 /// How a value is read and checked, which also decides how it is printed.
@@ -115,7 +131,7 @@ macro_rules! integer_values {
         }
     )*};
 }
-integer_values!(u16, u32, u64, usize);
+integer_values!(u16, u32, u64, usize, i64);
 
 impl ConfValue for bool {
     fn assign(&mut self, _: Kind, text: &str) -> Result<(), String> {
@@ -183,6 +199,39 @@ impl ConfValue for PathBuf {
     }
 }
 
+/// `repl-backlog-size`: any size from 1 byte is accepted and raised to 16 KiB, Redis's
+/// smallest backlog (CONFIG GET then shows 16384, as redis-server does).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BacklogSize(pub usize);
+
+impl ConfValue for BacklogSize {
+    fn assign(&mut self, kind: Kind, text: &str) -> Result<(), String> {
+        let mut n: usize = 0;
+        n.assign(kind, text)?;
+        self.0 = n.max(16 * 1024);
+        Ok(())
+    }
+    fn show(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+/// `cluster-announce-hostname`: empty (none) or a name [`crate::model::check_hostname`]
+/// accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Hostname(pub String);
+
+impl ConfValue for Hostname {
+    fn assign(&mut self, _: Kind, text: &str) -> Result<(), String> {
+        crate::model::check_hostname(text)?;
+        self.0 = text.to_string();
+        Ok(())
+    }
+    fn show(&self) -> String {
+        self.0.clone()
+    }
+}
+
 /// `save <seconds> <changes> ...`: snapshot when at least `changes` writes happened in
 /// `seconds`. Empty: no automatic snapshots.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -221,6 +270,29 @@ pub struct OutputLimit {
     pub hard: u64,
     pub soft: u64,
     pub soft_seconds: u64,
+}
+
+impl OutputLimit {
+    /// Whether `pending` bytes break the limit: the hard one at once, the soft one when
+    /// it has been exceeded for `soft_seconds`. `over_soft_since` remembers when the soft
+    /// limit was first passed and is cleared when the output drops back under it.
+    pub fn exceeded(
+        &self,
+        pending: usize,
+        over_soft_since: &mut Option<std::time::Instant>,
+        now: std::time::Instant,
+    ) -> bool {
+        let pending = pending as u64;
+        if self.hard > 0 && pending >= self.hard {
+            return true;
+        }
+        if self.soft > 0 && pending >= self.soft {
+            let since = *over_soft_since.get_or_insert(now);
+            return now.duration_since(since).as_secs() >= self.soft_seconds;
+        }
+        *over_soft_since = None;
+        false
+    }
 }
 
 /// `client-output-buffer-limit` for the normal, replica and pubsub classes.
@@ -274,6 +346,21 @@ impl ConfValue for OutputLimits {
             one("slave", &self.replica),
             one("pubsub", &self.pubsub)
         )
+    }
+}
+
+impl ConfValue for super::keyspace::evict::Policy {
+    fn assign(&mut self, _: Kind, text: &str) -> Result<(), String> {
+        *self = Self::parse(text).ok_or_else(|| {
+            format!(
+                "argument(s) must be one of the following: {}",
+                POLICIES.join(", ")
+            )
+        })?;
+        Ok(())
+    }
+    fn show(&self) -> String {
+        self.name().to_string()
     }
 }
 
@@ -333,8 +420,11 @@ pub static SETTINGS: &[Setting] = &[
         "Bus port announced to the cluster (0: the bus port)"),
     setting!("cluster-announce-tls-port", cluster_announce_tls_port, PORT, "0", Mutable, Bus,
         "TLS client port announced to the cluster (the node serves plain TCP, so it is only announced)"),
-    setting!("cluster-announce-hostname", cluster_announce_hostname, Kind::Text, "", Mutable,
+    setting!("cluster-announce-hostname", cluster_announce_hostname, Kind::Special, "", Mutable,
         Bus, "Hostname announced to the cluster"),
+    setting!("cluster-preferred-endpoint-type", cluster_preferred_endpoint_type,
+        Kind::Enum(&["ip", "hostname", "unknown-endpoint"]), "ip", Mutable, Bus,
+        "How CLUSTER SLOTS/SHARDS and redirects name nodes: ip, hostname or unknown-endpoint"),
     setting!("cluster-require-full-coverage", cluster_require_full_coverage, Kind::Bool, "yes",
         Mutable, Bus, "Refuse queries while some slot is not served"),
     setting!("cluster-allow-replica-migration", cluster_allow_replica_migration, Kind::Bool,
@@ -350,6 +440,31 @@ pub static SETTINGS: &[Setting] = &[
     setting!("cluster-link-sendbuf-limit", cluster_link_sendbuf_limit,
         Kind::Memory(0, u64::MAX), "0", Mutable, Bus,
         "Bytes a bus link may queue before it is dropped (0: no limit)"),
+    setting!("repl-backlog-size", repl_backlog_size, Kind::Memory(1, i64::MAX as u64 / 2),
+        "1mb", Mutable, Replication,
+        "Bytes of the replication stream kept for replicas that reconnect (partial resync)"),
+    setting!("repl-diskless-sync", repl_diskless_sync, Kind::Enum(&["yes"]), "yes", Mutable,
+        Nothing, "A master sends its snapshot straight from memory (the only way the node syncs)"),
+    setting!("repl-diskless-sync-delay", repl_diskless_sync_delay, Kind::Int(0, INT_MAX), "5",
+        Mutable, Nothing,
+        "Seconds redis-server waits for more replicas before a sync; kept for config files: the node starts every sync at once"),
+    setting!("repl-diskless-load", repl_diskless_load,
+        Kind::Enum(&["disabled", "on-empty-db", "swapdb"]), "disabled", Mutable, Nothing,
+        "How redis-server loads a master's snapshot; kept for config files: the node reads it whole, then swaps it in"),
+    setting!("rdbcompression", rdbcompression, Kind::Bool, "yes", Mutable, Nothing,
+        "LZF-compress strings in RDB files; kept for config files: the node writes them uncompressed"),
+    setting!("rdb-key-save-delay", rdb_key_save_delay, Kind::Int(i32::MIN as i64, INT_MAX), "0",
+        Mutable, Nothing, "Test knob of redis-server (microseconds per saved key); not used by the node"),
+    setting!("key-load-delay", key_load_delay, Kind::Int(i32::MIN as i64, INT_MAX), "0", Mutable,
+        Nothing, "Test knob of redis-server (microseconds per loaded key); not used by the node"),
+    setting!("loading-process-events-interval-bytes", loading_process_events_interval_bytes,
+        Kind::Int(1024, INT_MAX), "2097152", Mutable, Nothing,
+        "Test knob of redis-server (bytes loaded between event-loop turns); not used by the node"),
+    setting!("enable-debug-command", enable_debug_command, Kind::Enum(PROTECTION), "yes",
+        Immutable, Nothing, "Who may run DEBUG: yes, local (loopback clients) or no"),
+    setting!("enable-protected-configs", enable_protected_configs, Kind::Enum(PROTECTION), "no",
+        Immutable, Nothing,
+        "Who may CONFIG SET protected settings (dir, dbfilename): yes, local (loopback clients) or no"),
     setting!("requirepass", requirepass, Kind::Text, "", Mutable, Nothing,
         "Password clients must give"),
     setting!("masterauth", masterauth, Kind::Text, "", Mutable, Nothing,
@@ -367,7 +482,7 @@ pub static SETTINGS: &[Setting] = &[
     setting!("maxclients", maxclients, Kind::Int(1, u32::MAX as i64), "10000", Mutable, Nothing,
         "Most client connections at once (checked at every accept)"),
     setting!("client-output-buffer-limit", client_output_buffer_limit, Kind::Special,
-        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Mutable, Nothing,
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", Mutable, Clients,
         "Per class (normal, replica, pubsub): hard limit, soft limit, soft seconds"),
     setting!("busy-reply-threshold" | "lua-time-limit", busy_reply_threshold,
         Kind::Int(0, i64::MAX), "5000", Mutable, Nothing,
@@ -448,19 +563,30 @@ pub struct NodeConfig {
     pub cluster_announce_port: u16,
     pub cluster_announce_bus_port: u16,
     pub cluster_announce_tls_port: u16,
-    pub cluster_announce_hostname: String,
+    pub cluster_announce_hostname: Hostname,
+    pub cluster_preferred_endpoint_type: String,
     pub cluster_require_full_coverage: bool,
     pub cluster_allow_replica_migration: bool,
     pub cluster_migration_barrier: u64,
     pub cluster_replica_validity_factor: u64,
     pub cluster_replica_no_failover: bool,
     pub cluster_link_sendbuf_limit: u64,
+    pub repl_backlog_size: BacklogSize,
+    pub repl_diskless_sync: String,
+    pub repl_diskless_sync_delay: u64,
+    pub repl_diskless_load: String,
+    pub rdbcompression: bool,
+    pub rdb_key_save_delay: i64,
+    pub key_load_delay: i64,
+    pub loading_process_events_interval_bytes: u64,
+    pub enable_debug_command: String,
+    pub enable_protected_configs: String,
     pub requirepass: Option<String>,
     pub masterauth: Option<String>,
     pub logfile: String,
     pub loglevel: String,
     pub maxmemory: u64,
-    pub maxmemory_policy: String,
+    pub maxmemory_policy: super::keyspace::evict::Policy,
     pub maxmemory_samples: u64,
     pub maxclients: usize,
     pub client_output_buffer_limit: OutputLimits,
@@ -501,19 +627,30 @@ impl Default for NodeConfig {
             cluster_announce_port: 0,
             cluster_announce_bus_port: 0,
             cluster_announce_tls_port: 0,
-            cluster_announce_hostname: String::new(),
+            cluster_announce_hostname: Hostname::default(),
+            cluster_preferred_endpoint_type: String::new(),
             cluster_require_full_coverage: false,
             cluster_allow_replica_migration: false,
             cluster_migration_barrier: 0,
             cluster_replica_validity_factor: 0,
             cluster_replica_no_failover: false,
             cluster_link_sendbuf_limit: 0,
+            repl_backlog_size: BacklogSize(0),
+            repl_diskless_sync: String::new(),
+            repl_diskless_sync_delay: 0,
+            repl_diskless_load: String::new(),
+            rdbcompression: false,
+            rdb_key_save_delay: 0,
+            key_load_delay: 0,
+            loading_process_events_interval_bytes: 0,
+            enable_debug_command: String::new(),
+            enable_protected_configs: String::new(),
             requirepass: None,
             masterauth: None,
             logfile: String::new(),
             loglevel: String::new(),
             maxmemory: 0,
-            maxmemory_policy: String::new(),
+            maxmemory_policy: Default::default(),
             maxmemory_samples: 0,
             maxclients: 0,
             client_output_buffer_limit: OutputLimits::default(),
@@ -667,11 +804,24 @@ impl NodeConfig {
 
     /// CONFIG SET of one value: checks that the setting exists and may change.
     pub fn set_at_runtime(&mut self, name: &str, value: &str) -> Result<Notify, SetError> {
+        self.set_at_runtime_from(name, value, "")
+    }
+
+    /// [`Self::set_at_runtime`] for a client at `addr`: protected settings may change when
+    /// `enable-protected-configs` allows that client.
+    pub fn set_at_runtime_from(
+        &mut self,
+        name: &str,
+        value: &str,
+        addr: &str,
+    ) -> Result<Notify, SetError> {
         let s = lookup(name).ok_or(SetError::Unknown)?;
         match s.access {
             Access::Immutable => return Err(SetError::Immutable),
-            Access::Protected => return Err(SetError::Protected),
-            Access::Mutable => {}
+            Access::Protected if !allowed_for(&self.enable_protected_configs, addr) => {
+                return Err(SetError::Protected)
+            }
+            Access::Protected | Access::Mutable => {}
         }
         (s.set)(self, value).map_err(SetError::Invalid)?;
         Ok(s.notify)
@@ -894,5 +1044,52 @@ mod tests {
             cfg.get("proto-max-bulk-len").unwrap(),
             (512u64 << 20).to_string()
         );
+    }
+
+    #[test]
+    fn soft_output_limit_needs_its_seconds() {
+        use std::time::{Duration, Instant};
+        let l = OutputLimit {
+            hard: 0,
+            soft: 10,
+            soft_seconds: 2,
+        };
+        let t0 = Instant::now();
+        let mut since = None;
+        assert!(!l.exceeded(20, &mut since, t0));
+        assert!(!l.exceeded(20, &mut since, t0 + Duration::from_secs(1)));
+        assert!(l.exceeded(20, &mut since, t0 + Duration::from_secs(2)));
+        assert!(!l.exceeded(5, &mut since, t0 + Duration::from_secs(3)));
+        assert_eq!(since, None);
+    }
+
+    #[test]
+    fn eviction_settings_are_typed_and_checked() {
+        let mut cfg = NodeConfig::default();
+        assert_eq!(cfg.get("maxmemory-policy").unwrap(), "noeviction");
+        assert_eq!(
+            cfg.set_at_runtime("maxmemory-policy", "ALLKEYS-LRU"),
+            Ok(Notify::Memory)
+        );
+        assert_eq!(
+            cfg.maxmemory_policy,
+            super::super::keyspace::evict::Policy::AllKeysLru
+        );
+        assert_eq!(cfg.get("maxmemory-policy").unwrap(), "allkeys-lru");
+        assert!(matches!(
+            cfg.set_at_runtime("maxmemory-policy", "lru"),
+            Err(SetError::Invalid(why)) if why.starts_with("argument(s) must be one of the following: volatile-lru")
+        ));
+        assert!(cfg.set_at_runtime("maxmemory-samples", "65").is_err());
+        assert_eq!(
+            cfg.set_at_runtime("client-output-buffer-limit", "pubsub 1mb 0 0"),
+            Ok(Notify::Clients)
+        );
+        assert_eq!(cfg.client_output_buffer_limit.pubsub.hard, 1 << 20);
+        assert_eq!(
+            cfg.set_at_runtime("lua-time-limit", "100"),
+            Ok(Notify::Nothing)
+        );
+        assert_eq!(cfg.busy_reply_threshold, 100);
     }
 }

@@ -26,6 +26,8 @@ pub struct Connection {
     limits: RequestLimits,
     /// Commands parsed but not yet run; kept to reuse its allocations.
     batch: Batch,
+    /// Bytes arrived while a command was blocked: parse them before reading again.
+    unparsed_input: bool,
 }
 
 enum Next {
@@ -52,6 +54,7 @@ impl Connection {
                 ..Default::default()
             },
             batch: Batch::default(),
+            unparsed_input: false,
         })
     }
 
@@ -59,10 +62,73 @@ impl Connection {
     pub async fn run(mut self) {
         self.serve().await;
         // A client that leaves with keys WATCHed stops counting as a watcher.
+        let shared = Arc::clone(&self.shared);
         if !self.client.watched.is_empty() {
-            let shared = Arc::clone(&self.shared);
             let mut ks = shared.keyspace.lock();
             super::cmd::transactions::forget(&mut ks, &mut self.client.watched);
+        }
+        super::cmd::pubsub::forget(&shared, self.client.id, self.client.subs.take());
+    }
+
+    /// Reads more input; while subscribed, also writes out pushed messages as they come.
+    async fn read_more(&mut self) -> std::io::Result<usize> {
+        loop {
+            let Some(outbox) = self.client.subs.as_ref().map(|s| Arc::clone(&s.outbox)) else {
+                return self.socket.read_into(&mut self.rbuf).await;
+            };
+            tokio::select! {
+                n = self.socket.read_into(&mut self.rbuf) => return n,
+                _ = outbox.ready() => {
+                    outbox.drain_into(&mut self.wbuf);
+                    self.flush().await?;
+                }
+            }
+        }
+    }
+
+    /// Waits for a blocked command's reply: served by a write, timed out, CLIENT UNBLOCK,
+    /// or forced (its slot moved away). `None`: the client left meanwhile.
+    async fn wait_unblocked(&mut self, timeout_ms: u64) -> std::io::Result<Option<Frame>> {
+        use std::time::Duration;
+        let Some(mut rx) = self.client.blocked.take() else {
+            return Ok(Some(Frame::Null));
+        };
+        let id = self.client.id;
+        let far = Duration::from_secs(100 * 365 * 24 * 3600);
+        let deadline = tokio::time::Instant::now()
+            + if timeout_ms > 0 {
+                Duration::from_millis(timeout_ms)
+            } else {
+                far
+            };
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                reply = &mut rx => return Ok(Some(reply.unwrap_or(Frame::Null))),
+                _ = tokio::time::sleep_until(deadline) => {
+                    let w = self.shared.keyspace.lock().blocked.remove(id);
+                    match w {
+                        Some(w) => return Ok(Some(w.timeout_reply)),
+                        // Served just now: the reply is in the channel.
+                        None => return Ok(Some(rx.await.unwrap_or(Frame::Null))),
+                    }
+                }
+                _ = tick.tick() => {
+                    let mut ks = self.shared.keyspace.lock();
+                    if let Some(reply) = super::cmd::blocking::forced_reply(&self.shared, &ks, id) {
+                        ks.blocked.remove(id);
+                        return Ok(Some(reply));
+                    }
+                }
+                n = self.read_more() => {
+                    if !matches!(n, Ok(1..)) {
+                        self.shared.keyspace.lock().blocked.remove(id);
+                        return Ok(None);
+                    }
+                    self.unparsed_input = true;
+                }
+            }
         }
     }
 
@@ -73,12 +139,14 @@ impl Connection {
 
     async fn serve(&mut self) {
         loop {
-            // A kill or shutdown shuts the socket down, which ends this read with EOF.
-            let n = match self.socket.read_into(&mut self.rbuf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
-            };
-            Stats::add(&self.shared.stats.net_input_bytes, n as u64);
+            if !std::mem::take(&mut self.unparsed_input) {
+                // A kill or shutdown shuts the socket down, which ends this read with EOF.
+                let n = match self.read_more().await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                Stats::add(&self.shared.stats.net_input_bytes, n as u64);
+            }
             match self.process().await {
                 Ok(Next::Continue) => {}
                 Ok(Next::Replica) => {
@@ -155,6 +223,13 @@ impl Connection {
                     let n = repl.wait_acks(offset, replicas, timeout_ms).await;
                     Frame::Integer(n as i64).encode(&mut self.wbuf, self.client.resp3);
                 }
+                Some(Action::Block { timeout_ms }) => {
+                    self.flush().await?;
+                    match self.wait_unblocked(timeout_ms).await? {
+                        Some(reply) => reply.encode(&mut self.wbuf, self.client.resp3),
+                        None => return Ok(Next::Close),
+                    }
+                }
                 Some(Action::Migrate) => {
                     self.flush().await?;
                     let reply = super::cmd::migrate::run_job(&self.shared, self.client.id).await;
@@ -218,11 +293,19 @@ fn run_batch(
         *next += 1;
         if let Some(a) = ctx.client.action.take() {
             // WAIT and MIGRATE reply later, with their outcome.
-            if !matches!(a, Action::Wait { .. } | Action::Migrate | Action::Stream) {
+            if !matches!(
+                a,
+                Action::Wait { .. } | Action::Migrate | Action::Stream | Action::Block { .. }
+            ) {
                 reply.encode(wbuf, ctx.client.resp3);
             }
             action = Some(a);
             break;
+        }
+        if let Some(subs) = &ctx.client.subs {
+            // Messages this command published to the client itself go before its reply,
+            // as in Redis.
+            subs.outbox.drain_into(wbuf);
         }
         reply.encode(wbuf, ctx.client.resp3);
         if wbuf.len() >= WRITE_HIGH_WATER {

@@ -12,6 +12,7 @@ pub mod cmd;
 pub mod config;
 pub mod keyspace;
 pub mod persist;
+pub mod pubsub;
 pub mod rdb;
 pub mod replication;
 pub mod resp;

@@ -66,12 +66,29 @@ pub struct Shared {
     /// Fixed at start (cluster-enabled cannot change at run time), so read without a lock.
     pub cluster_enabled: bool,
     pub repl: Arc<super::replication::Replication>,
+    /// Pub/Sub subscriptions of every connection.
+    pub pubsub: Mutex<super::pubsub::Registry>,
+    /// The Lua interpreter and script cache, started by the first script.
+    pub scripting: Mutex<Option<super::cmd::scripting::Engine>>,
     /// RDB snapshots and the append-only file.
     pub persist: super::persist::Persistence,
     /// Who acts on changed settings (see [`Shared::on_config`]).
     config_hooks: Mutex<Vec<(Notify, ConfigHook)>>,
     /// This value's own `Arc`, for commands that start tasks.
     me: Weak<Shared>,
+}
+
+/// Hands the settings that live next to the data they govern (maxmemory in the keyspace,
+/// the pub/sub output limit in the pub/sub registry) their values: at start, and after a
+/// CONFIG SET of a [`Notify::Memory`] or [`Notify::Clients`] setting (applied by the
+/// command itself, which already holds the keyspace).
+pub fn apply_settings(cfg: &NodeConfig, ks: &mut Keyspace, pubsub: &mut super::pubsub::Registry) {
+    ks.evict.configure(
+        cfg.maxmemory,
+        cfg.maxmemory_policy,
+        cfg.maxmemory_samples as usize,
+    );
+    pubsub.limit = cfg.client_output_buffer_limit.pubsub;
 }
 
 /// Called with the settings in force after a CONFIG SET changed one it listens to.
@@ -84,8 +101,12 @@ impl Shared {
         let run_id = (0..40)
             .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
             .collect();
+        let mut keyspace = Keyspace::new();
+        let mut pubsub = super::pubsub::Registry::default();
+        apply_settings(&config, &mut keyspace, &mut pubsub);
+        let backlog_size = config.repl_backlog_size.0;
         Arc::new_cyclic(|me| Shared {
-            keyspace: Mutex::new(Keyspace::new()),
+            keyspace: Mutex::new(keyspace),
             cluster_enabled: config.cluster_enabled,
             config: RwLock::new(config),
             stats: Stats::default(),
@@ -95,7 +116,11 @@ impl Shared {
             shutdown: broadcast::channel(1).0,
             started: Instant::now(),
             run_id,
-            repl: Arc::new(super::replication::Replication::new()),
+            repl: Arc::new(super::replication::Replication::with_backlog_size(
+                backlog_size,
+            )),
+            pubsub: Mutex::new(pubsub),
+            scripting: Mutex::new(None),
             persist: super::persist::Persistence::new(),
             config_hooks: Mutex::new(Vec::new()),
             me: me.clone(),
@@ -136,6 +161,9 @@ impl Shared {
             return;
         }
         let cfg = self.config.read().clone();
+        if what.contains(&Notify::Replication) {
+            self.repl.set_backlog_size(cfg.repl_backlog_size.0);
+        }
         for (n, hook) in self.config_hooks.lock().iter() {
             if what.contains(n) {
                 hook(&cfg);

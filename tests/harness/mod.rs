@@ -39,6 +39,19 @@ pub fn assert_exit(out: &std::process::Output, code: i32) {
     );
 }
 
+/// Asserts that `redis-cli --cluster check ADDR` passes (the independent tool's view).
+pub fn assert_redis_cli_check(addr: &str) {
+    let out = std::process::Command::new("redis-cli")
+        .args(["--cluster", "check", addr])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "redis-cli --cluster check {addr}:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 /// Polls `cond` every 20 ms until it holds or `limit` passes.
 pub fn wait_until(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();

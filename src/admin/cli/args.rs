@@ -5,6 +5,27 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::model::Addr;
 
+/// The longest wait or timeout accepted, in seconds (beyond it a deadline would overflow).
+const MAX_SECS: f64 = 1e9;
+
+/// A positive number of seconds, fractions allowed (`--timeout 0.5`).
+fn positive_secs(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= MAX_SECS => Ok(s),
+        _ => Err(format!(
+            "expected a positive number of seconds, at most {MAX_SECS}"
+        )),
+    }
+}
+
+/// A percentage, 0 or more.
+fn percent(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p),
+        _ => Err("expected a number of percent, 0 or more".to_string()),
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "rclust",
@@ -19,20 +40,18 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Options every command takes, listed after its own under their own headings.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)
-    #[arg(
-        short = 'a',
-        long = "pass",
-        env = "REDISCLI_AUTH",
-        hide_env_values = true,
-        global = true
-    )]
-    pub pass: Option<String>,
-    /// ACL user name for AUTH (with --pass)
-    #[arg(long, global = true)]
-    pub user: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output options")]
+pub struct OutputArgs {
     /// Print machine-readable JSON on stdout
     #[arg(long, global = true)]
     pub json: bool,
@@ -45,6 +64,23 @@ pub struct GlobalArgs {
     /// Print every command sent to a node and what a wait is still waiting for
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection options")]
+pub struct ConnArgs {
+    /// Password for AUTH on every node (else REDISCLI_AUTH, else VALKEYCLI_AUTH)
+    #[arg(
+        short = 'a',
+        long = "pass",
+        env = "REDISCLI_AUTH",
+        hide_env_values = true,
+        global = true
+    )]
+    pub pass: Option<String>,
+    /// ACL user name for AUTH (with --pass)
+    #[arg(long, global = true)]
+    pub user: Option<String>,
     /// Connect to nodes over TLS
     #[arg(long, global = true)]
     pub tls: bool,
@@ -61,7 +97,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub insecure: bool,
     /// Timeout for connecting to a node, in milliseconds
-    #[arg(long, global = true, value_name = "MS", default_value_t = 3000)]
+    #[arg(long, global = true, value_name = "MS", default_value_t = 3000,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub connect_timeout: u64,
 }
 
@@ -134,7 +171,7 @@ pub struct CheckArgs {
     pub seed: Addr,
     /// Keep checking until the cluster is healthy and every replica's link is up, for at
     /// most this many seconds
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = positive_secs)]
     pub wait: Option<f64>,
 }
 
@@ -142,7 +179,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct MoveArgs {
     /// Keys per GETKEYSINSLOT/MIGRATE batch
-    #[arg(long, value_name = "K", default_value_t = 100)]
+    #[arg(long, value_name = "K", default_value_t = 100, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub pipeline: usize,
     /// MIGRATE timeout, in milliseconds; with atomic migration, the longest a server-side
     /// job may stay in one state before it is cancelled (it rolls back)
@@ -164,7 +201,7 @@ pub struct MoveArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Give up waiting for the cluster to converge afterwards after this many seconds (exit 1)
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = positive_secs)]
     pub wait: f64,
 }
 
@@ -198,7 +235,7 @@ pub struct RebalanceArgs {
     #[arg(long, visible_alias = "use-empty-primaries")]
     pub use_empty_masters: bool,
     /// Do nothing unless some master is off its share by more than this many percent
-    #[arg(long, value_name = "PCT", default_value_t = 2.0)]
+    #[arg(long, value_name = "PCT", default_value_t = 2.0, value_parser = percent)]
     pub threshold: f64,
     #[command(flatten)]
     pub moving: MoveArgs,
@@ -233,7 +270,7 @@ pub struct ChangeArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Give up waiting for convergence after this many seconds (exit 1)
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = positive_secs)]
     pub timeout: f64,
 }
 
@@ -267,6 +304,17 @@ pub struct DelNodeArgs {
     /// The node to remove: id, unique id prefix, or host:port
     #[arg(value_name = "NODE")]
     pub node: String,
+    /// A master that still serves slots: move them to the other masters first (evenly),
+    /// then remove it
+    #[arg(long)]
+    pub drain: bool,
+    /// Drain with GETKEYSINSLOT/MIGRATE even where the servers can migrate slots atomically
+    #[arg(long, requires = "drain")]
+    pub key_by_key: bool,
+    /// With --drain: MIGRATE timeout, in milliseconds; with atomic migration, the longest a
+    /// server-side job may stay in one state before it is cancelled (it rolls back)
+    #[arg(long, value_name = "MS", default_value_t = 60000, requires = "drain")]
+    pub move_timeout: u64,
     #[command(flatten)]
     pub change: ChangeArgs,
 }
@@ -383,6 +431,6 @@ pub struct LocalUpArgs {
     #[arg(long, value_enum, default_value_t = crate::admin::local::Engine::RclustNode)]
     pub engine: crate::admin::local::Engine,
     /// Give up waiting for convergence after this many seconds (exit 1)
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = positive_secs)]
     pub timeout: f64,
 }

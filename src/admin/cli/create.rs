@@ -61,9 +61,6 @@ fn plan_json(plan: &CreatePlan) -> serde_json::Value {
 
 pub async fn run(args: CreateArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
     let start = Instant::now();
-    if args.change.timeout.is_nan() || args.change.timeout <= 0.0 {
-        anyhow::bail!("--timeout must be a positive number of seconds");
-    }
     let nodes = preflight::check_all_empty(&args.nodes, &opts).await?;
     let plan = plan_create(&preflight::candidates(&nodes), args.replicas)?;
 

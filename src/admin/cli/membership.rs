@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use crate::admin::conn::ConnOpts;
 use crate::admin::exec::{membership, preflight};
 use crate::admin::health;
-use crate::admin::plan::membership::{plan_add_node, plan_del_node, plan_failover, FailoverMode};
+use crate::admin::plan::membership::{
+    plan_add_node, plan_del_node, plan_drain, plan_failover, FailoverMode,
+};
 use crate::admin::snapshot::{Fleet, Snapshot};
 
 use super::args::{AddNodeArgs, ChangeArgs, DelNodeArgs, FailoverArgs};
@@ -116,8 +118,16 @@ pub async fn add_node(args: AddNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
 
 pub async fn del_node(args: DelNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
     let start = Instant::now();
-    let fleet = Fleet::new(opts);
-    let snap = fleet.load(&args.seed).await?;
+    let fleet = super::slots::fleet_for(opts, args.move_timeout);
+    let mut snap = fleet.load(&args.seed).await?;
+    let node = snap.resolve_node(&args.node)?;
+    if args.drain && node.flags.master && !node.slots.is_empty() {
+        let id = node.id.clone();
+        match drain(&fleet, &args, ui, &id).await? {
+            Ok(drained) => snap = drained,
+            Err(exit) => return Ok(exit),
+        }
+    }
     let plan = plan_del_node(&snap, &args.node)?;
     // A dead node is exactly what del-node must be able to remove; anything else wrong
     // with the cluster is for `fix` first.
@@ -170,6 +180,79 @@ pub async fn del_node(args: DelNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
         "Node removed",
     )
     .await
+}
+
+/// `del-node --drain`: moves every slot of master `id` to the other masters (atomically
+/// where the servers can), then returns a fresh snapshot to plan the removal from, or the
+/// exit to stop with (a dry run, a refusal). An interrupted drain stops the command (exit
+/// 1), leaving the node in the cluster with the slots that did not move and nothing open
+/// (atomic jobs roll back; key by key, the slots under way finish).
+async fn drain(
+    fleet: &Fleet,
+    args: &DelNodeArgs,
+    ui: &Ui,
+    id: &str,
+) -> anyhow::Result<Result<Snapshot, Exit>> {
+    let snap = super::slots::load_settled(fleet, &args.seed).await?;
+    if let Some(f) = health::assess(&snap)
+        .into_iter()
+        .find(|f| f.severity == health::Severity::Problem)
+    {
+        anyhow::bail!(
+            "the cluster has problems, so nothing was drained; run `rclust check {}` first ({})",
+            args.seed,
+            f.message
+        );
+    }
+    let moves = plan_drain(&snap, id)?;
+    let text = format!(
+        "Plan: drain {} slots from {}, then remove it\n{}",
+        moves.len(),
+        &id[..8],
+        super::slots::moves_table(&snap, &moves)
+    );
+    if args.change.dry_run {
+        if ui.json {
+            print_json(
+                &serde_json::json!({ "drain": crate::admin::plan::group_moves(&moves)
+                .into_iter()
+                .map(|(from, to, slots)| serde_json::json!({
+                    "from": from, "to": to, "count": slots.len(), "slots": slots,
+                }))
+                .collect::<Vec<_>>() }),
+            )?;
+        } else {
+            print(&text)?;
+        }
+        return Ok(Err(Exit::Ok));
+    }
+    if !ui.quiet {
+        eprintln!("{text}");
+    }
+    if !args.change.yes && !ui.confirm("Drain and remove this node?")? {
+        ui.say("Nothing changed.");
+        return Ok(Err(Exit::Error));
+    }
+    let settings = super::slots::MoveSettings {
+        migrate: crate::admin::exec::migrate::MigrateOpts {
+            timeout_ms: args.move_timeout,
+            ..Default::default()
+        },
+        key_by_key: args.key_by_key,
+        stall_timeout: Duration::from_millis(args.move_timeout.max(1)),
+        wait: args.change.timeout,
+    };
+    let (exit, _) = super::slots::run_moves(fleet, &snap, &moves, &settings, ui).await?;
+    if exit != Exit::Ok {
+        eprintln!(
+            "rclust: the drain of {} did not complete, so it was not removed",
+            &id[..8]
+        );
+        return Ok(Err(exit));
+    }
+    // Emptied, a Valkey master may have turned replica of the master that took its last
+    // slot, and its replicas may have migrated: plan the removal from what is there now.
+    Ok(Ok(fleet.load(&args.seed).await?))
 }
 
 pub async fn failover(args: FailoverArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {

@@ -21,7 +21,7 @@ use clap::Parser;
 use anyhow::Context;
 
 use crate::admin::conn::{ConnOpts, TlsOpts};
-use args::{Cli, Command, GlobalArgs};
+use args::{Cli, Command, ConnArgs};
 use ui::Ui;
 
 /// The exit-code contract scripts rely on.
@@ -33,6 +33,8 @@ pub enum Exit {
     Problem = 1,
     /// Bad usage, or a node could not be reached or refused a precondition.
     Error = 2,
+    /// Aborted by a second Ctrl-C (128 + SIGINT, as shells report it).
+    Interrupted = 130,
 }
 
 /// Parses the command line, runs it, prints an error once, and maps the result to an exit code.
@@ -48,7 +50,12 @@ pub fn main_exit() -> ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    if let Ok(Exit::Interrupted) = result {
+        // Aborting: do not wait for the moves under way to notice.
+        runtime.shutdown_background();
+    }
+    match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) => {
             if is_broken_pipe(&err) {
@@ -67,7 +74,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-pub fn conn_opts(g: &GlobalArgs) -> anyhow::Result<ConnOpts> {
+pub fn conn_opts(g: &ConnArgs, verbose: u8) -> anyhow::Result<ConnOpts> {
     let read = |flag: &str, path: &std::path::Path| {
         std::fs::read(path).with_context(|| format!("cannot read --{flag} {}", path.display()))
     };
@@ -93,7 +100,7 @@ pub fn conn_opts(g: &GlobalArgs) -> anyhow::Result<ConnOpts> {
             .filter(|p| !p.is_empty()),
         connect_timeout: Duration::from_millis(g.connect_timeout),
         tls,
-        trace: g.verbose > 0,
+        trace: verbose > 0,
         ..ConnOpts::default()
     })
 }
@@ -102,8 +109,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<Exit> {
     if let Command::Generate(args) = &cli.command {
         return generate::run(args);
     }
-    let ui = Ui::from_args(&cli.global);
-    let opts = conn_opts(&cli.global)?;
+    let ui = Ui::from_args(&cli.global.output);
+    let opts = conn_opts(&cli.global.conn, cli.global.output.verbose)?;
     match cli.command {
         Command::Create(args) => create::run(args, &ui, opts).await,
         Command::Check(args) => read::check(args, &ui, opts).await,
@@ -167,14 +174,20 @@ pub async fn finish(
             Ok(Exit::Ok)
         }
         Err(reasons) => {
-            eprintln!("rclust: the cluster did not converge within {timeout}s; still pending:");
-            for r in reasons.iter().take(20) {
-                eprintln!("  - {r}");
-            }
-            if reasons.len() > 20 {
-                eprintln!("  ... and {} more", reasons.len() - 20);
-            }
+            report_not_converged(timeout, &reasons);
             Ok(Exit::Problem)
         }
+    }
+}
+
+/// The one report of a wait for convergence that timed out: what is still pending.
+pub fn report_not_converged(timeout: f64, reasons: &[String]) {
+    const SHOWN: usize = 20;
+    eprintln!("rclust: the cluster did not converge within {timeout}s; still pending:");
+    for r in reasons.iter().take(SHOWN) {
+        eprintln!("  - {r}");
+    }
+    if reasons.len() > SHOWN {
+        eprintln!("  ... and {} more", reasons.len() - SHOWN);
     }
 }

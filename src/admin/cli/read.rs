@@ -42,6 +42,8 @@ pub async fn check(args: CheckArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<E
     }
     if ui.json {
         print_json(&render::check_json(&snap, &findings))?;
+    } else if ui.quiet {
+        print(&render::check_quiet(&snap, &findings, ui.color))?;
     } else {
         print(&render::check_text(&snap, &findings, ui.color))?;
     }

@@ -340,17 +340,27 @@ pub fn check_text(snap: &Snapshot, findings: &[Finding], color: bool) -> String 
         };
         out += &format!("{} {}\n", tag(sev, color), f.message);
     }
-    let problems = crate::admin::health::problems(findings);
-    if problems == 0 {
-        out += &format!(
+    out + &check_verdict(snap, findings, color)
+}
+
+/// `check --quiet`: only the problems and the verdict.
+pub fn check_quiet(snap: &Snapshot, findings: &[Finding], color: bool) -> String {
+    let mut out = String::new();
+    for f in findings.iter().filter(|f| f.severity == Severity::Problem) {
+        out += &format!("{} {}\n", tag("ERR", color), f.message);
+    }
+    out + &check_verdict(snap, findings, color)
+}
+
+fn check_verdict(snap: &Snapshot, findings: &[Finding], color: bool) -> String {
+    match crate::admin::health::problems(findings) {
+        0 => format!(
             "{} Cluster is healthy ({} nodes).\n",
             tag("OK", color),
             snap.known_ids().len()
-        );
-    } else {
-        out += &format!("{} {problems} problem(s) found.\n", tag("ERR", color));
+        ),
+        problems => format!("{} {problems} problem(s) found.\n", tag("ERR", color)),
     }
-    out
 }
 
 pub fn check_json(snap: &Snapshot, findings: &[Finding]) -> Value {

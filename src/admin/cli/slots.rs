@@ -35,30 +35,47 @@ fn name(snap: &Snapshot, id: &str) -> String {
     }
 }
 
-fn fleet_for(opts: ConnOpts, moving: &MoveArgs) -> Fleet {
+/// A fleet whose replies may take as long as a move with MIGRATE timeout `timeout_ms`.
+pub fn fleet_for(opts: ConnOpts, timeout_ms: u64) -> Fleet {
     // A pipeline of MIGRATEs may legitimately take longer than an ordinary reply.
     let response_timeout = opts
         .response_timeout
-        .max(Duration::from_millis(moving.timeout.saturating_mul(2)) + Duration::from_secs(10));
+        .max(Duration::from_millis(timeout_ms.saturating_mul(2)) + Duration::from_secs(10));
     Fleet::new(ConnOpts {
         response_timeout,
         ..opts
     })
 }
 
-fn migrate_opts(moving: &MoveArgs) -> anyhow::Result<MigrateOpts> {
-    if moving.pipeline == 0 {
-        bail!("--pipeline must be at least 1");
-    }
-    if moving.wait.is_nan() || moving.wait <= 0.0 {
-        bail!("--wait must be a positive number of seconds");
-    }
-    Ok(MigrateOpts {
+fn migrate_opts(moving: &MoveArgs) -> MigrateOpts {
+    MigrateOpts {
         keys_per_batch: moving.pipeline,
         timeout_ms: moving.timeout,
         replace: moving.replace,
         ..MigrateOpts::default()
-    })
+    }
+}
+
+/// How a run of slot moves goes, for every command that moves slots.
+pub struct MoveSettings {
+    pub migrate: MigrateOpts,
+    /// Never use the servers' atomic migration.
+    pub key_by_key: bool,
+    /// Longest an atomic job may stay in one state before it is cancelled.
+    pub stall_timeout: Duration,
+    /// Seconds to wait for convergence afterwards.
+    pub wait: f64,
+}
+
+impl MoveSettings {
+    fn of(moving: &MoveArgs) -> MoveSettings {
+        MoveSettings {
+            migrate: migrate_opts(moving),
+            key_by_key: moving.key_by_key,
+            stall_timeout: Duration::from_millis(moving.timeout.max(1)),
+            wait: moving.wait,
+        }
+    }
 }
 
 /// How long a slot-moving command waits for the masters' config epochs to settle (see
@@ -68,7 +85,7 @@ const EPOCH_SETTLE: Duration = Duration::from_secs(15);
 /// Loads the cluster once its config epochs have settled: no two masters share one and
 /// every node knows every master's current one (a move started before can lose keys).
 /// Fails, naming what is unsettled, when they do not within [`EPOCH_SETTLE`].
-async fn load_settled(fleet: &Fleet, seed: &Addr) -> anyhow::Result<Snapshot> {
+pub(super) async fn load_settled(fleet: &Fleet, seed: &Addr) -> anyhow::Result<Snapshot> {
     let snap = fleet.load(seed).await?;
     if crate::admin::exec::epochs::unsettled(&snap).is_empty() {
         return Ok(snap);
@@ -177,10 +194,7 @@ async fn converge(
     match outcome {
         Ok(_) => Ok(true),
         Err(reasons) => {
-            eprintln!("rclust: the cluster did not converge within {wait}s; still pending:");
-            for r in reasons.iter().take(20) {
-                eprintln!("  - {r}");
-            }
+            super::report_not_converged(wait, &reasons);
             Ok(false)
         }
     }
@@ -232,7 +246,8 @@ impl Engine<'_> {
     }
 }
 
-/// Applies moves, reports throughput, waits for convergence.
+/// Applies moves, reports throughput, waits for convergence; prints the summary with
+/// `--json`.
 async fn execute_moves(
     fleet: &Fleet,
     snap: &Snapshot,
@@ -240,9 +255,28 @@ async fn execute_moves(
     moving: &MoveArgs,
     ui: &Ui,
 ) -> anyhow::Result<Exit> {
+    let (exit, summary) = run_moves(fleet, snap, moves, &MoveSettings::of(moving), ui).await?;
+    if ui.json && exit != Exit::Error {
+        if let Some(doc) = summary {
+            print_json(&doc)?;
+        }
+    }
+    Ok(exit)
+}
+
+/// Applies moves with the atomic engine where every node involved supports it (else key
+/// by key), reports throughput and waits for convergence. Returns the exit (1 when
+/// interrupted or not converged) and, when every move was made, the summary document.
+pub async fn run_moves(
+    fleet: &Fleet,
+    snap: &Snapshot,
+    moves: &[SlotMove],
+    settings: &MoveSettings,
+    ui: &Ui,
+) -> anyhow::Result<(Exit, Option<serde_json::Value>)> {
     let start = Instant::now();
     let bar = ui.bar(moves.len() as u64, "slots");
-    let dialect = if moving.key_by_key {
+    let dialect = if settings.key_by_key {
         None
     } else {
         atomic::dialect_for(snap, moves)
@@ -258,14 +292,14 @@ async fn execute_moves(
             Engine::Atomic(AtomicMigrator::new(
                 fleet,
                 d,
-                Duration::from_millis(moving.timeout.max(1)),
+                settings.stall_timeout,
                 bar.clone(),
             ))
         }
         None => Engine::KeyByKey(Box::new(Migrator::new(
             fleet,
             snap,
-            migrate_opts(moving)?,
+            settings.migrate.clone(),
             bar.clone(),
         ))),
     };
@@ -273,9 +307,13 @@ async fn execute_moves(
     // Ctrl-C finishes the batches under way (or cancels the atomic jobs, which roll back)
     // and stops cleanly, leaving nothing open; a second Ctrl-C aborts at once (what is
     // open then is for `rclust fix`).
+    // One stream for both presses: a second Ctrl-C that arrives before the first is handled
+    // is not lost, as it could be between two `ctrl_c()` futures.
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("cannot listen for Ctrl-C")?;
     let interrupted = std::sync::atomic::AtomicBool::new(false);
     let stopper = async {
-        let _ = tokio::signal::ctrl_c().await;
+        sigint.recv().await;
         interrupted.store(true, Ordering::Relaxed);
         engine.request_stop();
         bar.suspend(|| {
@@ -285,16 +323,15 @@ async fn execute_moves(
                 eprintln!("rclust: interrupted: finishing the slots under way (Ctrl-C again to abort)")
             }
         });
-        let _ = tokio::signal::ctrl_c().await;
+        sigint.recv().await;
         eprintln!(
             "rclust: aborted; run `rclust fix {}` to repair the slots left open",
             snap.seed
         );
-        std::process::exit(130);
     };
     let result = tokio::select! {
         r = engine.run(snap, moves) => r,
-        _ = stopper => unreachable!("the stopper exits the process"),
+        _ = stopper => return Ok((Exit::Interrupted, None)),
     };
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
@@ -307,7 +344,7 @@ async fn execute_moves(
         .cloned()
         .collect();
     let after = slots_after(snap, &moved);
-    let settle = || converge(fleet, &snap.seed, &after, ui, moving.wait);
+    let settle = || converge(fleet, &snap.seed, &after, ui, settings.wait);
     if let Err(e) = result {
         if atomic {
             // Every job ended (done or rolled back): wait for the nodes to agree on what
@@ -341,20 +378,18 @@ async fn execute_moves(
     }
     let converged = settle().await?;
     if stopped {
-        return Ok(Exit::Problem);
+        return Ok((Exit::Problem, None));
     }
-    if ui.json {
-        print_json(&json!({
-            "slots_moved": slots, "keys_moved": keys, "seconds": secs, "converged": converged,
-            "engine": if atomic { "atomic" } else { "key-by-key" },
-        }))?;
-    }
-    Ok(if converged { Exit::Ok } else { Exit::Problem })
+    let summary = json!({
+        "slots_moved": slots, "keys_moved": keys, "seconds": secs, "converged": converged,
+        "engine": if atomic { "atomic" } else { "key-by-key" },
+    });
+    let exit = if converged { Exit::Ok } else { Exit::Problem };
+    Ok((exit, Some(summary)))
 }
 
 pub async fn reshard(args: ReshardArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
-    migrate_opts(&args.moving)?;
-    let fleet = fleet_for(opts, &args.moving);
+    let fleet = fleet_for(opts, args.moving.timeout);
     let snap = load_healthy(&fleet, &args.seed).await?;
     let target = snap.resolve_node(&args.to)?.id.clone();
     let sources: Vec<String> = if args.from.len() == 1 && args.from[0].eq_ignore_ascii_case("all") {
@@ -389,11 +424,10 @@ pub async fn reshard(args: ReshardArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Resu
 }
 
 pub async fn rebalance(args: RebalanceArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
-    migrate_opts(&args.moving)?;
     if args.threshold.is_nan() || args.threshold < 0.0 {
         bail!("--threshold must be a number of percent, 0 or more");
     }
-    let fleet = fleet_for(opts, &args.moving);
+    let fleet = fleet_for(opts, args.moving.timeout);
     let snap = load_healthy(&fleet, &args.seed).await?;
     let mut weights = BTreeMap::new();
     for w in &args.weight {
@@ -466,8 +500,8 @@ pub async fn rebalance(args: RebalanceArgs, ui: &Ui, opts: ConnOpts) -> anyhow::
 }
 
 pub async fn fix(args: FixArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
-    let mopts = migrate_opts(&args.moving)?;
-    let fleet = fleet_for(opts, &args.moving);
+    let mopts = migrate_opts(&args.moving);
+    let fleet = fleet_for(opts, args.moving.timeout);
     let snap = load_settled(&fleet, &args.seed).await?;
     if !snap.unreachable.is_empty() {
         let names: Vec<String> = snap

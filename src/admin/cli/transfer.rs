@@ -39,6 +39,10 @@ pub struct ImportArgs {
     /// The source's database
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub from_db: u32,
+    /// The cluster's database to write into (Valkey 9 `cluster-databases`: every master
+    /// must serve it)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub to_db: u32,
     /// ACL user name on the source (with --from-pass)
     #[arg(long, value_name = "USER")]
     pub from_user: Option<String>,
@@ -120,6 +124,35 @@ async fn owner_conns(fleet: &Fleet, owners: &Owners) -> anyhow::Result<Vec<NodeC
         .then(|m| fleet.conn(&m.addr))
         .try_collect()
         .await
+}
+
+/// Connections to every owner with database `db` selected, after checking that each one
+/// serves it (`cluster-databases`; a cluster node without it serves database 0 only).
+async fn owner_conns_db(fleet: &Fleet, owners: &Owners, db: u32) -> anyhow::Result<Vec<NodeConn>> {
+    let conns = owner_conns(fleet, owners).await?;
+    if db == 0 {
+        return Ok(conns);
+    }
+    let mut out = Vec::with_capacity(conns.len());
+    for (m, mut conn) in owners.masters.iter().zip(conns) {
+        let mut pipe = redis::pipe();
+        pipe.cmd("CONFIG").arg("GET").arg("cluster-databases");
+        let reply = conn.pipe_values(&pipe).await?;
+        let served = crate::admin::exec::migrate::databases_from_config(
+            reply.first().unwrap_or(&redis::Value::Nil),
+        );
+        if !served.contains(&db) {
+            bail!(
+                "{}: serves only database{} 0{} in cluster mode, not {db} (Valkey 9: cluster-databases {})",
+                m.addr,
+                if served.len() > 1 { "s" } else { "" },
+                if served.len() > 1 { format!("-{}", served.len() - 1) } else { String::new() },
+                db + 1
+            );
+        }
+        out.push(NodeConn::connect_db(&m.addr, &fleet.opts, db).await?);
+    }
+    Ok(out)
 }
 
 /// The keys each owner already has, then the plan.
@@ -282,19 +315,20 @@ pub async fn import(args: ImportArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result
     }
     let fleet = fleet_for(&opts);
     let (_snap, owners) = load_owners(&fleet, &args.seed).await?;
-    let conns = owner_conns(&fleet, &owners).await?;
+    let conns = owner_conns_db(&fleet, &owners, args.to_db).await?;
 
     let spinner = ui.spinner("scanning the source");
     let keys = import::scan_keys(&mut sources[0], &spinner).await?;
     spinner.finish_and_clear();
     let plan = plan_writes(&conns, &owners, &keys, args.replace, ui).await?;
     let headline = format!(
-        "Import {} of the {} keys of {} (db {}) into {} masters; the source {}",
+        "Import {} of the {} keys of {} (db {}) into {} masters (db {}); the source {}",
         plan.total_writes(),
         keys.len(),
         args.from,
         args.from_db,
         owners.masters.len(),
+        args.to_db,
         if args.copy {
             "keeps them (--copy)"
         } else {
@@ -325,7 +359,7 @@ pub async fn import(args: ImportArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result
     let skipped = plan.conflicts.len() + t.busy.len() + t.failed.len();
     if ui.json {
         print_json(&json!({
-            "source": args.from.to_string(), "db": args.from_db,
+            "source": args.from.to_string(), "db": args.from_db, "to_db": args.to_db,
             "keys": keys.len(), "moved": t.restored, "expired": t.expired,
             "vanished": moved.vanished, "skipped": skipped,
             "replaced": plan.replaced, "deleted_from_source": moved.deleted,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::GlobalArgs;
+use super::args::OutputArgs;
 
 #[derive(Clone, Debug)]
 pub struct Ui {
@@ -21,7 +21,7 @@ pub struct Ui {
 }
 
 impl Ui {
-    pub fn from_args(g: &GlobalArgs) -> Ui {
+    pub fn from_args(g: &OutputArgs) -> Ui {
         let color = !g.no_color
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && std::io::stdout().is_terminal();

@@ -6,6 +6,8 @@ use anyhow::bail;
 use crate::admin::snapshot::Snapshot;
 use crate::model::{Addr, ClusterNode};
 
+use super::{largest_remainder, SlotMove};
+
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct AddNodePlan {
     pub addr: Addr,
@@ -94,7 +96,7 @@ pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan>
             .map(|m| m.short_id().to_string())
             .unwrap_or_else(|| "<other master>".into());
         bail!(
-            "{} ({}) still serves {} slot(s); move them first: rclust reshard {} --from {} --to {to} --slots {}",
+            "{} ({}) still serves {} slot(s); give --drain to move them to the other masters first, or move them yourself: rclust reshard {} --from {} --to {to} --slots {}",
             node.short_id(),
             node.addr.addr(),
             node.slots.len(),
@@ -128,6 +130,60 @@ pub fn plan_del_node(snap: &Snapshot, spec: &str) -> anyhow::Result<DelNodePlan>
         forget_on,
         reset: snap.report(&node.id).is_some(),
     })
+}
+
+/// The moves that empty master `id` before `del-node --drain` removes it: its slots go to
+/// the other masters that serve slots and are not failing, so that they end up as even as
+/// its slots allow (each receives in proportion to how far it is below the even share of
+/// the slots they will serve together; ties by id). Slots leave in ascending order, in
+/// contiguous runs per target so that each (source, target) pair is few ranges.
+pub fn plan_drain(snap: &Snapshot, id: &str) -> anyhow::Result<Vec<SlotMove>> {
+    let node = snap
+        .line(id)
+        .ok_or_else(|| anyhow::anyhow!("unknown node {id}"))?;
+    if node.slots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut targets: Vec<&ClusterNode> = snap
+        .masters()
+        .into_iter()
+        .filter(|m| m.id != id && !m.slots.is_empty() && !m.flags.fail && !m.flags.pfail)
+        .collect();
+    if targets.is_empty() {
+        bail!(
+            "{} ({}) is the only master serving slots: there is nowhere to drain its {} slot(s)",
+            node.short_id(),
+            node.addr.addr(),
+            node.slots.len()
+        );
+    }
+    targets.sort_by(|a, b| a.id.cmp(&b.id));
+    let total: usize = targets.iter().map(|m| m.slots.len()).sum::<usize>() + node.slots.len();
+    let even = largest_remainder(total, &vec![1.0; targets.len()]);
+    let deficits: Vec<f64> = targets
+        .iter()
+        .zip(&even)
+        .map(|(m, &e)| e.saturating_sub(m.slots.len()) as f64)
+        .collect();
+    // Masters already above the even share still take part when nobody is below it.
+    let weights = if deficits.iter().sum::<f64>() > 0.0 {
+        deficits
+    } else {
+        vec![1.0; targets.len()]
+    };
+    let counts = largest_remainder(node.slots.len(), &weights);
+    let mut slots = node.slots.iter();
+    let mut moves = Vec::with_capacity(node.slots.len());
+    for (target, count) in targets.iter().zip(counts) {
+        for slot in slots.by_ref().take(count) {
+            moves.push(SlotMove {
+                slot,
+                from: node.id.clone(),
+                to: target.id.clone(),
+            });
+        }
+    }
+    Ok(moves)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -219,25 +275,38 @@ mod tests {
     const C: &str = "cccccccc00000000000000000000000000000000";
     const D: &str = "dddddddd00000000000000000000000000000000";
 
-    /// A and B masters, C replicates A, D is an empty master.
-    fn snap() -> Snapshot {
-        let views: Vec<String> = (0..4)
+    /// Every node's view of the same `CLUSTER NODES` lines, each marking itself.
+    fn every_view(lines: &[String]) -> Snapshot {
+        let views: Vec<String> = (0..lines.len())
             .map(|me| {
-                let m = |i: usize| if i == me { "myself," } else { "" };
-                format!(
-                    "{A} 127.0.0.1:7000@17000 {}master - 0 0 1 connected 0-8191\n\
-                     {B} 127.0.0.1:7001@17001 {}master - 0 0 2 connected 8192-16383\n\
-                     {C} 127.0.0.1:7002@17002 {}slave {A} 0 0 1 connected\n\
-                     {D} 127.0.0.1:7003@17003 {}master - 0 0 0 connected\n",
-                    m(0),
-                    m(1),
-                    m(2),
-                    m(3)
-                )
+                lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let mut parts: Vec<&str> = l.splitn(3, ' ').collect();
+                        let flags = if i == me {
+                            format!("myself,{}", parts[2])
+                        } else {
+                            parts[2].to_string()
+                        };
+                        parts.truncate(2);
+                        format!("{} {flags}\n", parts.join(" "))
+                    })
+                    .collect()
             })
             .collect();
         let refs: Vec<&str> = views.iter().map(String::as_str).collect();
         snapshot_of(&refs)
+    }
+
+    /// A and B masters, C replicates A, D is an empty master.
+    fn snap() -> Snapshot {
+        every_view(&[
+            format!("{A} 127.0.0.1:7000@17000 master - 0 0 1 connected 0-8191"),
+            format!("{B} 127.0.0.1:7001@17001 master - 0 0 2 connected 8192-16383"),
+            format!("{C} 127.0.0.1:7002@17002 slave {A} 0 0 1 connected"),
+            format!("{D} 127.0.0.1:7003@17003 master - 0 0 0 connected"),
+        ])
     }
 
     #[test]
@@ -316,6 +385,37 @@ mod tests {
         assert!(p.repoint.is_empty());
         assert_eq!(p.forget_on.len(), 3);
         assert!(p.reset);
+    }
+
+    #[test]
+    fn drain_spreads_a_masters_slots_over_the_others_evenly() {
+        let s = snap();
+        // B is the only other master with slots: it takes all of A's.
+        let moves = plan_drain(&s, A).unwrap();
+        assert_eq!(moves.len(), 8192);
+        assert!(moves.iter().all(|m| m.from == A && m.to == B));
+        assert_eq!(plan_drain(&s, D).unwrap(), Vec::new());
+        // Three masters, uneven: the ones below the even share fill up first.
+        let s = every_view(&[
+            format!("{A} 127.0.0.1:7000@17000 master - 0 0 1 connected 0-5999"),
+            format!("{B} 127.0.0.1:7001@17001 master - 0 0 2 connected 6000-13999"),
+            format!("{C} 127.0.0.1:7002@17002 master - 0 0 3 connected 14000-16383"),
+        ]);
+        let moves = plan_drain(&s, A).unwrap();
+        assert_eq!(moves.len(), 6000);
+        let to_b = moves.iter().filter(|m| m.to == B).count();
+        let to_c = moves.iter().filter(|m| m.to == C).count();
+        // Even share of 16384 over B and C is 8192: B needs 192, C 5808.
+        assert_eq!((to_b, to_c), (192, 5808));
+        assert_eq!(super::super::group_moves(&moves).len(), 2);
+        // The last master with slots cannot be drained.
+        let lone = snapshot_of(&[&format!(
+            "{A} 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-16383\n"
+        )]);
+        assert!(plan_drain(&lone, A)
+            .unwrap_err()
+            .to_string()
+            .contains("only master"));
     }
 
     #[test]

@@ -151,6 +151,7 @@ impl ClusterCore {
         self.manual_failover_cron(now);
         if self.me().is_replica() {
             self.handle_replica_failover(now);
+            self.replica_migration_cron(now);
         }
 
         if update_state || !self.state_ok {

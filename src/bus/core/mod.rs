@@ -13,6 +13,8 @@ mod commands;
 mod cron;
 pub mod failover;
 mod links;
+mod migration;
+pub use migration::MIGRATION_DELAY_MS;
 pub mod node;
 mod process;
 pub mod queries;
@@ -60,6 +62,32 @@ pub struct CoreConfig {
     pub replica_validity_factor: u64,
     /// `cluster-replica-no-failover`.
     pub replica_no_failover: bool,
+    /// `cluster-migration-barrier`: working replicas a master keeps before one of them
+    /// may migrate to an orphaned master.
+    pub migration_barrier: u64,
+    /// `cluster-preferred-endpoint-type`: what CLUSTER SLOTS/SHARDS and redirects name a
+    /// node by.
+    pub preferred_endpoint: EndpointType,
+}
+
+/// `cluster-preferred-endpoint-type`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EndpointType {
+    #[default]
+    Ip,
+    Hostname,
+    /// Clients are expected to reach the node where they already are (`MOVED 1 :6379`).
+    UnknownEndpoint,
+}
+
+impl EndpointType {
+    pub fn from_setting(text: &str) -> EndpointType {
+        match text {
+            "hostname" => EndpointType::Hostname,
+            "unknown-endpoint" => EndpointType::UnknownEndpoint,
+            _ => EndpointType::Ip,
+        }
+    }
 }
 
 impl CoreConfig {
@@ -75,6 +103,8 @@ impl CoreConfig {
             allow_replica_migration: true,
             replica_validity_factor: 10,
             replica_no_failover: false,
+            migration_barrier: 1,
+            preferred_endpoint: EndpointType::Ip,
         }
     }
 }

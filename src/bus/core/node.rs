@@ -42,6 +42,9 @@ pub struct Node {
     pub repl_offset: u64,
     /// When I last voted for a replica of this master.
     pub voted_time: u64,
+    /// When this master was last seen orphaned (serving, once replicated, now without a
+    /// working replica); 0 when it is not.
+    pub orphaned_since: u64,
 }
 
 impl Node {
@@ -67,6 +70,7 @@ impl Node {
             fail_reports: Vec::new(),
             repl_offset: 0,
             voted_time: 0,
+            orphaned_since: 0,
         }
     }
 

@@ -312,7 +312,13 @@ impl ClusterCore {
             .iter()
             .rev()
             .find_map(|e| match e {
-                Extension::Hostname(h) if !h.is_empty() => Some(h.clone()),
+                // A peer's hostname goes into CLUSTER NODES and nodes.conf: one that is
+                // not a valid hostname (spaces, CR/LF) is ignored, not trusted.
+                Extension::Hostname(h)
+                    if !h.is_empty() && crate::model::check_hostname(h).is_ok() =>
+                {
+                    Some(h.clone())
+                }
                 _ => None,
             });
         let node = self.nodes.get_mut(&sender).expect("sender");

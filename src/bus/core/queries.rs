@@ -99,7 +99,7 @@ impl ClusterCore {
         let owner = self.owners[slot as usize].as_ref()?;
         let n = self.nodes.get(owner)?;
         Some(SlotRouteOwner {
-            addr: Addr::new(n.ip.clone(), n.port),
+            addr: self.redirect_addr(n),
             is_my_master: self.me().is_replica() && self.me().slaveof.as_deref() == Some(owner),
         })
     }
@@ -120,7 +120,7 @@ impl ClusterCore {
         if mine {
             if let Some(to) = self.migrating_to.get(&slot).and_then(|n| self.nodes.get(n)) {
                 return SlotRoute::MineMigrating {
-                    to: Addr::new(to.ip.clone(), to.port),
+                    to: self.redirect_addr(to),
                 };
             }
             return SlotRoute::Mine;
@@ -276,13 +276,40 @@ impl ClusterCore {
         out
     }
 
+    /// How clients are told to reach `n` (`cluster-preferred-endpoint-type`): its IP, its
+    /// hostname (`?` when it announced none), or `None` for unknown-endpoint.
+    fn preferred_endpoint(&self, n: &Node) -> Option<String> {
+        match self.cfg.preferred_endpoint {
+            EndpointType::Ip => Some(n.ip.clone()),
+            EndpointType::Hostname => Some(n.hostname.clone().unwrap_or_else(|| "?".into())),
+            EndpointType::UnknownEndpoint => None,
+        }
+    }
+
+    /// The address in a redirect: the preferred endpoint, empty for unknown-endpoint
+    /// (`MOVED 1 :6379`: the client keeps the host it used).
+    fn redirect_addr(&self, n: &Node) -> Addr {
+        Addr::new(self.preferred_endpoint(n).unwrap_or_default(), n.port)
+    }
+
+    /// A node in CLUSTER SLOTS: the preferred endpoint, port, id, then a map of the
+    /// networking facts the endpoint did not give (the IP first, then the hostname).
     fn node_endpoint(&self, n: &Node) -> ClusterReply {
+        let preferred = self.cfg.preferred_endpoint;
         let mut extra = Vec::new();
-        if let Some(h) = &n.hostname {
+        if preferred != EndpointType::Ip {
+            extra.push(("ip".to_string(), ClusterReply::bulk(n.ip.clone())));
+        }
+        if let Some(h) = n
+            .hostname
+            .as_ref()
+            .filter(|_| preferred != EndpointType::Hostname)
+        {
             extra.push(("hostname".to_string(), ClusterReply::bulk(h.clone())));
         }
         ClusterReply::Array(vec![
-            ClusterReply::bulk(n.ip.clone()),
+            self.preferred_endpoint(n)
+                .map_or(ClusterReply::Null, ClusterReply::bulk),
             ClusterReply::Int(n.port as i64),
             ClusterReply::bulk(n.name.clone()),
             ClusterReply::Map(extra),
@@ -342,7 +369,11 @@ impl ClusterCore {
             ("id".to_string(), ClusterReply::bulk(n.name.clone())),
             ("port".to_string(), ClusterReply::Int(n.port as i64)),
             ("ip".to_string(), ClusterReply::bulk(n.ip.clone())),
-            ("endpoint".to_string(), ClusterReply::bulk(n.ip.clone())),
+            (
+                "endpoint".to_string(),
+                self.preferred_endpoint(n)
+                    .map_or(ClusterReply::Null, ClusterReply::bulk),
+            ),
         ];
         if n.port == 0 {
             m.remove(1);

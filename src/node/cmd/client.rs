@@ -214,12 +214,13 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             int(killed)
         }
         ("no-evict" | "no-touch" | "reply", 3) => Frame::ok(),
+        ("unblock", 3 | 4) => super::blocking::client_unblock(ctx, args),
         _ => super::bad_subcommand(
             "client",
             &args[1],
             &[
                 "id", "getname", "setname", "setinfo", "info", "list", "kill", "no-evict",
-                "no-touch", "reply",
+                "no-touch", "reply", "unblock",
             ],
         ),
     }

@@ -370,14 +370,22 @@ pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             &["encoding", "refcount", "idletime", "freq"],
         );
     }
-    let Some(v) = ctx.ks.get(&args[2], ctx.now) else {
+    use crate::node::keyspace::evict::Access;
+    // OBJECT reads a key without counting as an access to it.
+    let Some(v) = ctx.ks.peek(&args[2], ctx.now) else {
         return Frame::Null;
     };
     match sub.as_str() {
         "encoding" => Frame::bulk_str(encoding(v)),
         "refcount" => Frame::Integer(1),
-        "idletime" => Frame::Integer(0),
-        _ => Frame::static_error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."),
+        "idletime" => match ctx.ks.access(&args[2], ctx.now) {
+            Some(Access::IdleSeconds(s)) => Frame::Integer(s as i64),
+            _ => Frame::static_error("ERR An LRU maxmemory policy is not selected, access time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."),
+        },
+        _ => match ctx.ks.access(&args[2], ctx.now) {
+            Some(Access::Frequency(f)) => Frame::Integer(f as i64),
+            _ => Frame::static_error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."),
+        },
     }
 }
 

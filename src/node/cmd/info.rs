@@ -93,7 +93,8 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
             );
             line!("cluster_connections:0");
             line!("maxclients:{}", cfg.maxclients);
-            line!("blocked_clients:0");
+            line!("blocked_clients:{}", ctx.ks.blocked.len());
+            line!("total_blocking_keys:{}", ctx.ks.blocked.key_count());
         }
         "memory" => {
             title(out, "Memory");
@@ -108,7 +109,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
             line!("used_memory_peak_human:{}", human(peak));
             line!("maxmemory:{}", cfg.maxmemory);
             line!("maxmemory_human:{}", human(cfg.maxmemory));
-            line!("maxmemory_policy:noeviction");
+            line!("maxmemory_policy:{}", cfg.maxmemory_policy.name());
             line!(
                 "mem_fragmentation_ratio:{:.2}",
                 if used > 0 {
@@ -147,7 +148,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
                 stats.rejected_connections.load(Ordering::Relaxed)
             );
             line!("expired_keys:{}", ks.expired);
-            line!("evicted_keys:0");
+            line!("evicted_keys:{}", ctx.ks.evict.evicted);
             line!("keyspace_hits:{}", ks.hits);
             line!("keyspace_misses:{}", ks.misses);
         }

@@ -324,17 +324,10 @@ pub async fn run_job(shared: &Shared, client: u64) -> Frame {
                 deleted.push(key.clone());
             }
         }
-        if !deleted.is_empty() && (shared.repl.feeding() || shared.persist.logging()) {
+        if !deleted.is_empty() {
             let mut del = vec![Bytes::from_static(b"DEL")];
             del.extend(deleted);
-            if shared.persist.logging() {
-                shared
-                    .persist
-                    .feed(&[crate::node::replication::propagate::encode(&del)]);
-            }
-            if shared.repl.feeding() {
-                shared.repl.feed_command(&mut ks, &del);
-            }
+            crate::node::replication::propagate::feed_effect(shared, &mut ks, &del);
         }
         drop(ks);
         shared.persist.after_batch(shared);

@@ -14,14 +14,17 @@ macro_rules! try_frame {
 }
 
 mod bits;
+pub mod blocking;
 mod client;
 mod generic;
 mod hashes;
 mod info;
 mod lists;
 pub mod migrate;
+pub mod pubsub;
 pub mod random;
 mod repl;
+pub mod scripting;
 mod server;
 mod sets;
 mod strings;
@@ -60,6 +63,12 @@ pub enum Action {
     /// MIGRATE: run the job the handler left ([`migrate::run_job`]) and reply with its
     /// outcome. The handler's own reply is not sent.
     Migrate,
+    /// A blocking command found nothing: wait for the reply in
+    /// [`ClientState::blocked`] for up to `timeout_ms` (0: forever). The handler's own
+    /// reply is not sent.
+    Block {
+        timeout_ms: u64,
+    },
     /// Write the reply the handler left in [`ClientState::stream`] slice by slice, as the
     /// client reads it. The handler's own reply is not sent.
     Stream,
@@ -78,6 +87,13 @@ pub struct ClientState {
     /// WATCHed keys and their versions when watched.
     pub watched: Vec<transactions::WatchedKey>,
     pub action: Option<Action>,
+    /// Blocking commands answer at once instead of blocking (inside EXEC, a script, or
+    /// while a waiter is being served).
+    pub no_block: bool,
+    /// Where a blocked command's reply arrives ([`Action::Block`]).
+    pub blocked: Option<tokio::sync::oneshot::Receiver<Frame>>,
+    /// Pub/Sub subscriptions, once the client subscribed to something.
+    pub subs: Option<Box<pubsub::Subscriptions>>,
     /// A reply too large to build at once, for [`Action::Stream`].
     pub stream: Option<Box<random::RandomReply>>,
 }
@@ -101,6 +117,9 @@ impl ClientState {
             multi: None,
             watched: Vec::new(),
             action: None,
+            no_block: false,
+            blocked: None,
+            subs: None,
             stream: None,
         }
     }
@@ -134,6 +153,9 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     if !ctx.client.authenticated && !spec.no_auth() {
         return Frame::static_error("NOAUTH Authentication required.");
     }
+    if let Some(refused) = pubsub::gate(ctx, spec.name, args) {
+        return refused;
+    }
     if ctx.client.multi.is_some() && !spec.runs_in_multi() {
         if let Err(e) = route(ctx, spec, args) {
             if let Some(m) = ctx.client.multi.as_mut() {
@@ -146,7 +168,21 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         }
         return Frame::simple("QUEUED");
     }
-    run(ctx, spec, args)
+    // New keys are stamped with the time of the command that made them (LRU/LFU).
+    ctx.ks.evict.clock_ms = ctx.now;
+    if ctx.ks.evict.maxmemory > 0 {
+        let room = crate::node::keyspace::evict::make_room(ctx);
+        if let Err(oom) = room {
+            if spec.flags.contains(&"denyoom") {
+                return oom;
+            }
+        }
+    }
+    let reply = run(ctx, spec, args);
+    if ctx.ks.blocked.has_ready() {
+        blocking::serve_ready(ctx);
+    }
+    reply
 }
 
 /// Routing and the handler, without the MULTI and auth gates (EXEC uses this).
@@ -167,6 +203,7 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
     }
     let persist = &ctx.shared.persist;
     if spec.is_write() && !reply.is_error() {
+        blocking::after_write(ctx.ks, spec, args, &reply);
         persist.note_write();
     }
     let logging = persist.logging();
@@ -365,6 +402,14 @@ pub(crate) mod testing {
     impl Harness {
         pub fn new() -> Harness {
             Self::with_config(NodeConfig::default())
+        }
+
+        /// A node outside cluster mode (keys of any slots together).
+        pub fn standalone() -> Harness {
+            Self::with_config(NodeConfig {
+                cluster_enabled: false,
+                ..Default::default()
+            })
         }
 
         pub fn with_config(cfg: NodeConfig) -> Harness {

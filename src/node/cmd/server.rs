@@ -62,8 +62,9 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             )
         }
         "set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
-            use crate::node::config::SetError;
+            use crate::node::config::{Notify, SetError};
             let mut next = ctx.shared.config.read().clone();
+            let addr = client_addr(ctx);
             let mut notify = Vec::new();
             let mut seen: Vec<&'static str> = Vec::new();
             for pair in args[2..].chunks(2) {
@@ -79,7 +80,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                     }
                     seen.push(s.name);
                 }
-                match next.set_at_runtime(&name, &text(&pair[1])) {
+                match next.set_at_runtime_from(&name, &text(&pair[1]), &addr) {
                     Ok(n) => notify.push(n),
                     Err(SetError::Unknown) => {
                         return Frame::error(format!(
@@ -90,6 +91,11 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                     Err(SetError::Protected) => return fail("can't set protected config"),
                     Err(SetError::Invalid(why)) => return fail(&why),
                 }
+            }
+            // The evictor and the pub/sub limit live next to the data, under the keyspace
+            // lock this command holds, so they are handed their values here.
+            if notify.contains(&Notify::Memory) || notify.contains(&Notify::Clients) {
+                crate::node::shared::apply_settings(&next, ctx.ks, &mut ctx.shared.pubsub.lock());
             }
             *ctx.shared.config.write() = next;
             ctx.shared.config_changed(&notify);
@@ -146,6 +152,7 @@ pub fn reset(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     ctx.client.readonly = false;
     ctx.client.asking = false;
     ctx.client.resp3 = false;
+    super::pubsub::reset(ctx);
     Frame::simple("RESET")
 }
 
@@ -160,7 +167,25 @@ fn digest(ctx: &mut Ctx, key: &[u8]) -> String {
     h.digest().to_string()
 }
 
+/// The client's address as CLIENT LIST shows it (`127.0.0.1:50312`).
+fn client_addr(ctx: &Ctx) -> String {
+    ctx.shared
+        .clients
+        .lock()
+        .get(&ctx.client.id)
+        .map(|c| c.addr.clone())
+        .unwrap_or_default()
+}
+
 pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let allowed = ctx.shared.config.read().enable_debug_command.clone();
+    if !crate::node::config::allowed_for(&allowed, &client_addr(ctx)) {
+        return Frame::error(
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", \
+             you can run it from a local connection, otherwise you need to set this option in the \
+             configuration file, and then restart the server.",
+        );
+    }
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     match sub.as_str() {
         "sleep" if args.len() == 3 => match parse_float(&args[2]) {

@@ -7,9 +7,9 @@ use bytes::Bytes;
 
 use super::bits;
 use super::{
-    client as c, generic as g, hashes as h, info, lists as l, migrate as mg, random as rnd,
-    repl as rp, server as s, sets as st, strings as str_, transactions as tx, zsets as z,
-    zsets_store as zs, Handler,
+    blocking as b, client as c, generic as g, hashes as h, info, lists as l, migrate as mg,
+    pubsub as ps, random as rnd, repl as rp, scripting as sc, server as s, sets as st,
+    strings as str_, transactions as tx, zsets as z, zsets_store as zs, Handler,
 };
 use crate::node::resp::Frame;
 
@@ -120,6 +120,27 @@ const A: &[&str] = &["admin", "noscript", "loading", "stale"];
 const F: &[&str] = &["fast", "loading", "stale"];
 const RM: &[&str] = &["readonly", "movablekeys"];
 const WM: &[&str] = &["write", "denyoom", "movablekeys"];
+const WB: &[&str] = &["write", "blocking", "noscript"];
+const WBM: &[&str] = &["write", "blocking", "movablekeys", "noscript"];
+const PS: &[&str] = &["pubsub", "noscript", "loading", "stale"];
+const PB: &[&str] = &["pubsub", "loading", "stale", "fast", "may_replicate"];
+const EV: &[&str] = &[
+    "noscript",
+    "stale",
+    "skip_monitor",
+    "may_replicate",
+    "no_mandatory_keys",
+    "movablekeys",
+];
+const EVR: &[&str] = &[
+    "noscript",
+    "stale",
+    "skip_monitor",
+    "no_mandatory_keys",
+    "movablekeys",
+    "readonly",
+];
+const SC: &[&str] = &["noscript"];
 const NA: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth"];
 
 macro_rules! cmds {
@@ -287,6 +308,30 @@ cmds! {
     "slaveof" 3 A 0 0 0 rp::replicaof;
     "replconf" -1 A 0 0 0 rp::replconf;
     "psync" -3 A 0 0 0 rp::psync;
+    "blpop" -3 WB 1 -2 1 b::blpop;
+    "brpop" -3 WB 1 -2 1 b::brpop;
+    "brpoplpush" 4 WB 1 2 1 b::brpoplpush;
+    "blmove" 6 WB 1 2 1 b::blmove;
+    "blmpop" -5 WBM 3 2 0 b::blmpop;
+    "lmpop" -4 WM 2 1 0 b::lmpop;
+    "bzpopmin" -3 WB 1 -2 1 b::bzpopmin;
+    "bzpopmax" -3 WB 1 -2 1 b::bzpopmax;
+    "bzmpop" -5 WBM 3 2 0 b::bzmpop;
+    "zmpop" -4 WM 2 1 0 b::zmpop;
+    "subscribe" -2 PS 0 0 0 ps::subscribe;
+    "psubscribe" -2 PS 0 0 0 ps::psubscribe;
+    "ssubscribe" -2 PS 1 -1 1 ps::ssubscribe;
+    "unsubscribe" -1 PS 0 0 0 ps::unsubscribe;
+    "punsubscribe" -1 PS 0 0 0 ps::punsubscribe;
+    "sunsubscribe" -1 PS 0 0 0 ps::sunsubscribe;
+    "publish" 3 PB 0 0 0 ps::publish;
+    "spublish" 3 PB 1 1 1 ps::spublish;
+    "pubsub" -2 F 0 0 0 ps::pubsub;
+    "eval" -3 EV 3 2 0 sc::eval;
+    "evalsha" -3 EV 3 2 0 sc::evalsha;
+    "eval_ro" -3 EVR 3 2 0 sc::eval_ro;
+    "evalsha_ro" -3 EVR 3 2 0 sc::evalsha_ro;
+    "script" -2 SC 0 0 0 sc::script;
 }
 
 type Index = hashbrown::HashMap<&'static [u8], &'static CommandSpec>;

@@ -61,6 +61,8 @@ pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
         return Frame::NullArray;
     }
     let mut replies = Vec::with_capacity(multi.queued.len());
+    // Blocking commands inside EXEC answer at once, as on timeout.
+    let no_block = std::mem::replace(&mut ctx.client.no_block, true);
     for args in &multi.queued {
         // Queued commands were looked up when queued; the table does not change.
         let reply = match lookup(&args[0]) {
@@ -76,6 +78,7 @@ pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
             _ => replies.push(reply),
         }
     }
+    ctx.client.no_block = no_block;
     Frame::Array(replies)
 }
 

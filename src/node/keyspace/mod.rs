@@ -3,6 +3,8 @@
 //! separate index (as in Redis) that supports O(1) random sampling for active expiry.
 //! Time is always passed in (`now`, unix ms), never read here, so tests control it.
 
+mod blocked;
+pub mod evict;
 mod glob;
 mod value;
 mod watch;
@@ -13,6 +15,7 @@ use indexmap::IndexMap;
 use rand::Rng;
 use std::hash::BuildHasher;
 
+pub use blocked::{Blocked, Waiter};
 pub use glob::glob_match;
 pub use value::{HashValue, Hasher, ListValue, Score, SetValue, Value, ZSet};
 pub use watch::{WatchVersion, Watched};
@@ -22,6 +25,8 @@ use crate::model::{key_slot, SLOT_COUNT};
 struct Entry {
     key: Box<[u8]>,
     val: Value,
+    /// Last access (seconds clock) or LFU counter and time, for eviction.
+    access: u32,
 }
 
 /// What happens to a key's time to live when its value is replaced.
@@ -51,6 +56,10 @@ pub struct Keyspace {
     /// which must be told with a DEL).
     pub log_expired: bool,
     pub expired_log: Vec<Box<[u8]>>,
+    /// Clients blocked on keys (BLPOP and friends).
+    pub blocked: Blocked,
+    /// maxmemory: the policy and its sampling state.
+    pub evict: evict::Evictor,
     /// A point-in-time snapshot in progress (BGSAVE, BGREWRITEAOF), if any.
     frozen: Option<Box<Frozen>>,
 }
@@ -86,6 +95,8 @@ impl Keyspace {
             watched: Watched::default(),
             log_expired: false,
             expired_log: Vec::new(),
+            blocked: Blocked::default(),
+            evict: evict::Evictor::default(),
             frozen: None,
         }
     }
@@ -217,6 +228,7 @@ impl Keyspace {
         match found {
             Some(e) => {
                 self.stats.hits += 1;
+                self.evict.touch(&mut e.access, now);
                 Some(&mut e.val)
             }
             None => {
@@ -253,6 +265,7 @@ impl Keyspace {
                     Entry {
                         key: key.into(),
                         val,
+                        access: self.evict.new_stamp(),
                     },
                     |e| hasher.hash_one(&*e.key),
                 );
@@ -286,9 +299,11 @@ impl Keyspace {
         let table = &mut self.slots[slot];
         let entry = table.entry(hash, |e| &*e.key == key, |e| hasher.hash_one(&*e.key));
         let is_new = matches!(entry, hashbrown::hash_table::Entry::Vacant(_));
+        let access = self.evict.new_stamp();
         let occupied = entry.or_insert_with(|| Entry {
             key: key.into(),
             val: make(),
+            access,
         });
         if is_new {
             self.len += 1;
@@ -446,36 +461,41 @@ impl Keyspace {
     pub fn random_key(&mut self, now: u64) -> Option<Bytes> {
         let mut rng = rand::thread_rng();
         for _ in 0..100 {
-            if self.len == 0 {
-                return None;
-            }
-            let key = if self.len < 1000 {
-                // Sparse: pick among all keys so empty slots are not probed forever.
-                let mut n = rng.gen_range(0..self.len);
-                let table = self.slots.iter().find(|t| {
-                    if n < t.len() {
-                        true
-                    } else {
-                        n -= t.len();
-                        false
-                    }
-                })?;
-                table.iter().nth(n)?.key.clone()
-            } else {
-                let table = loop {
-                    let t = &self.slots[rng.gen_range(0..SLOT_COUNT as usize)];
-                    if !t.is_empty() {
-                        break t;
-                    }
-                };
-                let n = rng.gen_range(0..table.len());
-                table.iter().nth(n)?.key.clone()
-            };
+            let key = self.random_entry(&mut rng)?.key.clone();
             if !self.expire_if_needed(&key, now) {
                 return Some(Bytes::from(key.into_vec()));
             }
         }
         None
+    }
+
+    /// A uniformly chosen entry (expired or not), `None` when empty.
+    fn random_entry(&self, rng: &mut impl Rng) -> Option<&Entry> {
+        if self.len == 0 {
+            return None;
+        }
+        let table = if self.len < 1000 {
+            // Sparse: pick among all keys so empty slots are not probed forever.
+            let mut n = rng.gen_range(0..self.len);
+            let table = self.slots.iter().find(|t| {
+                if n < t.len() {
+                    true
+                } else {
+                    n -= t.len();
+                    false
+                }
+            })?;
+            return table.iter().nth(n);
+        } else {
+            loop {
+                let t = &self.slots[rng.gen_range(0..SLOT_COUNT as usize)];
+                if !t.is_empty() {
+                    break t;
+                }
+            }
+        };
+        let n = rng.gen_range(0..table.len());
+        table.iter().nth(n)
     }
 
     /// One round of active expiry, like Redis's: sample up to 20 keys with a TTL and delete

@@ -95,6 +95,8 @@ pub struct Replication {
     replica: AtomicBool,
     /// Client writes wait until this Unix time in ms (manual failover).
     paused_until: AtomicU64,
+    /// `repl-backlog-size`, for the backlog made when the first replica arrives.
+    backlog_size: std::sync::atomic::AtomicUsize,
     bus: OnceLock<ClusterHandle>,
 }
 
@@ -116,7 +118,12 @@ impl Default for Replication {
 
 impl Replication {
     pub fn new() -> Replication {
+        Self::with_backlog_size(backlog::DEFAULT_SIZE)
+    }
+
+    pub fn with_backlog_size(backlog_size: usize) -> Replication {
         Replication {
+            backlog_size: std::sync::atomic::AtomicUsize::new(backlog_size.max(1)),
             state: Mutex::new(ReplState {
                 replid: random_id(),
                 replid2: NO_ID.into(),
@@ -179,11 +186,20 @@ impl Replication {
         }
     }
 
+    /// `CONFIG SET repl-backlog-size`: an existing backlog keeps its newest bytes.
+    pub fn set_backlog_size(&self, size: usize) {
+        let size = size.max(1);
+        self.backlog_size.store(size, Ordering::Relaxed);
+        if let Some(b) = self.state.lock().backlog.as_mut() {
+            b.resize(size);
+        }
+    }
+
     /// Creates the backlog if there is none (the first replica arrives). The caller
     /// holds the keyspace lock, so no write slips between snapshot and stream.
     fn ensure_backlog(&self, st: &mut ReplState, ks: &mut super::keyspace::Keyspace) {
         if st.backlog.is_none() {
-            st.backlog = Some(Backlog::new(backlog::DEFAULT_SIZE));
+            st.backlog = Some(Backlog::new(self.backlog_size.load(Ordering::Relaxed)));
         }
         if !self.is_replica() {
             ks.log_expired = true;

@@ -122,6 +122,10 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
             out.extend(members);
             Some(vec![out])
         }
+        "blpop" | "brpop" | "brpoplpush" | "blmove" | "blmpop" | "lmpop" | "bzpopmin"
+        | "bzpopmax" | "bzmpop" | "zmpop" => {
+            crate::node::cmd::blocking::propagate_as(name, args, reply)
+        }
         // MIGRATE feeds the DELs of what it moved itself, once the target took it.
         "migrate" => Some(vec![]),
         "restore" | "restore-asking" => {
@@ -148,6 +152,21 @@ pub fn written(spec: &CommandSpec, args: &[Bytes], reply: &Frame, now: u64) -> V
     match rewrite(spec.name, args, reply, now) {
         None => vec![encode(args)],
         Some(cmds) => cmds.iter().map(|c| encode(c)).collect(),
+    }
+}
+
+/// Feeds a write made outside the command path (MIGRATE's and eviction's deletions) to
+/// the append-only file and the replicas, as [`written`] does for commands.
+pub fn feed_effect(
+    shared: &crate::node::shared::Shared,
+    ks: &mut crate::node::keyspace::Keyspace,
+    args: &[Bytes],
+) {
+    if shared.persist.logging() {
+        shared.persist.feed(&[encode(args)]);
+    }
+    if shared.repl.feeding() {
+        shared.repl.feed_command(ks, args);
     }
 }
 

@@ -275,7 +275,9 @@ async fn stream_commands(
                 };
                 let reply = (spec.handler)(&mut ctx, &args);
                 client.action = None;
-                // A replica logs what it applies, as its master did.
+                // No client waits on a replica's keys (blocking pops are writes, refused
+                // here; a master that turned replica unblocks its waiters), so applying
+                // the stream serves no one. A replica logs what it applies, as its master did.
                 if shared.persist.logging() {
                     let cmds =
                         crate::node::replication::propagate::written(spec, &args, &reply, now_ms());

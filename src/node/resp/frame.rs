@@ -25,6 +25,11 @@ pub enum Frame {
     /// A bulk string short enough to carry in place: what GET of a small value returns,
     /// without allocating. Encodes exactly like [`Frame::Bulk`]; the parser never makes it.
     InlineBulk(InlineBulk),
+    /// Out-of-band data (pub/sub messages): `>` in RESP3, a plain array in RESP2.
+    Push(Vec<Frame>),
+    /// Several replies to one command, written back to back (SUBSCRIBE a b confirms each
+    /// channel with its own push).
+    Replies(Vec<Frame>),
 }
 
 /// Up to [`InlineBulk::MAX`] bytes stored in the frame itself.
@@ -108,6 +113,17 @@ impl Frame {
                     item.encode(out, resp3);
                 }
             }
+            Frame::Push(items) => {
+                header(out, if resp3 { b'>' } else { b'*' }, items.len() as i64);
+                for item in items {
+                    item.encode(out, resp3);
+                }
+            }
+            Frame::Replies(replies) => {
+                for reply in replies {
+                    reply.encode(out, resp3);
+                }
+            }
             Frame::Set(items) => {
                 header(out, if resp3 { b'~' } else { b'*' }, items.len() as i64);
                 for item in items {
@@ -188,13 +204,19 @@ pub fn format_double(d: f64) -> String {
     if d.is_nan() {
         return "nan".into();
     }
+    format_g(d, c"%.17g")
+}
+
+/// `d` through C's printf with a `%.Ng` format (what Redis and Lua use for numbers).
+pub fn format_g(d: f64, format: &std::ffi::CStr) -> String {
     let mut buf = [0u8; 64];
-    // SAFETY: the buffer is large enough for any %.17g output and snprintf terminates it.
+    // SAFETY: the buffer is large enough for any %g output of a double, snprintf
+    // terminates it, and `format` is a single %g conversion.
     let n = unsafe {
         libc::snprintf(
             buf.as_mut_ptr() as *mut libc::c_char,
             buf.len(),
-            c"%.17g".as_ptr(),
+            format.as_ptr(),
             d,
         )
     };

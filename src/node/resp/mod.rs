@@ -7,7 +7,7 @@ mod frame;
 mod parse;
 mod request;
 
-pub use frame::{format_double, Frame, InlineBulk};
+pub use frame::{format_double, format_g, Frame, InlineBulk};
 pub use parse::{parse_frame, ParseError};
 pub use request::{parse_request, parse_requests, split_args, Batch, RequestError, RequestLimits};
 

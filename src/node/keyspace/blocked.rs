@@ -1,0 +1,172 @@
+//! Clients blocked on keys (BLPOP and friends), kept with the keyspace because waking them
+//! must be atomic with the write that fed the key. Each key has a queue of waiters in
+//! arrival order; a write to a key with waiters marks it ready, and once the command (or
+//! the whole EXEC or script) that wrote it finished, the ready keys' waiters are served in
+//! that order (see `cmd::blocking::serve_ready`). A waiter's reply travels over a oneshot
+//! channel to its connection, which waits with its own timeout.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+use hashbrown::{HashMap, HashSet};
+use tokio::sync::oneshot;
+
+use crate::node::resp::Frame;
+
+pub struct Waiter {
+    /// The blocked command as sent, re-run without blocking when a key is ready.
+    pub args: Vec<Bytes>,
+    pub keys: Vec<Bytes>,
+    pub resp3: bool,
+    /// The reply on timeout (or CLIENT UNBLOCK ... TIMEOUT).
+    pub timeout_reply: Frame,
+    reply: oneshot::Sender<Frame>,
+}
+
+impl Waiter {
+    /// A waiter and the receiver its connection waits on.
+    pub fn new(
+        args: Vec<Bytes>,
+        mut keys: Vec<Bytes>,
+        resp3: bool,
+        timeout_reply: Frame,
+    ) -> (Waiter, oneshot::Receiver<Frame>) {
+        let (tx, rx) = oneshot::channel();
+        let mut seen = HashSet::new();
+        keys.retain(|k| seen.insert(k.clone()));
+        (
+            Waiter {
+                args,
+                keys,
+                resp3,
+                timeout_reply,
+                reply: tx,
+            },
+            rx,
+        )
+    }
+}
+
+#[derive(Default)]
+pub struct Blocked {
+    waiters: HashMap<u64, Waiter>,
+    by_key: HashMap<Bytes, VecDeque<u64>>,
+    ready: VecDeque<Bytes>,
+    ready_set: HashSet<Bytes>,
+}
+
+impl Blocked {
+    pub fn is_empty(&self) -> bool {
+        self.waiters.is_empty()
+    }
+
+    /// Blocked clients (INFO's `blocked_clients`).
+    pub fn len(&self) -> usize {
+        self.waiters.len()
+    }
+
+    /// Keys with at least one waiter (INFO's `total_blocking_keys`).
+    pub fn key_count(&self) -> usize {
+        self.by_key.len()
+    }
+
+    pub fn add(&mut self, client: u64, waiter: Waiter) {
+        for key in &waiter.keys {
+            self.by_key
+                .entry(key.clone())
+                .or_default()
+                .push_back(client);
+        }
+        self.waiters.insert(client, waiter);
+    }
+
+    pub fn contains(&self, client: u64) -> bool {
+        self.waiters.contains_key(&client)
+    }
+
+    pub fn waiter(&self, client: u64) -> Option<&Waiter> {
+        self.waiters.get(&client)
+    }
+
+    /// Takes a client out of every queue; `None` if it was not blocked (any more).
+    pub fn remove(&mut self, client: u64) -> Option<Waiter> {
+        let waiter = self.waiters.remove(&client)?;
+        for key in &waiter.keys {
+            if let Some(queue) = self.by_key.get_mut(key) {
+                queue.retain(|c| *c != client);
+                if queue.is_empty() {
+                    self.by_key.remove(key);
+                }
+            }
+        }
+        Some(waiter)
+    }
+
+    /// Unblocks a client with `reply`; false if it was not blocked.
+    pub fn finish(&mut self, client: u64, reply: Frame) -> bool {
+        match self.remove(client) {
+            Some(w) => {
+                // The connection may have gone meanwhile; nothing to tell then.
+                let _ = w.reply.send(reply);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A write touched `key`: if someone waits on it, it is served after the command.
+    pub fn signal(&mut self, key: &[u8]) {
+        if let Some((k, _)) = self.by_key.get_key_value(key) {
+            if self.ready_set.insert(k.clone()) {
+                self.ready.push_back(k.clone());
+            }
+        }
+    }
+
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    pub fn next_ready(&mut self) -> Option<Bytes> {
+        let key = self.ready.pop_front()?;
+        self.ready_set.remove(&key);
+        Some(key)
+    }
+
+    /// The clients waiting on `key`, first come first.
+    pub fn queue(&self, key: &[u8]) -> Vec<u64> {
+        self.by_key
+            .get(key)
+            .map_or_else(Vec::new, |q| q.iter().copied().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queues_keep_arrival_order_and_removal_cleans_up() {
+        let mut b = Blocked::default();
+        let k = |s: &str| Bytes::copy_from_slice(s.as_bytes());
+        let (w1, mut r1) = Waiter::new(vec![], vec![k("a"), k("b"), k("a")], false, Frame::Null);
+        let (w2, _r2) = Waiter::new(vec![], vec![k("a")], false, Frame::Null);
+        b.add(1, w1);
+        b.add(2, w2);
+        assert_eq!(b.queue(b"a"), vec![1, 2]);
+        assert_eq!(b.queue(b"b"), vec![1]);
+        b.signal(b"a");
+        b.signal(b"a");
+        b.signal(b"zzz");
+        assert_eq!(b.next_ready(), Some(k("a")));
+        assert_eq!(b.next_ready(), None);
+        assert!(b.finish(1, Frame::Integer(7)));
+        assert_eq!(r1.try_recv().unwrap(), Frame::Integer(7));
+        assert_eq!(b.queue(b"a"), vec![2]);
+        assert!(b.queue(b"b").is_empty());
+        assert_eq!(b.key_count(), 1);
+        assert!(!b.finish(1, Frame::Null));
+        assert!(b.remove(2).is_some());
+        assert!(b.is_empty() && b.key_count() == 0);
+    }
+}
