@@ -66,6 +66,16 @@ fn config_get_and_set_answer_like_redis_server() {
         "loglevel",
         "proto-max-bulk-len",
         "cluster-replica-*",
+        "cluster-preferred-endpoint-type",
+        "repl-backlog-size",
+        "repl-diskless-sync",
+        "repl-diskless-sync-delay",
+        "repl-diskless-load",
+        "rdbcompression",
+        "rdb-key-save-delay",
+        "key-load-delay",
+        "loading-process-events-interval-bytes",
+        "enable-protected-configs",
     ] {
         assert_eq!(
             config_get(&node, name),
@@ -97,6 +107,17 @@ fn config_get_and_set_answer_like_redis_server() {
         &["appendfilename", "x.aof"],
         &["cluster-enabled", "no"],
         &["no-such-setting", "1"],
+        &["repl-backlog-size", "-1"],
+        &["repl-backlog-size", "100"],
+        &["repl-diskless-load", "sometimes"],
+        &["repl-diskless-load", "swapdb"],
+        &["repl-diskless-sync-delay", "0"],
+        &["key-load-delay", "4000"],
+        &["loading-process-events-interval-bytes", "1"],
+        &["rdbcompression", "no"],
+        &["cluster-preferred-endpoint-type", "dns"],
+        &["enable-protected-configs", "yes"],
+        &["enable-debug-command", "yes"],
     ];
     for args in sets {
         let mut full = vec!["CONFIG", "SET"];
@@ -107,6 +128,8 @@ fn config_get_and_set_answer_like_redis_server() {
         "save",
         "client-output-buffer-limit",
         "cluster-link-sendbuf-limit",
+        "repl-backlog-size",
+        "key-load-delay",
     ] {
         assert_eq!(config_get(&node, name), config_get(&redis, name), "{name}");
     }
@@ -256,4 +279,31 @@ fn a_link_past_cluster_link_sendbuf_limit_is_freed() {
             .unwrap_or_default()
             .contains("exceeded cluster-link-sendbuf-limit")
     });
+}
+
+/// `enable-protected-configs` and `enable-debug-command` guard what Redis 7 guards: with
+/// `local`, a loopback client may change `dir`; with `no`, DEBUG is refused with Redis's
+/// message, and the defaults refuse `dir` but keep DEBUG (the node's own tools use it).
+#[test]
+fn protected_configs_and_debug_follow_their_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let guarded = NodeServer::start_with(
+        ServerOpts::default(),
+        &[
+            "--enable-protected-configs",
+            "local",
+            "--enable-debug-command",
+            "no",
+        ],
+    );
+    let set_dir = ["CONFIG", "SET", "dir", dir.path().to_str().unwrap()];
+    assert_eq!(reply(&guarded, &set_dir), "ok");
+    assert!(
+        reply(&guarded, &["DEBUG", "SLEEP", "0"]).contains("DEBUG command not allowed"),
+        "{}",
+        reply(&guarded, &["DEBUG", "SLEEP", "0"])
+    );
+    let plain = NodeServer::start(ServerOpts::default());
+    assert!(reply(&plain, &set_dir).contains("can't set protected config"));
+    assert_eq!(reply(&plain, &["DEBUG", "SLEEP", "0"]), "ok");
 }

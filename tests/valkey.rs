@@ -646,3 +646,176 @@ fn multi_database_clusters_in_create_fix_import_info_and_check() {
     // info counts every database.
     assert_counted_and_clean(&seeds, 302);
 }
+
+/// Each node's master id, from `view` (CLUSTER NODES text), by node id.
+fn masters_in(view: &str) -> std::collections::HashMap<String, String> {
+    view.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            (f[3] != "-").then(|| (f[0].to_string(), f[3].to_string()))
+        })
+        .collect()
+}
+
+fn warning_kinds(seed: &str) -> Vec<String> {
+    let out = rclust().args(["check", seed, "--json"]).output().unwrap();
+    assert_exit(&out, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn availability_zones_count_for_placement_in_create_add_node_and_check() {
+    require_valkey!();
+    let zoned = |zone: &str| {
+        ValkeyServer::start_with_conf(
+            ServerOpts {
+                node_timeout_ms: 1000,
+                ..ServerOpts::default()
+            },
+            &format!("availability-zone {zone}\n"),
+        )
+    };
+    // In this order a plan by host alone (one host here) gives the z2 master the z2 spare.
+    let zones = ["z1", "z2", "z3", "z3", "z2", "z1", "z1"];
+    let mut nodes: Vec<ValkeyServer> = zones[..6].iter().map(|z| zoned(z)).collect();
+    create_cluster_of(&addrs_of(&nodes), 1);
+    nodes.push(zoned("z1"));
+    let zone_of = |nodes: &[ValkeyServer], id: &str| {
+        zones[nodes.iter().position(|n| n.myid() == id).unwrap()]
+    };
+    let pairs = masters_in(&nodes[0].cluster_nodes_text());
+    assert_eq!(pairs.len(), 3);
+    for (replica, master) in &pairs {
+        assert_ne!(
+            zone_of(&nodes, replica),
+            zone_of(&nodes, master),
+            "{pairs:?}"
+        );
+    }
+    assert!(!warning_kinds(&nodes[0].addr()).contains(&"shard_one_zone".to_string()));
+
+    // A new replica in z1 goes to a master in another zone (every master has one).
+    let out = rclust()
+        .args([
+            "add-node",
+            &nodes[6].addr(),
+            &nodes[0].addr(),
+            "--replica",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let pairs = masters_in(&nodes[0].cluster_nodes_text());
+    let new_master = &pairs[&nodes[6].myid()];
+    assert_ne!(zone_of(&nodes, new_master), "z1", "{pairs:?}");
+
+    // A shard whose one replica moves into its master's zone is warned about.
+    let (replica, master) = pairs
+        .iter()
+        .find(|(_, m)| pairs.values().filter(|x| x == m).count() == 1)
+        .unwrap();
+    let replica = nodes.iter().find(|n| &n.myid() == replica).unwrap();
+    let _: String = replica.cmd(&[
+        "CONFIG",
+        "SET",
+        "availability-zone",
+        zone_of(&nodes, master),
+    ]);
+    let kinds = warning_kinds(&nodes[0].addr());
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "shard_one_zone").count(),
+        1,
+        "{kinds:?}"
+    );
+    let out = rclust().args(["check", &nodes[1].addr()]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("in zone {}", zone_of(&nodes, master))),
+        "{text}"
+    );
+}
+
+#[test]
+fn announced_hostnames_are_shown_and_accepted_as_node_names() {
+    require_valkey!();
+    let nodes: Vec<ValkeyServer> = (1..=3)
+        .map(|i| {
+            ValkeyServer::start_with_conf(
+                ServerOpts {
+                    node_timeout_ms: 1000,
+                    ..ServerOpts::default()
+                },
+                &format!(
+                    "cluster-announce-hostname node-{i}.test\ncluster-preferred-endpoint-type hostname\n"
+                ),
+            )
+        })
+        .collect();
+    let seeds = addrs_of(&nodes);
+    create_cluster_of(&seeds, 0);
+    wait_until(Duration::from_secs(20), "hostnames to be gossiped", || {
+        nodes[0].cluster_nodes_text().matches(".test").count() == 3
+    });
+    let out = rclust().args(["nodes", &seeds[0]]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(node-2.test)"), "{text}");
+    let out = rclust().args(["check", &seeds[0]]).output().unwrap();
+    assert_exit(&out, 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("hostname node-3.test") && text.contains("redirected by: hostname"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("announce(s) none") && !text.contains("differ in"),
+        "{text}"
+    );
+
+    // Names: a bare hostname and hostname:port.
+    let to = format!("node-2.test:{}", nodes[1].port);
+    let out = rclust()
+        .args(["reshard", &seeds[0], "--from", "node-1.test", "--to", &to])
+        .args(["--slots", "10", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    assert_eq!(own_slots(&nodes[1]), 5461 + 10);
+    let out = rclust()
+        .args(["reshard", &seeds[0], "--from", "node-9.test", "--to", &to])
+        .args(["--slots", "10", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("hostname"), "{}", stderr(&out));
+
+    // A node that stops announcing one gets '?' from nodes redirecting by hostname.
+    let _: String = nodes[2].cmd(&["CONFIG", "SET", "cluster-announce-hostname", ""]);
+    wait_until(
+        Duration::from_secs(20),
+        "the hostname to be dropped",
+        || nodes[0].cluster_nodes_text().matches(".test").count() == 2,
+    );
+    let out = rclust()
+        .args(["check", &seeds[0], "--json"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["preferred_endpoint_type"], "hostname");
+    let warned: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["kind"].as_str())
+        .filter(|k| *k != "no_replica")
+        .collect();
+    assert_eq!(warned, ["hostname_missing"], "{doc}");
+}

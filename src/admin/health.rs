@@ -3,7 +3,7 @@
 //! Every check walks each view once (views and the known ids are both sorted by id), so a
 //! snapshot of N views of N lines costs N² line visits and no lookups by scanning.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::admin::snapshot::Snapshot;
 use crate::model::id::short;
@@ -82,6 +82,7 @@ fn assess_with(snap: &Snapshot, views: bool) -> Vec<Finding> {
     out.extend(coverage(snap));
     out.extend(epoch_collisions(snap));
     out.extend(replication_warnings(snap));
+    out.extend(placement_warnings(snap));
     out.sort_by_key(|f| f.severity == Severity::Warning);
     out
 }
@@ -411,6 +412,92 @@ fn replication_warnings(snap: &Snapshot) -> Vec<Finding> {
     out
 }
 
+/// A master whose replicas all share its host (or its availability zone) is lost with that
+/// host (zone). Said only where the cluster spans more than one, so that something could be
+/// done about it: a cluster on one machine is not warned about.
+fn placement_warnings(snap: &Snapshot) -> Vec<Finding> {
+    let zone_of = |id: &str| {
+        snap.report(id)
+            .and_then(|r| crate::model::replies::zone_of(&r.info))
+    };
+    let hosts: HashSet<&str> = snap.lines().map(|n| n.addr.ip.as_str()).collect();
+    let zones: HashSet<&str> = snap.lines().filter_map(|n| zone_of(&n.id)).collect();
+    let mut out = Vec::new();
+    for m in snap.masters().into_iter().filter(|m| !m.slots.is_empty()) {
+        let replicas = snap.replicas_of(&m.id);
+        if replicas.is_empty() {
+            continue;
+        }
+        let warn = |kind, what: String| Finding {
+            severity: Severity::Warning,
+            kind,
+            node: Some(m.id.to_string()),
+            slots: None,
+            message: format!(
+                "master {} and its {} replica(s) are all {what}: losing it loses the shard",
+                name(m),
+                replicas.len()
+            ),
+        };
+        if hosts.len() > 1 && replicas.iter().all(|r| r.addr.ip == m.addr.ip) {
+            out.push(warn("shard_one_host", format!("on host {}", m.addr.ip)));
+        }
+        if let Some(zone) = zone_of(&m.id) {
+            if zones.len() > 1 && replicas.iter().all(|r| zone_of(&r.id) == Some(zone)) {
+                out.push(warn("shard_one_zone", format!("in zone {zone}")));
+            }
+        }
+    }
+    out
+}
+
+/// What each node's `cluster-preferred-endpoint-type` means for clients: nodes that
+/// disagree send clients to different kinds of endpoints, and a node redirecting by
+/// hostname sends `?` for a node that announces none. `types` holds each reachable node's
+/// setting by id (nodes that do not have the setting are left out).
+pub fn endpoint_findings(snap: &Snapshot, types: &BTreeMap<String, String>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let kinds: HashSet<&str> = types.values().map(String::as_str).collect();
+    if kinds.len() > 1 {
+        let mut listed: Vec<String> = types
+            .iter()
+            .filter_map(|(id, t)| Some(format!("{} {t}", name(snap.line(id)?))))
+            .collect();
+        listed.sort();
+        out.push(Finding {
+            severity: Severity::Warning,
+            kind: "endpoint_type_mixed",
+            node: None,
+            slots: None,
+            message: format!(
+                "nodes differ in cluster-preferred-endpoint-type: {}",
+                join(&listed)
+            ),
+        });
+    }
+    if types.values().any(|t| t == "hostname") {
+        let mut missing: Vec<String> = snap
+            .lines()
+            .filter(|n| n.addr.hostname.is_none())
+            .map(name)
+            .collect();
+        missing.sort();
+        if !missing.is_empty() {
+            out.push(Finding {
+                severity: Severity::Warning,
+                kind: "hostname_missing",
+                node: None,
+                slots: None,
+                message: format!(
+                    "clients are redirected by hostname (cluster-preferred-endpoint-type hostname), but {} announce(s) none (cluster-announce-hostname): clients get '?' for them",
+                    join(&missing)
+                ),
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -474,6 +561,70 @@ pub(crate) mod tests {
     fn assess_views(views: &[String]) -> Vec<Finding> {
         let refs: Vec<&str> = views.iter().map(String::as_str).collect();
         assess(&snapshot_of(&refs))
+    }
+
+    fn kinds(findings: &[Finding]) -> Vec<&str> {
+        findings.iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn a_shard_on_one_host_or_zone_is_warned_about_where_there_is_another() {
+        // All on 127.0.0.1 and no zones: nothing to say.
+        assert!(!kinds(&assess_views(&healthy_views())).contains(&"shard_one_host"));
+        // A and its replica C on 10.0.0.1, B on 10.0.0.2: A's shard is on one host.
+        let views: Vec<String> = healthy_views()
+            .iter()
+            .map(|v| {
+                v.replace("127.0.0.1:7000", "10.0.0.1:7000")
+                    .replace("127.0.0.1:7002", "10.0.0.1:7002")
+                    .replace("127.0.0.1:7001", "10.0.0.2:7001")
+            })
+            .collect();
+        let found = assess_views(&views);
+        let warning = found.iter().find(|f| f.kind == "shard_one_host").unwrap();
+        assert_eq!(warning.node.as_deref(), Some(A));
+        assert!(warning.message.contains("on host 10.0.0.1"), "{warning:?}");
+        assert_eq!(problems(&found), 0);
+        // Zones: A and C in z1, B in z2.
+        let refs: Vec<String> = healthy_views();
+        let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+        let mut snap = snapshot_of(&refs);
+        for (r, zone) in snap.reports.iter_mut().zip(["z1", "z2", "z1"]) {
+            r.info.insert("availability_zone".into(), zone.into());
+        }
+        let found = assess(&snap);
+        let warning = found.iter().find(|f| f.kind == "shard_one_zone").unwrap();
+        assert_eq!(warning.node.as_deref(), Some(A));
+        assert!(warning.message.contains("in zone z1"), "{warning:?}");
+        // C moved to z2: the shard spans two zones.
+        snap.reports[2]
+            .info
+            .insert("availability_zone".into(), "z2".into());
+        assert!(!kinds(&assess(&snap)).contains(&"shard_one_zone"));
+    }
+
+    #[test]
+    fn endpoint_types_that_differ_or_lack_hostnames_are_warned_about() {
+        let views: Vec<String> = healthy_views()
+            .iter()
+            .map(|v| v.replace("127.0.0.1:7000@17000", "127.0.0.1:7000@17000,a.example"))
+            .collect();
+        let refs: Vec<&str> = views.iter().map(String::as_str).collect();
+        let snap = snapshot_of(&refs);
+        let types = |t: [&str; 3]| {
+            [A, B, C]
+                .iter()
+                .zip(t)
+                .map(|(id, t)| (id.to_string(), t.to_string()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        assert!(endpoint_findings(&snap, &types(["ip", "ip", "ip"])).is_empty());
+        let found = endpoint_findings(&snap, &types(["hostname", "hostname", "hostname"]));
+        assert_eq!(kinds(&found), ["hostname_missing"]);
+        assert!(found[0].message.contains("bbbbbbbb"), "{found:?}");
+        assert!(!found[0].message.contains("aaaaaaaa"), "{found:?}");
+        let found = endpoint_findings(&snap, &types(["ip", "hostname", "ip"]));
+        assert_eq!(kinds(&found), ["endpoint_type_mixed", "hostname_missing"]);
     }
 
     #[test]
@@ -641,13 +792,26 @@ pub(crate) mod tests {
     }
 
     /// The CLI's pure parts on 1000 views of 1000 nodes (500 masters + 500 replicas):
-    /// parsing, the snapshot's indexes, `assess` and `converge::pending`. Timings are
-    /// printed; run with `cargo test --release --lib at_1000_nodes -- --ignored --nocapture`.
+    /// parsing, the snapshot's indexes, `assess` and `converge::pending`. The views are
+    /// those the bus simulator's 1000-node cluster printed when `SIM_VIEWS` names the file
+    /// `scripts/sim-scale.sh` wrote, else generated ones. Timings are printed; the script
+    /// runs it (`cargo test --release --lib at_1000_nodes -- --ignored --nocapture`).
     #[test]
     #[ignore]
     fn at_1000_nodes() {
         use std::time::Instant;
-        let views = healthy_cluster_views(500);
+        let (views, source) = match std::env::var("SIM_VIEWS") {
+            Ok(path) => {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let views: Vec<String> = text
+                    .split("\n\n")
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| format!("{}\n", v.trim_end()))
+                    .collect();
+                (views, format!("simulated, from {path}"))
+            }
+            Err(_) => (healthy_cluster_views(500), "generated".to_string()),
+        };
         let bytes: usize = views.iter().map(String::len).sum();
         let t = Instant::now();
         let mut interner = crate::model::SlotInterner::new();
@@ -700,9 +864,11 @@ pub(crate) mod tests {
         let assess_bad = t.elapsed();
         assert_eq!(problems(&findings), 1, "{findings:?}");
         eprintln!(
-            "1000 views x 1000 lines ({:.0} MB of CLUSTER NODES): parse {parse:.2?}, \
+            "{} views x {} lines ({source}, {:.0} MB of CLUSTER NODES): parse {parse:.2?}, \
              index {index:.2?}, assess {assess_time:.2?} (with a flagged node {assess_bad:.2?}), \
              pending {pending_time:.2?}; {} distinct slot sets",
+            snap.reports.len(),
+            snap.reports[0].view.len(),
             bytes as f64 / 1e6,
             interner.len()
         );

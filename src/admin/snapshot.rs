@@ -210,8 +210,9 @@ impl Snapshot {
         self.line(id).map(|n| n.addr.addr())
     }
 
-    /// Finds the node a user named by full id, unique id prefix, or `host:port` (as listed
-    /// by the cluster or as it was reached). Errors are one line, for the command's user.
+    /// Finds the node a user named by full id, unique id prefix, `host:port` (as listed
+    /// by the cluster or as it was reached), or announced hostname (with or without the
+    /// port). Errors are one line, for the command's user.
     pub fn resolve_node(&self, spec: &str) -> anyhow::Result<&ClusterNode> {
         let spec = spec.trim();
         let nodes: Vec<&ClusterNode> = self.lines().collect();
@@ -230,8 +231,34 @@ impl Snapshot {
                 ),
             }
         }
+        // An announced hostname (`cluster-announce-hostname`), alone or with the port.
+        let (host, port) = match spec.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<u16>().ok()),
+            None => (spec, None),
+        };
+        let by_hostname: Vec<&ClusterNode> = nodes
+            .iter()
+            .copied()
+            .filter(|n| {
+                n.addr.hostname.as_deref() == Some(host) && port.is_none_or(|p| p == n.addr.port)
+            })
+            .collect();
+        match by_hostname.as_slice() {
+            [one] => return Ok(one),
+            [] => {}
+            many => anyhow::bail!(
+                "ambiguous node '{spec}': {} nodes announce that hostname ({}); add the port",
+                many.len(),
+                many.iter()
+                    .map(|n| n.addr.addr().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
         if spec.is_empty() || !spec.chars().all(|c| c.is_ascii_hexdigit()) {
-            anyhow::bail!("unknown node '{spec}': no node of the cluster has that address or id");
+            anyhow::bail!(
+                "unknown node '{spec}': no node of the cluster has that address, hostname or id"
+            );
         }
         let spec_lc = spec.to_ascii_lowercase();
         if let Some(n) = nodes.iter().find(|n| n.id == spec_lc) {
@@ -245,7 +272,7 @@ impl Snapshot {
         match matches.as_slice() {
             [one] => Ok(one),
             [] => anyhow::bail!(
-                "unknown node '{spec}': no node of the cluster has that address or id"
+                "unknown node '{spec}': no node of the cluster has that address, hostname or id"
             ),
             many => anyhow::bail!(
                 "ambiguous node id prefix '{spec}': it matches {}",

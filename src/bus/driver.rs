@@ -457,6 +457,11 @@ impl ClusterHandle {
         self.lock().core.route(slot)
     }
 
+    /// `DEBUG DROP-CLUSTER-PACKET-FILTER`.
+    pub fn set_drop_packet_filter(&self, kind: Option<u16>) {
+        self.input(|core, _| core.set_drop_packet_filter(kind));
+    }
+
     /// Propagates a PUBLISH (`shard`: SPUBLISH, to my shard only) to the cluster.
     pub fn publish(&self, channel: &[u8], message: &[u8], shard: bool) {
         self.input(|core, now| core.publish(now, channel, message, shard));

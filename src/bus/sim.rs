@@ -4,7 +4,7 @@
 //! saved nodes.conf. Every message goes through the real codec. Nothing sleeps.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashSet};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -26,7 +26,8 @@ struct InFlight {
     bytes: Vec<u8>,
 }
 
-/// N simulated nodes on 10.0.0.1.. with client port 7000 and bus port 17000.
+/// N simulated nodes on 10.0.0.1, 10.0.0.2, .. (10.0.1.0 after 10.0.0.255) with client
+/// port 7000 and bus port 17000.
 pub struct Sim {
     pub now: u64,
     pub node_timeout: u64,
@@ -34,7 +35,10 @@ pub struct Sim {
     /// (node, link) -> (peer, peer's link).
     conns: BTreeMap<(usize, LinkId), (usize, LinkId)>,
     queue: BinaryHeap<Reverse<InFlight>>,
-    sent: u64,
+    /// Messages put on the wire so far, all nodes together.
+    pub sent: u64,
+    /// Their encoded size in bytes.
+    pub sent_bytes: u64,
     /// nodes.conf writes so far, all nodes together.
     pub saves: u64,
     /// Names of killed nodes, for questions about them.
@@ -43,7 +47,13 @@ pub struct Sim {
     drop_rate: f64,
     rng: StdRng,
     saved: Vec<Option<String>>,
+    /// When the next group of nodes runs its cron.
     next_tick: u64,
+    /// Nodes grouped by the millisecond of each 100 ms period their cron runs at: spread
+    /// out as real nodes' are, so that 1000 nodes do not all send at the same instant.
+    tick_groups: Vec<(u64, Vec<usize>)>,
+    /// The group `next_tick` is for.
+    tick_group: usize,
     seed: u64,
     restarts: u64,
 }
@@ -66,6 +76,7 @@ impl Sim {
             conns: BTreeMap::new(),
             queue: BinaryHeap::new(),
             sent: 0,
+            sent_bytes: 0,
             saves: 0,
             dead_names: BTreeMap::new(),
             cut: BTreeSet::new(),
@@ -73,9 +84,24 @@ impl Sim {
             rng: StdRng::seed_from_u64(seed),
             saved: vec![None; n],
             next_tick: START_MS + 100,
+            tick_groups: Sim::tick_groups(n),
+            tick_group: 0,
             seed,
             restarts: 0,
         }
+    }
+
+    /// Node `i` of `n` ticks at `i * 100 / n` ms into each period.
+    fn tick_groups(n: usize) -> Vec<(u64, Vec<usize>)> {
+        let mut groups: Vec<(u64, Vec<usize>)> = Vec::new();
+        for i in 0..n {
+            let at = (i * 100 / n.max(1)) as u64;
+            match groups.last_mut() {
+                Some((last, nodes)) if *last == at => nodes.push(i),
+                _ => groups.push((at, vec![i])),
+            }
+        }
+        groups
     }
 
     fn config(node_timeout: u64) -> CoreConfig {
@@ -86,7 +112,8 @@ impl Sim {
     }
 
     pub fn ip(i: usize) -> String {
-        format!("10.0.0.{}", i + 1)
+        let n = i + 1;
+        format!("10.0.{}.{}", n / 256, n % 256)
     }
 
     #[allow(clippy::len_without_is_empty)]
@@ -147,8 +174,13 @@ impl Sim {
         }
     }
 
+    /// The node at a bus address (the inverse of [`Sim::ip`]).
     fn index_of(&self, ip: &str, cport: u16) -> Option<usize> {
-        (0..self.len()).find(|&i| Sim::ip(i) == ip && cport == 17000)
+        let mut parts = ip.strip_prefix("10.0.")?.split('.');
+        let high: usize = parts.next()?.parse().ok()?;
+        let low: usize = parts.next()?.parse().ok()?;
+        let n = (high * 256 + low).checked_sub(1)?;
+        (cport == 17000 && low < 256 && n < self.len() && parts.next().is_none()).then_some(n)
     }
 
     fn reachable(&self, a: usize, b: usize) -> bool {
@@ -210,13 +242,15 @@ impl Sim {
                     return;
                 }
                 let at = now + self.rng.gen_range(1..5);
+                let bytes = codec::encode(&msg);
                 self.sent += 1;
+                self.sent_bytes += bytes.len() as u64;
                 self.queue.push(Reverse(InFlight {
                     at,
                     seq: self.sent,
                     to: p,
                     link: plink,
-                    bytes: codec::encode(&msg),
+                    bytes,
                 }));
             }
             Effect::Close { link } => {
@@ -244,7 +278,8 @@ impl Sim {
         }
     }
 
-    /// Advances the clock by `ms`, delivering messages and ticking every node's cron.
+    /// Advances the clock by `ms`, delivering messages and running each node's cron every
+    /// 100 ms (at its own offset in the period).
     pub fn run(&mut self, ms: u64) {
         let end = self.now + ms;
         while self.now < end {
@@ -266,14 +301,24 @@ impl Sim {
                 core.handle_message(now, m.link, msg);
                 self.flush(m.to);
             }
-            if now >= self.next_tick {
-                self.next_tick += 100;
-                for i in 0..self.len() {
+            while !self.tick_groups.is_empty() && now >= self.next_tick {
+                let (at, _) = self.tick_groups[self.tick_group];
+                let period = self.next_tick - at;
+                for k in 0..self.tick_groups[self.tick_group].1.len() {
+                    let i = self.tick_groups[self.tick_group].1[k];
                     if let Some(core) = self.cores[i].as_mut() {
                         core.tick(now);
                     }
                     self.flush(i);
                 }
+                self.tick_group += 1;
+                let period = if self.tick_group == self.tick_groups.len() {
+                    self.tick_group = 0;
+                    period + 100
+                } else {
+                    period
+                };
+                self.next_tick = period + self.tick_groups[self.tick_group].0;
             }
         }
     }
@@ -373,16 +418,21 @@ impl Sim {
     }
 
     /// Whether every live node knows every live node, none in handshake, all connected.
+    /// Linear in the size of all views together (it runs often on 1000 nodes).
     pub fn full_mesh(&self) -> bool {
         let live: Vec<usize> = (0..self.len()).filter(|&i| self.alive(i)).collect();
-        let names: BTreeSet<String> = live.iter().map(|&i| self.name(i)).collect();
+        let names: HashSet<&str> = live.iter().map(|&i| self.core(i).myself()).collect();
         live.iter().all(|&i| {
-            let nodes = self.core(i).cluster_nodes();
-            names.iter().all(|n| {
-                nodes
-                    .iter()
-                    .any(|m| &m.id == n && m.connected && !m.flags.handshake)
-            }) && nodes.iter().all(|m| !m.flags.handshake)
+            let mut known = 0;
+            for n in self.core(i).nodes() {
+                if n.in_handshake() {
+                    return false;
+                }
+                if names.contains(n.name.as_str()) && (n.link.is_some() || n.is_myself()) {
+                    known += 1;
+                }
+            }
+            known == names.len()
         })
     }
 
@@ -419,3 +469,7 @@ mod tests;
 #[cfg(test)]
 #[path = "sim_failover_tests.rs"]
 mod failover_tests;
+
+#[cfg(test)]
+#[path = "sim_scale.rs"]
+pub mod scale;

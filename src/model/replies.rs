@@ -24,6 +24,14 @@ pub fn all_keys(info: &BTreeMap<String, String>) -> u64 {
         .sum()
 }
 
+/// Valkey's availability zone (`availability_zone` in INFO server, from the
+/// `availability-zone` setting), when one is set.
+pub fn zone_of(info: &BTreeMap<String, String>) -> Option<&str> {
+    info.get("availability_zone")
+        .map(|z| z.trim())
+        .filter(|z| !z.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +43,11 @@ mod tests {
         assert_eq!(all_keys(&parse_info("cluster_enabled:1\r\n")), 0);
         let multi = parse_info("db0:keys=5,expires=0\r\ndb2:keys=3,expires=1\r\ndbsize:9\r\n");
         assert_eq!(all_keys(&multi), 8);
+        assert_eq!(
+            zone_of(&parse_info("availability_zone:eu-1a\r\n")),
+            Some("eu-1a")
+        );
+        assert_eq!(zone_of(&parse_info("availability_zone:\r\n")), None);
+        assert_eq!(zone_of(&multi), None);
     }
 }

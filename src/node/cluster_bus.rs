@@ -102,6 +102,10 @@ impl ClusterRouter for BusRouter {
         self.handle.publish(channel, message, shard);
     }
 
+    fn drop_packet_filter(&self, kind: Option<u16>) {
+        self.handle.set_drop_packet_filter(kind);
+    }
+
     fn myself_is_replica(&self) -> bool {
         self.handle
             .with_core(|core| core.node(core.myself()).is_some_and(|n| n.is_replica()))

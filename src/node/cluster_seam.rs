@@ -90,6 +90,10 @@ pub trait ClusterRouter: Send + Sync {
     /// Sends a PUBLISH (`shard`: SPUBLISH, to this shard's nodes only) to the rest of the
     /// cluster. A node alone has no one to tell.
     fn publish(&self, _channel: &[u8], _message: &[u8], _shard: bool) {}
+
+    /// `DEBUG DROP-CLUSTER-PACKET-FILTER`: bus messages of this type are ignored on
+    /// arrival (`None`: none). A node alone receives none.
+    fn drop_packet_filter(&self, _kind: Option<u16>) {}
 }
 
 /// A node alone: owns every slot, so it works with no bus. Enough of CLUSTER for clients

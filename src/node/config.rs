@@ -40,6 +40,20 @@ pub enum Notify {
     Memory,
     /// Limits on what a client connection may hold (the pub/sub output limit).
     Clients,
+    /// The replication backlog's size.
+    Replication,
+}
+
+/// `enable-debug-command`, `enable-protected-configs`.
+const PROTECTION: &[&str] = &["no", "yes", "local"];
+
+/// Whether a client at `addr` may use what `setting` (`yes`, `local`, `no`) guards.
+pub fn allowed_for(setting: &str, addr: &str) -> bool {
+    match setting {
+        "yes" => true,
+        "local" => addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("::1"),
+        _ => false,
+    }
 }
 
 /// How a value is read and checked, which also decides how it is printed.
@@ -117,7 +131,7 @@ macro_rules! integer_values {
         }
     )*};
 }
-integer_values!(u16, u32, u64, usize);
+integer_values!(u16, u32, u64, usize, i64);
 
 impl ConfValue for bool {
     fn assign(&mut self, _: Kind, text: &str) -> Result<(), String> {
@@ -182,6 +196,23 @@ impl ConfValue for PathBuf {
             .unwrap_or_else(|_| self.clone())
             .display()
             .to_string()
+    }
+}
+
+/// `repl-backlog-size`: any size from 1 byte is accepted and raised to 16 KiB, Redis's
+/// smallest backlog (CONFIG GET then shows 16384, as redis-server does).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BacklogSize(pub usize);
+
+impl ConfValue for BacklogSize {
+    fn assign(&mut self, kind: Kind, text: &str) -> Result<(), String> {
+        let mut n: usize = 0;
+        n.assign(kind, text)?;
+        self.0 = n.max(16 * 1024);
+        Ok(())
+    }
+    fn show(&self) -> String {
+        self.0.to_string()
     }
 }
 
@@ -409,6 +440,31 @@ pub static SETTINGS: &[Setting] = &[
     setting!("cluster-link-sendbuf-limit", cluster_link_sendbuf_limit,
         Kind::Memory(0, u64::MAX), "0", Mutable, Bus,
         "Bytes a bus link may queue before it is dropped (0: no limit)"),
+    setting!("repl-backlog-size", repl_backlog_size, Kind::Memory(1, i64::MAX as u64 / 2),
+        "1mb", Mutable, Replication,
+        "Bytes of the replication stream kept for replicas that reconnect (partial resync)"),
+    setting!("repl-diskless-sync", repl_diskless_sync, Kind::Enum(&["yes"]), "yes", Mutable,
+        Nothing, "A master sends its snapshot straight from memory (the only way the node syncs)"),
+    setting!("repl-diskless-sync-delay", repl_diskless_sync_delay, Kind::Int(0, INT_MAX), "5",
+        Mutable, Nothing,
+        "Seconds redis-server waits for more replicas before a sync; kept for config files: the node starts every sync at once"),
+    setting!("repl-diskless-load", repl_diskless_load,
+        Kind::Enum(&["disabled", "on-empty-db", "swapdb"]), "disabled", Mutable, Nothing,
+        "How redis-server loads a master's snapshot; kept for config files: the node reads it whole, then swaps it in"),
+    setting!("rdbcompression", rdbcompression, Kind::Bool, "yes", Mutable, Nothing,
+        "LZF-compress strings in RDB files; kept for config files: the node writes them uncompressed"),
+    setting!("rdb-key-save-delay", rdb_key_save_delay, Kind::Int(i32::MIN as i64, INT_MAX), "0",
+        Mutable, Nothing, "Test knob of redis-server (microseconds per saved key); not used by the node"),
+    setting!("key-load-delay", key_load_delay, Kind::Int(i32::MIN as i64, INT_MAX), "0", Mutable,
+        Nothing, "Test knob of redis-server (microseconds per loaded key); not used by the node"),
+    setting!("loading-process-events-interval-bytes", loading_process_events_interval_bytes,
+        Kind::Int(1024, INT_MAX), "2097152", Mutable, Nothing,
+        "Test knob of redis-server (bytes loaded between event-loop turns); not used by the node"),
+    setting!("enable-debug-command", enable_debug_command, Kind::Enum(PROTECTION), "yes",
+        Immutable, Nothing, "Who may run DEBUG: yes, local (loopback clients) or no"),
+    setting!("enable-protected-configs", enable_protected_configs, Kind::Enum(PROTECTION), "no",
+        Immutable, Nothing,
+        "Who may CONFIG SET protected settings (dir, dbfilename): yes, local (loopback clients) or no"),
     setting!("requirepass", requirepass, Kind::Text, "", Mutable, Nothing,
         "Password clients must give"),
     setting!("masterauth", masterauth, Kind::Text, "", Mutable, Nothing,
@@ -460,6 +516,29 @@ pub static SETTINGS: &[Setting] = &[
     setting!("auto-aof-rewrite-min-size", auto_aof_rewrite_min_size,
         Kind::Memory(0, i64::MAX as u64), "64mb", Mutable, Nothing,
         "Smallest file an automatic rewrite considers"),
+    setting!("hash-max-listpack-entries" | "hash-max-ziplist-entries", hash_max_listpack_entries,
+        Kind::Int(0, i64::MAX), "128", Mutable, Nothing,
+        "OBJECT ENCODING reports a hash with more fields as hashtable (else listpack)"),
+    setting!("hash-max-listpack-value" | "hash-max-ziplist-value", hash_max_listpack_value,
+        Kind::Int(0, i64::MAX), "64", Mutable, Nothing,
+        "OBJECT ENCODING reports a hash with a longer field or value as hashtable"),
+    setting!("zset-max-listpack-entries" | "zset-max-ziplist-entries", zset_max_listpack_entries,
+        Kind::Int(0, i64::MAX), "128", Mutable, Nothing,
+        "OBJECT ENCODING reports a sorted set with more members as skiplist (else listpack)"),
+    setting!("zset-max-listpack-value" | "zset-max-ziplist-value", zset_max_listpack_value,
+        Kind::Int(0, i64::MAX), "64", Mutable, Nothing,
+        "OBJECT ENCODING reports a sorted set with a longer member as skiplist"),
+    setting!("set-max-intset-entries", set_max_intset_entries, Kind::Int(0, i64::MAX), "512",
+        Mutable, Nothing,
+        "OBJECT ENCODING reports a set of integers with more members as hashtable (else intset)"),
+    setting!("list-max-listpack-size" | "list-max-ziplist-size", list_max_listpack_size,
+        Kind::Int(i32::MIN as i64, INT_MAX), "-2", Mutable, Nothing,
+        "Accepted for redis-server compatibility (lists are one structure, reported as quicklist)"),
+    setting!("list-compress-depth", list_compress_depth, Kind::Int(0, INT_MAX), "0", Mutable,
+        Nothing, "Accepted for redis-server compatibility (list nodes are never compressed)"),
+    setting!("repl-ping-replica-period" | "repl-ping-slave-period", repl_ping_replica_period,
+        Kind::Int(1, INT_MAX), "10", Mutable, Nothing,
+        "Seconds between the PINGs a master sends its replicas"),
     setting!("protected-mode", protected_mode, Kind::Bool, "no", Mutable, Nothing,
         "Accepted for redis-server compatibility"),
     setting!("daemonize", daemonize, Kind::Enum(&["no"]), "no", Immutable, Nothing,
@@ -515,6 +594,16 @@ pub struct NodeConfig {
     pub cluster_replica_validity_factor: u64,
     pub cluster_replica_no_failover: bool,
     pub cluster_link_sendbuf_limit: u64,
+    pub repl_backlog_size: BacklogSize,
+    pub repl_diskless_sync: String,
+    pub repl_diskless_sync_delay: u64,
+    pub repl_diskless_load: String,
+    pub rdbcompression: bool,
+    pub rdb_key_save_delay: i64,
+    pub key_load_delay: i64,
+    pub loading_process_events_interval_bytes: u64,
+    pub enable_debug_command: String,
+    pub enable_protected_configs: String,
     pub requirepass: Option<String>,
     pub masterauth: Option<String>,
     pub logfile: String,
@@ -539,6 +628,14 @@ pub struct NodeConfig {
     pub aof_use_rdb_preamble: bool,
     pub auto_aof_rewrite_percentage: u64,
     pub auto_aof_rewrite_min_size: u64,
+    pub hash_max_listpack_entries: u64,
+    pub hash_max_listpack_value: u64,
+    pub zset_max_listpack_entries: u64,
+    pub zset_max_listpack_value: u64,
+    pub set_max_intset_entries: u64,
+    pub list_max_listpack_size: i64,
+    pub list_compress_depth: u64,
+    pub repl_ping_replica_period: u64,
     pub protected_mode: bool,
     pub daemonize: String,
     pub databases: u64,
@@ -569,6 +666,16 @@ impl Default for NodeConfig {
             cluster_replica_validity_factor: 0,
             cluster_replica_no_failover: false,
             cluster_link_sendbuf_limit: 0,
+            repl_backlog_size: BacklogSize(0),
+            repl_diskless_sync: String::new(),
+            repl_diskless_sync_delay: 0,
+            repl_diskless_load: String::new(),
+            rdbcompression: false,
+            rdb_key_save_delay: 0,
+            key_load_delay: 0,
+            loading_process_events_interval_bytes: 0,
+            enable_debug_command: String::new(),
+            enable_protected_configs: String::new(),
             requirepass: None,
             masterauth: None,
             logfile: String::new(),
@@ -593,6 +700,14 @@ impl Default for NodeConfig {
             aof_use_rdb_preamble: false,
             auto_aof_rewrite_percentage: 0,
             auto_aof_rewrite_min_size: 0,
+            hash_max_listpack_entries: 0,
+            hash_max_listpack_value: 0,
+            zset_max_listpack_entries: 0,
+            zset_max_listpack_value: 0,
+            set_max_intset_entries: 0,
+            list_max_listpack_size: 0,
+            list_compress_depth: 0,
+            repl_ping_replica_period: 0,
             protected_mode: false,
             daemonize: String::new(),
             databases: 0,
@@ -728,11 +843,24 @@ impl NodeConfig {
 
     /// CONFIG SET of one value: checks that the setting exists and may change.
     pub fn set_at_runtime(&mut self, name: &str, value: &str) -> Result<Notify, SetError> {
+        self.set_at_runtime_from(name, value, "")
+    }
+
+    /// [`Self::set_at_runtime`] for a client at `addr`: protected settings may change when
+    /// `enable-protected-configs` allows that client.
+    pub fn set_at_runtime_from(
+        &mut self,
+        name: &str,
+        value: &str,
+        addr: &str,
+    ) -> Result<Notify, SetError> {
         let s = lookup(name).ok_or(SetError::Unknown)?;
         match s.access {
             Access::Immutable => return Err(SetError::Immutable),
-            Access::Protected => return Err(SetError::Protected),
-            Access::Mutable => {}
+            Access::Protected if !allowed_for(&self.enable_protected_configs, addr) => {
+                return Err(SetError::Protected)
+            }
+            Access::Protected | Access::Mutable => {}
         }
         (s.set)(self, value).map_err(SetError::Invalid)?;
         Ok(s.notify)

@@ -16,8 +16,23 @@ use super::cluster_seam::{ClusterRouter, Standalone};
 use super::config::{NodeConfig, Notify};
 use super::keyspace::Keyspace;
 
+/// INFO commandstats counters of one command.
+#[derive(Default)]
+pub struct CommandStat {
+    pub calls: AtomicU64,
+    pub usec: AtomicU64,
+    /// Refused before running (arity, auth, routing, OOM, read-only replica).
+    pub rejected: AtomicU64,
+    /// Ran and answered an error.
+    pub failed: AtomicU64,
+}
+
 #[derive(Default)]
 pub struct Stats {
+    /// One entry per command of the table, by [`CommandSpec::index`].
+    ///
+    /// [`CommandSpec::index`]: super::cmd::CommandSpec::index
+    pub commands: Box<[CommandStat]>,
     pub connections_received: AtomicU64,
     pub commands_processed: AtomicU64,
     pub rejected_connections: AtomicU64,
@@ -29,6 +44,18 @@ pub struct Stats {
 impl Stats {
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The counters of a command.
+    pub fn command(&self, spec: &super::cmd::CommandSpec) -> Option<&CommandStat> {
+        self.commands.get(spec.index())
+    }
+
+    /// A command refused before it ran.
+    pub fn rejected(&self, spec: &super::cmd::CommandSpec) {
+        if let Some(c) = self.command(spec) {
+            Stats::add(&c.rejected, 1);
+        }
     }
 }
 
@@ -104,18 +131,27 @@ impl Shared {
         let mut keyspace = Keyspace::new();
         let mut pubsub = super::pubsub::Registry::default();
         apply_settings(&config, &mut keyspace, &mut pubsub);
+        let backlog_size = config.repl_backlog_size.0;
         Arc::new_cyclic(|me| Shared {
             keyspace: Mutex::new(keyspace),
             cluster_enabled: config.cluster_enabled,
             config: RwLock::new(config),
-            stats: Stats::default(),
+            stats: Stats {
+                commands: super::cmd::COMMANDS
+                    .iter()
+                    .map(|_| CommandStat::default())
+                    .collect(),
+                ..Default::default()
+            },
             clients: Mutex::new(BTreeMap::new()),
             next_client_id: AtomicU64::new(1),
             router: OnceLock::new(),
             shutdown: broadcast::channel(1).0,
             started: Instant::now(),
             run_id,
-            repl: Arc::new(super::replication::Replication::new()),
+            repl: Arc::new(super::replication::Replication::with_backlog_size(
+                backlog_size,
+            )),
             pubsub: Mutex::new(pubsub),
             scripting: Mutex::new(None),
             persist: super::persist::Persistence::new(),
@@ -158,6 +194,9 @@ impl Shared {
             return;
         }
         let cfg = self.config.read().clone();
+        if what.contains(&Notify::Replication) {
+            self.repl.set_backlog_size(cfg.repl_backlog_size.0);
+        }
         for (n, hook) in self.config_hooks.lock().iter() {
             if what.contains(n) {
                 hook(&cfg);

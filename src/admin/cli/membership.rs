@@ -70,7 +70,7 @@ pub async fn add_node(args: AddNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
         &snap,
         &new.addr,
         &new.id,
-        &new.meet_ip,
+        (&new.meet_ip, new.zone.as_deref()),
         args.replica || args.master_id.is_some(),
         args.master_id.as_deref(),
     )?;

@@ -1,10 +1,11 @@
 //! Read-only commands: `check`, `nodes`, `info`.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::admin::conn::ConnOpts;
 use crate::admin::health;
-use crate::admin::snapshot::Fleet;
+use crate::admin::snapshot::{Fleet, Snapshot};
 
 use super::args::{CheckArgs, SeedArgs};
 use super::ui::Ui;
@@ -40,18 +41,54 @@ pub async fn check(args: CheckArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<E
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
+    let types = endpoint_types(&fleet, &snap).await;
+    let mut findings = findings;
+    findings.extend(health::endpoint_findings(&snap, &types));
+    // What the nodes redirect clients to: one kind, or "mixed" (a warning says which).
+    let mut kinds: Vec<&str> = types.values().map(String::as_str).collect();
+    kinds.sort();
+    kinds.dedup();
+    let endpoint = match kinds.as_slice() {
+        [] => None,
+        [one] => Some(*one),
+        _ => Some("mixed"),
+    };
     if ui.json {
-        print_json(&render::check_json(&snap, &findings))?;
+        let mut doc = render::check_json(&snap, &findings);
+        doc["preferred_endpoint_type"] = serde_json::json!(endpoint);
+        print_json(&doc)?;
     } else if ui.quiet {
         print(&render::check_quiet(&snap, &findings, ui.color))?;
     } else {
-        print(&render::check_text(&snap, &findings, ui.color))?;
+        print(&render::check_text(&snap, &findings, endpoint, ui.color))?;
     }
     Ok(if health::problems(&findings) == 0 {
         Exit::Ok
     } else {
         Exit::Problem
     })
+}
+
+/// Each reachable node's `cluster-preferred-endpoint-type`, by id (a node without the
+/// setting, or that refuses CONFIG, is left out).
+async fn endpoint_types(fleet: &Fleet, snap: &Snapshot) -> BTreeMap<String, String> {
+    let asked = futures::future::join_all(snap.reports.iter().map(|r| async move {
+        let mut conn = fleet.conn(&r.addr).await.ok()?;
+        let mut pipe = redis::pipe();
+        pipe.cmd("CONFIG")
+            .arg("GET")
+            .arg("cluster-preferred-endpoint-type");
+        let reply = conn.pipe_values(&pipe).await.ok()?;
+        let value = match reply.first()? {
+            redis::Value::Array(kv) => kv.get(1).cloned(),
+            redis::Value::Map(kv) => kv.first().map(|(_, v)| v.clone()),
+            _ => None,
+        }?;
+        let value: String = redis::from_redis_value(&value).ok()?;
+        Some((r.id().to_string(), value))
+    }))
+    .await;
+    asked.into_iter().flatten().collect()
 }
 
 pub async fn nodes(args: SeedArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {

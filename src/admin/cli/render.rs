@@ -153,9 +153,13 @@ pub fn nodes_table(snap: &Snapshot, color: bool) -> String {
         } else {
             n.slots.to_string()
         };
+        let address = match &n.addr.hostname {
+            Some(h) => format!("{} ({h})", n.addr.addr()),
+            None => n.addr.addr().to_string(),
+        };
         table.add_row(vec![
             Cell::new(n.short_id()),
-            Cell::new(n.addr.addr()),
+            Cell::new(address),
             Cell::new(role),
             Cell::new(n.master_id.as_deref().map(short).unwrap_or("")),
             Cell::new(if n.flags.master {
@@ -269,11 +273,23 @@ fn tag(sev: &str, color: bool) -> String {
 }
 
 /// The human check report: redis-cli's lines, then every finding, named.
-pub fn check_text(snap: &Snapshot, findings: &[Finding], color: bool) -> String {
+/// The check report; `endpoint` is what the nodes redirect clients to (their
+/// `cluster-preferred-endpoint-type`, or "mixed"), when they say: shown unless it is the
+/// default, `ip`.
+pub fn check_text(
+    snap: &Snapshot,
+    findings: &[Finding],
+    endpoint: Option<&str>,
+    color: bool,
+) -> String {
     let mut out = format!(">>> Performing Cluster Check (using node {})\n", snap.seed);
     for n in grouped_nodes(snap) {
         let letter = if n.flags.master { "M" } else { "S" };
-        out += &format!("{letter}: {} {}\n", n.id, n.addr.addr());
+        out += &format!("{letter}: {} {}", n.id, n.addr.addr());
+        if let Some(h) = &n.addr.hostname {
+            out += &format!(" hostname {h}");
+        }
+        out += "\n";
         let slots = if n.slots.is_empty() {
             String::new()
         } else {
@@ -309,6 +325,9 @@ pub fn check_text(snap: &Snapshot, findings: &[Finding], color: bool) -> String 
         for f in of("disagreement") {
             out += &format!("   {}\n", f.message);
         }
+    }
+    if let Some(e) = endpoint.filter(|e| *e != "ip") {
+        out += &format!("Clients are redirected by: {e} (cluster-preferred-endpoint-type)\n");
     }
     out += ">>> Check for open slots...\n";
     for f in of("open_slot") {

@@ -15,6 +15,8 @@ pub struct EmptyNode {
     pub id: String,
     pub cport: u16,
     pub meet_ip: String,
+    /// Valkey's `availability-zone` (INFO server `availability_zone`), when set.
+    pub zone: Option<String>,
 }
 
 /// The planner's view of preflighted nodes.
@@ -24,6 +26,7 @@ pub fn candidates(nodes: &[EmptyNode]) -> Vec<crate::admin::plan::create::Candid
         .map(|n| crate::admin::plan::create::Candidate {
             addr: n.addr.clone(),
             id: n.id.clone(),
+            zone: n.zone.clone(),
         })
         .collect()
 }
@@ -84,6 +87,7 @@ pub async fn check_empty(addr: &Addr, opts: &ConnOpts) -> anyhow::Result<EmptyNo
         id: me.id.to_string(),
         cport,
         meet_ip,
+        zone: crate::model::replies::zone_of(&info).map(str::to_string),
     })
 }
 

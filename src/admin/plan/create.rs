@@ -10,6 +10,31 @@ use crate::model::{Addr, SlotSet, SLOT_COUNT};
 pub struct Candidate {
     pub addr: Addr,
     pub id: String,
+    /// Its availability zone (Valkey's `availability-zone`), when set.
+    pub zone: Option<String>,
+}
+
+impl Candidate {
+    fn place(&self) -> Place<'_> {
+        Place {
+            host: &self.addr.host,
+            zone: self.zone.as_deref(),
+        }
+    }
+}
+
+/// Where a node runs, for anti-affinity: its host and, when known, its zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place<'a> {
+    pub host: &'a str,
+    pub zone: Option<&'a str>,
+}
+
+impl Place<'_> {
+    /// Whether both are in one known zone.
+    pub fn same_zone(&self, other: &Place) -> bool {
+        self.zone.is_some() && self.zone == other.zone
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -61,20 +86,24 @@ pub fn even_slot_ranges(n: usize) -> Vec<SlotSet> {
         .collect()
 }
 
-/// Orders nodes so consecutive ones are on different hosts where possible: hosts in order of
-/// first appearance, taking one node from each in turn (as redis-cli does, by host string).
-fn interleave_by_host(nodes: &[Candidate]) -> Vec<Candidate> {
-    let mut hosts: Vec<(&str, Vec<&Candidate>)> = Vec::new();
+/// Orders `nodes` round-robin over the groups `key` puts them in (groups in order of first
+/// appearance, each group's own order kept).
+fn interleave_by<K: PartialEq>(
+    nodes: &[Candidate],
+    key: impl Fn(&Candidate) -> K,
+) -> Vec<Candidate> {
+    let mut groups: Vec<(K, Vec<&Candidate>)> = Vec::new();
     for n in nodes {
-        match hosts.iter_mut().find(|(h, _)| *h == n.addr.host) {
+        let k = key(n);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
             Some((_, list)) => list.push(n),
-            None => hosts.push((&n.addr.host, vec![n])),
+            None => groups.push((k, vec![n])),
         }
     }
     let mut out = Vec::with_capacity(nodes.len());
     let mut round = 0;
     while out.len() < nodes.len() {
-        for (_, list) in &hosts {
+        for (_, list) in &groups {
             if let Some(n) = list.get(round) {
                 out.push((*n).clone());
             }
@@ -84,21 +113,33 @@ fn interleave_by_host(nodes: &[Candidate]) -> Vec<Candidate> {
     out
 }
 
+/// Orders nodes so consecutive ones are in different zones, then on different hosts, where
+/// possible: round-robin over hosts (as redis-cli does, by host string), then over zones
+/// keeping that order inside each zone. Without zones this is the host order alone.
+fn interleave_by_place(nodes: &[Candidate]) -> Vec<Candidate> {
+    let by_host = interleave_by(nodes, |n| n.addr.host.clone());
+    interleave_by(&by_host, |n| n.zone.clone())
+}
+
 /// Anti-affinity cost of one replica placement: a replica on its master's host costs far
-/// more than two replicas of one master sharing a host.
-fn placement_cost(host: &str, master_host: &str, sibling_hosts: &[&str]) -> usize {
-    10_000 * usize::from(host == master_host) + sibling_hosts.iter().filter(|h| **h == host).count()
+/// more than one in its master's zone, which costs far more than two replicas of one
+/// master sharing a host or a zone.
+fn placement_cost(node: Place, master: Place, siblings: &[Place]) -> usize {
+    10_000 * usize::from(node.host == master.host)
+        + 1_000 * usize::from(node.same_zone(&master))
+        + siblings.iter().filter(|s| s.host == node.host).count()
+        + siblings.iter().filter(|s| s.same_zone(&node)).count()
 }
 
 fn total_cost(masters: &[Candidate], assignment: &[(Candidate, usize)]) -> usize {
     let mut cost = 0;
     for (i, (node, m)) in assignment.iter().enumerate() {
-        let earlier: Vec<&str> = assignment[..i]
+        let earlier: Vec<Place> = assignment[..i]
             .iter()
             .filter(|(_, m2)| m2 == m)
-            .map(|(n, _)| n.addr.host.as_str())
+            .map(|(n, _)| n.place())
             .collect();
-        cost += placement_cost(&node.addr.host, &masters[*m].addr.host, &earlier);
+        cost += placement_cost(node.place(), masters[*m].place(), &earlier);
     }
     cost
 }
@@ -113,7 +154,7 @@ pub fn plan_create(nodes: &[Candidate], replicas: usize) -> Result<CreatePlan, C
             needed: 3 * (replicas + 1),
         });
     }
-    let ordered = interleave_by_host(nodes);
+    let ordered = interleave_by_place(nodes);
     let (masters, mut pool) = {
         let (m, rest) = ordered.split_at(master_count);
         (m.to_vec(), rest.to_vec())
@@ -130,10 +171,10 @@ pub fn plan_create(nodes: &[Candidate], replicas: usize) -> Result<CreatePlan, C
             {
                 break;
             }
-            let siblings: Vec<&str> = assignment
+            let siblings: Vec<Place> = assignment
                 .iter()
                 .filter(|(_, m)| *m == mi)
-                .map(|(n, _)| n.addr.host.as_str())
+                .map(|(n, _)| n.place())
                 .collect();
             let mut left_per_host: BTreeMap<&str, usize> = BTreeMap::new();
             for n in &pool {
@@ -143,7 +184,7 @@ pub fn plan_create(nodes: &[Candidate], replicas: usize) -> Result<CreatePlan, C
                 .min_by_key(|&i| {
                     let host = pool[i].addr.host.as_str();
                     (
-                        placement_cost(host, &master.addr.host, &siblings),
+                        placement_cost(pool[i].place(), master.place(), &siblings),
                         usize::MAX - left_per_host[host],
                         i,
                     )
@@ -215,6 +256,7 @@ mod tests {
             .map(|(i, (h, p))| Candidate {
                 addr: Addr::new(*h, *p),
                 id: format!("{i:040}"),
+                zone: None,
             })
             .collect()
     }
@@ -224,6 +266,7 @@ mod tests {
             .map(|i| Candidate {
                 addr: Addr::new("127.0.0.1", 7000 + i as u16),
                 id: format!("{i:040}"),
+                zone: None,
             })
             .collect()
     }
@@ -341,6 +384,85 @@ mod tests {
             .filter(|r| r.addr.host == plan.masters[r.master].addr.host)
             .count();
         assert_eq!(bad, 0, "{plan:#?}");
+    }
+
+    fn zoned(spec: &[(&str, u16, &str)]) -> Vec<Candidate> {
+        spec.iter()
+            .enumerate()
+            .map(|(i, (h, p, z))| Candidate {
+                addr: Addr::new(*h, *p),
+                id: format!("{i:040}"),
+                zone: Some(z.to_string()),
+            })
+            .collect()
+    }
+
+    fn zone_of(addr: &Addr, input: &[Candidate]) -> String {
+        input
+            .iter()
+            .find(|c| &c.addr == addr)
+            .and_then(|c| c.zone.clone())
+            .unwrap()
+    }
+
+    #[test]
+    fn replicas_go_to_another_zone_than_their_master() {
+        // One host, three zones given in order: masters land one per zone, and no replica
+        // shares its master's zone.
+        let input = zoned(&[
+            ("h", 1, "z1"),
+            ("h", 2, "z1"),
+            ("h", 3, "z2"),
+            ("h", 4, "z2"),
+            ("h", 5, "z3"),
+            ("h", 6, "z3"),
+        ]);
+        let plan = plan_create(&input, 1).unwrap();
+        let mut master_zones: Vec<String> = plan
+            .masters
+            .iter()
+            .map(|m| zone_of(&m.addr, &input))
+            .collect();
+        master_zones.sort();
+        assert_eq!(master_zones, ["z1", "z2", "z3"]);
+        for r in &plan.replicas {
+            assert_ne!(
+                zone_of(&r.addr, &input),
+                zone_of(&plan.masters[r.master].addr, &input),
+                "{plan:#?}"
+            );
+        }
+        // Host still weighs more than zone: two hosts in one zone and one in another,
+        // with a replica on the master's host avoided first.
+        let input = zoned(&[
+            ("a", 1, "z1"),
+            ("a", 2, "z1"),
+            ("b", 1, "z1"),
+            ("b", 2, "z1"),
+            ("c", 1, "z2"),
+            ("c", 2, "z2"),
+        ]);
+        let plan = plan_create(&input, 1).unwrap();
+        for r in &plan.replicas {
+            assert_ne!(r.addr.host, plan.masters[r.master].addr.host, "{plan:#?}");
+        }
+        // Two zones for three shards: at most one replica can share its master's zone...
+        let input = zoned(&[
+            ("h", 1, "z1"),
+            ("h", 2, "z1"),
+            ("h", 3, "z1"),
+            ("h", 4, "z2"),
+            ("h", 5, "z2"),
+            ("h", 6, "z2"),
+        ]);
+        let plan = plan_create(&input, 1).unwrap();
+        let same = plan
+            .replicas
+            .iter()
+            .filter(|r| zone_of(&r.addr, &input) == zone_of(&plan.masters[r.master].addr, &input))
+            .count();
+        // ... and none needs to: 3 masters z1,z2,z1 take replicas z2,z1,z2.
+        assert_eq!(same, 0, "{plan:#?}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use anyhow::bail;
 
 use crate::admin::snapshot::Snapshot;
 use crate::model::id::short;
+use crate::model::replies::zone_of;
 use crate::model::{Addr, ClusterNode};
 
 use super::{largest_remainder, SlotMove};
@@ -17,18 +18,26 @@ pub struct AddNodePlan {
     pub master: Option<String>,
 }
 
-/// The master with the fewest replicas, preferring one on another host than `host`, then
-/// the lowest address (so that concurrent runs are at least predictable).
-pub fn pick_master_for_replica<'a>(snap: &'a Snapshot, host: &str) -> Option<&'a ClusterNode> {
+/// The master with the fewest replicas, preferring (among those) one on another host than
+/// `host`, then one in another zone than `zone` (Valkey's `availability-zone`, as the
+/// masters report it), then the lowest address (so that concurrent runs are at least
+/// predictable).
+pub fn pick_master_for_replica<'a>(
+    snap: &'a Snapshot,
+    host: &str,
+    zone: Option<&str>,
+) -> Option<&'a ClusterNode> {
     let mut masters: Vec<&ClusterNode> = snap
         .masters()
         .into_iter()
         .filter(|m| !m.slots.is_empty() && !m.flags.fail && !m.flags.pfail)
         .collect();
+    let zone_of = |m: &ClusterNode| snap.report(&m.id).and_then(|r| zone_of(&r.info));
     masters.sort_by_key(|m| {
         (
             snap.replicas_of(&m.id).len(),
             m.addr.ip == host,
+            zone.is_some() && zone_of(m) == zone,
             m.addr.addr(),
         )
     });
@@ -39,7 +48,7 @@ pub fn plan_add_node(
     snap: &Snapshot,
     addr: &Addr,
     id: &str,
-    meet_ip: &str,
+    place: (&str, Option<&str>),
     replica: bool,
     master: Option<&str>,
 ) -> anyhow::Result<AddNodePlan> {
@@ -62,7 +71,7 @@ pub fn plan_add_node(
             Some(m.id.to_string())
         }
         (true, None) => Some(
-            pick_master_for_replica(snap, meet_ip)
+            pick_master_for_replica(snap, place.0, place.1)
                 .ok_or_else(|| anyhow::anyhow!("no master serving slots to replicate"))?
                 .id
                 .to_string(),
@@ -326,6 +335,20 @@ mod tests {
             .to_string()
             .contains("unknown node 'eeee'"));
         assert!(s.resolve_node("127.0.0.1:9999").is_err());
+        // Announced hostnames, alone or with the port; two nodes on one name need the port.
+        let named = every_view(&[
+            format!("{A} 127.0.0.1:7000@17000,a.example master - 0 0 1 connected 0-16383"),
+            format!("{B} 127.0.0.1:7001@17001,shared.example slave {A} 0 0 1 connected"),
+            format!("{C} 127.0.0.1:7002@17002,shared.example slave {A} 0 0 1 connected"),
+        ]);
+        assert_eq!(named.resolve_node("a.example").unwrap().id, A);
+        assert_eq!(named.resolve_node("shared.example:7002").unwrap().id, C);
+        let err = named
+            .resolve_node("shared.example")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("add the port"), "{err}");
+        assert!(named.resolve_node("a.example:7001").is_err());
         assert!(s
             .resolve_node("xyz")
             .unwrap_err()
@@ -340,7 +363,7 @@ mod tests {
             &s,
             &Addr::new("127.0.0.1", 7010),
             &"e".repeat(40),
-            "127.0.0.1",
+            ("127.0.0.1", None),
             true,
             None,
         )
@@ -350,7 +373,7 @@ mod tests {
             &s,
             &Addr::new("127.0.0.1", 7010),
             &"e".repeat(40),
-            "127.0.0.1",
+            ("127.0.0.1", None),
             true,
             Some("aaaa"),
         )
@@ -360,7 +383,7 @@ mod tests {
             &s,
             &Addr::new("127.0.0.1", 7010),
             &"e".repeat(40),
-            "127.0.0.1",
+            ("127.0.0.1", None),
             true,
             Some("cccc")
         )
@@ -369,12 +392,33 @@ mod tests {
             &s,
             &Addr::new("127.0.0.1", 7000),
             A,
-            "127.0.0.1",
+            ("127.0.0.1", None),
             false,
             None,
         )
         .unwrap_err();
         assert!(err.to_string().contains("already a member"));
+    }
+
+    #[test]
+    fn a_new_replica_prefers_a_master_in_another_zone() {
+        let mut s = every_view(&[
+            format!("{A} 127.0.0.1:7000@17000 master - 0 0 1 connected 0-8191"),
+            format!("{B} 127.0.0.1:7001@17001 master - 0 0 2 connected 8192-16383"),
+        ]);
+        for (r, zone) in s.reports.iter_mut().zip(["z1", "z2"]) {
+            r.info.insert("availability_zone".into(), zone.into());
+        }
+        let pick = |zone| {
+            pick_master_for_replica(&s, "127.0.0.1", zone)
+                .unwrap()
+                .id
+                .clone()
+        };
+        assert_eq!(pick(None), A);
+        assert_eq!(pick(Some("z1")), B);
+        assert_eq!(pick(Some("z2")), A);
+        assert_eq!(pick(Some("z3")), A);
     }
 
     #[test]

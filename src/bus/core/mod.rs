@@ -34,6 +34,11 @@ pub use commands::{ClusterReply, CmdError, KeyspaceInfo, NoKeys, SetSlot};
 pub use node::{FailReport, Link, LinkId, Node};
 pub use queries::{decide_route, RouteQuery, SlotRoute, SlotRouteOwner};
 
+/// Saves of learned state are coalesced to at most one per this many milliseconds
+/// (Redis saves once per event-loop turn, which batches the messages read in it; the
+/// host here hands the core one message at a time).
+pub const SAVE_COALESCE_MS: u64 = 100;
+
 /// Settings of the bus that come from the server's configuration.
 #[derive(Clone, Debug)]
 pub struct CoreConfig {
@@ -180,13 +185,20 @@ pub struct ClusterCore {
     size: usize,
     blacklist: BTreeMap<NodeId, u64>,
     effects: Vec<Effect>,
+    /// nodes.conf is saved at the next drain.
     todo_save: bool,
+    /// nodes.conf is saved at a drain once [`SAVE_COALESCE_MS`] passed since the last save:
+    /// what was learned from gossip, which at 1000 nodes changes on nearly every message.
+    todo_save_soon: bool,
     todo_fsync: bool,
+    /// When nodes.conf was last saved.
+    last_save: u64,
     todo_update_state: bool,
     stats_sent: [u64; types::COUNT as usize],
+    /// `DEBUG DROP-CLUSTER-PACKET-FILTER`: received messages of this type are ignored.
+    drop_packet_filter: Option<u16>,
     stats_received: [u64; types::COUNT as usize],
     iteration: u64,
-    pings_sent: u64,
     stats_pfail_nodes: usize,
     first_state_call: Option<u64>,
     among_minority_time: u64,
@@ -224,12 +236,14 @@ impl ClusterCore {
             blacklist: BTreeMap::new(),
             effects: Vec::new(),
             todo_save: true,
+            todo_save_soon: false,
             todo_fsync: false,
+            last_save: 0,
             todo_update_state: true,
             stats_sent: Default::default(),
+            drop_packet_filter: None,
             stats_received: Default::default(),
             iteration: 0,
-            pings_sent: 0,
             stats_pfail_nodes: 0,
             first_state_call: None,
             among_minority_time: 0,
@@ -339,8 +353,11 @@ impl ClusterCore {
             self.todo_update_state = false;
             self.update_state(self.now);
         }
-        if self.todo_save {
+        let soon_due = self.todo_save_soon && self.now >= self.last_save + SAVE_COALESCE_MS;
+        if self.todo_save || soon_due {
             self.todo_save = false;
+            self.todo_save_soon = false;
+            self.last_save = self.now;
             let fsync = std::mem::take(&mut self.todo_fsync);
             self.effects.push(Effect::SaveConfig {
                 contents: self.nodes_conf_text(),
@@ -445,6 +462,14 @@ impl ClusterCore {
         self.todo_fsync = true;
     }
 
+    /// A save for what other nodes told us (their epochs, roles, flags, slots, addresses):
+    /// lost in a crash, it is told again, so it waits for the next coalesced save. What
+    /// this node decides itself (votes, its own epoch and role, commands) saves at once.
+    fn save_learned(&mut self, fsync: bool) {
+        self.todo_save_soon = true;
+        self.todo_fsync |= fsync;
+    }
+
     fn update_state_later(&mut self) {
         self.todo_update_state = true;
     }
@@ -468,6 +493,12 @@ impl ClusterCore {
     /// Messages of a type received so far (CLUSTER INFO's counters).
     pub fn messages_received(&self, kind: u16) -> u64 {
         self.stats_received.get(kind as usize).copied().unwrap_or(0)
+    }
+
+    /// `DEBUG DROP-CLUSTER-PACKET-FILTER <type>`: ignore received messages of `kind`
+    /// from now on (`None`, or -1 on the command line: none).
+    pub fn set_drop_packet_filter(&mut self, kind: Option<u16>) {
+        self.drop_packet_filter = kind;
     }
 
     /// Messages of a type sent so far.

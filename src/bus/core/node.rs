@@ -42,8 +42,6 @@ pub struct Node {
     pub repl_offset: u64,
     /// When I last voted for a replica of this master.
     pub voted_time: u64,
-    /// Gossip round in which this node was last put in a PING (no duplicates).
-    pub last_in_ping_gossip: u64,
     /// When this master was last seen orphaned (serving, once replicated, now without a
     /// working replica); 0 when it is not.
     pub orphaned_since: u64,
@@ -72,7 +70,6 @@ impl Node {
             fail_reports: Vec::new(),
             repl_offset: 0,
             voted_time: 0,
-            last_in_ping_gossip: 0,
             orphaned_since: 0,
         }
     }

@@ -91,6 +91,13 @@ impl ClusterCore {
         if (kind as usize) < self.stats_received.len() {
             self.stats_received[kind as usize] += 1;
         }
+        if self.drop_packet_filter == Some(kind) {
+            self.log(
+                LogLevel::Warning,
+                "Dropping packet that matches debug drop filter".into(),
+            );
+            return;
+        }
         let h = &msg.header;
         let sender = self.sender_of(link, &h.sender);
         let mut sender_config_epoch = 0;
@@ -101,7 +108,7 @@ impl ClusterCore {
                 sender_config_epoch = h.config_epoch;
                 if h.config_epoch > node.config_epoch {
                     node.config_epoch = h.config_epoch;
-                    self.save_fsync();
+                    self.save_learned(true);
                 }
                 let node = self.nodes.get_mut(s).expect("sender is known");
                 node.repl_offset = h.offset;
@@ -183,7 +190,7 @@ impl ClusterCore {
                 node.pport = h.pport;
                 node.cport = h.cport;
                 self.nodes.insert(name, node);
-                self.save();
+                self.save_learned(false);
                 self.process_gossip(now, link, h, msg.body.ping().expect("ping body"));
             }
             self.send_ping(link, types::PONG, now);
@@ -198,7 +205,7 @@ impl ClusterCore {
                 if let Some(s) = &sender {
                     // We met a node we already know under its real name.
                     if self.update_address_if_needed(s, link, h) {
-                        self.save();
+                        self.save_learned(false);
                         self.update_state_later();
                     }
                     self.del_node(&link_node);
@@ -212,7 +219,7 @@ impl ClusterCore {
                     LogLevel::Debug,
                     format!("Handshake with node {} completed.", h.sender),
                 );
-                self.save();
+                self.save_learned(false);
             } else if link_node != h.sender {
                 // The node at this address has another name now: forget the address.
                 let node = self.nodes.get_mut(&link_node).expect("linked node");
@@ -222,7 +229,7 @@ impl ClusterCore {
                 node.pport = 0;
                 node.cport = 0;
                 self.free_link(link);
-                self.save();
+                self.save_learned(false);
                 return;
             }
         }
@@ -237,7 +244,7 @@ impl ClusterCore {
                 && !self.nodes[s].in_handshake()
                 && self.update_address_if_needed(s, link, h)
             {
-                self.save();
+                self.save_learned(false);
                 self.update_state_later();
             }
         }
@@ -250,7 +257,7 @@ impl ClusterCore {
                 node.ping_sent = 0;
                 if node.timed_out() {
                     node.flags &= !flags::PFAIL;
-                    self.save();
+                    self.save_learned(false);
                     self.update_state_later();
                 } else if node.failed()
                     && rules::should_clear_fail(
@@ -266,7 +273,7 @@ impl ClusterCore {
                         LogLevel::Notice,
                         format!("Clear FAIL state for node {name}: is reachable again."),
                     );
-                    self.save();
+                    self.save_learned(false);
                     self.update_state_later();
                 }
             }
@@ -324,7 +331,7 @@ impl ClusterCore {
         let node = self.nodes.get_mut(&sender).expect("sender");
         if node.hostname != hostname {
             node.hostname = hostname;
-            self.save();
+            self.save_learned(false);
         }
     }
 
@@ -339,14 +346,14 @@ impl ClusterCore {
                     let node = self.nodes.get_mut(sender).expect("sender");
                     node.flags &= !(flags::MASTER | flags::MIGRATE_TO);
                     node.flags |= flags::SLAVE;
-                    self.save();
+                    self.save_learned(false);
                     self.update_state_later();
                 }
                 let known = self.nodes.contains_key(master);
                 let node = self.nodes.get_mut(sender).expect("sender");
                 if known && node.slaveof.as_deref() != Some(master.as_str()) {
                     node.slaveof = Some(master.clone());
-                    self.save();
+                    self.save_learned(false);
                 }
             }
         }
@@ -456,7 +463,7 @@ impl ClusterCore {
                 self.del_slot(slot);
                 self.add_slot(sender, slot);
                 self.owner_not_claiming.remove(slot);
-                self.save_fsync();
+                self.save_learned(true);
                 self.update_state_later();
             }
         }
@@ -499,6 +506,8 @@ impl ClusterCore {
             self.save_fsync();
             self.update_state_later();
         } else if !dirty_slots.is_empty() {
+            // Keys are deleted only once the loss of their slots is on disk.
+            self.save_fsync();
             self.effects.push(Effect::DeleteKeysInSlots(dirty_slots));
         }
     }
@@ -524,7 +533,7 @@ impl ClusterCore {
             LogLevel::Notice,
             format!("FAIL message received from {sender} about {failing}"),
         );
-        self.save();
+        self.save_learned(false);
         self.update_state_later();
     }
 
@@ -542,7 +551,7 @@ impl ClusterCore {
             self.set_node_as_master(name);
         }
         self.nodes.get_mut(name).expect("known").config_epoch = epoch;
-        self.save_fsync();
+        self.save_learned(true);
         self.update_slots_config_with(name, epoch, slots);
     }
 
@@ -657,7 +666,7 @@ impl ClusterCore {
         node.fail_time = now;
         let node = node.name.clone();
         self.broadcast(Body::Fail { node });
-        self.save();
+        self.save_learned(false);
         self.update_state_later();
     }
 }

@@ -57,8 +57,6 @@ impl ClusterCore {
     /// `clusterSendPing`: a PING, PONG or MEET with gossip about random nodes and every
     /// PFAIL node, and our hostname extension.
     pub(super) fn send_ping(&mut self, link: LinkId, kind: u16, now: u64) {
-        self.pings_sent += 1;
-        let round = self.pings_sent;
         let known = self.nodes.len();
         let wanted = rules::gossip_wanted(known);
         let mut fresh = known.saturating_sub(2);
@@ -70,13 +68,16 @@ impl ClusterCore {
                 n.ping_sent = now;
             }
         }
-        let names: Vec<NodeId> = self.nodes.keys().cloned().collect();
-        let mut gossip = Vec::new();
+        // Random picks from the table without copying it (a PING goes out several hundred
+        // times a second per node at 1000 nodes); `picked` keeps one entry per node.
+        let nodes: Vec<&Node> = self.nodes.values().collect();
+        let mut picked: Vec<usize> = Vec::with_capacity(wanted);
+        let mut gossip = Vec::with_capacity(wanted + self.stats_pfail_nodes);
         let mut iterations = wanted * 3;
         while fresh > 0 && gossip.len() < wanted && iterations > 0 {
             iterations -= 1;
-            let name = &names[self.rng.gen_range(0..names.len())];
-            let node = self.nodes.get_mut(name).expect("listed");
+            let index = self.rng.gen_range(0..nodes.len());
+            let node = nodes[index];
             if node.is_myself() || node.timed_out() {
                 continue;
             }
@@ -86,10 +87,10 @@ impl ClusterCore {
                 fresh -= 1;
                 continue;
             }
-            if node.last_in_ping_gossip == round {
+            if picked.contains(&index) {
                 continue;
             }
-            node.last_in_ping_gossip = round;
+            picked.push(index);
             gossip.push(gossip_entry(node));
             fresh -= 1;
         }

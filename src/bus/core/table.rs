@@ -112,7 +112,7 @@ impl ClusterCore {
         }
         n.flags &= !flags::SLAVE;
         n.flags |= flags::MASTER;
-        self.save();
+        self.save_learned(false);
         self.update_state_later();
     }
 

@@ -183,7 +183,8 @@ struct Mpop {
 }
 
 fn parse_mpop(args: &[Bytes], at: usize, ends: [&str; 2]) -> Result<Mpop, Frame> {
-    let numkeys = int_arg(&args[at])?;
+    // Redis words a non-number like a number out of range here.
+    let numkeys = int_arg(&args[at]).unwrap_or(0);
     if numkeys <= 0 {
         return Err(Frame::static_error("ERR numkeys should be greater than 0"));
     }
@@ -205,7 +206,7 @@ fn parse_mpop(args: &[Bytes], at: usize, ends: [&str; 2]) -> Result<Mpop, Frame>
     let mut i = keys_end + 1;
     while i < args.len() {
         if eq_ic(&args[i], "count") && i + 1 < args.len() && count.is_none() {
-            let n = int_arg(&args[i + 1])?;
+            let n = int_arg(&args[i + 1]).unwrap_or(0);
             if n <= 0 {
                 return Err(Frame::static_error("ERR count should be greater than 0"));
             }
@@ -326,6 +327,19 @@ pub fn serve_ready(ctx: &mut Ctx) {
             let Some(w) = ctx.ks.blocked.waiter(id) else {
                 continue;
             };
+            // A key that now holds another type (SET after the push, in one EXEC) serves
+            // no one: its waiters keep waiting, as in Redis.
+            let kind = if w.args[0][..2].eq_ignore_ascii_case(b"bz") {
+                Kind::ZSet
+            } else {
+                Kind::List
+            };
+            if has_data(ctx, &key, &kind).is_err() {
+                break;
+            }
+            let Some(w) = ctx.ks.blocked.waiter(id) else {
+                continue;
+            };
             let args = w.args.clone();
             let Some(spec) = lookup(&args[0]) else {
                 continue;
@@ -344,6 +358,7 @@ pub fn serve_ready(ctx: &mut Ctx) {
                 // The key ran dry: later waiters cannot be served either.
                 break;
             }
+
             ctx.ks.blocked.finish(id, reply);
         }
     }

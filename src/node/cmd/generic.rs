@@ -314,8 +314,12 @@ pub fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
 }
 
 /// What OBJECT ENCODING reports, by Redis 7.0's thresholds (default config).
-fn encoding(v: &Value) -> &'static str {
-    let small = |len: usize, max_member: usize| len <= 128 && max_member <= 64;
+/// The encoding redis-server 7.0 would use for `v`, by its size thresholds in `cfg` (the
+/// node stores each type one way; OBJECT ENCODING reports what Redis would).
+fn encoding(v: &Value, cfg: &crate::node::config::NodeConfig) -> &'static str {
+    let small = |len: usize, longest: usize, entries: u64, value: u64| {
+        len as u64 <= entries && longest as u64 <= value
+    };
     match v {
         Value::Inline(..) | Value::Str(_) => {
             let b = v.as_bytes().unwrap_or(b"");
@@ -329,12 +333,13 @@ fn encoding(v: &Value) -> &'static str {
         }
         Value::List(_) => "quicklist",
         Value::Hash(h) => {
-            let max = h
+            let longest = h
                 .iter()
                 .map(|(k, v)| k.len().max(v.len()))
                 .max()
                 .unwrap_or(0);
-            if small(h.len(), max) {
+            let (entries, value) = (cfg.hash_max_listpack_entries, cfg.hash_max_listpack_value);
+            if small(h.len(), longest, entries, value) {
                 "listpack"
             } else {
                 "hashtable"
@@ -344,15 +349,16 @@ fn encoding(v: &Value) -> &'static str {
             let ints = s
                 .iter()
                 .all(|m| crate::node::resp::parse_i64_pub(m).is_some());
-            if ints && s.len() <= 512 {
+            if ints && s.len() as u64 <= cfg.set_max_intset_entries {
                 "intset"
             } else {
                 "hashtable"
             }
         }
         Value::ZSet(z) => {
-            let max = z.scores.keys().map(|m| m.len()).max().unwrap_or(0);
-            if small(z.len(), max) {
+            let longest = z.scores.keys().map(|m| m.len()).max().unwrap_or(0);
+            let (entries, value) = (cfg.zset_max_listpack_entries, cfg.zset_max_listpack_value);
+            if small(z.len(), longest, entries, value) {
                 "listpack"
             } else {
                 "skiplist"
@@ -376,7 +382,7 @@ pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         return Frame::Null;
     };
     match sub.as_str() {
-        "encoding" => Frame::bulk_str(encoding(v)),
+        "encoding" => Frame::bulk_str(encoding(v, &ctx.shared.config.read())),
         "refcount" => Frame::Integer(1),
         "idletime" => match ctx.ks.access(&args[2], ctx.now) {
             Some(Access::IdleSeconds(s)) => Frame::Integer(s as i64),

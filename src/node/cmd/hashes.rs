@@ -143,6 +143,9 @@ pub fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
 
 pub fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     let by = try_frame!(float_arg(&args[3]));
+    if !by.is_finite() {
+        return Frame::static_error("ERR value is NaN or Infinity");
+    }
     let h = try_frame!(hash_or_new(ctx, &args[1]));
     let cur = match h.get(&args[2]) {
         Some(v) => match super::parse_float(v) {

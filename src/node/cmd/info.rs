@@ -158,8 +158,32 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
         }
         "cpu" => {
             title(out, "CPU");
-            line!("used_cpu_sys:0.000000");
-            line!("used_cpu_user:0.000000");
+            let (user, sys) = cpu_seconds(libc::RUSAGE_SELF);
+            let (user_children, sys_children) = cpu_seconds(libc::RUSAGE_CHILDREN);
+            line!("used_cpu_sys:{sys:.6}");
+            line!("used_cpu_user:{user:.6}");
+            line!("used_cpu_sys_children:{sys_children:.6}");
+            line!("used_cpu_user_children:{user_children:.6}");
+        }
+        "commandstats" => {
+            title(out, "Commandstats");
+            for (spec, stat) in super::COMMANDS.iter().zip(stats.commands.iter()) {
+                let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+                let (calls, usec) = (load(&stat.calls), load(&stat.usec));
+                let (rejected, failed) = (load(&stat.rejected), load(&stat.failed));
+                if calls + rejected + failed == 0 {
+                    continue;
+                }
+                let per_call = if calls > 0 {
+                    usec as f64 / calls as f64
+                } else {
+                    0.0
+                };
+                line!(
+                    "cmdstat_{}:calls={calls},usec={usec},usec_per_call={per_call:.2},rejected_calls={rejected},failed_calls={failed}",
+                    spec.name
+                );
+            }
         }
         "cluster" => {
             title(out, "Cluster");
@@ -179,18 +203,37 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
     }
 }
 
-/// The INFO text for the named sections (`default`/`all`/`everything` or none: all).
+/// User and system CPU seconds of this process or of its finished children.
+fn cpu_seconds(who: libc::c_int) -> (f64, f64) {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(who, &mut ru) } != 0 {
+        return (0.0, 0.0);
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (secs(ru.ru_utime), secs(ru.ru_stime))
+}
+
+/// Sections only `all`, `everything` or their own name select (as in Redis).
+const EXTRA_SECTIONS: &[&str] = &["commandstats"];
+
+/// The INFO text for the named sections: none or `default` gives the default sections,
+/// `all`/`everything` adds the extra ones; each section appears once.
 pub fn info_text(ctx: &Ctx, names: &[Bytes]) -> String {
     let wanted: Vec<String> = names
         .iter()
         .map(|n| String::from_utf8_lossy(n).to_ascii_lowercase())
         .collect();
-    let all = wanted.is_empty()
-        || wanted
-            .iter()
-            .any(|w| matches!(w.as_str(), "default" | "all" | "everything"));
+    let any = |words: &[&str]| wanted.iter().any(|w| words.contains(&w.as_str()));
+    let all = any(&["all", "everything"]);
+    let default = wanted.is_empty() || all || any(&["default"]);
     let mut out = String::new();
     for name in SECTIONS {
+        if default || wanted.iter().any(|w| w == name) {
+            section(ctx, name, &mut out);
+        }
+    }
+    for name in EXTRA_SECTIONS {
         if all || wanted.iter().any(|w| w == name) {
             section(ctx, name, &mut out);
         }

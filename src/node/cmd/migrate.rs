@@ -35,7 +35,7 @@ pub fn dump(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
 /// `RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]`.
 pub fn restore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     let (mut replace, mut absttl) = (false, false);
-    let (mut idle, mut freq) = (false, false);
+    let (mut idle, mut freq) = (None, None);
     let mut i = 4;
     while i < args.len() {
         let a = &args[i];
@@ -44,23 +44,21 @@ pub fn restore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             replace = true;
         } else if eq_ic(a, "absttl") {
             absttl = true;
-        } else if eq_ic(a, "idletime") && more && !freq {
+        } else if eq_ic(a, "idletime") && more && freq.is_none() {
             match int_arg(&args[i + 1]) {
-                Ok(v) if v >= 0 => {}
+                Ok(v) if v >= 0 => idle = Some(v as u64),
                 Ok(_) => return Frame::static_error("ERR Invalid IDLETIME value, must be >= 0"),
                 Err(e) => return e,
             }
-            idle = true;
             i += 1;
-        } else if eq_ic(a, "freq") && more && !idle {
+        } else if eq_ic(a, "freq") && more && idle.is_none() {
             match int_arg(&args[i + 1]) {
-                Ok(v) if (0..=255).contains(&v) => {}
+                Ok(v) if (0..=255).contains(&v) => freq = Some(v as u8),
                 Ok(_) => {
                     return Frame::static_error("ERR Invalid FREQ value, must be >= 0 and <= 255")
                 }
                 Err(e) => return e,
             }
-            freq = true;
             i += 1;
         } else {
             return syntax_error();
@@ -96,6 +94,12 @@ pub fn restore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         return Frame::ok();
     }
     ctx.ks.put(key, value, at.map_or(Ttl::Clear, Ttl::At));
+    use crate::node::keyspace::evict::Access;
+    match (idle, freq) {
+        (Some(s), _) => ctx.ks.set_access(key, Access::IdleSeconds(s), ctx.now),
+        (_, Some(f)) => ctx.ks.set_access(key, Access::Frequency(f), ctx.now),
+        _ => {}
+    }
     Frame::ok()
 }
 

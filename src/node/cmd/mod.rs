@@ -27,6 +27,7 @@ mod repl;
 pub mod scripting;
 mod server;
 mod sets;
+mod sort;
 mod strings;
 mod table;
 pub(crate) mod transactions;
@@ -42,7 +43,7 @@ pub use table::{lookup, CommandSpec, COMMANDS};
 use super::cluster_seam::RouteCtx;
 use super::keyspace::Keyspace;
 use super::resp::Frame;
-use super::shared::Shared;
+use super::shared::{Shared, Stats};
 use crate::model::key_slot;
 
 /// Something the connection must do after the reply is written.
@@ -148,35 +149,40 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         if let Some(m) = ctx.client.multi.as_mut() {
             m.dirty = true;
         }
+        ctx.shared.stats.rejected(spec);
         return wrong_args(spec.name);
     }
     if !ctx.client.authenticated && !spec.no_auth() {
+        ctx.shared.stats.rejected(spec);
         return Frame::static_error("NOAUTH Authentication required.");
     }
     if let Some(refused) = pubsub::gate(ctx, spec.name, args) {
+        ctx.shared.stats.rejected(spec);
         return refused;
-    }
-    if ctx.client.multi.is_some() && !spec.runs_in_multi() {
-        if let Err(e) = route(ctx, spec, args) {
-            if let Some(m) = ctx.client.multi.as_mut() {
-                m.dirty = true;
-            }
-            return e;
-        }
-        if let Some(m) = ctx.client.multi.as_mut() {
-            m.queued.push(args.to_vec());
-        }
-        return Frame::simple("QUEUED");
     }
     // New keys are stamped with the time of the command that made them (LRU/LFU).
     ctx.ks.evict.clock_ms = ctx.now;
     if ctx.ks.evict.maxmemory > 0 {
         let room = crate::node::keyspace::evict::make_room(ctx);
         if let Err(oom) = room {
-            if spec.flags.contains(&"denyoom") {
-                return oom;
+            if may_grow(ctx, spec) {
+                ctx.shared.stats.rejected(spec);
+                return refuse_oom(ctx, spec, oom);
             }
         }
+    }
+    if ctx.client.multi.is_some() && !spec.runs_in_multi() {
+        if let Err(e) = route(ctx, spec, args) {
+            if let Some(m) = ctx.client.multi.as_mut() {
+                m.dirty = true;
+            }
+            ctx.shared.stats.rejected(spec);
+            return e;
+        }
+        if let Some(m) = ctx.client.multi.as_mut() {
+            m.queued.push(args.to_vec());
+        }
+        return Frame::simple("QUEUED");
     }
     let reply = run(ctx, spec, args);
     if ctx.ks.blocked.has_ready() {
@@ -185,19 +191,62 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     reply
 }
 
+/// Whether a command may add memory: denyoom commands, and an EXEC with one queued.
+fn may_grow(ctx: &Ctx, spec: &CommandSpec) -> bool {
+    let denyoom = |s: &CommandSpec| s.flags.contains(&"denyoom");
+    denyoom(spec)
+        || spec.name == "exec"
+            && ctx
+                .client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.queued.iter().any(|c| lookup(&c[0]).is_some_and(denyoom)))
+}
+
+/// The -OOM refusal, as Redis words it: at queueing time it also aborts the transaction,
+/// and an EXEC refused for it discards the transaction.
+fn refuse_oom(ctx: &mut Ctx, spec: &CommandSpec, oom: Frame) -> Frame {
+    if spec.name == "exec" {
+        ctx.client.multi = None;
+        transactions::unwatch_all(ctx);
+        let Frame::Error(text) = &oom else {
+            return oom;
+        };
+        return Frame::error(format!(
+            "EXECABORT Transaction discarded because of: {}",
+            String::from_utf8_lossy(text)
+        ));
+    }
+    if let Some(m) = ctx.client.multi.as_mut() {
+        m.dirty = true;
+    }
+    oom
+}
+
 /// Routing and the handler, without the MULTI and auth gates (EXEC uses this).
 pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
     if let Err(e) = route(ctx, spec, args) {
+        ctx.shared.stats.rejected(spec);
         return e;
     }
     let repl = &ctx.shared.repl;
     if spec.is_write() && repl.is_replica() {
+        ctx.shared.stats.rejected(spec);
         return Frame::static_error("READONLY You can't write against a read only replica.");
     }
     if spec.is_write() && ctx.shared.persist.refuses_writes(ctx.shared) {
+        ctx.shared.stats.rejected(spec);
         return Frame::static_error("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
     }
+    let started = std::time::Instant::now();
     let reply = (spec.handler)(ctx, args);
+    if let Some(stat) = ctx.shared.stats.command(spec) {
+        Stats::add(&stat.calls, 1);
+        Stats::add(&stat.usec, started.elapsed().as_micros() as u64);
+        if reply.is_error() {
+            Stats::add(&stat.failed, 1);
+        }
+    }
     if !ctx.ks.watched.is_empty() && spec.is_write() && !reply.is_error() {
         touch_keys(ctx, spec, args);
     }

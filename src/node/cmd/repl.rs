@@ -81,6 +81,19 @@ pub fn psync(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     repl.psync(ctx, &args[1], offset)
 }
 
+/// `SYNC`: the old full synchronisation, PSYNC's full resync without its reply line (the
+/// snapshot comes first, then the stream).
+pub fn sync(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
+    if ctx.client.multi.is_some() {
+        return Frame::static_error("ERR Command not allowed inside a transaction");
+    }
+    let repl = Arc::clone(&ctx.shared.repl);
+    match repl.psync(ctx, b"?", -1) {
+        e @ Frame::Error(_) => e,
+        _ => Frame::Replies(vec![]),
+    }
+}
+
 /// `ROLE` as Redis 7 answers it.
 pub fn role(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     let st = ctx.shared.repl.state.lock();

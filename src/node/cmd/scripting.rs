@@ -643,6 +643,37 @@ pub fn script(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     }
 }
 
+/// FUNCTION FLUSH [ASYNC|SYNC] | HELP. The node keeps no function libraries (FUNCTION
+/// LOAD and FCALL are not supported), so a flush has nothing to remove; Redis's test
+/// suite sends one before every group of tests.
+pub fn function(_ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
+    match (sub.as_str(), args.len()) {
+        ("flush", 2 | 3) => {
+            if let Some(mode) = args.get(2) {
+                if !eq_ic(mode, "async") && !eq_ic(mode, "sync") {
+                    return Frame::static_error(
+                        "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
+                    );
+                }
+            }
+            Frame::ok()
+        }
+        ("help", 2) => Frame::Array(
+            [
+                "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "FLUSH [ASYNC|SYNC]",
+                "    Delete all the libraries (this node keeps none: FUNCTION LOAD is not supported).",
+                "HELP",
+            ]
+            .iter()
+            .map(|l| Frame::Simple(Bytes::from_static(l.as_bytes())))
+            .collect(),
+        ),
+        _ => super::bad_subcommand("function", &args[1], &["flush", "help"]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::node::cmd::testing::Harness;
@@ -763,5 +794,22 @@ mod tests {
         assert!(r.contains("lua-time-limit"), "{r}");
         assert!(t.elapsed() < std::time::Duration::from_secs(30));
         assert_eq!(h.run("eval \"return 1\" 0"), ":1\r\n");
+    }
+
+    #[test]
+    fn function_flush_checks_its_option() {
+        let mut h = Harness::standalone();
+        h.check(&[
+            ("function flush", "+OK\r\n"),
+            ("function flush async", "+OK\r\n"),
+            (
+                "function flush later",
+                "-ERR FUNCTION FLUSH only supports SYNC|ASYNC option\r\n",
+            ),
+            (
+                "function load x",
+                "-ERR unknown subcommand 'load'. Try FUNCTION HELP.\r\n",
+            ),
+        ]);
     }
 }

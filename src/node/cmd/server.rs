@@ -64,6 +64,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         "set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
             use crate::node::config::{Notify, SetError};
             let mut next = ctx.shared.config.read().clone();
+            let addr = client_addr(ctx);
             let mut notify = Vec::new();
             let mut seen: Vec<&'static str> = Vec::new();
             for pair in args[2..].chunks(2) {
@@ -79,7 +80,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                     }
                     seen.push(s.name);
                 }
-                match next.set_at_runtime(&name, &text(&pair[1])) {
+                match next.set_at_runtime_from(&name, &text(&pair[1]), &addr) {
                     Ok(n) => notify.push(n),
                     Err(SetError::Unknown) => {
                         return Frame::error(format!(
@@ -166,9 +167,41 @@ fn digest(ctx: &mut Ctx, key: &[u8]) -> String {
     h.digest().to_string()
 }
 
+/// The client's address as CLIENT LIST shows it (`127.0.0.1:50312`).
+fn client_addr(ctx: &Ctx) -> String {
+    ctx.shared
+        .clients
+        .lock()
+        .get(&ctx.client.id)
+        .map(|c| c.addr.clone())
+        .unwrap_or_default()
+}
+
 pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let allowed = ctx.shared.config.read().enable_debug_command.clone();
+    if !crate::node::config::allowed_for(&allowed, &client_addr(ctx)) {
+        return Frame::error(
+            "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", \
+             you can run it from a local connection, otherwise you need to set this option in the \
+             configuration file, and then restart the server.",
+        );
+    }
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     match sub.as_str() {
+        "drop-cluster-packet-filter" if args.len() == 3 => match int_arg(&args[2]) {
+            Ok(-1) => {
+                ctx.shared.router().drop_packet_filter(None);
+                Frame::ok()
+            }
+            Ok(n) => match u16::try_from(n) {
+                Ok(kind) => {
+                    ctx.shared.router().drop_packet_filter(Some(kind));
+                    Frame::ok()
+                }
+                Err(_) => Frame::static_error("ERR value is out of range"),
+            },
+            Err(e) => e,
+        },
         "sleep" if args.len() == 3 => match parse_float(&args[2]) {
             Some(secs) if secs >= 0.0 => {
                 // Absurd lengths saturate instead of overflowing Duration.

@@ -211,9 +211,10 @@ pub fn sscan(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
 
 /// SINTERCARD numkeys key... [LIMIT n]: the size of the intersection, stopping at n.
 pub fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
-    let n = match try_frame!(int_arg(&args[1])) {
-        n if n < 1 => return Frame::static_error("ERR numkeys should be greater than 0"),
-        n => n as usize,
+    // Redis words a non-number like a number out of range here.
+    let n = match int_arg(&args[1]) {
+        Ok(n) if n >= 1 => n as usize,
+        _ => return Frame::static_error("ERR numkeys should be greater than 0"),
     };
     if args.len() < 2 + n {
         return Frame::static_error("ERR Number of keys can't be greater than number of args");

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use super::bits;
 use super::{
     blocking as b, client as c, generic as g, hashes as h, info, lists as l, migrate as mg,
-    pubsub as ps, random as rnd, repl as rp, scripting as sc, server as s, sets as st,
+    pubsub as ps, random as rnd, repl as rp, scripting as sc, server as s, sets as st, sort as so,
     strings as str_, transactions as tx, zsets as z, zsets_store as zs, Handler,
 };
 use crate::node::resp::Frame;
@@ -37,6 +37,12 @@ impl CommandSpec {
 
     pub fn is_write(&self) -> bool {
         self.flags.contains(&"write")
+    }
+
+    /// This command's position in [`COMMANDS`] (for per-command counters).
+    pub fn index(&self) -> usize {
+        (self as *const CommandSpec as usize - COMMANDS.as_ptr() as usize)
+            / std::mem::size_of::<CommandSpec>()
     }
 
     /// Commands allowed before AUTH.
@@ -255,6 +261,10 @@ cmds! {
     "zrevrange" -4 R 1 1 1 z::zrevrange;
     "zrangebyscore" -4 R 1 1 1 z::zrangebyscore;
     "zrevrangebyscore" -4 R 1 1 1 z::zrevrangebyscore;
+    "zrangebylex" -4 R 1 1 1 z::zrangebylex;
+    "zrevrangebylex" -4 R 1 1 1 z::zrevrangebylex;
+    "zlexcount" 4 RF 1 1 1 z::zlexcount;
+    "zrangestore" -5 W 1 2 1 z::zrangestore;
     "zpopmin" -2 WF 1 1 1 z::zpopmin;
     "zpopmax" -2 WF 1 1 1 z::zpopmax;
     "zscan" -3 R 1 1 1 z::zscan;
@@ -299,6 +309,14 @@ cmds! {
     "zremrangebyrank" 4 WD 1 1 1 zs::zremrangebyrank;
     "zunionstore" -4 WM 1 2 0 zs::zunionstore;
     "zinterstore" -4 WM 1 2 0 zs::zinterstore;
+    "zdiffstore" -4 WM 1 2 0 zs::zdiffstore;
+    "sort" -2 WM 1 1 1 so::sort;
+    "sort_ro" -2 RM 1 1 1 so::sort_ro;
+    "zunion" -3 RM 1 1 0 zs::zunion;
+    "zinter" -3 RM 1 1 0 zs::zinter;
+    "zdiff" -3 RM 1 1 0 zs::zdiff;
+    "zintercard" -3 RM 1 1 0 zs::zintercard;
+    "zremrangebylex" 4 WD 1 1 1 zs::zremrangebylex;
     "wait" 3 F 0 0 0 rp::wait;
     "dump" 2 R 1 1 1 mg::dump;
     "restore" -4 W 1 1 1 mg::restore;
@@ -308,6 +326,7 @@ cmds! {
     "slaveof" 3 A 0 0 0 rp::replicaof;
     "replconf" -1 A 0 0 0 rp::replconf;
     "psync" -3 A 0 0 0 rp::psync;
+    "sync" 1 A 0 0 0 rp::sync;
     "blpop" -3 WB 1 -2 1 b::blpop;
     "brpop" -3 WB 1 -2 1 b::brpop;
     "brpoplpush" 4 WB 1 2 1 b::brpoplpush;
@@ -332,6 +351,7 @@ cmds! {
     "eval_ro" -3 EVR 3 2 0 sc::eval_ro;
     "evalsha_ro" -3 EVR 3 2 0 sc::evalsha_ro;
     "script" -2 SC 0 0 0 sc::script;
+    "function" -2 SC 0 0 0 sc::function;
 }
 
 type Index = hashbrown::HashMap<&'static [u8], &'static CommandSpec>;

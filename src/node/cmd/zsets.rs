@@ -20,7 +20,7 @@ pub(super) fn zset<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut ZS
 }
 
 /// Members with optional scores: flat in RESP2, [member, score] pairs in RESP3.
-fn with_scores(ctx: &Ctx, items: Vec<(Bytes, f64)>, scores: bool) -> Frame {
+pub(super) fn with_scores(ctx: &Ctx, items: Vec<(Bytes, f64)>, scores: bool) -> Frame {
     if !scores {
         return Frame::Array(items.into_iter().map(|(m, _)| Frame::Bulk(m)).collect());
     }
@@ -246,70 +246,167 @@ pub fn zcount(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     int(z.map_or(0, |z| score_range(z, min, max).len()))
 }
 
+/// A lexicographic bound: `-`, `+`, `[member` (inclusive), `(member` (exclusive).
+#[derive(Clone)]
+pub(super) enum LexBound {
+    Min,
+    Max,
+    Included(Bytes),
+    Excluded(Bytes),
+}
+
+pub(super) fn lex_bound(arg: &Bytes) -> Result<LexBound, Frame> {
+    match arg.first() {
+        Some(b'-') if arg.len() == 1 => Ok(LexBound::Min),
+        Some(b'+') if arg.len() == 1 => Ok(LexBound::Max),
+        Some(b'[') => Ok(LexBound::Included(arg.slice(1..))),
+        Some(b'(') => Ok(LexBound::Excluded(arg.slice(1..))),
+        _ => Err(Frame::static_error(
+            "ERR min or max not valid string range item",
+        )),
+    }
+}
+
+fn above_lex(m: &[u8], min: &LexBound) -> bool {
+    match min {
+        LexBound::Min => true,
+        LexBound::Max => false,
+        LexBound::Included(b) => m >= &b[..],
+        LexBound::Excluded(b) => m > &b[..],
+    }
+}
+
+fn below_lex(m: &[u8], max: &LexBound) -> bool {
+    match max {
+        LexBound::Min => false,
+        LexBound::Max => true,
+        LexBound::Included(b) => m <= &b[..],
+        LexBound::Excluded(b) => m < &b[..],
+    }
+}
+
+/// Members within the lexicographic bounds, in set order. As in Redis, the set is assumed
+/// to hold one score, so the range is the run of members from the first one above `min`.
+pub(super) fn lex_range(z: &ZSet, min: &LexBound, max: &LexBound) -> Vec<(Bytes, f64)> {
+    z.by_score
+        .iter()
+        .skip_while(|(_, m)| !above_lex(m, min))
+        .take_while(|(_, m)| below_lex(m, max))
+        .map(|(s, m)| (m.clone(), s.0))
+        .collect()
+}
+
+pub fn zlexcount(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let min = try_frame!(lex_bound(&args[2]));
+    let max = try_frame!(lex_bound(&args[3]));
+    let z = try_frame!(zset(ctx, &args[1]));
+    int(z.map_or(0, |z| lex_range(z, &min, &max).len()))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum By {
+    Rank,
+    Score,
+    Lex,
+}
+
 /// ZRANGE and its older forms, after their arguments are normalised.
 struct RangeSpec {
-    by_score: bool,
+    by: By,
     rev: bool,
     limit: Option<(i64, i64)>,
     scores: bool,
 }
 
-fn zrange_generic(ctx: &mut Ctx, key: &[u8], start: &[u8], stop: &[u8], spec: RangeSpec) -> Frame {
-    let items: Vec<(Bytes, f64)> = if spec.by_score {
-        // REV takes (max, min).
-        let (min_arg, max_arg) = if spec.rev {
-            (stop, start)
-        } else {
-            (start, stop)
-        };
-        let (Some(min), Some(max)) = (score_bound(min_arg), score_bound(max_arg)) else {
-            return Frame::static_error("ERR min or max is not a float");
-        };
-        let Some(z) = try_frame!(zset(ctx, key)) else {
-            return Frame::Array(vec![]);
-        };
-        let (offset, count) = spec.limit.unwrap_or((0, -1));
-        if offset < 0 {
-            return Frame::Array(vec![]);
-        }
-        let count = if count < 0 {
-            usize::MAX
-        } else {
-            count as usize
-        };
-        let it = score_range(z, min, max).into_iter();
-        if spec.rev {
-            it.rev().skip(offset as usize).take(count).collect()
-        } else {
-            it.skip(offset as usize).take(count).collect()
-        }
+/// `offset`/`count` of LIMIT applied to `items` (in the order of the reply).
+fn limited(items: Vec<(Bytes, f64)>, rev: bool, limit: Option<(i64, i64)>) -> Vec<(Bytes, f64)> {
+    let (offset, count) = limit.unwrap_or((0, -1));
+    if offset < 0 {
+        return Vec::new();
+    }
+    let count = if count < 0 {
+        usize::MAX
     } else {
-        if spec.limit.is_some() {
-            return Frame::static_error(
-                "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
-            );
-        }
-        let (s, e) = (try_frame!(int_arg(start)), try_frame!(int_arg(stop)));
-        let Some(z) = try_frame!(zset(ctx, key)) else {
-            return Frame::Array(vec![]);
-        };
-        let Some((s, e)) = clamp_range(s, e, z.len()) else {
-            return Frame::Array(vec![]);
-        };
-        let all = z.by_score.iter().map(|(sc, m)| (m.clone(), sc.0));
-        if spec.rev {
-            all.rev().skip(s).take(e - s + 1).collect()
-        } else {
-            all.skip(s).take(e - s + 1).collect()
-        }
+        count as usize
     };
+    let it = items.into_iter();
+    if rev {
+        it.rev().skip(offset as usize).take(count).collect()
+    } else {
+        it.skip(offset as usize).take(count).collect()
+    }
+}
+
+/// The members a ZRANGE-style request selects, in reply order.
+fn range_items(
+    ctx: &mut Ctx,
+    key: &[u8],
+    start: &Bytes,
+    stop: &Bytes,
+    spec: &RangeSpec,
+) -> Result<Vec<(Bytes, f64)>, Frame> {
+    // REV takes (max, min).
+    let (min_arg, max_arg) = if spec.rev {
+        (stop, start)
+    } else {
+        (start, stop)
+    };
+    match spec.by {
+        By::Score => {
+            let (Some(min), Some(max)) = (score_bound(min_arg), score_bound(max_arg)) else {
+                return Err(Frame::static_error("ERR min or max is not a float"));
+            };
+            let Some(z) = zset(ctx, key)? else {
+                return Ok(Vec::new());
+            };
+            Ok(limited(score_range(z, min, max), spec.rev, spec.limit))
+        }
+        By::Lex => {
+            let (min, max) = (lex_bound(min_arg)?, lex_bound(max_arg)?);
+            let Some(z) = zset(ctx, key)? else {
+                return Ok(Vec::new());
+            };
+            Ok(limited(lex_range(z, &min, &max), spec.rev, spec.limit))
+        }
+        By::Rank => {
+            if spec.limit.is_some() {
+                return Err(Frame::static_error(
+                    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+                ));
+            }
+            let (s, e) = (int_arg(start)?, int_arg(stop)?);
+            let Some(z) = zset(ctx, key)? else {
+                return Ok(Vec::new());
+            };
+            let Some((s, e)) = clamp_range(s, e, z.len()) else {
+                return Ok(Vec::new());
+            };
+            let all = z.by_score.iter().map(|(sc, m)| (m.clone(), sc.0));
+            Ok(if spec.rev {
+                all.rev().skip(s).take(e - s + 1).collect()
+            } else {
+                all.skip(s).take(e - s + 1).collect()
+            })
+        }
+    }
+}
+
+fn zrange_generic(
+    ctx: &mut Ctx,
+    key: &[u8],
+    start: &Bytes,
+    stop: &Bytes,
+    spec: RangeSpec,
+) -> Frame {
+    let items = try_frame!(range_items(ctx, key, start, stop, &spec));
     with_scores(ctx, items, spec.scores)
 }
 
-/// Parses trailing `[REV] [BYSCORE] [LIMIT o c] [WITHSCORES]` options from `args[from..]`.
+/// Parses trailing `[BYSCORE|BYLEX] [REV] [LIMIT o c] [WITHSCORES]` options from
+/// `args[from..]` (`allow_by`: ZRANGE's full set; else only LIMIT and WITHSCORES).
 fn range_opts(args: &[Bytes], from: usize, allow_by: bool) -> Result<RangeSpec, Frame> {
     let mut spec = RangeSpec {
-        by_score: false,
+        by: By::Rank,
         rev: false,
         limit: None,
         scores: false,
@@ -319,8 +416,10 @@ fn range_opts(args: &[Bytes], from: usize, allow_by: bool) -> Result<RangeSpec, 
         let a = &args[i];
         if eq_ic(a, "withscores") {
             spec.scores = true;
-        } else if allow_by && eq_ic(a, "byscore") {
-            spec.by_score = true;
+        } else if allow_by && eq_ic(a, "byscore") && spec.by != By::Lex {
+            spec.by = By::Score;
+        } else if allow_by && eq_ic(a, "bylex") && spec.by != By::Score {
+            spec.by = By::Lex;
         } else if allow_by && eq_ic(a, "rev") {
             spec.rev = true;
         } else if eq_ic(a, "limit") && i + 2 < args.len() {
@@ -331,12 +430,27 @@ fn range_opts(args: &[Bytes], from: usize, allow_by: bool) -> Result<RangeSpec, 
         }
         i += 1;
     }
+    if spec.scores && spec.by == By::Lex {
+        return Err(Frame::static_error(
+            "ERR syntax error, WITHSCORES not supported in combination with BYLEX",
+        ));
+    }
     Ok(spec)
 }
 
 pub fn zrange(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     let spec = try_frame!(range_opts(args, 4, true));
     zrange_generic(ctx, &args[1], &args[2], &args[3], spec)
+}
+
+/// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count].
+pub fn zrangestore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let spec = try_frame!(range_opts(args, 5, true));
+    if spec.scores {
+        return syntax_error();
+    }
+    let items = try_frame!(range_items(ctx, &args[2], &args[3], &args[4], &spec));
+    super::zsets_store::store_result(ctx, &args[1], items)
 }
 
 pub fn zrevrange(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
@@ -348,17 +462,30 @@ pub fn zrevrange(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     zrange_generic(ctx, &args[1], &args[2], &args[3], spec)
 }
 
-pub fn zrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+fn by_generic(ctx: &mut Ctx, args: &[Bytes], by: By, rev: bool) -> Frame {
     let mut spec = try_frame!(range_opts(args, 4, false));
-    spec.by_score = true;
+    if by == By::Lex && spec.scores {
+        return syntax_error();
+    }
+    spec.by = by;
+    spec.rev = rev;
     zrange_generic(ctx, &args[1], &args[2], &args[3], spec)
 }
 
+pub fn zrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    by_generic(ctx, args, By::Score, false)
+}
+
 pub fn zrevrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
-    let mut spec = try_frame!(range_opts(args, 4, false));
-    spec.by_score = true;
-    spec.rev = true;
-    zrange_generic(ctx, &args[1], &args[2], &args[3], spec)
+    by_generic(ctx, args, By::Score, true)
+}
+
+pub fn zrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    by_generic(ctx, args, By::Lex, false)
+}
+
+pub fn zrevrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    by_generic(ctx, args, By::Lex, true)
 }
 
 fn pop_generic(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Frame {

@@ -1,9 +1,9 @@
-//! Sorted set commands that remove ranges or store combinations: ZREMRANGEBYSCORE,
-//! ZREMRANGEBYRANK, ZUNIONSTORE, ZINTERSTORE.
+//! Sorted set commands that remove ranges or combine sets: ZREMRANGEBYSCORE/RANK/LEX,
+//! ZUNION, ZINTER, ZDIFF (and their STORE forms), ZINTERCARD.
 
 use bytes::Bytes;
 
-use super::zsets::{score_bound, score_range, zset};
+use super::zsets::{lex_bound, lex_range, score_bound, score_range, zset};
 use super::{clamp_range, eq_ic, float_arg, int, int_arg, syntax_error, wrongtype, Ctx};
 use crate::node::keyspace::{Ttl, Value, ZSet};
 use crate::node::resp::Frame;
@@ -76,54 +76,101 @@ impl Aggregate {
     }
 }
 
-/// ZUNIONSTORE/ZINTERSTORE dest numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX].
-/// Plain sets count as sorted sets with every score 1, as in Redis.
-fn store(ctx: &mut Ctx, args: &[Bytes], union: bool, name: &str) -> Frame {
-    let n = match try_frame!(int_arg(&args[2])) {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Union,
+    Inter,
+    Diff,
+}
+
+/// A parsed ZUNION/ZINTER/ZDIFF family call.
+struct Combine<'a> {
+    keys: &'a [Bytes],
+    weights: Vec<f64>,
+    aggregate: Aggregate,
+    scores: bool,
+}
+
+/// Parses `numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]` from
+/// `args[at..]`; ZDIFF takes no weights or aggregate, the STORE forms no WITHSCORES.
+fn parse_combine<'a>(
+    args: &'a [Bytes],
+    at: usize,
+    op: Op,
+    store: bool,
+    name: &str,
+) -> Result<Combine<'a>, Frame> {
+    let n = match int_arg(&args[at])? {
         n if n < 1 => {
-            return Frame::error(format!(
+            return Err(Frame::error(format!(
                 "ERR at least 1 input key is needed for '{name}' command"
-            ))
+            )))
         }
         n => n as usize,
     };
-    if args.len() < 3 + n {
-        return syntax_error();
+    if args.len() < at + 1 + n {
+        return Err(syntax_error());
     }
-    let keys = &args[3..3 + n];
-    let mut weights = vec![1.0; n];
-    let mut aggregate = Aggregate::Sum;
-    let mut i = 3 + n;
+    let mut c = Combine {
+        keys: &args[at + 1..at + 1 + n],
+        weights: vec![1.0; n],
+        aggregate: Aggregate::Sum,
+        scores: false,
+    };
+    let mut i = at + 1 + n;
     while i < args.len() {
-        if eq_ic(&args[i], "weights") && i + n < args.len() {
-            for (w, arg) in weights.iter_mut().zip(&args[i + 1..=i + n]) {
-                *w = match float_arg(arg) {
-                    Ok(v) => v,
-                    Err(_) => return Frame::static_error("ERR weight value is not a float"),
-                };
+        if op != Op::Diff && eq_ic(&args[i], "weights") && i + n < args.len() {
+            for (w, arg) in c.weights.iter_mut().zip(&args[i + 1..=i + n]) {
+                *w = float_arg(arg)
+                    .map_err(|_| Frame::static_error("ERR weight value is not a float"))?;
             }
             i += n + 1;
-        } else if eq_ic(&args[i], "aggregate") && i + 1 < args.len() {
-            aggregate = match &args[i + 1] {
+        } else if op != Op::Diff && eq_ic(&args[i], "aggregate") && i + 1 < args.len() {
+            c.aggregate = match &args[i + 1] {
                 a if eq_ic(a, "sum") => Aggregate::Sum,
                 a if eq_ic(a, "min") => Aggregate::Min,
                 a if eq_ic(a, "max") => Aggregate::Max,
-                _ => return syntax_error(),
+                _ => return Err(syntax_error()),
             };
             i += 2;
+        } else if !store && eq_ic(&args[i], "withscores") {
+            c.scores = true;
+            i += 1;
         } else {
-            return syntax_error();
+            return Err(syntax_error());
         }
     }
-    let mut inputs: Vec<Vec<(Bytes, f64)>> = Vec::with_capacity(n);
-    for key in keys {
-        let members = match ctx.ks.get(key, ctx.now) {
-            None => Vec::new(),
-            Some(Value::ZSet(z)) => z.scores.iter().map(|(m, s)| (m.clone(), *s)).collect(),
-            Some(Value::Set(s)) => s.iter().map(|m| (m.clone(), 1.0)).collect(),
-            Some(_) => return wrongtype(),
-        };
-        inputs.push(members);
+    Ok(c)
+}
+
+/// The members of a sorted set or (with score 1) a plain set, as Redis reads inputs.
+fn input(ctx: &mut Ctx, key: &[u8]) -> Result<Vec<(Bytes, f64)>, Frame> {
+    Ok(match ctx.ks.get(key, ctx.now) {
+        None => Vec::new(),
+        Some(Value::ZSet(z)) => z.scores.iter().map(|(m, s)| (m.clone(), *s)).collect(),
+        Some(Value::Set(s)) => s.iter().map(|m| (m.clone(), 1.0)).collect(),
+        Some(_) => return Err(wrongtype()),
+    })
+}
+
+/// The combination as a sorted set.
+fn combine(ctx: &mut Ctx, c: &Combine, op: Op) -> Result<ZSet, Frame> {
+    let mut inputs = Vec::with_capacity(c.keys.len());
+    for key in c.keys {
+        inputs.push(input(ctx, key)?);
+    }
+    let mut out = ZSet::default();
+    if op == Op::Diff {
+        let mut rest = inputs.into_iter();
+        let first = rest.next().unwrap_or_default();
+        let others: hashbrown::HashSet<Bytes> =
+            rest.flat_map(|m| m.into_iter().map(|(m, _)| m)).collect();
+        for (m, s) in first {
+            if !others.contains(&m) {
+                out.insert(m, s);
+            }
+        }
+        return Ok(out);
     }
     let weigh = |s: f64, w: f64| {
         let v = s * w;
@@ -134,38 +181,124 @@ fn store(ctx: &mut Ctx, args: &[Bytes], union: bool, name: &str) -> Frame {
         }
     };
     let mut acc: hashbrown::HashMap<Bytes, (f64, usize)> = hashbrown::HashMap::new();
-    for (members, w) in inputs.into_iter().zip(&weights) {
+    for (members, w) in inputs.into_iter().zip(&c.weights) {
         for (m, s) in members {
             let s = weigh(s, *w);
             acc.entry(m)
                 .and_modify(|(cur, seen)| {
-                    *cur = aggregate.apply(*cur, s);
+                    *cur = c.aggregate.apply(*cur, s);
                     *seen += 1;
                 })
                 .or_insert((s, 1));
         }
     }
-    let mut out = ZSet::default();
     for (m, (s, seen)) in acc {
-        if union || seen == n {
+        if op == Op::Union || seen == c.keys.len() {
             out.insert(m, s);
         }
     }
+    Ok(out)
+}
+
+/// Stores `items` at `dest` (deleting it when there are none) and answers their count.
+pub(super) fn store_result(ctx: &mut Ctx, dest: &[u8], items: Vec<(Bytes, f64)>) -> Frame {
+    let mut out = ZSet::default();
+    for (m, s) in items {
+        out.insert(m, s);
+    }
+    store_set(ctx, dest, out)
+}
+
+fn store_set(ctx: &mut Ctx, dest: &[u8], out: ZSet) -> Frame {
     let len = out.len();
     if len == 0 {
-        ctx.ks.remove(&args[1], ctx.now);
+        ctx.ks.remove(dest, ctx.now);
     } else {
-        ctx.ks.put(&args[1], Value::ZSet(Box::new(out)), Ttl::Clear);
+        ctx.ks.put(dest, Value::ZSet(Box::new(out)), Ttl::Clear);
     }
     int(len)
 }
 
+/// ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE dest numkeys key... [WEIGHTS w...] [AGGREGATE ...].
+/// Plain sets count as sorted sets with every score 1, as in Redis.
+fn store(ctx: &mut Ctx, args: &[Bytes], op: Op, name: &str) -> Frame {
+    let c = try_frame!(parse_combine(args, 2, op, true, name));
+    let out = try_frame!(combine(ctx, &c, op));
+    store_set(ctx, &args[1], out)
+}
+
+/// ZUNION/ZINTER/ZDIFF numkeys key... [...] [WITHSCORES]: the combination, in order.
+fn reply(ctx: &mut Ctx, args: &[Bytes], op: Op, name: &str) -> Frame {
+    let c = try_frame!(parse_combine(args, 1, op, false, name));
+    let out = try_frame!(combine(ctx, &c, op));
+    let items = out.by_score.into_iter().map(|(s, m)| (m, s.0)).collect();
+    super::zsets::with_scores(ctx, items, c.scores)
+}
+
 pub fn zunionstore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
-    store(ctx, args, true, "zunionstore")
+    store(ctx, args, Op::Union, "zunionstore")
 }
 
 pub fn zinterstore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
-    store(ctx, args, false, "zinterstore")
+    store(ctx, args, Op::Inter, "zinterstore")
+}
+
+pub fn zdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    store(ctx, args, Op::Diff, "zdiffstore")
+}
+
+pub fn zunion(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    reply(ctx, args, Op::Union, "zunion")
+}
+
+pub fn zinter(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    reply(ctx, args, Op::Inter, "zinter")
+}
+
+pub fn zdiff(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    reply(ctx, args, Op::Diff, "zdiff")
+}
+
+/// ZINTERCARD numkeys key... [LIMIT n]: the size of the intersection, stopping at n.
+pub fn zintercard(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let n = match int_arg(&args[1]) {
+        Ok(n) if n >= 1 => n as usize,
+        _ => return Frame::static_error("ERR numkeys should be greater than 0"),
+    };
+    if args.len() < 2 + n {
+        return Frame::static_error("ERR Number of keys can't be greater than number of args");
+    }
+    let rest = &args[2 + n..];
+    let limit = match rest {
+        [] => 0,
+        [l, v] if eq_ic(l, "limit") => match int_arg(v) {
+            Ok(v) if v >= 0 => v as usize,
+            _ => return Frame::static_error("ERR LIMIT can't be negative"),
+        },
+        _ => return syntax_error(),
+    };
+    let c = Combine {
+        keys: &args[2..2 + n],
+        weights: vec![1.0; n],
+        aggregate: Aggregate::Sum,
+        scores: false,
+    };
+    let count = try_frame!(combine(ctx, &c, Op::Inter)).len();
+    int(if limit > 0 { count.min(limit) } else { count })
+}
+
+/// ZREMRANGEBYLEX key min max.
+pub fn zremrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    let min = try_frame!(lex_bound(&args[2]));
+    let max = try_frame!(lex_bound(&args[3]));
+    let members = match try_frame!(zset(ctx, &args[1])) {
+        Some(z) => lex_range(z, &min, &max)
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect(),
+        None => return Frame::Integer(0),
+    };
+    remove_members(ctx, &args[1], members)
 }
 
 #[cfg(test)]

@@ -178,6 +178,23 @@ impl Keyspace {
         self.find(key)
     }
 
+    /// RESTORE's IDLETIME or FREQ: sets the record when the policy in force keeps that
+    /// form (as Redis, the other one is ignored).
+    pub fn set_access(&mut self, key: &[u8], access: Access, now: u64) {
+        let lfu = self.evict.policy.lfu();
+        let (slot, hash) = self.locate(key);
+        let Some(e) = self.slots[slot].find_mut(hash, |e| &*e.key == key) else {
+            return;
+        };
+        match access {
+            Access::IdleSeconds(s) if !lfu => {
+                e.access = seconds(now).wrapping_sub(s.min(u32::MAX as u64) as u32)
+            }
+            Access::Frequency(f) if lfu => e.access = lfu_pack(minutes(now), f),
+            _ => {}
+        }
+    }
+
     /// The access record of a live `key`, in the form the policy in force keeps.
     pub fn access(&self, key: &[u8], now: u64) -> Option<Access> {
         self.peek(key, now)?;
@@ -226,8 +243,26 @@ impl Keyspace {
         if matches!(policy, Policy::AllKeysRandom | Policy::VolatileRandom) {
             return sample(self, &mut rng).map(|(k, _)| k);
         }
-        for _ in 0..self.evict.samples.max(1) {
-            let Some((key, stamp)) = sample(self, &mut rng) else {
+        let samples = self.evict.samples.max(1);
+        // Volatile keys are sampled without repeats (as Redis's dictGetSomeKeys): with
+        // no more keys than samples, every one of them is looked at.
+        let volatile_picks: Vec<usize> = if policy.volatile() {
+            let n = self.expires.len();
+            rand::seq::index::sample(&mut rng, n, samples.min(n)).into_vec()
+        } else {
+            Vec::new()
+        };
+        for round in 0..samples {
+            let picked = if policy.volatile() {
+                volatile_picks.get(round).and_then(|&i| {
+                    let (key, _) = self.expires.get_index(i)?;
+                    let stamp = self.entry(key).map_or(0, |e| e.access);
+                    Some((key.clone(), stamp))
+                })
+            } else {
+                sample(self, &mut rng)
+            };
+            let Some((key, stamp)) = picked else {
                 break;
             };
             let score = self.evict_score(&key, stamp, now);

@@ -28,6 +28,15 @@ impl Backlog {
         self.buf.len()
     }
 
+    /// A new size; the oldest bytes beyond it are forgotten.
+    pub fn resize(&mut self, size: usize) {
+        self.size = size;
+        if self.buf.len() > size {
+            let excess = self.buf.len() - size;
+            self.buf.drain(..excess);
+        }
+    }
+
     /// Appends stream bytes, forgetting the oldest beyond the backlog's size.
     pub fn append(&mut self, data: &[u8]) {
         self.buf.extend(data);

@@ -95,6 +95,8 @@ pub struct Replication {
     replica: AtomicBool,
     /// Client writes wait until this Unix time in ms (manual failover).
     paused_until: AtomicU64,
+    /// `repl-backlog-size`, for the backlog made when the first replica arrives.
+    backlog_size: std::sync::atomic::AtomicUsize,
     bus: OnceLock<ClusterHandle>,
 }
 
@@ -116,7 +118,12 @@ impl Default for Replication {
 
 impl Replication {
     pub fn new() -> Replication {
+        Self::with_backlog_size(backlog::DEFAULT_SIZE)
+    }
+
+    pub fn with_backlog_size(backlog_size: usize) -> Replication {
         Replication {
+            backlog_size: std::sync::atomic::AtomicUsize::new(backlog_size.max(1)),
             state: Mutex::new(ReplState {
                 replid: random_id(),
                 replid2: NO_ID.into(),
@@ -179,11 +186,20 @@ impl Replication {
         }
     }
 
+    /// `CONFIG SET repl-backlog-size`: an existing backlog keeps its newest bytes.
+    pub fn set_backlog_size(&self, size: usize) {
+        let size = size.max(1);
+        self.backlog_size.store(size, Ordering::Relaxed);
+        if let Some(b) = self.state.lock().backlog.as_mut() {
+            b.resize(size);
+        }
+    }
+
     /// Creates the backlog if there is none (the first replica arrives). The caller
     /// holds the keyspace lock, so no write slips between snapshot and stream.
     fn ensure_backlog(&self, st: &mut ReplState, ks: &mut super::keyspace::Keyspace) {
         if st.backlog.is_none() {
-            st.backlog = Some(Backlog::new(backlog::DEFAULT_SIZE));
+            st.backlog = Some(Backlog::new(self.backlog_size.load(Ordering::Relaxed)));
         }
         if !self.is_replica() {
             ks.log_expired = true;
@@ -364,8 +380,8 @@ impl Replication {
         out
     }
 
-    /// Regular duties, every 100 ms: masters feed a PING every 10 s (as Redis's
-    /// `repl-ping-replica-period`) unless writes are paused, so replicas' data age stays
+    /// Regular duties, every 100 ms: masters feed a PING every `repl-ping-replica-period`
+    /// seconds unless writes are paused, so replicas' data age stays
     /// fresh for elections.
     pub async fn cron(self: Arc<Self>, shared: Arc<Shared>) {
         let mut stop = shared.shutdown.subscribe();
@@ -378,9 +394,10 @@ impl Replication {
             if self.is_replica() || self.writes_paused(now_ms()) {
                 continue;
             }
+            let period = Duration::from_secs(shared.config.read().repl_ping_replica_period);
             let _ks = shared.keyspace.lock();
             let mut st = self.state.lock();
-            if !st.replicas.is_empty() && st.last_ping.elapsed() >= Duration::from_secs(10) {
+            if !st.replicas.is_empty() && st.last_ping.elapsed() >= period {
                 st.last_ping = Instant::now();
                 let ping = propagate::encode(&[b"PING"]);
                 self.append(&mut st, &ping);
