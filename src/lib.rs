@@ -10,4 +10,9 @@ pub mod bus;
 pub mod model;
 pub mod node;
 
+/// The checks of the fuzz targets in `fuzz/` (cargo-fuzz sets `cfg(fuzzing)`).
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use admin::cli::main_exit;

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::lab::myself;
-use crate::harness::{assert_exit, rclust, ClusterClient, Kind, Process, ServerOpts};
+use crate::harness::{assert_exit, rclust, value_of, ClusterClient, Kind, Process, ServerOpts};
 use crate::partitions::LabCluster;
 use crate::require_lab;
 
@@ -31,9 +31,11 @@ enum Cmd {
     Rebalance,
     Fix,
     SetTimeout,
+    Import,
+    Restore,
 }
 
-const ALL: [Cmd; 11] = [
+const ALL: [Cmd; 13] = [
     Cmd::Create,
     Cmd::AddMaster,
     Cmd::AddReplica,
@@ -45,11 +47,21 @@ const ALL: [Cmd; 11] = [
     Cmd::Rebalance,
     Cmd::Fix,
     Cmd::SetTimeout,
+    Cmd::Import,
+    Cmd::Restore,
 ];
 
-/// Four masters (port 6379) with a replica each (6380) on four hosts, and an empty spare
-/// node on every host (6381) for the membership commands.
+/// Keys an import moves from a standalone source (`im:`), and keys of a backup that a
+/// restore writes back (`rs:`); both are removed from the cluster after each round.
+const IMPORT_KEYS: usize = 1500;
+const RESTORE_KEYS: usize = 1500;
+
+/// Four masters (port 6379) with a replica each (6380) on four hosts, an empty spare node
+/// on every host (6381) for the membership commands, a standalone server (host 0, 6390)
+/// to import from and a backup to restore.
 struct Bench {
+    source: Process,
+    backup: tempfile::TempDir,
     spares: Vec<Process>,
     c: LabCluster,
     round: usize,
@@ -70,9 +82,25 @@ impl Bench {
         let spares = c
             .lab
             .start(kind, &opts, &[(0, 6381), (1, 6381), (2, 6381), (3, 6381)]);
+        let source = kind.start(ServerOpts {
+            cluster: false,
+            place: Some(c.lab.host(0).place(6390)),
+            ..opts.clone()
+        });
         let mut client = ClusterClient::new(&c.addrs());
+        client.load("rs:", RESTORE_KEYS);
+        let backup = tempfile::tempdir().unwrap();
+        let dir = backup.path().join("b");
+        let out = rclust()
+            .args(["backup", &c.nodes[0].addr(), dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_exit(&out, 0);
+        delete_keys(&mut client, "rs:", RESTORE_KEYS);
         client.load("kp:", KEYS);
         Bench {
+            source,
+            backup,
             spares,
             c,
             round: 0,
@@ -219,6 +247,29 @@ impl Bench {
                 kill_after(&args, Duration::from_millis(1500));
                 s(&["fix", &seed, "--yes"])
             }
+            Cmd::Import => {
+                let _: () = self.source.cmd(&["FLUSHALL"]);
+                let mut pipe = redis::pipe();
+                for i in 0..IMPORT_KEYS {
+                    pipe.cmd("SET")
+                        .arg(format!("im:{i}"))
+                        .arg(value_of("im:", i))
+                        .ignore();
+                }
+                pipe.query::<()>(&mut self.source.client()).unwrap();
+                s(&["import", &seed, "--from", &self.source.addr(), "--yes"])
+            }
+            Cmd::Restore => {
+                // --replace: the backup also holds the kp: keys, with the values they have.
+                let dir = self.backup.path().join("b");
+                s(&[
+                    "restore",
+                    &seed,
+                    dir.to_str().unwrap(),
+                    "--replace",
+                    "--yes",
+                ])
+            }
             Cmd::SetTimeout => {
                 let ms = if self.round.is_multiple_of(2) {
                     "2000"
@@ -266,6 +317,29 @@ impl Bench {
                 String::from_utf8_lossy(&out.stdout)
             ));
         }
+        match cmd {
+            Cmd::Import => self.imported_keys_kept()?,
+            Cmd::Restore => {
+                // What a killed restore did not write, running it again does.
+                let args = self.prepare_restore_again();
+                let out = rclust().args(&args).output().unwrap();
+                if out.status.code() != Some(0) {
+                    return Err(format!(
+                        "restore run again failed: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    ));
+                }
+                let mut client = ClusterClient::new(&self.c.addrs());
+                let verified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    client.verify("rs:", RESTORE_KEYS)
+                }));
+                if verified.is_err() {
+                    return Err("restored keys missing after running restore again".into());
+                }
+                delete_keys(&mut client, "rs:", RESTORE_KEYS);
+            }
+            _ => {}
+        }
         if cmd != Cmd::Create {
             let (masters, _) = self.members();
             let total: u64 = masters.iter().map(|m| m.cmd::<u64>(&["DBSIZE"])).sum();
@@ -281,6 +355,56 @@ impl Bench {
             }
         }
         Ok(())
+    }
+}
+
+impl Bench {
+    fn prepare_restore_again(&self) -> Vec<String> {
+        let dir = self.backup.path().join("b");
+        [
+            "restore",
+            &self.seed(),
+            dir.to_str().unwrap(),
+            "--replace",
+            "--yes",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+    }
+
+    /// After an import was killed: every key is on the source or in the cluster, with its
+    /// value (import deletes a key on the source only once the cluster has it). Then the
+    /// imported keys are removed from the cluster for the next round.
+    fn imported_keys_kept(&self) -> Result<(), String> {
+        let mut client = ClusterClient::new(&self.c.addrs());
+        let mut source = self.source.client();
+        let mut lost = Vec::new();
+        for i in 0..IMPORT_KEYS {
+            let key = format!("im:{i}");
+            let want = Some(value_of("im:", i));
+            let on_source: Option<String> = redis::cmd("GET").arg(&key).query(&mut source).unwrap();
+            if on_source != want && client.get(&key).unwrap() != want {
+                lost.push(key);
+            }
+        }
+        delete_keys(&mut client, "im:", IMPORT_KEYS);
+        if lost.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} imported keys neither on the source nor in the cluster, e.g. {:?}",
+                lost.len(),
+                &lost[..lost.len().min(5)]
+            ))
+        }
+    }
+}
+
+fn delete_keys(client: &mut ClusterClient, prefix: &str, n: usize) {
+    for i in 0..n {
+        let key = format!("{prefix}{i}");
+        client.query::<i64>(&[b"DEL", key.as_bytes()]).unwrap();
     }
 }
 
@@ -310,16 +434,27 @@ fn kill_after(args: &[String], delay: Duration) -> bool {
     true
 }
 
-/// Times one uninterrupted run of `cmd`.
-fn measure(b: &mut Bench, cmd: Cmd) -> Duration {
+/// Times one uninterrupted run of `cmd`; an error says how it failed.
+fn measure(b: &mut Bench, cmd: Cmd) -> Result<Duration, String> {
     let args = b.prepare(cmd);
     let start = Instant::now();
-    let status = rclust_process(&args).wait().unwrap();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("rclust"))
+        .args(&args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     let took = start.elapsed();
-    assert!(status.success(), "{cmd:?} {args:?} failed uninterrupted");
+    if !out.status.success() {
+        return Err(format!(
+            "uninterrupted {args:?} exited {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
     b.repair(cmd)
-        .unwrap_or_else(|e| panic!("{cmd:?} uninterrupted: {e}"));
-    took
+        .map_err(|e| format!("after an uninterrupted run: {e}"))?;
+    Ok(took)
 }
 
 struct Outcome {
@@ -331,14 +466,23 @@ struct Outcome {
 }
 
 fn run_points(b: &mut Bench, cmd: Cmd, points: usize) -> Outcome {
-    let took = measure(b, cmd);
     let mut o = Outcome {
         cmd,
-        took,
+        took: Duration::ZERO,
         killed: 0,
         repaired: 0,
         failures: Vec::new(),
     };
+    match measure(b, cmd) {
+        Ok(took) => o.took = took,
+        Err(e) => {
+            // Recorded, and the sweep goes on with the next command.
+            eprintln!("{cmd:?}: {e}");
+            o.failures.push(e);
+            return o;
+        }
+    }
+    let took = o.took;
     for _ in 0..points {
         let args = b.prepare(cmd);
         let at = took.mul_f64(b.random());
@@ -350,8 +494,9 @@ fn run_points(b: &mut Bench, cmd: Cmd, points: usize) -> Outcome {
             }
         } else {
             // It finished before the kill point: the cluster must be healthy anyway.
-            b.repair(cmd)
-                .unwrap_or_else(|e| panic!("{cmd:?} finished but: {e}"));
+            if let Err(e) = b.repair(cmd) {
+                o.failures.push(format!("finished before {at:?}, but: {e}"));
+            }
         }
     }
     o
@@ -377,7 +522,19 @@ fn sweep(kind: Kind, cmds: &[Cmd], points: usize) {
     let mut b = Bench::new(kind);
     let outcomes: Vec<Outcome> = cmds
         .iter()
-        .map(|&c| run_points(&mut b, c, points))
+        .map(|&c| {
+            let o = run_points(&mut b, c, points);
+            // Each row as it is done, so that a sweep cut short still reports.
+            eprint!(
+                "{}",
+                report(std::slice::from_ref(&o))
+                    .lines()
+                    .nth(2)
+                    .unwrap_or("")
+            );
+            eprintln!();
+            o
+        })
         .collect();
     let table = report(&outcomes);
     eprintln!("{kind:?}:\n{table}");

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod bad_input;
 mod bus_real;
 mod check;
 mod create;

@@ -26,7 +26,7 @@ fn create_and_check_over_tls() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.starts_with("rclust: ") && err.contains(&addrs[0]),
+        err.starts_with("rclust: ") && err.contains(&addrs[0]) && err.contains("use --tls"),
         "{err}"
     );
 

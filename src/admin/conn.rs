@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use anyhow::anyhow;
+use anyhow::{anyhow, bail};
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::{
     AsyncConnectionConfig, Client, ConnectionAddr, ConnectionInfo, RedisConnectionInfo, Value,
@@ -67,6 +67,9 @@ pub fn describe(err: &redis::RedisError) -> String {
     if err.is_connection_refusal() {
         return "connection refused".into();
     }
+    if text.contains("cluster support disabled") {
+        return "not in cluster mode (cluster_enabled:0); start it with cluster-enabled yes".into();
+    }
     if let Some(code) = err.code() {
         match code {
             "NOAUTH" => {
@@ -81,6 +84,12 @@ pub fn describe(err: &redis::RedisError) -> String {
         return "authentication failed: wrong user name or password".into();
     }
     text
+}
+
+/// Whether a plain TCP connection to `addr` opens within `limit`.
+async fn tcp_connects(addr: &Addr, limit: Duration) -> bool {
+    let connect = tokio::net::TcpStream::connect((addr.host.as_str(), addr.port));
+    matches!(tokio::time::timeout(limit, connect).await, Ok(Ok(_)))
 }
 
 impl NodeConn {
@@ -132,10 +141,27 @@ impl NodeConn {
         let connect = client.get_multiplexed_async_connection_with_config(&config);
         // The connection timeout covers TCP only; a server that accepts and never answers
         // the handshake must not hang us either.
-        let conn = tokio::time::timeout(opts.connect_timeout + opts.response_timeout, connect)
+        let conn = match tokio::time::timeout(opts.connect_timeout + opts.response_timeout, connect)
             .await
-            .map_err(|_| anyhow!("{addr}: timed out"))?
-            .map_err(|e| anyhow!("{addr}: {}", describe(&e)))?;
+        {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) if !(e.is_timeout() && opts.tls.is_some()) => {
+                let cause = describe(&e);
+                // A TLS port resets a connection that speaks plain RESP to it.
+                if opts.tls.is_none() && e.kind() == redis::ErrorKind::IoError {
+                    bail!("{addr}: {cause} before any reply (a TLS port? then use --tls)");
+                }
+                bail!("{addr}: {cause}");
+            }
+            _ => {
+                // A plain port never answers a TLS ClientHello: tell that from a node that
+                // cannot be reached at all.
+                if opts.tls.is_some() && tcp_connects(addr, opts.connect_timeout).await {
+                    bail!("{addr}: no answer to the TLS handshake (is TLS enabled on this port?)");
+                }
+                bail!("{addr}: timed out");
+            }
+        };
         let mut node = NodeConn {
             addr: addr.clone(),
             conn,

@@ -14,6 +14,16 @@ use crate::admin::conn::{ConnOpts, NodeConn};
 use crate::model::replies::{all_keys, parse_info};
 use crate::model::{parse_cluster_nodes_with, Addr, ClusterNode, SlotInterner};
 
+/// The addresses a host name stands for, as text (`localhost` -> 127.0.0.1, ::1); none
+/// when it does not resolve.
+fn resolved_ips(addr: &Addr) -> Vec<String> {
+    use std::net::ToSocketAddrs;
+    (addr.host.as_str(), addr.port)
+        .to_socket_addrs()
+        .map(|all| all.map(|a| a.ip().to_string()).collect())
+        .unwrap_or_default()
+}
+
 /// How many nodes are queried at once.
 const CONCURRENCY: usize = 64;
 
@@ -222,6 +232,17 @@ impl Snapshot {
                 .copied()
                 .filter(|n| n.addr.addr() == addr || self.addr_of(&n.id).as_ref() == Some(&addr))
                 .collect();
+            // Another spelling of a listed address (`localhost:7000` for 127.0.0.1:7000).
+            let by_addr = if by_addr.is_empty() {
+                let ips = resolved_ips(&addr);
+                nodes
+                    .iter()
+                    .copied()
+                    .filter(|n| n.addr.port == addr.port && ips.contains(&n.addr.ip))
+                    .collect()
+            } else {
+                by_addr
+            };
             match by_addr.as_slice() {
                 [one] => return Ok(one),
                 [] => {}
@@ -453,6 +474,8 @@ mod tests {
         assert_eq!(snap.resolve_node(A).unwrap().id, A);
         assert_eq!(snap.resolve_node("bbbb").unwrap().id, B);
         assert_eq!(snap.resolve_node("127.0.0.1:7001").unwrap().id, B);
+        // Another spelling of the same address.
+        assert_eq!(snap.resolve_node("localhost:7001").unwrap().id, B);
         let unknown = snap.resolve_node("127.0.0.1:9999").unwrap_err().to_string();
         assert!(
             unknown.starts_with("unknown node '127.0.0.1:9999'"),

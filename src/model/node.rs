@@ -150,6 +150,16 @@ impl ClusterNode {
     }
 }
 
+/// A node id as Redis checks one (`verifyClusterNodeId`): 40 characters, `a-z` and `0-9`.
+/// Checked when parsing, so that every id the tools hold can be cut to its 8-character
+/// short form and printed safely.
+pub fn is_node_id(text: &str) -> bool {
+    text.len() == 40
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
 /// Errors name the line so a bad reply can be traced.
 fn line_error(line: &str, why: impl fmt::Display) -> String {
     format!("bad CLUSTER NODES line '{line}': {why}")
@@ -355,6 +365,31 @@ e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca 127.0.0.1:30001@31001 myself,master - 0
 6ec23923021cf3ffec47632106199cb7f496ce01 :0@0 master,fail?,noaddr - 1426238316232 1426238316232 0 disconnected
 aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0 connected
 ";
+
+    /// Found by fuzzing (cluster_replies): an id with a multi-byte character made
+    /// `short_id` cut inside it and panic; ids shorter than 8 panicked where the CLI
+    /// prints `id[..8]`. Ids, master ids and open slots' peers are now checked.
+    #[test]
+    fn ids_that_are_not_node_ids_are_refused() {
+        let good = "e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca";
+        for bad in [
+            "e7d1eecé10fd6bb5eb35b9f99a514335d9ba9c",
+            "abc",
+            "E7D1EECCE10FD6BB5EB35B9F99A514335D9BA9CA",
+        ] {
+            let line = format!("{bad} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5");
+            let err = parse_cluster_nodes(&line).unwrap_err();
+            assert!(err.contains("invalid node id"), "{err}");
+            let replica =
+                format!("{good} 127.0.0.1:30001@31001 myself,slave {bad} 0 0 1 connected");
+            assert!(parse_cluster_nodes(&replica).is_err());
+            let open = format!(
+                "{good} 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 5 [5->-{bad}]"
+            );
+            assert!(parse_cluster_nodes(&open).is_err());
+        }
+        assert!(is_node_id(good));
+    }
 
     #[test]
     fn parses_every_field() {

@@ -7,8 +7,10 @@ use comfy_table::Table;
 use serde_json::json;
 
 use crate::admin::conn::ConnOpts;
+use crate::admin::exec::preflight::Right;
 use crate::admin::exec::{create, preflight};
 use crate::admin::plan::create::{plan_create, CreatePlan};
+use crate::admin::plan::placement::{shared_host, Shard};
 use crate::admin::snapshot::Fleet;
 use crate::model::id::short;
 
@@ -60,11 +62,50 @@ fn plan_json(plan: &CreatePlan) -> serde_json::Value {
     })
 }
 
+/// Refuses a plan that leaves a master and all its replicas on one host, telling hosts
+/// apart by the IP each node resolved to (so `localhost` and 127.0.0.1 are one host).
+fn refuse_shared_hosts(plan: &CreatePlan, nodes: &[preflight::EmptyNode]) -> anyhow::Result<()> {
+    let host_of = |id: &str| {
+        nodes
+            .iter()
+            .find(|n| n.id == id)
+            .map_or("", |n| n.meet_ip.as_str())
+    };
+    let shards: Vec<Shard> = plan
+        .masters
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Shard {
+            name: format!("{} ({})", m.addr, &m.id[..8]),
+            host: host_of(&m.id),
+            replica_hosts: plan
+                .replicas
+                .iter()
+                .filter(|r| r.master == i)
+                .map(|r| host_of(&r.id))
+                .collect(),
+        })
+        .collect();
+    let hosts = nodes.iter().map(|n| n.meet_ip.as_str()).collect();
+    match shared_host(&shards, &hosts) {
+        Some(why) => anyhow::bail!("{why}"),
+        None => Ok(()),
+    }
+}
+
 pub async fn run(args: CreateArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
     let start = Instant::now();
     let nodes = preflight::check_all_empty(&args.nodes, &opts).await?;
     let plan = plan_create(&preflight::candidates(&nodes), args.replicas)?;
+    refuse_shared_hosts(&plan, &nodes)?;
 
+    let fleet = Fleet::new(opts);
+    if !args.change.dry_run {
+        let addrs: Vec<_> = nodes.iter().map(|n| n.addr.clone()).collect();
+        let mut rights = vec![Right::AddSlots, Right::Meet, Right::Replicate];
+        rights.extend((!args.keep_settings).then_some(Right::ConfigSet));
+        preflight::check_rights(&fleet, &addrs, &rights).await?;
+    }
     if ui.json && args.change.dry_run {
         print_json(&plan_json(&plan))?;
         return Ok(Exit::Ok);
@@ -92,7 +133,6 @@ pub async fn run(args: CreateArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Ex
         return Ok(Exit::Error);
     }
 
-    let fleet = Fleet::new(opts);
     let bar = ui.spinner("creating");
     let deadline = start + Duration::from_secs_f64(args.change.timeout);
     let outcome = create::apply(&fleet, &plan, &nodes, deadline, &bar, !args.keep_settings).await?;

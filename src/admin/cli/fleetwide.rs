@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::admin::conn::ConnOpts;
 use crate::admin::exec::converge::run_all;
+use crate::admin::exec::preflight::{self, Right};
 use crate::admin::snapshot::{Fleet, Snapshot};
 use crate::model::Addr;
 
@@ -166,6 +167,8 @@ pub async fn set_timeout(args: SetTimeoutArgs, ui: &Ui, opts: ConnOpts) -> anyho
         print(&text)?;
         return Ok(Exit::Ok);
     }
+    let addrs: Vec<_> = nodes.iter().map(|(a, _, _)| a.clone()).collect();
+    preflight::check_rights(&fleet, &addrs, &[Right::ConfigSet]).await?;
     if !ui.quiet {
         eprintln!("{text}");
     }

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::admin::conn::ConnOpts;
+use crate::admin::exec::preflight::Right;
 use crate::admin::exec::{membership, preflight};
 use crate::admin::health;
 use crate::admin::plan::membership::{
@@ -89,6 +90,12 @@ pub async fn add_node(args: AddNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
             "\nIts cluster-node-timeout is lowered while it joins (500 ms, 40 ms a node at size), then restored."
         };
     }
+    if !args.change.dry_run {
+        let mut rights = vec![Right::Meet];
+        rights.extend(plan.master.is_some().then_some(Right::Replicate));
+        rights.extend((!args.keep_settings).then_some(Right::ConfigSet));
+        preflight::check_rights(&fleet, std::slice::from_ref(&new.addr), &rights).await?;
+    }
     if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Add this node?")? {
         return Ok(exit);
     }
@@ -155,6 +162,11 @@ pub async fn del_node(args: DelNodeArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Res
     } else {
         "\n  (the node is unreachable: it is not reset)"
     };
+    if !args.change.dry_run {
+        let reached: Vec<_> = snap.reports.iter().map(|r| r.addr.clone()).collect();
+        let rights = [Right::Forget, Right::Replicate, Right::Reset];
+        preflight::check_rights(&fleet, &reached, &rights).await?;
+    }
     if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Remove this node?")? {
         return Ok(exit);
     }
@@ -286,6 +298,10 @@ pub async fn failover(args: FailoverArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Re
         plan.promote_addr,
         plan.mode
     );
+    if !args.change.dry_run {
+        let promoted = std::slice::from_ref(&plan.promote_addr);
+        preflight::check_rights(&fleet, promoted, &[Right::Failover]).await?;
+    }
     if let Some(exit) = show_and_confirm(ui, &text, &plan, &args.change, "Fail over?")? {
         return Ok(exit);
     }

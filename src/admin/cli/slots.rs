@@ -15,6 +15,7 @@ use crate::admin::conn::ConnOpts;
 use crate::admin::exec::atomic::{self, AtomicMigrator};
 use crate::admin::exec::converge::{expected_from, wait_converged};
 use crate::admin::exec::migrate::{MigrateOpts, Migrator};
+use crate::admin::exec::preflight;
 use crate::admin::health;
 use crate::admin::plan::fix::{plan_fix, slots_to_count};
 use crate::admin::plan::rebalance::{plan_rebalance, RebalanceOpts};
@@ -27,6 +28,10 @@ use crate::model::{Addr, SlotSet};
 use super::args::{FixArgs, MoveArgs, RebalanceArgs, ReshardArgs};
 use super::ui::Ui;
 use super::{print, print_json, Exit};
+
+/// The largest `--weight`: far beyond any useful ratio, small enough that the weights of
+/// thousands of masters add up to a finite number.
+const MAX_WEIGHT: f64 = 1_000_000.0;
 
 /// `id (addr)` for tables.
 fn name(snap: &Snapshot, id: &str) -> String {
@@ -122,6 +127,25 @@ async fn load_healthy(fleet: &Fleet, seed: &Addr) -> anyhow::Result<Snapshot> {
         );
     }
     Ok(snap)
+}
+
+/// Before a move starts (not for --dry-run): may the user run what moving slots sends, plus
+/// `more`, on every master?
+async fn check_move_rights(
+    fleet: &Fleet,
+    snap: &Snapshot,
+    moving: &MoveArgs,
+    more: &[preflight::Right],
+) -> anyhow::Result<()> {
+    if moving.dry_run {
+        return Ok(());
+    }
+    let masters: Vec<Addr> = snap
+        .masters()
+        .iter()
+        .filter_map(|m| snap.addr_of(&m.id))
+        .collect();
+    preflight::check_rights(fleet, &masters, &[preflight::MOVING_SLOTS, more].concat()).await
 }
 
 pub fn moves_table(snap: &Snapshot, moves: &[SlotMove]) -> String {
@@ -396,10 +420,19 @@ pub async fn reshard(args: ReshardArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Resu
     let sources: Vec<String> = if args.from.len() == 1 && args.from[0].eq_ignore_ascii_case("all") {
         Vec::new()
     } else {
-        args.from
-            .iter()
-            .map(|s| snap.resolve_node(s).map(|n| n.id.to_string()))
-            .collect::<anyhow::Result<_>>()?
+        let mut ids: Vec<String> = Vec::new();
+        for spec in &args.from {
+            let id = snap.resolve_node(spec)?.id.to_string();
+            if let Some(j) = ids.iter().position(|seen| *seen == id) {
+                bail!(
+                    "--from names {} twice ('{}' and '{spec}')",
+                    name(&snap, &id),
+                    args.from[j]
+                );
+            }
+            ids.push(id);
+        }
+        ids
     };
     let moves = plan_reshard(&snap, &sources, &target, args.slots)?;
     let text = format!(
@@ -408,6 +441,7 @@ pub async fn reshard(args: ReshardArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Resu
         name(&snap, &target),
         moves_table(&snap, &moves)
     );
+    check_move_rights(&fleet, &snap, &args.moving, &[]).await?;
     if !show_and_confirm(
         ui,
         &args.moving,
@@ -438,18 +472,25 @@ pub async fn rebalance(args: RebalanceArgs, ui: &Ui, opts: ConnOpts) -> anyhow::
         let value: f64 = value
             .parse()
             .ok()
-            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+            .filter(|v: &f64| (0.0..=MAX_WEIGHT).contains(v))
             .with_context(|| {
-                format!("invalid --weight '{w}': the weight must be a number, 0 or more")
+                format!(
+                    "invalid --weight '{w}': the weight must be a number from 0 to {MAX_WEIGHT}"
+                )
             })?;
         let node = snap.resolve_node(node)?;
         if !node.flags.master {
             bail!(
                 "invalid --weight '{w}': {} is not a master",
-                node.short_id()
+                name(&snap, &node.id)
             );
         }
-        weights.insert(node.id.to_string(), value);
+        if weights.insert(node.id.to_string(), value).is_some() {
+            bail!(
+                "invalid --weight '{w}': {} has a weight already",
+                name(&snap, &node.id)
+            );
+        }
     }
     let plan = plan_rebalance(
         &snap,
@@ -490,6 +531,7 @@ pub async fn rebalance(args: RebalanceArgs, ui: &Ui, opts: ConnOpts) -> anyhow::
     );
     let mut doc = moves_json(&plan.moves);
     doc["shares"] = json!(plan.shares);
+    check_move_rights(&fleet, &snap, &args.moving, &[]).await?;
     if !show_and_confirm(ui, &args.moving, text, doc, "Move these slots?")? {
         return Ok(if args.moving.dry_run {
             Exit::Ok
@@ -558,6 +600,7 @@ pub async fn fix(args: FixArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit>
         ]);
     }
     let text = format!("Plan: repair {} slot(s)\n{t}", plan.fixes.len());
+    check_move_rights(&fleet, &snap, &args.moving, &[preflight::Right::AddSlots]).await?;
     if !show_and_confirm(ui, &args.moving, text, json!(plan), "Repair these slots?")? {
         return Ok(if args.moving.dry_run {
             Exit::Ok

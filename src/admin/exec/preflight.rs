@@ -123,3 +123,102 @@ pub async fn check_all_empty(addrs: &[Addr], opts: &ConnOpts) -> anyhow::Result<
     }
     Ok(nodes)
 }
+
+/// A command a changing command sends, with a probe that an ACL check judges like the real
+/// call but that fails harmlessly in the command's own argument checks when allowed (a slot
+/// out of range, an unknown node, `MIGRATE ... KEYS` with no key). Servers check ACLs
+/// before running a command, so a user without the right gets NOPERM from the probe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Right {
+    SetSlot,
+    AddSlots,
+    Migrate,
+    CountKeys,
+    GetKeys,
+    Meet,
+    Forget,
+    Replicate,
+    Failover,
+    Reset,
+    ConfigSet,
+}
+
+impl Right {
+    pub fn command(self) -> &'static str {
+        match self {
+            Right::SetSlot => "CLUSTER SETSLOT",
+            Right::AddSlots => "CLUSTER ADDSLOTS",
+            Right::Migrate => "MIGRATE",
+            Right::CountKeys => "CLUSTER COUNTKEYSINSLOT",
+            Right::GetKeys => "CLUSTER GETKEYSINSLOT",
+            Right::Meet => "CLUSTER MEET",
+            Right::Forget => "CLUSTER FORGET",
+            Right::Replicate => "CLUSTER REPLICATE",
+            Right::Failover => "CLUSTER FAILOVER",
+            Right::Reset => "CLUSTER RESET",
+            Right::ConfigSet => "CONFIG SET",
+        }
+    }
+
+    fn probe(self) -> &'static [&'static str] {
+        const NO_NODE: &str = "0000000000000000000000000000000000000000";
+        match self {
+            Right::SetSlot => &["CLUSTER", "SETSLOT", "16384", "STABLE"],
+            Right::AddSlots => &["CLUSTER", "ADDSLOTS", "16384"],
+            Right::Migrate => &["MIGRATE", "127.0.0.1", "1", "", "0", "1", "KEYS"],
+            Right::CountKeys => &["CLUSTER", "COUNTKEYSINSLOT", "16384"],
+            Right::GetKeys => &["CLUSTER", "GETKEYSINSLOT", "16384", "1"],
+            Right::Meet => &["CLUSTER", "MEET", "0.0.0.0.0", "1"],
+            Right::Forget => &["CLUSTER", "FORGET", NO_NODE],
+            Right::Replicate => &["CLUSTER", "REPLICATE", NO_NODE],
+            Right::Failover => &["CLUSTER", "FAILOVER", "rclust-probe"],
+            Right::Reset => &["CLUSTER", "RESET", "rclust-probe"],
+            Right::ConfigSet => &["CONFIG", "SET", "rclust-probe", "0"],
+        }
+    }
+}
+
+/// What moving slots sends to every master (`reshard`, `rebalance`, `fix`).
+pub const MOVING_SLOTS: &[Right] = &[
+    Right::SetSlot,
+    Right::Migrate,
+    Right::CountKeys,
+    Right::GetKeys,
+];
+
+/// Refuses, before anything is sent that changes a node, when the user may not run one of
+/// `rights` on one of `addrs`: one line naming the node, the user and the command.
+pub async fn check_rights(
+    fleet: &crate::admin::snapshot::Fleet,
+    addrs: &[Addr],
+    rights: &[Right],
+) -> anyhow::Result<()> {
+    let user = fleet.opts.user.as_deref().unwrap_or("default");
+    let replies = futures::future::join_all(addrs.iter().map(|addr| async move {
+        let mut pipe = redis::pipe();
+        for r in rights {
+            let mut cmd = redis::cmd(r.probe()[0]);
+            r.probe()[1..].iter().for_each(|a| {
+                cmd.arg(*a);
+            });
+            pipe.add_command(cmd);
+        }
+        let mut conn = fleet.conn(addr).await?;
+        anyhow::Ok((addr, conn.pipe_values(&pipe).await?))
+    }))
+    .await;
+    for reply in replies {
+        let (addr, values) = reply?;
+        for (right, value) in rights.iter().zip(values) {
+            if let redis::Value::ServerError(e) = value {
+                if e.code() == "NOPERM" {
+                    bail!(
+                        "{addr}: user '{user}' may not run {} (NOPERM); nothing was changed",
+                        right.command()
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -3,6 +3,7 @@
 
 use anyhow::bail;
 
+use crate::admin::plan::placement::{shared_host, Shard};
 use crate::admin::snapshot::Snapshot;
 use crate::model::id::short;
 use crate::model::replies::zone_of;
@@ -77,6 +78,27 @@ pub fn plan_add_node(
                 .to_string(),
         ),
     };
+    if let Some(m) = master.as_deref().and_then(|m| snap.line(m)) {
+        let siblings = snap.replicas_of(&m.id);
+        let shard = Shard {
+            name: format!("{} ({})", m.addr.addr(), m.short_id()),
+            host: &m.addr.ip,
+            replica_hosts: siblings
+                .iter()
+                .map(|r| r.addr.ip.as_str())
+                .chain([place.0])
+                .collect(),
+        };
+        let hosts = snap
+            .lines()
+            .map(|n| n.addr.ip.as_str())
+            .filter(|ip| !ip.is_empty())
+            .chain([place.0])
+            .collect();
+        if let Some(why) = shared_host(&[shard], &hosts) {
+            bail!("{addr}: cannot replicate {}: {why}", m.short_id());
+        }
+    }
     Ok(AddNodePlan {
         addr: addr.clone(),
         id: id.to_string(),

@@ -4,6 +4,7 @@
 pub mod create;
 pub mod fix;
 pub mod membership;
+pub mod placement;
 pub mod rebalance;
 pub mod reshard;
 pub mod transfer;
