@@ -41,9 +41,14 @@ pub enum Exit {
 pub fn main_exit() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            eprintln!("rclust: {}", usage_line(&e.render().to_string()));
+            return ExitCode::from(Exit::Error as u8);
+        }
         Err(e) => {
+            // --help and --version.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { Exit::Error as u8 } else { 0 });
+            return ExitCode::from(0);
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -65,6 +70,19 @@ pub fn main_exit() -> ExitCode {
             ExitCode::from(Exit::Error as u8)
         }
     }
+}
+
+/// A clap usage error as one line, like every other error: its message, with the lines of
+/// a list (missing arguments) joined, without the usage and "--help" advice that follow.
+fn usage_line(rendered: &str) -> String {
+    rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
