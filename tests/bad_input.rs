@@ -306,7 +306,7 @@ fn bad_input_is_refused_with_one_line_and_exit_2_and_changes_nothing() {
     );
     refused(
         &["rebalance", seed, "--threshold", "nan", "--yes", "-a", PW],
-        &["--threshold", "expected a number of percent"],
+        &["invalid value 'nan' for '--threshold <PCT>'"],
     );
 
     assert_eq!(

@@ -353,6 +353,85 @@ fn the_append_only_file_keeps_script_effects_and_served_pops() {
     assert!(node.cmd::<i64>(&["OBJECT", "FREQ", "a"]) >= 0);
 }
 
+/// Keyspace notifications, event by event as redis-server publishes them, and CLIENT
+/// REPLY OFF/SKIP/ON.
+#[test]
+fn keyspace_notifications_and_client_reply_match_redis() {
+    require_redis!();
+    same_on_both(|p| {
+        let mut c = Raw::connect(p);
+        let mut sub = Raw::connect(p);
+        c.call(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+        let mut out = vec![c.call(&["CONFIG", "GET", "notify-keyspace-events"])];
+        out.push(sub.call(&["PSUBSCRIBE", "__key*__:*"]));
+        for cmd in [
+            &["SET", "s", "1", "EX", "100"][..],
+            &["INCRBY", "s", "2"],
+            &["APPEND", "s", "x"],
+            &["RPUSH", "l", "a", "b"],
+            &["LPOP", "l"],
+            &["RPOP", "l"],
+            &["SADD", "set", "a"],
+            &["SREM", "set", "nope"],
+            &["HSET", "h", "f", "1"],
+            &["HINCRBY", "h", "f", "1"],
+            &["ZADD", "z", "1", "a"],
+            &["ZINCRBY", "z", "1", "a"],
+            &["RENAME", "h", "h2"],
+            &["EXPIRE", "h2", "100"],
+            &["PERSIST", "h2"],
+            &["DEL", "h2", "nope", "z"],
+            &["SET", "end", "1"],
+        ] {
+            c.call(cmd);
+        }
+        loop {
+            let msg = String::from_utf8_lossy(&sub.read()).into_owned();
+            let last = msg.ends_with("__keyevent@0__:set\r\n$3\r\nend\r\n");
+            out.push(msg);
+            if last {
+                break;
+            }
+        }
+        c.call(&["CONFIG", "SET", "notify-keyspace-events", ""]);
+        // CLIENT REPLY: OFF silences replies until ON; SKIP drops the next one only.
+        c.send(&["CLIENT", "REPLY", "OFF"]);
+        c.send(&["SET", "quiet", "1"]);
+        c.send(&["CLIENT", "REPLY", "SKIP"]);
+        c.send(&["CLIENT", "REPLY", "ON"]);
+        out.push(String::from_utf8_lossy(&c.read()).into_owned());
+        c.send(&["CLIENT", "REPLY", "SKIP"]);
+        c.send(&["GET", "quiet"]);
+        out.push(c.call(&["PING"]));
+        out
+    });
+}
+
+/// A script running past busy-reply-threshold: other clients get -BUSY (a transaction
+/// they had open is doomed), SCRIPT KILL stops it, and the node answers normally again.
+#[test]
+fn a_busy_script_answers_busy_until_script_kill_like_redis() {
+    require_redis!();
+    same_on_both(|p| {
+        let mut c = Raw::connect(p);
+        let mut script = Raw::connect(p);
+        let mut out = vec![c.call(&["CONFIG", "SET", "lua-time-limit", "10"])];
+        out.push(c.call(&["MULTI"]));
+        out.push(c.call(&["INCR", "xx"]));
+        script.send(&["EVAL", "while true do end", "0"]);
+        std::thread::sleep(Duration::from_millis(300));
+        let mut other = Raw::connect(p);
+        out.push(other.call(&["GET", "xx"]));
+        out.push(c.call(&["EXEC"]));
+        out.push(other.call(&["SCRIPT", "KILL"]));
+        let killed = String::from_utf8_lossy(&script.read()).into_owned();
+        out.push(killed[..killed.find("...").unwrap_or(killed.len())].to_string());
+        out.push(other.call(&["GET", "xx"]));
+        out.push(other.call(&["SCRIPT", "KILL"]));
+        out
+    });
+}
+
 #[test]
 fn cluster_scripts_refuse_keys_of_other_slots() {
     let node = NodeServer::start(ServerOpts::default());

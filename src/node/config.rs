@@ -40,6 +40,8 @@ pub enum Notify {
     Memory,
     /// Limits on what a client connection may hold (the pub/sub output limit).
     Clients,
+    /// Keyspace notifications.
+    Events,
     /// The replication backlog's size.
     Replication,
 }
@@ -364,6 +366,21 @@ impl ConfValue for super::keyspace::evict::Policy {
     }
 }
 
+/// `notify-keyspace-events`: the classes of keyspace notifications published.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyspaceEvents(pub u32);
+
+impl ConfValue for KeyspaceEvents {
+    fn assign(&mut self, _: Kind, text: &str) -> Result<(), String> {
+        self.0 = super::notify::parse(text)
+            .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
+        Ok(())
+    }
+    fn show(&self) -> String {
+        super::notify::render(self.0)
+    }
+}
+
 /// Builds one registry entry whose value lives in `NodeConfig::$field`.
 macro_rules! setting {
     ($name:literal $(| $alias:literal)*, $field:ident, $kind:expr, $default:literal,
@@ -539,6 +556,8 @@ pub static SETTINGS: &[Setting] = &[
     setting!("repl-ping-replica-period" | "repl-ping-slave-period", repl_ping_replica_period,
         Kind::Int(1, INT_MAX), "10", Mutable, Nothing,
         "Seconds between the PINGs a master sends its replicas"),
+    setting!("notify-keyspace-events", notify_keyspace_events, Kind::Special, "", Mutable,
+        Events, "Keyspace notification classes published over Pub/Sub (\"\": none)"),
     setting!("protected-mode", protected_mode, Kind::Bool, "no", Mutable, Nothing,
         "Accepted for redis-server compatibility"),
     setting!("daemonize", daemonize, Kind::Enum(&["no"]), "no", Immutable, Nothing,
@@ -636,6 +655,7 @@ pub struct NodeConfig {
     pub list_max_listpack_size: i64,
     pub list_compress_depth: u64,
     pub repl_ping_replica_period: u64,
+    pub notify_keyspace_events: KeyspaceEvents,
     pub protected_mode: bool,
     pub daemonize: String,
     pub databases: u64,
@@ -708,6 +728,7 @@ impl Default for NodeConfig {
             list_max_listpack_size: 0,
             list_compress_depth: 0,
             repl_ping_replica_period: 0,
+            notify_keyspace_events: KeyspaceEvents::default(),
             protected_mode: false,
             daemonize: String::new(),
             databases: 0,

@@ -9,7 +9,7 @@ use bytes::BytesMut;
 use tokio::net::TcpStream;
 
 use super::clock::now_ms;
-use super::cmd::{execute, Action, ClientState, Ctx};
+use super::cmd::{execute, Action, ClientState, Ctx, ReplyMode};
 use super::resp::{parse_requests, Batch, Frame, RequestLimits};
 use super::shared::{Shared, Stats};
 use super::socket::Socket;
@@ -115,7 +115,10 @@ impl Connection {
                     }
                 }
                 _ = tick.tick() => {
-                    let mut ks = self.shared.keyspace.lock();
+                    // Checked again at the next tick while a busy script holds the keyspace.
+                    let Some(mut ks) = self.shared.keyspace.try_lock() else {
+                        continue;
+                    };
                     if let Some(reply) = super::cmd::blocking::forced_reply(&self.shared, &ks, id) {
                         ks.blocked.remove(id);
                         return Ok(Some(reply));
@@ -130,6 +133,33 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// Runs a script command on a blocking thread under the keyspace lock, with this
+    /// connection's state, while the event loop goes on (see [`Action::Script`]).
+    /// `None`: the thread failed.
+    async fn run_script(&mut self, args: Vec<bytes::Bytes>) -> Option<Frame> {
+        let shared = Arc::clone(&self.shared);
+        let placeholder = ClientState::new(self.client.id, false);
+        let mut client = std::mem::replace(&mut self.client, placeholder);
+        let done = tokio::task::spawn_blocking(move || {
+            let mut ks = shared.keyspace.lock();
+            let mut ctx = Ctx {
+                ks: &mut ks,
+                now: now_ms(),
+                shared: &shared,
+                client: &mut client,
+            };
+            let reply = execute(&mut ctx, &args);
+            drop(ks);
+            shared.persist.after_batch(&shared);
+            Stats::add(&shared.stats.commands_processed, 1);
+            (client, reply)
+        })
+        .await
+        .ok()?;
+        self.client = done.0;
+        Some(done.1)
     }
 
     /// The socket's handle, for the client registry (killing shuts it down).
@@ -230,6 +260,18 @@ impl Connection {
                         None => return Ok(Next::Close),
                     }
                 }
+                Some(Action::Script) => {
+                    self.flush().await?;
+                    let args = self.batch.command(next).to_vec();
+                    next += 1;
+                    let mode = self.client.reply;
+                    let Some(reply) = self.run_script(args.clone()).await else {
+                        return Ok(Next::Close);
+                    };
+                    if ReplyMode::sends(mode, &mut self.client, &args) {
+                        reply.encode(&mut self.wbuf, self.client.resp3);
+                    }
+                }
                 Some(Action::Migrate) => {
                     self.flush().await?;
                     let reply = super::cmd::migrate::run_job(&self.shared, self.client.id).await;
@@ -273,7 +315,33 @@ fn run_batch(
     batch: &Batch,
     next: &mut usize,
 ) -> Option<Action> {
-    let mut ks = shared.keyspace.lock();
+    // A busy script holds the keyspace: its commands are answered without it (-BUSY,
+    // SCRIPT KILL), as Redis answers while a script runs past busy-reply-threshold.
+    let mut ks = loop {
+        if let Some(ks) = shared
+            .keyspace
+            .try_lock_for(std::time::Duration::from_millis(10))
+        {
+            break ks;
+        }
+        let threshold = shared.config.read().busy_reply_threshold;
+        if !shared.script_run.busy(threshold) {
+            continue;
+        }
+        let args = batch.command(*next);
+        let mode = client.reply;
+        let (reply, close) = super::cmd::scripting::busy_reply(shared, client, args);
+        if ReplyMode::sends(mode, client, args) {
+            reply.encode(wbuf, client.resp3);
+        }
+        *next += 1;
+        if close {
+            return Some(Action::Close);
+        }
+        if *next == batch.len() {
+            return None;
+        }
+    };
     let mut ctx = Ctx {
         ks: &mut ks,
         now: now_ms(),
@@ -289,14 +357,22 @@ fn run_batch(
             action = Some(Action::Sleep(std::time::Duration::from_millis(5)));
             break;
         }
+        if ctx.client.multi.is_none() && runs_a_script(batch.command(*next)) {
+            action = Some(Action::Script);
+            break;
+        }
+        let mode = ctx.client.reply;
         let reply = execute(&mut ctx, batch.command(*next));
+        let sends = ReplyMode::sends(mode, ctx.client, batch.command(*next));
         *next += 1;
         if let Some(a) = ctx.client.action.take() {
             // WAIT and MIGRATE reply later, with their outcome.
-            if !matches!(
-                a,
-                Action::Wait { .. } | Action::Migrate | Action::Stream | Action::Block { .. }
-            ) {
+            if sends
+                && !matches!(
+                    a,
+                    Action::Wait { .. } | Action::Migrate | Action::Stream | Action::Block { .. }
+                )
+            {
                 reply.encode(wbuf, ctx.client.resp3);
             }
             action = Some(a);
@@ -307,7 +383,9 @@ fn run_batch(
             // as in Redis.
             subs.outbox.drain_into(wbuf);
         }
-        reply.encode(wbuf, ctx.client.resp3);
+        if sends {
+            reply.encode(wbuf, ctx.client.resp3);
+        }
         if wbuf.len() >= WRITE_HIGH_WATER {
             break;
         }
@@ -320,6 +398,13 @@ fn run_batch(
         .commands_processed
         .fetch_add((*next - start) as u64, Ordering::Relaxed);
     action
+}
+
+/// EVAL, EVALSHA and their read-only forms.
+fn runs_a_script(args: &[bytes::Bytes]) -> bool {
+    ["eval", "evalsha", "eval_ro", "evalsha_ro"]
+        .iter()
+        .any(|n| args[0].eq_ignore_ascii_case(n.as_bytes()))
 }
 
 /// Whether a command must wait while writes are paused: writes, and EXEC (which may

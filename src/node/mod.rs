@@ -11,6 +11,7 @@ pub mod cluster_seam;
 pub mod cmd;
 pub mod config;
 pub mod keyspace;
+pub mod notify;
 pub mod persist;
 pub mod pubsub;
 pub mod rdb;

@@ -127,12 +127,17 @@ async fn active_expiry(shared: Arc<Shared>) {
         let started = Instant::now();
         loop {
             let (sampled, deleted) = {
-                let mut ks = shared.keyspace.lock();
+                // A busy script holds the keyspace: skip this round rather than stall
+                // the event loop that answers -BUSY meanwhile.
+                let Some(mut ks) = shared.keyspace.try_lock() else {
+                    break;
+                };
                 if ks.expires_len() == 0 {
                     break;
                 }
                 let counts = ks.expire_sample(now_ms());
                 shared.repl.after_expiry(&mut ks);
+                crate::node::notify::publish(&shared, &mut ks);
                 counts
             };
             if sampled == 0

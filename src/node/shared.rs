@@ -97,6 +97,8 @@ pub struct Shared {
     pub pubsub: Mutex<super::pubsub::Registry>,
     /// The Lua interpreter and script cache, started by the first script.
     pub scripting: Mutex<Option<super::cmd::scripting::Engine>>,
+    /// The running script, for connections that cannot take the keyspace meanwhile.
+    pub script_run: Arc<super::cmd::scripting::ScriptRun>,
     /// RDB snapshots and the append-only file.
     pub persist: super::persist::Persistence,
     /// Who acts on changed settings (see [`Shared::on_config`]).
@@ -107,7 +109,7 @@ pub struct Shared {
 
 /// Hands the settings that live next to the data they govern (maxmemory in the keyspace,
 /// the pub/sub output limit in the pub/sub registry) their values: at start, and after a
-/// CONFIG SET of a [`Notify::Memory`] or [`Notify::Clients`] setting (applied by the
+/// CONFIG SET of a [`Notify::Memory`], [`Notify::Clients`] or [`Notify::Events`] setting (applied by the
 /// command itself, which already holds the keyspace).
 pub fn apply_settings(cfg: &NodeConfig, ks: &mut Keyspace, pubsub: &mut super::pubsub::Registry) {
     ks.evict.configure(
@@ -116,6 +118,7 @@ pub fn apply_settings(cfg: &NodeConfig, ks: &mut Keyspace, pubsub: &mut super::p
         cfg.maxmemory_samples as usize,
     );
     pubsub.limit = cfg.client_output_buffer_limit.pubsub;
+    ks.notify = cfg.notify_keyspace_events.0;
 }
 
 /// Called with the settings in force after a CONFIG SET changed one it listens to.
@@ -154,6 +157,7 @@ impl Shared {
             )),
             pubsub: Mutex::new(pubsub),
             scripting: Mutex::new(None),
+            script_run: Arc::default(),
             persist: super::persist::Persistence::new(),
             config_hooks: Mutex::new(Vec::new()),
             me: me.clone(),

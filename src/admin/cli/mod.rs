@@ -41,14 +41,15 @@ pub enum Exit {
 pub fn main_exit() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) if e.use_stderr() => {
-            eprintln!("rclust: {}", usage_line(&e.render().to_string()));
-            return ExitCode::from(Exit::Error as u8);
-        }
-        Err(e) => {
-            // --help and --version.
+        // --help and --version print as clap formats them; a usage error is one line,
+        // like every other error, so scripts can show or log it whole.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
             return ExitCode::from(0);
+        }
+        Err(e) => {
+            eprintln!("rclust: {} (see --help)", usage_error_line(&e));
+            return ExitCode::from(Exit::Error as u8);
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -66,23 +67,32 @@ pub fn main_exit() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::from(0);
             }
-            eprintln!("rclust: {err:#}");
+            // One line, whatever the cause quoted (a server's reply may span several).
+            let text = format!("{err:#}");
+            let line: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("rclust: {}", line.join("; "));
             ExitCode::from(Exit::Error as u8)
         }
     }
 }
 
-/// A clap usage error as one line, like every other error: its message, with the lines of
-/// a list (missing arguments) joined, without the usage and "--help" advice that follow.
-fn usage_line(rendered: &str) -> String {
-    rendered
+/// clap's message without its `error: ` prefix, tips and usage block.
+fn usage_error_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let message: Vec<&str> = text
         .lines()
+        .take_while(|l| !l.trim().is_empty())
         .map(str::trim)
-        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
-        .filter(|l| !l.is_empty())
-        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    let joined = message.join(" ");
+    joined
+        .strip_prefix("error: ")
+        .unwrap_or(&joined)
+        .to_string()
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -123,6 +123,16 @@ async fn send(stream: &mut BufReader<TcpStream>, args: &[&[u8]]) -> std::io::Res
 }
 
 /// One line without its CRLF, within the idle limit.
+/// The next line that is not a master's keepalive newline.
+async fn non_empty_line(stream: &mut BufReader<TcpStream>) -> anyhow::Result<String> {
+    loop {
+        let l = line(stream).await?;
+        if !l.is_empty() {
+            return Ok(l);
+        }
+    }
+}
+
 async fn line(stream: &mut BufReader<TcpStream>) -> anyhow::Result<String> {
     let mut buf = Vec::new();
     let n = tokio::time::timeout(IDLE, stream.read_until(b'\n', &mut buf))
@@ -178,17 +188,14 @@ async fn fetch(addr: &Addr, opts: &ConnOpts, dir: &Path) -> anyhow::Result<Fetch
         }
     }
     send(&mut s, &[b"PSYNC", b"?", b"-1"]).await?;
-    let reply = line(&mut s).await?;
+    // A master that must wait to start its snapshot (another one running, or
+    // repl-diskless-sync-delay) sends keepalive newlines before +FULLRESYNC too.
+    let reply = non_empty_line(&mut s).await?;
     if !reply.starts_with("+FULLRESYNC") {
         bail!("PSYNC refused: {}", reply.trim_start_matches(['-', '+']));
     }
     // Keepalive newlines come while the master prepares the snapshot.
-    let head = loop {
-        let l = line(&mut s).await?;
-        if !l.is_empty() {
-            break l;
-        }
-    };
+    let head = non_empty_line(&mut s).await?;
     let Some(head) = head.strip_prefix('$') else {
         bail!("expected the RDB payload, got {head:?}");
     };

@@ -213,7 +213,24 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             }
             int(killed)
         }
-        ("no-evict" | "no-touch" | "reply", 3) => Frame::ok(),
+        ("no-evict" | "no-touch", 3) => Frame::ok(),
+        ("reply", 3) => {
+            use super::ReplyMode;
+            let mode = &args[2];
+            ctx.client.reply = if eq_ic(mode, "on") {
+                ReplyMode::On
+            } else if eq_ic(mode, "off") {
+                ReplyMode::Off
+            } else if eq_ic(mode, "skip") {
+                match ctx.client.reply {
+                    ReplyMode::Off => ReplyMode::Off,
+                    _ => ReplyMode::Skip,
+                }
+            } else {
+                return syntax_error();
+            };
+            Frame::ok()
+        }
         ("unblock", 3 | 4) => super::blocking::client_unblock(ctx, args),
         _ => super::bad_subcommand(
             "client",

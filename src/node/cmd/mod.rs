@@ -19,6 +19,7 @@ mod client;
 mod generic;
 mod hashes;
 mod info;
+mod lcs;
 mod lists;
 pub mod migrate;
 pub mod pubsub;
@@ -73,6 +74,53 @@ pub enum Action {
     /// Write the reply the handler left in [`ClientState::stream`] slice by slice, as the
     /// client reads it. The handler's own reply is not sent.
     Stream,
+    /// EVAL and friends outside MULTI: the connection runs the command on a blocking
+    /// thread, so that the event loop keeps answering other clients (-BUSY) while a long
+    /// script holds the keyspace. Set by the connection before the command runs.
+    Script,
+}
+
+/// CLIENT REPLY: whether the connection's replies are sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReplyMode {
+    #[default]
+    On,
+    Off,
+    /// The next command's reply is dropped, then replies are on again.
+    Skip,
+}
+
+impl ReplyMode {
+    /// Whether the reply to `args` goes out, given the mode before the command ran;
+    /// moves past a SKIP. Subscription confirmations always go out, as in Redis, and
+    /// CLIENT REPLY ON answers OK.
+    pub fn sends(before: ReplyMode, client: &mut ClientState, args: &[Bytes]) -> bool {
+        let name = &args[0];
+        if [
+            "subscribe",
+            "psubscribe",
+            "ssubscribe",
+            "unsubscribe",
+            "punsubscribe",
+            "sunsubscribe",
+        ]
+        .iter()
+        .any(|w| eq_ic(name, w))
+        {
+            return true;
+        }
+        if eq_ic(name, "client") && args.get(1).is_some_and(|a| eq_ic(a, "reply")) {
+            return client.reply == ReplyMode::On;
+        }
+        match before {
+            ReplyMode::On => true,
+            ReplyMode::Off => false,
+            ReplyMode::Skip => {
+                client.reply = ReplyMode::On;
+                false
+            }
+        }
+    }
 }
 
 /// Per-connection state that commands read and change.
@@ -97,6 +145,10 @@ pub struct ClientState {
     pub subs: Option<Box<pubsub::Subscriptions>>,
     /// A reply too large to build at once, for [`Action::Stream`].
     pub stream: Option<Box<random::RandomReply>>,
+    /// While an EXEC or a script runs: the writes it made, fed to replicas and the
+    /// append-only file together when it ends ([`feed_transaction`]).
+    pub held: Option<Vec<Vec<u8>>>,
+    pub reply: ReplyMode,
 }
 
 #[derive(Default)]
@@ -122,6 +174,8 @@ impl ClientState {
             blocked: None,
             subs: None,
             stream: None,
+            held: None,
+            reply: ReplyMode::On,
         }
     }
 }
@@ -188,6 +242,7 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     if ctx.ks.blocked.has_ready() {
         blocking::serve_ready(ctx);
     }
+    crate::node::notify::publish(ctx.shared, ctx.ks);
     reply
 }
 
@@ -238,6 +293,7 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
         ctx.shared.stats.rejected(spec);
         return Frame::static_error("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
     }
+    let existed = crate::node::notify::existing_keys(ctx.ks, spec, args, ctx.now);
     let started = std::time::Instant::now();
     let reply = (spec.handler)(ctx, args);
     if let Some(stat) = ctx.shared.stats.command(spec) {
@@ -254,19 +310,56 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
     if spec.is_write() && !reply.is_error() {
         blocking::after_write(ctx.ks, spec, args, &reply);
         persist.note_write();
-    }
-    let logging = persist.logging();
-    if repl.feeding() || logging {
-        let cmds = crate::node::replication::propagate::written(spec, args, &reply, ctx.now);
-        if logging && !cmds.is_empty() {
-            persist.feed(&cmds);
+        if ctx.ks.notify != 0
+            && !crate::node::replication::propagate::changed_nothing(spec.name, &reply)
+        {
+            crate::node::notify::command_events(ctx.ks, spec, args, &reply, existed, ctx.now);
         }
-        if repl.feeding() {
-            let repl = std::sync::Arc::clone(repl);
-            repl.after_command(ctx, &cmds);
+    }
+    if repl.feeding() || persist.logging() {
+        let cmds = crate::node::replication::propagate::written(spec, args, &reply, ctx.now);
+        match ctx.client.held.as_mut() {
+            Some(held) => held.extend(cmds),
+            None => feed_written(ctx, &cmds),
         }
     }
     reply
+}
+
+/// Feeds what commands wrote to the append-only file and the replicas (with the keys that
+/// expired meanwhile).
+fn feed_written(ctx: &mut Ctx, cmds: &[Vec<u8>]) {
+    let persist = &ctx.shared.persist;
+    if persist.logging() && !cmds.is_empty() {
+        persist.feed(cmds);
+    }
+    let repl = &ctx.shared.repl;
+    if repl.feeding() {
+        let repl = std::sync::Arc::clone(repl);
+        repl.after_command(ctx, cmds);
+    }
+}
+
+/// Starts holding the writes of an EXEC or a script; `false` when an enclosing one
+/// already holds them (a script inside EXEC), which then feeds them.
+pub fn hold_writes(ctx: &mut Ctx) -> bool {
+    if ctx.client.held.is_some() {
+        return false;
+    }
+    ctx.client.held = Some(Vec::new());
+    true
+}
+
+/// Feeds the held writes as Redis 7 propagates a transaction or a script: one write as it
+/// is, several wrapped in MULTI/EXEC so replicas and the log apply them atomically.
+pub fn feed_transaction(ctx: &mut Ctx) {
+    let mut cmds = ctx.client.held.take().unwrap_or_default();
+    if cmds.len() > 1 {
+        use crate::node::replication::propagate::encode;
+        cmds.insert(0, encode(&[b"MULTI"]));
+        cmds.push(encode(&[b"EXEC"]));
+    }
+    feed_written(ctx, &cmds);
 }
 
 /// Marks the keys a write touched, for WATCH. (Keyless writes such as FLUSHALL touch

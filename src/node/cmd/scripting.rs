@@ -10,11 +10,13 @@
 //! hash to the slot of its declared keys and be served here.
 //!
 //! Globals are read-only for scripts (reading an undefined one or creating one is an
-//! error), `loadfile`/`dofile`/`print` are gone, and a script running longer than
-//! `lua-time-limit` is stopped with an error, so no script can hang the node.
+//! error) and `loadfile`/`dofile`/`print` are gone. A script running longer than
+//! `busy-reply-threshold` (`lua-time-limit`) keeps running, as in Redis, while other
+//! clients get -BUSY instead of waiting ([`busy_reply`]); SCRIPT KILL stops it unless it
+//! already wrote, and SHUTDOWN NOSAVE stops the node in any case.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -25,9 +27,6 @@ use super::{eq_ic, int_arg, lookup, run, Ctx};
 use crate::model::key_slot;
 use crate::node::clock::now_ms;
 use crate::node::resp::Frame;
-
-/// How long a script may run before it is stopped (Redis's `lua-time-limit` default).
-pub const DEFAULT_TIME_LIMIT_MS: u64 = 5000;
 
 /// Set up once per interpreter: the parts of the `redis` library written in Lua, the
 /// protection of globals, and the wrapper every script runs in. `redis.call`, `redis.pcall`
@@ -78,16 +77,114 @@ setmetatable(_G, {
 })
 "#;
 
+/// The running script, as other connections see it without the keyspace lock (which
+/// the script holds): when it started, whether SCRIPT KILL asked it to stop, and whether
+/// it wrote (then it may not be killed, as in Redis).
+#[derive(Default)]
+pub struct ScriptRun {
+    /// Unix ms; 0: no script is running.
+    started_ms: AtomicU64,
+    kill: AtomicBool,
+    wrote: AtomicBool,
+}
+
+impl ScriptRun {
+    /// A script has run for at least `threshold_ms` (`busy-reply-threshold`): other
+    /// clients get -BUSY instead of waiting for it.
+    pub fn busy(&self, threshold_ms: u64) -> bool {
+        let started = self.started_ms.load(Ordering::Relaxed);
+        started != 0 && now_ms().saturating_sub(started) >= threshold_ms
+    }
+
+    fn start(&self) {
+        self.kill.store(false, Ordering::Relaxed);
+        self.wrote.store(false, Ordering::Relaxed);
+        self.started_ms.store(now_ms().max(1), Ordering::Relaxed);
+    }
+
+    fn end(&self) {
+        self.started_ms.store(0, Ordering::Relaxed);
+    }
+
+    /// SCRIPT KILL while a script is busy.
+    pub fn request_kill(&self) -> Frame {
+        if self.started_ms.load(Ordering::Relaxed) == 0 {
+            return Frame::static_error("NOTBUSY No scripts in execution right now.");
+        }
+        if self.wrote.load(Ordering::Relaxed) {
+            return Frame::static_error("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+        }
+        self.kill.store(true, Ordering::Relaxed);
+        Frame::ok()
+    }
+}
+
+/// A command that arrived while a script is busy, answered without the keyspace: SCRIPT
+/// KILL, the transaction commands that only touch the connection, QUIT, and -BUSY for
+/// the rest (which also dooms an open transaction, as in Redis). `true`: close after.
+pub fn busy_reply(
+    shared: &crate::node::shared::Shared,
+    client: &mut super::ClientState,
+    args: &[Bytes],
+) -> (Frame, bool) {
+    const BUSY: &str =
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+    let name = &args[0];
+    let sub = |w: &str| args.len() == 2 && eq_ic(&args[1], w);
+    if eq_ic(name, "script") && sub("kill") {
+        return (shared.script_run.request_kill(), false);
+    }
+    if eq_ic(name, "quit") {
+        return (Frame::ok(), true);
+    }
+    if eq_ic(name, "shutdown") && sub("nosave") {
+        // The script may never give the keyspace back: leave at once, as Redis does.
+        crate::node::log::log(
+            shared,
+            "User requested shutdown while a script is busy (NOSAVE)",
+        );
+        // What the append-only file was handed so far still reaches it.
+        shared.persist.after_batch(shared);
+        std::process::exit(0);
+    }
+    if eq_ic(name, "multi") && args.len() == 1 {
+        if client.multi.is_some() {
+            return (
+                Frame::static_error("ERR MULTI calls can not be nested"),
+                false,
+            );
+        }
+        client.multi = Some(super::Multi::default());
+        return (Frame::ok(), false);
+    }
+    if (eq_ic(name, "exec") || eq_ic(name, "discard")) && args.len() == 1 {
+        let discard = eq_ic(name, "discard");
+        return match (client.multi.take(), discard) {
+            (None, true) => (Frame::static_error("ERR DISCARD without MULTI"), false),
+            (None, false) => (Frame::static_error("ERR EXEC without MULTI"), false),
+            (Some(_), true) => (Frame::ok(), false),
+            (Some(_), false) => (
+                Frame::error(format!(
+                    "EXECABORT Transaction discarded because of: {BUSY}"
+                )),
+                false,
+            ),
+        };
+    }
+    if let Some(m) = client.multi.as_mut() {
+        m.dirty = true;
+    }
+    (Frame::static_error(BUSY), false)
+}
+
 /// The interpreter and the scripts it knows, by SHA1.
 pub struct Engine {
     lua: Lua,
     scripts: HashMap<String, Function>,
-    /// When the running script must stop (Unix ms; 0: none running).
-    deadline: Arc<AtomicU64>,
 }
 
 impl Engine {
-    fn new() -> mlua::Result<Engine> {
+    fn new(run: Arc<ScriptRun>) -> mlua::Result<Engine> {
         let lua = Lua::new_with(
             StdLib::TABLE | StdLib::STRING | StdLib::MATH,
             LuaOptions::default(),
@@ -95,15 +192,14 @@ impl Engine {
         let sha = lua.create_function(|_, s: mlua::LuaString| Ok(sha1_hex(&s.as_bytes())))?;
         lua.globals().raw_set("__rclust_sha1hex", sha)?;
         lua.load(BOOTSTRAP).set_name("@rclust_bootstrap").exec()?;
-        let deadline = Arc::new(AtomicU64::new(0));
-        let watch = Arc::clone(&deadline);
+        // A long script keeps running, as in Redis: other clients get -BUSY meanwhile
+        // and SCRIPT KILL stops it here.
         lua.set_hook(
             HookTriggers::new().every_nth_instruction(100_000),
             move |_, _| {
-                let at = watch.load(Ordering::Relaxed);
-                if at != 0 && now_ms() > at {
+                if run.kill.load(Ordering::Relaxed) {
                     return Err(mlua::Error::runtime(
-                        "ERR Script killed: it ran longer than lua-time-limit",
+                        "ERR Script killed by user with SCRIPT KILL...",
                     ));
                 }
                 Ok(VmState::Continue)
@@ -112,7 +208,6 @@ impl Engine {
         Ok(Engine {
             lua,
             scripts: HashMap::new(),
-            deadline,
         })
     }
 
@@ -238,6 +333,13 @@ impl Running<'_, '_> {
                 lua,
                 "ERR Write commands are not allowed from read-only scripts.",
             );
+        }
+        if spec.is_write() {
+            self.ctx
+                .shared
+                .script_run
+                .wrote
+                .store(true, Ordering::Relaxed);
         }
         if spec.flags.contains(&"denyoom") {
             if let Err(oom) = crate::node::keyspace::evict::make_room(self.ctx) {
@@ -481,11 +583,8 @@ fn run_script(ctx: &mut Ctx, sha: &str, args: &[Bytes], at: usize, read_only: bo
     if let Err(e) = set_args {
         return Frame::error(format!("ERR {}", one_line(&lua_message(&e))));
     }
-    let limit = match shared.config.read().busy_reply_threshold {
-        0 => DEFAULT_TIME_LIMIT_MS,
-        n => n,
-    };
-    engine.deadline.store(now_ms() + limit, Ordering::Relaxed);
+    shared.script_run.start();
+    let holding = super::hold_writes(ctx);
     let running = RefCell::new(Running {
         slot: keys.first().map(|k| key_slot(k)),
         ctx,
@@ -531,9 +630,12 @@ fn run_script(ctx: &mut Ctx, sha: &str, args: &[Bytes], at: usize, read_only: bo
             script_error(&value, sha)
         })
     });
-    engine.deadline.store(0, Ordering::Relaxed);
+    shared.script_run.end();
     // Free what the script left behind now rather than at some later script.
     let _ = lua.gc_collect();
+    if holding {
+        super::feed_transaction(running.into_inner().ctx);
+    }
     outcome.unwrap_or_else(|e| {
         Frame::error(format!("ERR {} script: {sha}", one_line(&lua_message(&e))))
     })
@@ -541,9 +643,10 @@ fn run_script(ctx: &mut Ctx, sha: &str, args: &[Bytes], at: usize, read_only: bo
 
 fn engine<'g>(
     guard: &'g mut parking_lot::MutexGuard<'_, Option<Engine>>,
+    run: &Arc<ScriptRun>,
 ) -> Result<&'g mut Engine, Frame> {
     if guard.is_none() {
-        let e = Engine::new().map_err(|e| {
+        let e = Engine::new(Arc::clone(run)).map_err(|e| {
             Frame::error(format!(
                 "ERR cannot start the Lua interpreter: {}",
                 one_line(&e.to_string())
@@ -559,7 +662,7 @@ fn engine<'g>(
 fn eval_generic(ctx: &mut Ctx, args: &[Bytes], read_only: bool) -> Frame {
     let sha = {
         let mut guard = ctx.shared.scripting.lock();
-        let engine = try_frame!(engine(&mut guard));
+        let engine = try_frame!(engine(&mut guard, &ctx.shared.script_run));
         try_frame!(engine.load(&args[1]))
     };
     run_script(ctx, &sha, args, 2, read_only)
@@ -569,7 +672,7 @@ fn evalsha_generic(ctx: &mut Ctx, args: &[Bytes], read_only: bool) -> Frame {
     let sha = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     {
         let mut guard = ctx.shared.scripting.lock();
-        try_frame!(engine(&mut guard));
+        try_frame!(engine(&mut guard, &ctx.shared.script_run));
     }
     run_script(ctx, &sha, args, 2, read_only)
 }
@@ -596,7 +699,7 @@ pub fn script(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     let mut guard = ctx.shared.scripting.lock();
     match (sub.as_str(), args.len()) {
         ("load", 3) => {
-            let engine = try_frame!(engine(&mut guard));
+            let engine = try_frame!(engine(&mut guard, &ctx.shared.script_run));
             Frame::bulk(try_frame!(engine.load(&args[2])))
         }
         ("exists", 3..) => Frame::Array(
@@ -787,13 +890,27 @@ mod tests {
     }
 
     #[test]
-    fn a_runaway_script_is_stopped() {
+    fn a_runaway_script_stops_at_script_kill() {
         let mut h = Harness::standalone();
-        let t = std::time::Instant::now();
+        let shared = std::sync::Arc::clone(&h.shared);
+        let killer = std::thread::spawn(move || {
+            while !shared.script_run.busy(0) {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            shared.script_run.request_kill()
+        });
         let r = h.run("eval \"while true do end\" 0");
-        assert!(r.contains("lua-time-limit"), "{r}");
-        assert!(t.elapsed() < std::time::Duration::from_secs(30));
+        assert!(
+            r.starts_with("-ERR Script killed by user with SCRIPT KILL..."),
+            "{r}"
+        );
+        assert_eq!(killer.join().unwrap().to_bytes(false), &b"+OK\r\n"[..]);
         assert_eq!(h.run("eval \"return 1\" 0"), ":1\r\n");
+        assert_eq!(
+            h.shared.script_run.request_kill().to_bytes(false),
+            &b"-NOTBUSY No scripts in execution right now.\r\n"[..]
+        );
     }
 
     #[test]

@@ -94,7 +94,10 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             }
             // The evictor and the pub/sub limit live next to the data, under the keyspace
             // lock this command holds, so they are handed their values here.
-            if notify.contains(&Notify::Memory) || notify.contains(&Notify::Clients) {
+            if notify
+                .iter()
+                .any(|n| matches!(n, Notify::Memory | Notify::Clients | Notify::Events))
+            {
                 crate::node::shared::apply_settings(&next, ctx.ks, &mut ctx.shared.pubsub.lock());
             }
             *ctx.shared.config.write() = next;

@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::bits;
 use super::{
-    blocking as b, client as c, generic as g, hashes as h, info, lists as l, migrate as mg,
+    blocking as b, client as c, generic as g, hashes as h, info, lcs, lists as l, migrate as mg,
     pubsub as ps, random as rnd, repl as rp, scripting as sc, server as s, sets as st, sort as so,
     strings as str_, transactions as tx, zsets as z, zsets_store as zs, Handler,
 };
@@ -311,6 +311,7 @@ cmds! {
     "zinterstore" -4 WM 1 2 0 zs::zinterstore;
     "zdiffstore" -4 WM 1 2 0 zs::zdiffstore;
     "sort" -2 WM 1 1 1 so::sort;
+    "lcs" -3 R 1 2 1 lcs::lcs;
     "sort_ro" -2 RM 1 1 1 so::sort_ro;
     "zunion" -3 RM 1 1 0 zs::zunion;
     "zinter" -3 RM 1 1 0 zs::zinter;

@@ -63,6 +63,7 @@ pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     let mut replies = Vec::with_capacity(multi.queued.len());
     // Blocking commands inside EXEC answer at once, as on timeout.
     let no_block = std::mem::replace(&mut ctx.client.no_block, true);
+    let holding = super::hold_writes(ctx);
     for args in &multi.queued {
         // Queued commands were looked up when queued; the table does not change.
         let reply = match lookup(&args[0]) {
@@ -79,6 +80,9 @@ pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
         }
     }
     ctx.client.no_block = no_block;
+    if holding {
+        super::feed_transaction(ctx);
+    }
     Frame::Array(replies)
 }
 

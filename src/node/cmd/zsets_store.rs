@@ -261,12 +261,16 @@ pub fn zdiff(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
 
 /// ZINTERCARD numkeys key... [LIMIT n]: the size of the intersection, stopping at n.
 pub fn zintercard(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
-    let n = match int_arg(&args[1]) {
-        Ok(n) if n >= 1 => n as usize,
-        _ => return Frame::static_error("ERR numkeys should be greater than 0"),
+    let n = match try_frame!(int_arg(&args[1])) {
+        n if n < 1 => {
+            return Frame::static_error(
+                "ERR at least 1 input key is needed for 'zintercard' command",
+            )
+        }
+        n => n as usize,
     };
     if args.len() < 2 + n {
-        return Frame::static_error("ERR Number of keys can't be greater than number of args");
+        return syntax_error();
     }
     let rest = &args[2 + n..];
     let limit = match rest {

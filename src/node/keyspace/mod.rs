@@ -60,6 +60,9 @@ pub struct Keyspace {
     pub blocked: Blocked,
     /// maxmemory: the policy and its sampling state.
     pub evict: evict::Evictor,
+    /// `notify-keyspace-events` flags, and the events recorded for the running command.
+    pub notify: u32,
+    pub events: Vec<crate::node::notify::Event>,
     /// A point-in-time snapshot in progress (BGSAVE, BGREWRITEAOF), if any.
     frozen: Option<Box<Frozen>>,
 }
@@ -97,6 +100,8 @@ impl Keyspace {
             expired_log: Vec::new(),
             blocked: Blocked::default(),
             evict: evict::Evictor::default(),
+            notify: 0,
+            events: Vec::new(),
             frozen: None,
         }
     }
@@ -194,6 +199,17 @@ impl Keyspace {
         (key_slot(key) as usize, self.hasher.hash_one(key))
     }
 
+    /// Records a keyspace event of `class` if notifications of it are on.
+    pub fn record(&mut self, class: u32, name: &'static str, key: &[u8]) {
+        if crate::node::notify::enabled(self.notify, class) {
+            self.events.push(crate::node::notify::Event {
+                class,
+                name,
+                key: Bytes::copy_from_slice(key),
+            });
+        }
+    }
+
     fn find(&self, key: &[u8]) -> Option<&Entry> {
         let (slot, hash) = self.locate(key);
         self.slots[slot].find(hash, |e| &*e.key == key)
@@ -210,6 +226,7 @@ impl Keyspace {
             self.delete(key);
             self.watched.expired(key);
             self.stats.expired += 1;
+            self.record(crate::node::notify::EXPIRED, "expired", key);
             if self.log_expired {
                 self.expired_log.push(key.into());
             }
@@ -270,6 +287,7 @@ impl Keyspace {
                     |e| hasher.hash_one(&*e.key),
                 );
                 self.len += 1;
+                self.record(crate::node::notify::NEW, "new", key);
                 None
             }
         };
@@ -293,6 +311,9 @@ impl Keyspace {
         make: impl FnOnce() -> Value,
     ) -> &mut Value {
         self.expire_if_needed(key, now);
+        if self.notify & crate::node::notify::NEW != 0 && self.find(key).is_none() {
+            self.record(crate::node::notify::NEW, "new", key);
+        }
         let (slot, hash) = self.locate(key);
         self.guard(slot);
         let hasher = &self.hasher;
@@ -518,6 +539,7 @@ impl Keyspace {
                 self.delete(&key);
                 self.watched.expired(&key);
                 self.stats.expired += 1;
+                self.record(crate::node::notify::EXPIRED, "expired", &key);
                 if self.log_expired {
                     self.expired_log.push(key);
                 }

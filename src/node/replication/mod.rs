@@ -79,6 +79,9 @@ pub struct ReplState {
     /// `REPLCONF listening-port` of connections that have not sent PSYNC yet.
     pub listening_ports: HashMap<u64, u16>,
     pub handoffs: HashMap<u64, Handoff>,
+    /// The stream said which database its commands are for (`SELECT 0`). Cleared by a
+    /// full resync and a promotion, as Redis re-emits SELECT then.
+    pub db_selected: bool,
     /// When a PING was last fed to the stream (keeps replicas' data age fresh).
     pub last_ping: Instant,
 }
@@ -134,6 +137,7 @@ impl Replication {
                 master: None,
                 listening_ports: HashMap::new(),
                 handoffs: HashMap::new(),
+                db_selected: false,
                 last_ping: Instant::now(),
             }),
             offset_tx: watch::channel(0).0,
@@ -216,6 +220,17 @@ impl Replication {
         self.offset_tx.send_replace(st.offset);
     }
 
+    /// Appends one data command, preceded by `SELECT 0` when the stream has not said which
+    /// database it writes to since the last full resync (replicas of redis-server's kind
+    /// expect one; PING and REPLCONF need none).
+    fn append_command(&self, st: &mut ReplState, cmd: &[u8]) {
+        if !st.db_selected {
+            st.db_selected = true;
+            self.append(st, &propagate::encode(&[&b"SELECT"[..], b"0"]));
+        }
+        self.append(st, cmd);
+    }
+
     /// Becomes a replica of `host:port` (`None`: becomes a master, keeping the data).
     pub fn set_master(self: &Arc<Self>, shared: &Arc<Shared>, master: Option<(String, u16)>) {
         let mut ks = shared.keyspace.lock();
@@ -253,6 +268,7 @@ impl Replication {
                 // with us up to where we were (Redis's `shiftReplicationId`).
                 st.replid2 = std::mem::replace(&mut st.replid, random_id());
                 st.second_offset = Some(st.offset + 1);
+                st.db_selected = false;
                 if st.backlog.is_some() {
                     ks.log_expired = true;
                     self.feeding.store(true, Ordering::Relaxed);
@@ -395,7 +411,11 @@ impl Replication {
                 continue;
             }
             let period = Duration::from_secs(shared.config.read().repl_ping_replica_period);
-            let _ks = shared.keyspace.lock();
+            // Skipped while a busy script holds the keyspace (the event loop must not
+            // wait for it).
+            let Some(_ks) = shared.keyspace.try_lock() else {
+                continue;
+            };
             let mut st = self.state.lock();
             if !st.replicas.is_empty() && st.last_ping.elapsed() >= period {
                 st.last_ping = Instant::now();

@@ -56,7 +56,9 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
             let mut changed = false;
             while i < args.len() {
                 let a = &args[i];
-                if (eq_ic(a, "ex") || eq_ic(a, "px") || eq_ic(a, "exat")) && i + 1 < args.len() {
+                // PXAT too, so that the stream always spells it as Redis does.
+                let timed = ["ex", "px", "exat", "pxat"].iter().any(|w| eq_ic(a, w));
+                if timed && i + 1 < args.len() {
                     out.push(b("PXAT"));
                     out.push(text(absolute(a, &args[i + 1], now)?));
                     changed = true;
@@ -79,17 +81,24 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
                 text(at),
             ]])
         }
-        "expire" | "pexpire" | "expireat" => {
+        "expire" | "pexpire" | "expireat" | "pexpireat" => {
             let unit = match name {
                 "expire" => "ex",
                 "pexpire" => "px",
-                _ => "exat",
+                "expireat" => "exat",
+                _ => "pxat",
             };
             let at = absolute(unit.as_bytes(), &args[2], now)?;
+            // A time already past deleted the key.
+            if at <= now {
+                return Some(vec![vec![b("DEL"), args[1].clone()]]);
+            }
             let mut out = vec![b("PEXPIREAT"), args[1].clone(), text(at)];
             out.extend_from_slice(&args[3..]);
             Some(vec![out])
         }
+        // GETDEL reaches replicas as the DEL it amounts to, as in Redis.
+        "getdel" => Some(vec![vec![b("DEL"), args[1].clone()]]),
         "getex" => {
             if matches!(reply, Frame::Null) {
                 return Some(vec![]);
@@ -101,6 +110,9 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
                 return Some(vec![vec![b("PERSIST"), args[1].clone()]]);
             }
             let at = absolute(unit, args.get(3)?, now)?;
+            if at <= now {
+                return Some(vec![vec![b("DEL"), args[1].clone()]]);
+            }
             Some(vec![vec![b("PEXPIREAT"), args[1].clone(), text(at)]])
         }
         "spop" => {
@@ -143,10 +155,49 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
     }
 }
 
+/// Writes whose reply says they changed nothing, which Redis does not propagate (it feeds
+/// only commands that made the data dirty): deleting or adding nothing, an expiry on a
+/// missing key, a pop from an empty list.
+pub fn changed_nothing(name: &str, reply: &Frame) -> bool {
+    match reply {
+        Frame::Integer(0) => matches!(
+            name,
+            "del"
+                | "unlink"
+                | "srem"
+                | "sadd"
+                | "hdel"
+                | "zrem"
+                | "lrem"
+                | "persist"
+                | "setnx"
+                | "hsetnx"
+                | "msetnx"
+                | "renamenx"
+                | "smove"
+                | "expire"
+                | "pexpire"
+                | "expireat"
+                | "pexpireat"
+                | "lpushx"
+                | "rpushx"
+                | "zremrangebyscore"
+                | "zremrangebyrank"
+                | "zremrangebylex"
+        ),
+        Frame::Null | Frame::NullArray => matches!(
+            name,
+            "lpop" | "rpop" | "getdel" | "lmove" | "rpoplpush" | "getex"
+        ),
+        Frame::Array(items) if items.is_empty() => matches!(name, "zpopmin" | "zpopmax"),
+        _ => false,
+    }
+}
+
 /// What a command that ran must leave in the replication stream and the append-only
 /// file, encoded: nothing unless it wrote, else itself or its rewriting.
 pub fn written(spec: &CommandSpec, args: &[Bytes], reply: &Frame, now: u64) -> Vec<Vec<u8>> {
-    if !spec.is_write() || reply.is_error() {
+    if !spec.is_write() || reply.is_error() || changed_nothing(spec.name, reply) {
         return Vec::new();
     }
     match rewrite(spec.name, args, reply, now) {
@@ -180,7 +231,7 @@ impl Replication {
         let mut st = self.state.lock();
         self.feed_expired(&mut st, ctx.ks);
         for cmd in cmds {
-            self.append(&mut st, cmd);
+            self.append_command(&mut st, cmd);
         }
         let offset = st.offset;
         drop(st);
@@ -193,7 +244,7 @@ impl Replication {
     pub fn feed_command(&self, ks: &mut crate::node::keyspace::Keyspace, args: &[Bytes]) {
         let mut st = self.state.lock();
         self.feed_expired(&mut st, ks);
-        self.append(&mut st, &encode(args));
+        self.append_command(&mut st, &encode(args));
         let offset = st.offset;
         drop(st);
         if let Some(bus) = self.bus() {
@@ -212,7 +263,7 @@ impl Replication {
 
     fn feed_expired(&self, st: &mut super::ReplState, ks: &mut crate::node::keyspace::Keyspace) {
         for key in std::mem::take(&mut ks.expired_log) {
-            self.append(st, &encode(&[&b"DEL"[..], &key]));
+            self.append_command(st, &encode(&[&b"DEL"[..], &key]));
         }
     }
 }
@@ -248,7 +299,12 @@ mod tests {
             ("setex k 2 v", Some(vec!["SET k v PXAT 1002000"])),
             ("psetex k 5 v", Some(vec!["SET k v PXAT 1000005"])),
             ("expire k 3 gt", Some(vec!["PEXPIREAT k 1003000 gt"])),
-            ("expireat k 7", Some(vec!["PEXPIREAT k 7000"])),
+            ("expireat k 2000", Some(vec!["PEXPIREAT k 2000000"])),
+            // A time already past deleted the key: replicas get the DEL.
+            ("expireat k 7", Some(vec!["DEL k"])),
+            ("pexpireat k 5", Some(vec!["DEL k"])),
+            ("getex k exat 1", Some(vec!["DEL k"])),
+            ("set k v pxat 5", Some(vec!["set k v PXAT 5"])),
             ("getex k px 1", Some(vec!["PEXPIREAT k 1000001"])),
             ("getex k persist", Some(vec!["PERSIST k"])),
             (
