@@ -11,7 +11,8 @@ fn usage_error(args: &[&str]) -> String {
     let out = rclust().args(args).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-    assert!(err.contains("invalid value"), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    assert!(err.starts_with("rclust: invalid value"), "{args:?}: {err}");
     err
 }
 

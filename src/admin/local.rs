@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
+use rustix::process::{Pid, Signal};
 
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
@@ -56,13 +57,8 @@ pub fn find_program(engine: Engine) -> anyhow::Result<PathBuf> {
             return Ok(candidate);
         }
     }
-    if let Some(paths) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&paths) {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return Ok(candidate);
-            }
-        }
+    if let Ok(found) = which::which(name) {
+        return Ok(found);
     }
     bail!(
         "cannot find {name}: not next to {} nor on PATH{}",
@@ -79,6 +75,14 @@ pub fn find_program(engine: Engine) -> anyhow::Result<PathBuf> {
 /// Whether `port` can be bound on 127.0.0.1 right now.
 pub fn port_free(port: u16) -> bool {
     std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
+/// Sends `sig` to a pid from our own pid file. A node that exited meanwhile is what a stop
+/// wants anyway, so errors are ignored.
+fn signal(pid: i32, sig: Signal) {
+    if let Some(pid) = Pid::from_raw(pid) {
+        let _ = rustix::process::kill_process(pid, sig);
+    }
 }
 
 fn is_alive(pid: i32) -> bool {
@@ -236,16 +240,14 @@ impl LocalCluster {
             .filter_map(|&port| Some((port, self.pid(port).filter(|p| is_alive(*p))?)))
             .collect();
         for (_, pid) in &running {
-            // SAFETY: kill(2) with a pid read from our own pid file; no memory is involved.
-            unsafe { libc::kill(*pid, libc::SIGTERM) };
+            signal(*pid, Signal::TERM);
         }
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut killed = false;
         while running.iter().any(|(_, pid)| is_alive(*pid)) {
             if Instant::now() > deadline && !killed {
                 for (_, pid) in running.iter().filter(|(_, pid)| is_alive(*pid)) {
-                    // SAFETY: as above.
-                    unsafe { libc::kill(*pid, libc::SIGKILL) };
+                    signal(*pid, Signal::KILL);
                 }
                 killed = true;
             }

@@ -2,6 +2,7 @@
 //! as `CLUSTER NODES` describes them, and the parsers for the replies that describe a cluster.
 
 pub mod addr;
+pub mod cluster_cmd;
 pub mod id;
 pub mod keyslot;
 pub mod node;

@@ -152,7 +152,7 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
         core,
         config_file: cfg.dir.join(&cfg.cluster_config_file),
         seed: None,
-        log_level: super::main::log_threshold(&cfg.loglevel),
+        log_level: super::log::log_threshold(&cfg.loglevel),
         link_sendbuf_limit: cfg.cluster_link_sendbuf_limit,
     })
     .await?;
@@ -161,7 +161,7 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
         shared.on_config(what, move |cfg| {
             bus.reconfigure(
                 core_config(cfg),
-                super::main::log_threshold(&cfg.loglevel),
+                super::log::log_threshold(&cfg.loglevel),
                 cfg.cluster_link_sendbuf_limit,
             )
         });
@@ -179,7 +179,7 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
                     super::cmd::pubsub::slots_left(&shared, &set);
                     let deleted = shared.keyspace.lock().delete_slots(&set);
                     if deleted > 0 {
-                        super::main::log(
+                        super::log::log(
                             &shared,
                             &format!(
                                 "Deleted {deleted} keys from slots this node no longer serves"
@@ -187,7 +187,7 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
                         );
                     }
                 }
-                ClusterEvent::Log(level, line) => super::main::log_at(&shared, level, &line),
+                ClusterEvent::Log(level, line) => super::log::log_at(&shared, level, &line),
                 ClusterEvent::ReplicateFrom(master) => {
                     let repl = Arc::clone(&shared.repl);
                     repl.set_master(&shared, master);

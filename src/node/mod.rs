@@ -22,5 +22,5 @@ pub mod socket;
 
 pub use shared::Shared;
 pub mod connection;
-pub mod main;
+pub mod log;
 pub mod server;

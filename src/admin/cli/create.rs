@@ -76,7 +76,7 @@ fn refuse_shared_hosts(plan: &CreatePlan, nodes: &[preflight::EmptyNode]) -> any
         .iter()
         .enumerate()
         .map(|(i, m)| Shard {
-            name: format!("{} ({})", m.addr, &m.id[..8]),
+            name: format!("{} ({})", m.addr, short(&m.id)),
             host: host_of(&m.id),
             replica_hosts: plan
                 .replicas

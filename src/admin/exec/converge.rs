@@ -11,6 +11,7 @@ use indicatif::ProgressBar;
 
 use crate::admin::health;
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::cluster_cmd;
 use crate::model::id::short;
 use crate::model::{Addr, SlotSet};
 
@@ -528,10 +529,7 @@ pub async fn wait_converged(
                             .is_none_or(|t| round - *t > Duration::from_millis(200));
                         if due {
                             last_replicate.insert(e.id.clone(), round);
-                            actions.push((
-                                e.addr.clone(),
-                                vec!["CLUSTER".into(), "REPLICATE".into(), master_id.clone()],
-                            ));
+                            actions.push((e.addr.clone(), cluster_cmd::replicate(master_id)));
                         }
                     }
                     probe_pending(probe, &e.role, &target)
@@ -557,7 +555,7 @@ pub async fn wait_converged(
                     meets += 1;
                     actions.push((
                         e.addr.clone(),
-                        meet_args(&other.meet_ip, other.addr.port, other.cport),
+                        cluster_cmd::meet(&other.meet_ip, other.addr.port, other.cport),
                     ));
                 }
             }
@@ -595,7 +593,7 @@ pub async fn wait_converged(
                     last_nudge.insert(key, now);
                     meets += 1;
                     let to = by_id[listener.as_str()];
-                    let meet = meet_args(&to.meet_ip, to.addr.port, to.cport);
+                    let meet = cluster_cmd::meet(&to.meet_ip, to.addr.port, to.cport);
                     actions.push((by_id[speaker.as_str()].addr.clone(), meet));
                 }
                 for (node, master) in &p.replicate {
@@ -611,7 +609,7 @@ pub async fn wait_converged(
                     {
                         actions.push((
                             by_id[node.as_str()].addr.clone(),
-                            vec!["CLUSTER".to_string(), "REPLICATE".into(), master.clone()],
+                            cluster_cmd::replicate(master),
                         ));
                     }
                 }
@@ -672,21 +670,6 @@ pub async fn wait_then_restore(
     outcome.ok_or_else(|| {
         anyhow::anyhow!("interrupted while waiting for convergence (lowered settings were restored; run `rclust check` to see where the cluster stands)")
     })
-}
-
-/// `CLUSTER MEET ip port [cport]`: the bus port only when it is not port+10000, so
-/// that servers older than 7.0 understand it too.
-pub fn meet_args(ip: &str, port: u16, cport: u16) -> Vec<String> {
-    let mut meet = vec![
-        "CLUSTER".to_string(),
-        "MEET".into(),
-        ip.to_string(),
-        port.to_string(),
-    ];
-    if cport != port.wrapping_add(10000) {
-        meet.push(cport.to_string());
-    }
-    meet
 }
 
 /// Sends one command to each addressed node, concurrently; returns the errors.

@@ -10,8 +10,9 @@ use indicatif::ProgressBar;
 
 use crate::admin::plan::create::CreatePlan;
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::cluster_cmd;
 
-use super::converge::{meet_args, run_all, wait_then_restore, ExpectedNode, ExpectedRole};
+use super::converge::{run_all, wait_then_restore, ExpectedNode, ExpectedRole};
 use super::preflight::EmptyNode;
 
 /// The topology a create plan should end in.
@@ -164,7 +165,10 @@ pub fn join_meets(plan: &CreatePlan, nodes: &[EmptyNode]) -> (Vec<Command>, Vec<
         .iter()
         .map(|r| {
             let m = find(&plan.masters[r.master].id);
-            (r.addr.clone(), meet_args(&m.meet_ip, m.addr.port, m.cport))
+            (
+                r.addr.clone(),
+                cluster_cmd::meet(&m.meet_ip, m.addr.port, m.cport),
+            )
         })
         .collect();
     let hub = plan.masters[1..]
@@ -172,7 +176,7 @@ pub fn join_meets(plan: &CreatePlan, nodes: &[EmptyNode]) -> (Vec<Command>, Vec<
         .map(|m| {
             (
                 m.addr.clone(),
-                meet_args(&seed.meet_ip, seed.addr.port, seed.cport),
+                cluster_cmd::meet(&seed.meet_ip, seed.addr.port, seed.cport),
             )
         })
         .collect();
@@ -189,7 +193,9 @@ async fn attach_replicas(fleet: &Fleet, plan: &CreatePlan, deadline: Instant) {
         let results = futures::future::join_all(todo.iter().map(|r| async move {
             let master = &plan.masters[r.master].id;
             let mut conn = fleet.conn(&r.addr).await?;
-            conn.cmd::<()>(&["CLUSTER", "REPLICATE", master]).await
+            let replicate = cluster_cmd::replicate(master);
+            let args: Vec<&str> = replicate.iter().map(String::as_str).collect();
+            conn.cmd::<()>(&args).await
         }))
         .await;
         todo = todo

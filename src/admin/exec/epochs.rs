@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 
 use crate::admin::health;
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::cluster_cmd;
 use crate::model::id::short;
 use crate::model::Addr;
 
-use super::converge::{meet_args, run_all};
+use super::converge::run_all;
 
 /// What keeps the epochs from being settled, as messages (empty: settled).
 pub fn unsettled(snap: &Snapshot) -> Vec<String> {
@@ -71,7 +72,7 @@ pub async fn wait_settled(
                 };
                 actions.push((
                     speaker.addr.clone(),
-                    meet_args(&ip, me.addr.port, me.addr.cport),
+                    cluster_cmd::meet(&ip, me.addr.port, me.addr.cport),
                 ));
             }
             run_all(fleet, actions).await;

@@ -17,16 +17,9 @@ use anyhow::Context;
 
 use crate::admin::plan::fix::{FixPlan, KeyCounts};
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::cluster_cmd::SetSlot;
 
 use super::migrate::{Endpoint, Migrator};
-
-fn setslot(slot: u16, what: &str, id: Option<&str>) -> Vec<String> {
-    let mut v = vec!["SETSLOT".to_string(), slot.to_string(), what.to_string()];
-    if let Some(id) = id {
-        v.push(id.to_string());
-    }
-    v
-}
 
 /// Counts keys in the given slots on each master, in every database it serves (Valkey 9
 /// `cluster-databases`; one pipeline per node and database, in chunks).
@@ -103,11 +96,9 @@ pub async fn apply(m: &Migrator<'_>, snap: &Snapshot, plan: &FixPlan) -> anyhow:
     }
     for f in plan.fixes.iter().filter(|f| !claimed.contains(f.slot)) {
         for master in &m.masters {
-            cmds.entry(master.id.clone()).or_default().push(setslot(
-                f.slot,
-                "NODE",
-                Some(&f.owner),
-            ));
+            cmds.entry(master.id.clone())
+                .or_default()
+                .push(SetSlot::Node(f.owner.clone()).args(f.slot));
         }
     }
     run(std::mem::take(&mut cmds))
@@ -124,17 +115,13 @@ pub async fn apply(m: &Migrator<'_>, snap: &Snapshot, plan: &FixPlan) -> anyhow:
                 .chain(&line.importing)
                 .any(|o| o.slot == f.slot);
             if line.slots.contains(f.slot) {
-                cmds.entry(holder.clone()).or_default().push(setslot(
-                    f.slot,
-                    "MIGRATING",
-                    Some(&f.owner),
-                ));
+                cmds.entry(holder.clone())
+                    .or_default()
+                    .push(SetSlot::Migrating(f.owner.clone()).args(f.slot));
             } else if !already_open {
-                cmds.entry(holder.clone()).or_default().push(setslot(
-                    f.slot,
-                    "IMPORTING",
-                    Some(&f.owner),
-                ));
+                cmds.entry(holder.clone())
+                    .or_default()
+                    .push(SetSlot::Importing(f.owner.clone()).args(f.slot));
             }
         }
     }
@@ -181,14 +168,12 @@ pub async fn apply(m: &Migrator<'_>, snap: &Snapshot, plan: &FixPlan) -> anyhow:
         for id in f.close.iter().chain(f.holders.iter().map(|h| &h.0)) {
             cmds.entry(id.clone())
                 .or_default()
-                .push(setslot(f.slot, "STABLE", None));
+                .push(SetSlot::Stable.args(f.slot));
         }
         for master in m.masters.iter().filter(|x| x.id != f.owner) {
-            cmds.entry(master.id.clone()).or_default().push(setslot(
-                f.slot,
-                "NODE",
-                Some(&f.owner),
-            ));
+            cmds.entry(master.id.clone())
+                .or_default()
+                .push(SetSlot::Node(f.owner.clone()).args(f.slot));
         }
     }
     run(std::mem::take(&mut cmds))
@@ -198,9 +183,9 @@ pub async fn apply(m: &Migrator<'_>, snap: &Snapshot, plan: &FixPlan) -> anyhow:
         let list = cmds.entry(f.owner.clone()).or_default();
         let owner_line = snap.line(&f.owner).expect("planned from this snapshot");
         if owner_line.migrating.iter().any(|o| o.slot == f.slot) {
-            list.push(setslot(f.slot, "STABLE", None));
+            list.push(SetSlot::Stable.args(f.slot));
         }
-        list.push(setslot(f.slot, "NODE", Some(&f.owner)));
+        list.push(SetSlot::Node(f.owner.clone()).args(f.slot));
     }
     run(std::mem::take(&mut cmds))
         .await

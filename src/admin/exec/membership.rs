@@ -7,11 +7,12 @@ use indicatif::ProgressBar;
 
 use crate::admin::plan::membership::{AddNodePlan, DelNodePlan, FailoverMode, FailoverPlan};
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::cluster_cmd;
 use crate::model::id::short;
 
 use super::converge::{
-    expected_from_snapshot, forming_node_timeout, lower_settings, meet_args, run_all,
-    wait_converged, wait_then_restore, ExpectedNode, ExpectedRole,
+    expected_from_snapshot, forming_node_timeout, lower_settings, run_all, wait_converged,
+    wait_then_restore, ExpectedNode, ExpectedRole,
 };
 use super::preflight::EmptyNode;
 
@@ -77,7 +78,7 @@ pub async fn add_node(
         .map(|e| {
             (
                 new.addr.clone(),
-                meet_args(&e.meet_ip, e.addr.port, e.cport),
+                cluster_cmd::meet(&e.meet_ip, e.addr.port, e.cport),
             )
         })
         .collect();
@@ -105,10 +106,7 @@ pub async fn del_node(
     let mut steps = Vec::new();
     for (replica, master) in &plan.repoint {
         if let Some(addr) = addr_of(replica) {
-            steps.push((
-                addr,
-                vec!["CLUSTER".to_string(), "REPLICATE".into(), master.clone()],
-            ));
+            steps.push((addr, cluster_cmd::replicate(master)));
         }
         if let Some(e) = expected.iter_mut().find(|e| &e.id == replica) {
             e.role = ExpectedRole::Replica {

@@ -22,6 +22,7 @@ use redis::Value;
 use crate::admin::conn::NodeConn;
 use crate::admin::plan::SlotMove;
 use crate::admin::snapshot::{Fleet, Snapshot};
+use crate::model::cluster_cmd::SetSlot;
 use crate::model::id::short;
 use crate::model::Addr;
 
@@ -396,7 +397,7 @@ impl<'a> Migrator<'a> {
             // connections, before any key is listed.
             let migrating: Vec<_> = slots
                 .iter()
-                .map(|&s| setslot(s, "MIGRATING", &dst.id))
+                .map(|&s| SetSlot::Migrating(dst.id.clone()).args(s))
                 .collect();
             self.setslots(src, &migrating, |_| false).await?;
             open_with_first_listing = false;
@@ -431,10 +432,7 @@ impl<'a> Migrator<'a> {
         for s in slots {
             if open {
                 pipe.cmd("CLUSTER")
-                    .arg("SETSLOT")
-                    .arg(*s)
-                    .arg("MIGRATING")
-                    .arg(&dst.id);
+                    .arg(SetSlot::Migrating(dst.id.clone()).args(*s));
             }
             pipe.cmd("CLUSTER").arg("GETKEYSINSLOT").arg(*s).arg(k);
         }
@@ -583,7 +581,7 @@ impl<'a> Migrator<'a> {
     ) -> anyhow::Result<()> {
         let importing: Vec<_> = slots
             .iter()
-            .map(|&s| setslot(s, "IMPORTING", &src.id))
+            .map(|&s| SetSlot::Importing(src.id.clone()).args(s))
             .collect();
         self.setslots(dst, &importing, |_| false).await?;
         self.open_and_drain(src, dst, slots, true).await
@@ -597,7 +595,10 @@ impl<'a> Migrator<'a> {
         dst: &Endpoint,
         slots: &[u16],
     ) -> anyhow::Result<()> {
-        let node: Vec<_> = slots.iter().map(|&s| setslot(s, "NODE", &dst.id)).collect();
+        let node: Vec<_> = slots
+            .iter()
+            .map(|&s| SetSlot::Node(dst.id.clone()).args(s))
+            .collect();
         // The source lets go first, then the target takes the slots. The other way round,
         // the source goes on claiming a slot the target already owns until its own SETSLOT
         // is through (it queues behind the source's MIGRATEs of other batches, and a kill
@@ -695,15 +696,6 @@ impl<'a> Migrator<'a> {
         }
         Ok(())
     }
-}
-
-fn setslot(s: u16, what: &str, id: &str) -> Vec<String> {
-    vec![
-        "SETSLOT".to_string(),
-        s.to_string(),
-        what.to_string(),
-        id.to_string(),
-    ]
 }
 
 /// Splits (source, target) pairs into waves that may run at once. MIGRATE blocks its source

@@ -180,14 +180,7 @@ const HELP: &[&str] = &[
     "    Output format is an array where each array element is a map containing attributes of a link",
 ];
 
-/// The action of CLUSTER SETSLOT.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SetSlot {
-    Importing(String),
-    Migrating(String),
-    Stable,
-    Node(String),
-}
+pub use crate::model::cluster_cmd::SetSlot;
 
 impl ClusterCore {
     /// Runs `CLUSTER <sub> ...`; `argv[0]` is `CLUSTER` itself.
@@ -296,15 +289,11 @@ impl ClusterCore {
                     return Err(err("Please use SETSLOT only with masters."));
                 }
                 let slot = slot_arg(argv[2])?;
-                let action = match (arg(3).to_ascii_lowercase().as_str(), argc) {
-                    ("migrating", 5) => SetSlot::Migrating(arg(4)),
-                    ("importing", 5) => SetSlot::Importing(arg(4)),
-                    ("stable", 4) => SetSlot::Stable,
-                    ("node", 5) => SetSlot::Node(arg(4)),
-                    _ => return Err(err(
-                        "Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
-                    )),
-                };
+                let words: Vec<String> = argv[3..].iter().map(|a| text(a)).collect();
+                let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                let action = SetSlot::parse(&words).ok_or_else(|| {
+                    err("Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP")
+                })?;
                 self.set_slot(now, slot, action, keys.count_keys_in_slot(slot))?;
                 Ok(ClusterReply::Ok)
             }

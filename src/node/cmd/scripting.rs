@@ -139,7 +139,7 @@ pub fn busy_reply(
     }
     if eq_ic(name, "shutdown") && sub("nosave") {
         // The script may never give the keyspace back: leave at once, as Redis does.
-        crate::node::main::log(
+        crate::node::log::log(
             shared,
             "User requested shutdown while a script is busy (NOSAVE)",
         );

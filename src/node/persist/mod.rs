@@ -84,7 +84,7 @@ fn now_secs() -> u64 {
 }
 
 fn log(shared: &Shared, level: LogLevel, text: &str) {
-    super::main::log_at(shared, level, text);
+    super::log::log_at(shared, level, text);
 }
 
 /// Writes `data` to `path` atomically: a temporary file beside it, synced, renamed,

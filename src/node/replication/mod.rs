@@ -275,7 +275,7 @@ impl Replication {
                 }
                 drop(st);
                 drop(ks);
-                super::main::log(shared, "MASTER MODE enabled");
+                super::log::log(shared, "MASTER MODE enabled");
             }
         }
     }
