@@ -305,3 +305,69 @@ fn client_kill_closes_the_other_connection() {
     let _ = victim.write_all(b"PING\r\n");
     assert_eq!(read_n(&mut victim, 7), "");
 }
+
+/// CLIENT PAUSE WRITE holds writes but not reads, PAUSE ALL holds both, UNPAUSE ends a
+/// pause early; errors as redis-server's. The same steps on redis-server and the node.
+fn client_pause_on(kind: crate::harness::Kind) -> Option<Vec<String>> {
+    use std::time::Instant;
+    if !kind.available() {
+        return None;
+    }
+    let p = kind.start(crate::harness::ServerOpts {
+        cluster: false,
+        ..Default::default()
+    });
+    let timed = |args: &[&str]| -> (String, u128) {
+        let mut c = redis::cmd(args[0]);
+        for a in &args[1..] {
+            c.arg(*a);
+        }
+        let t = Instant::now();
+        let out = match c.query::<redis::Value>(&mut p.client()) {
+            Ok(v) => format!("{v:?}"),
+            Err(e) => e.to_string(),
+        };
+        (out, t.elapsed().as_millis())
+    };
+    let held = |ms: u128| if ms >= 300 { "held" } else { "at once" };
+    let mut seen = Vec::new();
+    for bad in [
+        &["CLIENT", "PAUSE", "-1"][..],
+        &["CLIENT", "PAUSE", "x"],
+        &["CLIENT", "PAUSE", "10", "SOME"],
+    ] {
+        seen.push(timed(bad).0);
+    }
+    seen.push(timed(&["CLIENT", "PAUSE", "600", "WRITE"]).0);
+    let (_, get_ms) = timed(&["GET", "k"]);
+    let (_, set_ms) = timed(&["SET", "k", "v"]);
+    seen.push(format!(
+        "write pause: GET {}, SET {}",
+        held(get_ms),
+        held(set_ms)
+    ));
+    seen.push(timed(&["CLIENT", "PAUSE", "600", "ALL"]).0);
+    let (_, get_ms) = timed(&["GET", "k"]);
+    seen.push(format!("all pause: GET {}", held(get_ms)));
+    timed(&["CLIENT", "PAUSE", "5000", "WRITE"]);
+    timed(&["CLIENT", "UNPAUSE"]);
+    let (_, set_ms) = timed(&["SET", "k", "v"]);
+    seen.push(format!("after unpause: SET {}", held(set_ms)));
+    Some(seen)
+}
+
+#[test]
+fn client_pause_and_unpause_as_redis_server() {
+    let (Some(redis), Some(ours)) = (
+        client_pause_on(crate::harness::Kind::Redis),
+        client_pause_on(crate::harness::Kind::Node),
+    ) else {
+        return;
+    };
+    assert_eq!(ours, redis);
+    assert!(
+        ours.iter()
+            .any(|s| s == "write pause: GET at once, SET held"),
+        "{ours:?}"
+    );
+}

@@ -351,9 +351,12 @@ fn run_batch(
     let start = *next;
     let mut action = None;
     let paused = shared.repl.writes_paused(ctx.now);
+    let client_pause = shared.repl.client_pause(ctx.now);
     while *next < batch.len() {
-        if paused && pauses(batch.command(*next)) {
-            // A manual failover is in progress: writes wait until it ends.
+        let writes = pauses(batch.command(*next));
+        if (paused && writes) || client_pause.is_some_and(|all| all || writes) {
+            // A manual failover or CLIENT PAUSE is in force: the command waits for its end
+            // (Redis, too, postpones even CLIENT UNPAUSE under a PAUSE ALL).
             action = Some(Action::Sleep(std::time::Duration::from_millis(5)));
             break;
         }

@@ -153,6 +153,34 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     let argc = args.len();
     match (sub.as_str(), argc) {
         ("id", 2) => Frame::Integer(ctx.client.id as i64),
+        ("pause", 3 | 4) => {
+            let all = match args.get(3) {
+                None => true,
+                Some(m) if eq_ic(m, "all") => true,
+                Some(m) if eq_ic(m, "write") => false,
+                Some(_) => {
+                    return Frame::static_error("ERR CLIENT PAUSE mode must be WRITE or ALL")
+                }
+            };
+            let ms = match std::str::from_utf8(&args[2])
+                .ok()
+                .and_then(|t| t.parse::<i64>().ok())
+            {
+                Some(ms) if ms < 0 => return Frame::static_error("ERR timeout is negative"),
+                Some(ms) => ms as u64,
+                None => {
+                    return Frame::static_error("ERR timeout is not an integer or out of range")
+                }
+            };
+            ctx.shared
+                .repl
+                .pause_clients(ctx.now.saturating_add(ms), all, ctx.now);
+            Frame::ok()
+        }
+        ("unpause", 2) => {
+            ctx.shared.repl.unpause_clients();
+            Frame::ok()
+        }
         ("getname", 2) => ctx.client.name.clone().map_or(Frame::Null, Frame::Bulk),
         ("setname", 3) => match set_name(ctx, args[2].clone()) {
             Ok(()) => Frame::ok(),

@@ -98,6 +98,10 @@ pub struct Replication {
     replica: AtomicBool,
     /// Client writes wait until this Unix time in ms (manual failover).
     paused_until: AtomicU64,
+    /// `CLIENT PAUSE`: clients' commands wait until this Unix time in ms (0: no pause),
+    /// all of them or (`client_pause_all` false) only those that write.
+    client_pause_until: AtomicU64,
+    client_pause_all: AtomicBool,
     /// `repl-backlog-size`, for the backlog made when the first replica arrives.
     backlog_size: std::sync::atomic::AtomicUsize,
     bus: OnceLock<ClusterHandle>,
@@ -145,6 +149,8 @@ impl Replication {
             feeding: AtomicBool::new(false),
             replica: AtomicBool::new(false),
             paused_until: AtomicU64::new(0),
+            client_pause_until: AtomicU64::new(0),
+            client_pause_all: AtomicBool::new(false),
             bus: OnceLock::new(),
         }
     }
@@ -166,6 +172,32 @@ impl Replication {
 
     pub fn is_replica(&self) -> bool {
         self.replica.load(Ordering::Relaxed)
+    }
+
+    /// `CLIENT PAUSE`: until `until` (Unix ms), all commands (`all`) or writes wait. A
+    /// second pause extends the first and never narrows it, as in Redis.
+    pub fn pause_clients(&self, until: u64, all: bool, now: u64) {
+        let active = self.client_pause_until.load(Ordering::Relaxed) > now;
+        let all = all || (active && self.client_pause_all.load(Ordering::Relaxed));
+        let until = until.max(if active {
+            self.client_pause_until.load(Ordering::Relaxed)
+        } else {
+            0
+        });
+        self.client_pause_all.store(all, Ordering::Relaxed);
+        self.client_pause_until.store(until, Ordering::Relaxed);
+    }
+
+    /// `CLIENT UNPAUSE`.
+    pub fn unpause_clients(&self) {
+        self.client_pause_until.store(0, Ordering::Relaxed);
+    }
+
+    /// The CLIENT PAUSE in force now: `Some(true)` pauses every command, `Some(false)`
+    /// only writes.
+    pub fn client_pause(&self, now: u64) -> Option<bool> {
+        (self.client_pause_until.load(Ordering::Relaxed) > now)
+            .then(|| self.client_pause_all.load(Ordering::Relaxed))
     }
 
     /// Whether client writes must wait now (a manual failover is in progress).
