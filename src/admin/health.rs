@@ -509,20 +509,23 @@ pub(crate) mod tests {
     pub fn snapshot_of(views: &[&str]) -> Snapshot {
         let reports = views
             .iter()
-            .map(|text| {
-                let view = parse_cluster_nodes(text).unwrap();
-                let me = view.iter().find(|n| n.flags.myself).unwrap().clone();
-                let role = if me.flags.master { "master" } else { "slave" };
-                NodeReport::new(
-                    me.addr.addr(),
-                    view,
-                    parse_info("cluster_state:ok\r\n"),
-                    parse_info(&format!("role:{role}\r\nmaster_link_status:up\r\n")),
-                )
-                .unwrap()
-            })
+            .map(|text| healthy_report(parse_cluster_nodes(text).unwrap()))
             .collect();
         Snapshot::new(crate::model::Addr::new("127.0.0.1", 7000), reports, vec![])
+    }
+
+    /// The report of a healthy node whose CLUSTER NODES view is `view` (its `myself`
+    /// line says which node it is).
+    pub fn healthy_report(view: Vec<crate::model::ClusterNode>) -> NodeReport {
+        let me = view.iter().find(|n| n.flags.myself).unwrap().clone();
+        let role = if me.flags.master { "master" } else { "slave" };
+        NodeReport::new(
+            me.addr.addr(),
+            view,
+            parse_info("cluster_state:ok\r\n"),
+            parse_info(&format!("role:{role}\r\nmaster_link_status:up\r\n")),
+        )
+        .unwrap()
     }
 
     const A: &str = "aaaaaaaa00000000000000000000000000000000";
@@ -821,20 +824,7 @@ pub(crate) mod tests {
             .collect();
         let parse = t.elapsed();
         let t = Instant::now();
-        let reports: Vec<NodeReport> = parsed
-            .into_iter()
-            .map(|view| {
-                let me = view.iter().find(|n| n.flags.myself).unwrap();
-                let role = if me.flags.master { "master" } else { "slave" };
-                NodeReport::new(
-                    me.addr.addr(),
-                    view,
-                    parse_info("cluster_state:ok\r\n"),
-                    parse_info(&format!("role:{role}\r\nmaster_link_status:up\r\n")),
-                )
-                .unwrap()
-            })
-            .collect();
+        let reports: Vec<NodeReport> = parsed.into_iter().map(healthy_report).collect();
         let snap = Snapshot::new(crate::model::Addr::new("127.0.0.1", 12000), reports, vec![]);
         let index = t.elapsed();
         let t = Instant::now();
