@@ -371,3 +371,27 @@ fn client_pause_and_unpause_as_redis_server() {
         "{ours:?}"
     );
 }
+
+/// `DEBUG SET-ACTIVE-EXPIRE 0` stops the active expiry cycle: an expired key stays counted
+/// until something touches it (Redis's suites rely on this); 1 turns the cycle back on.
+#[test]
+fn debug_set_active_expire_turns_the_expiry_cycle_off_and_on() {
+    let node = NodeServer::start(ServerOpts {
+        cluster: false,
+        ..Default::default()
+    });
+    let _: () = node.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    let _: () = node.cmd(&["SET", "k", "v", "PX", "50"]);
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(
+        node.cmd::<i64>(&["DBSIZE"]),
+        1,
+        "expired while the cycle was off"
+    );
+    let _: () = node.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]);
+    wait_until(
+        Duration::from_secs(5),
+        "the cycle to expire the key",
+        || node.cmd::<i64>(&["DBSIZE"]) == 0,
+    );
+}

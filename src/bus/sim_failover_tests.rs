@@ -202,3 +202,23 @@ fn an_orphaned_master_gets_a_replica_from_the_best_served_master() {
     sim.run(15_000);
     assert!(replicates(&sim, 1, 3, 0) && replicates(&sim, 1, 4, 0));
 }
+
+/// `cluster-replica-no-failover` on a replica reaches the other nodes as its NOFAILOVER
+/// flag (Redis's 13-no-failover-option), and that replica does not take over.
+#[test]
+fn a_no_failover_replica_is_flagged_everywhere_and_stays_a_replica() {
+    let mut sim = cluster(6, 3, &[(3, 0), (4, 1), (5, 2)], 109);
+    sim.reconfigure(3, |cfg| cfg.replica_no_failover = true);
+    let name = sim.saved_name(3);
+    assert!(
+        sim.run_until(5_000, |s| (0..6).all(|i| s
+            .core(i)
+            .node(&name)
+            .is_some_and(|n| n.has(codec::flags::NOFAILOVER)))),
+        "{}",
+        sim.core(0).nodes_text()
+    );
+    sim.kill(0);
+    sim.run(10_000);
+    assert!(replicates(&sim, 1, 3, 0), "{}", sim.core(1).nodes_text());
+}

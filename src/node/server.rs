@@ -121,7 +121,11 @@ async fn active_expiry(shared: Arc<Shared>) {
             _ = stop.recv() => return,
         }
         // A replica's keys expire when its master says so (a DEL in the stream).
-        if shared.repl.is_replica() {
+        if shared.repl.is_replica()
+            || !shared
+                .active_expire
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
             continue;
         }
         let started = Instant::now();

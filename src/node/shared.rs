@@ -81,6 +81,9 @@ impl ClientEntry {
 
 pub struct Shared {
     pub keyspace: Mutex<Keyspace>,
+    /// `DEBUG SET-ACTIVE-EXPIRE 0` turns the active expiry cycle off (keys then expire
+    /// only when touched), as Redis's tests do.
+    pub active_expire: std::sync::atomic::AtomicBool,
     pub config: RwLock<NodeConfig>,
     pub stats: Stats,
     pub clients: Mutex<BTreeMap<u64, ClientEntry>>,
@@ -137,6 +140,7 @@ impl Shared {
         let backlog_size = config.repl_backlog_size.0;
         Arc::new_cyclic(|me| Shared {
             keyspace: Mutex::new(keyspace),
+            active_expire: std::sync::atomic::AtomicBool::new(true),
             cluster_enabled: config.cluster_enabled,
             config: RwLock::new(config),
             stats: Stats {

@@ -19,6 +19,9 @@ impl ClusterCore {
     pub fn tick(&mut self, now: u64) {
         self.now = now;
         self.iteration += 1;
+        // Roles change in many places; the flag follows within a tick, as Redis's
+        // before-sleep update.
+        self.update_myself_flags();
         let nt = self.cfg.node_timeout_ms;
         let handshake_timeout = rules::handshake_timeout(nt);
         self.blacklist.retain(|_, until| *until > now);

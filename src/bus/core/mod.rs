@@ -395,6 +395,19 @@ impl ClusterCore {
             me.ip = ip;
         }
         me.hostname = cfg.hostname;
+        self.update_myself_flags();
+    }
+
+    /// `clusterUpdateMyselfFlags`: a replica with `cluster-replica-no-failover` carries
+    /// NOFAILOVER, which its pings tell the others (a master never does).
+    pub(super) fn update_myself_flags(&mut self) {
+        let no_failover = self.cfg.replica_no_failover;
+        let me = self.me_mut();
+        if no_failover && me.is_replica() {
+            me.flags |= flags::NOFAILOVER;
+        } else {
+            me.flags &= !flags::NOFAILOVER;
+        }
     }
 
     pub fn node(&self, name: &str) -> Option<&Node> {

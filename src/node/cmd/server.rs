@@ -191,6 +191,15 @@ pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     }
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     match sub.as_str() {
+        "set-active-expire" if args.len() == 3 => match int_arg(&args[2]) {
+            Ok(n) => {
+                ctx.shared
+                    .active_expire
+                    .store(n != 0, std::sync::atomic::Ordering::Relaxed);
+                Frame::ok()
+            }
+            Err(e) => e,
+        },
         "drop-cluster-packet-filter" if args.len() == 3 => match int_arg(&args[2]) {
             Ok(-1) => {
                 ctx.shared.router().drop_packet_filter(None);
