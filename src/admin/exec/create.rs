@@ -23,30 +23,24 @@ pub fn expected_topology(plan: &CreatePlan, nodes: &[EmptyNode]) -> Vec<Expected
             .find(|n| n.id == id)
             .expect("planned from these nodes")
     };
+    let expected = |id: &str, role: ExpectedRole| {
+        let n = find(id);
+        ExpectedNode {
+            id: n.id.clone(),
+            addr: n.addr.clone(),
+            meet_ip: n.meet_ip.clone(),
+            cport: n.cport,
+            role,
+        }
+    };
     let mut out = Vec::new();
     for m in &plan.masters {
-        let n = find(&m.id);
-        out.push(ExpectedNode {
-            id: n.id.clone(),
-            addr: n.addr.clone(),
-            meet_ip: n.meet_ip.clone(),
-            cport: n.cport,
-            role: ExpectedRole::Master {
-                slots: m.slots.clone(),
-            },
-        });
+        let slots = m.slots.clone();
+        out.push(expected(&m.id, ExpectedRole::Master { slots }));
     }
     for r in &plan.replicas {
-        let n = find(&r.id);
-        out.push(ExpectedNode {
-            id: n.id.clone(),
-            addr: n.addr.clone(),
-            meet_ip: n.meet_ip.clone(),
-            cport: n.cport,
-            role: ExpectedRole::Replica {
-                master_id: plan.masters[r.master].id.clone(),
-            },
-        });
+        let master_id = plan.masters[r.master].id.clone();
+        out.push(expected(&r.id, ExpectedRole::Replica { master_id }));
     }
     out
 }
