@@ -528,9 +528,11 @@ pub(crate) mod tests {
         .unwrap()
     }
 
-    const A: &str = "aaaaaaaa00000000000000000000000000000000";
-    const B: &str = "bbbbbbbb00000000000000000000000000000000";
-    const C: &str = "cccccccc00000000000000000000000000000000";
+    /// Node ids the admin unit tests share.
+    pub const A: &str = "aaaaaaaa00000000000000000000000000000000";
+    pub const B: &str = "bbbbbbbb00000000000000000000000000000000";
+    pub const C: &str = "cccccccc00000000000000000000000000000000";
+    pub const D: &str = "dddddddd00000000000000000000000000000000";
 
     fn line(id: &str, port: u16, me: bool, role: &str, slots: &str) -> String {
         let flags = if me {

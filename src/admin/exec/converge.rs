@@ -728,12 +728,7 @@ pub async fn lower_settings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin::health::tests::snapshot_of;
-
-    const A: &str = "aaaaaaaa00000000000000000000000000000000";
-    const B: &str = "bbbbbbbb00000000000000000000000000000000";
-    const C: &str = "cccccccc00000000000000000000000000000000";
-    const D: &str = "dddddddd00000000000000000000000000000000";
+    use crate::admin::health::tests::{snapshot_of, A, B, C, D};
 
     fn expected() -> Vec<ExpectedNode> {
         let node = |id: &str, port: u16, role| ExpectedNode {

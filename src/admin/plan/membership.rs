@@ -304,12 +304,7 @@ pub fn plan_failover(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin::health::tests::snapshot_of;
-
-    const A: &str = "aaaaaaaa00000000000000000000000000000000";
-    const B: &str = "bbbbbbbb00000000000000000000000000000000";
-    const C: &str = "cccccccc00000000000000000000000000000000";
-    const D: &str = "dddddddd00000000000000000000000000000000";
+    use crate::admin::health::tests::{snapshot_of, A, B, C, D};
 
     /// Every node's view of the same `CLUSTER NODES` lines, each marking itself.
     fn every_view(lines: &[String]) -> Snapshot {
