@@ -2,6 +2,7 @@
 # Throughput and memory of rclust-node against redis-server, side by side in one run.
 #
 #   scripts/bench-node.sh [--cluster yes|no] [--requests N] [--keys N] [--rounds N]
+#   NODE_BIN=path/to/rclust-node scripts/bench-node.sh ...
 #
 # Starts one release rclust-node and one redis-server on free loopback ports (same
 # cluster-enabled setting for both), runs redis-benchmark -c 50 -t set,get with -P 1 and
@@ -28,8 +29,14 @@ done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-cargo build --release --quiet --bin rclust-node
-node_bin="$root/target/release/rclust-node"
+# NODE_BIN: a node binary to measure instead of this checkout's release build (to compare
+# two builds of the node, each against redis-server in its own run).
+if [ -n "${NODE_BIN:-}" ]; then
+    node_bin="$NODE_BIN"
+else
+    cargo build --release --quiet --bin rclust-node
+    node_bin="$root/target/release/rclust-node"
+fi
 
 # A free port whose +10000 bus port is free too, below the ephemeral range.
 free_port() {
