@@ -365,10 +365,10 @@ impl Running<'_, '_> {
         let saved = (client.resp3, client.no_block);
         client.resp3 = resp3;
         client.no_block = true;
-        let reply = run(self.ctx, spec, &argv);
+        // What a command would leave for the connection does not apply inside a script.
+        let (reply, _) = run(self.ctx, spec, &argv).gathered(resp3);
         let client = &mut *self.ctx.client;
         (client.resp3, client.no_block) = saved;
-        client.action = None;
         if let Frame::Error(e) = &reply {
             if e.starts_with(b"MOVED") || e.starts_with(b"ASK") {
                 return error_table(

@@ -17,7 +17,8 @@ use crate::node::resp::{parse_request, Frame, RequestLimits};
 use crate::node::shared::Shared;
 
 impl Replication {
-    /// `PSYNC replid offset`: the reply line, and the handoff stored for the connection.
+    /// `PSYNC replid offset`: the reply line, and the handoff stored for the connection
+    /// (which becomes a replica feed unless the reply is an error).
     pub fn psync(&self, ctx: &mut Ctx, replid: &[u8], offset: i64) -> Frame {
         if self.is_replica() {
             // Chained replication is not kept: a replica's replicas follow the master.
@@ -62,7 +63,6 @@ impl Replication {
                 st.replid, st.offset
             )))
         };
-        ctx.client.action = Some(crate::node::cmd::Action::Replica);
         reply
     }
 }

@@ -273,8 +273,8 @@ async fn stream_commands(
                     shared,
                     client: &mut client,
                 };
-                let reply = (spec.handler)(&mut ctx, &args);
-                client.action = None;
+                // Applying the stream: no connection acts on a follow-up.
+                let reply = (spec.handler)(&mut ctx, &args).reply;
                 // No client waits on a replica's keys (blocking pops are writes, refused
                 // here; a master that turned replica unblocks its waiters), so applying
                 // the stream serves no one. A replica logs what it applies, as its master did.
