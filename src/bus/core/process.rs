@@ -566,20 +566,28 @@ impl ClusterCore {
             .as_ref()
             .and_then(|s| self.nodes.get(s))
             .is_some_and(|s| s.is_master());
+        let validity = rules::fail_report_validity(self.cfg.node_timeout_ms);
+        // Only a master's word counts towards a failure quorum (`clusterProcessGossipSection`).
+        let reporter = sender.as_ref().filter(|_| sender_is_master);
         for g in &body.gossip {
             let failing_flags = g.flags & (flags::FAIL | flags::PFAIL) != 0;
             if self.nodes.contains_key(&g.name) {
-                if sender_is_master && g.name != self.myself {
-                    let from = sender.clone().expect("master sender");
+                if let Some(from) = reporter.filter(|_| g.name != self.myself) {
                     if failing_flags {
-                        self.add_failure_report(&g.name, &from, now);
+                        self.add_failure_report(&g.name, from, now);
                         self.mark_failing_if_needed(&g.name, now);
-                    } else {
-                        self.del_failure_report(&g.name, &from, now);
                     }
                 }
-                let reports = self.failure_reports_count(&g.name, now);
-                let node = self.nodes.get_mut(&g.name).expect("known");
+                // One lookup per entry: at 1000 nodes every ping carries ~100 of them.
+                let Some(node) = self.nodes.get_mut(&g.name) else {
+                    continue;
+                };
+                if let Some(from) = reporter.filter(|_| !failing_flags) {
+                    node.fail_reports.retain(|r| r.from != *from);
+                }
+                node.fail_reports
+                    .retain(|r| now.saturating_sub(r.time) <= validity);
+                let reports = node.fail_reports.len();
                 if !failing_flags && node.ping_sent == 0 && reports == 0 {
                     let pong = g.pong_received as u64 * 1000;
                     if rules::adopt_gossip_pong(pong, node.pong_received, now) {
@@ -630,16 +638,6 @@ impl ClusterCore {
                     format!("Node {from} reported node {failing} as not reachable."),
                 );
             }
-        }
-    }
-
-    /// `clusterNodeDelFailureReport`.
-    fn del_failure_report(&mut self, node: &str, from: &str, now: u64) {
-        let n = self.nodes.get_mut(node).expect("known");
-        let before = n.fail_reports.len();
-        n.fail_reports.retain(|r| r.from != from);
-        if n.fail_reports.len() != before {
-            self.failure_reports_count(node, now);
         }
     }
 
