@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{eq_ic, int, int_arg, parse_float, syntax_error, wrong_args, Ctx, FollowUp, Outcome};
-use crate::model::key_slot;
+use super::{eq_ic, int_arg, parse_float, syntax_error, wrong_args, Ctx, FollowUp, Outcome};
+use crate::bus::cluster_command::ClusterCommand;
+use crate::node::cluster_seam::{cluster_frame, KeysFor};
 use crate::node::resp::Frame;
 
 pub fn ping(_: &mut Ctx, args: &[Bytes]) -> Frame {
@@ -297,34 +298,13 @@ pub fn cluster(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     if !ctx.shared.cluster_enabled {
         return Frame::static_error("ERR This instance has cluster support disabled");
     }
-    let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
-    let slot_arg = |a: &[u8]| match int_arg(a) {
-        Ok(n) if (0..16384).contains(&n) => Ok(n as u16),
-        _ => Err(Frame::static_error("ERR Invalid slot")),
-    };
-    match (sub.as_str(), args.len()) {
-        ("keyslot", 3) => Frame::Integer(key_slot(&args[2]) as i64),
-        ("countkeysinslot", 3) => match slot_arg(&args[2]) {
-            Ok(slot) => int(ctx.ks.count_in_slot(slot)),
-            Err(e) => e,
-        },
-        ("getkeysinslot", 4) => {
-            let count = match int_arg(&args[3]) {
-                Ok(n) if n >= 0 => n as usize,
-                _ => return Frame::static_error("ERR Invalid number of keys"),
-            };
-            match slot_arg(&args[2]) {
-                Ok(slot) => Frame::Array(
-                    ctx.ks
-                        .keys_in_slot(slot, count)
-                        .into_iter()
-                        .map(Frame::Bulk)
-                        .collect(),
-                ),
-                Err(e) => e,
-            }
-        }
-        _ => ctx.shared.router().cluster_command(&args[1..], ctx.ks),
+    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_ref()).collect();
+    match ClusterCommand::parse(&argv) {
+        Err(e) => Frame::error(e.0),
+        Ok(ClusterCommand::Help(reply)) => cluster_frame(reply),
+        // Keyspace questions never take the bus's lock.
+        Ok(ClusterCommand::Keyspace(q)) => cluster_frame(q.answer(&KeysFor(ctx.ks))),
+        Ok(ClusterCommand::Bus(cmd)) => ctx.shared.router().cluster_command(cmd, ctx.ks),
     }
 }
 
