@@ -165,7 +165,7 @@ impl Connection {
             // A script's commands gather their follow-ups; EVAL itself leaves none.
             let reply = execute(&mut ctx, &args).reply;
             drop(ks);
-            shared.persist.after_batch(&shared);
+            shared.persist.after_batch();
             Stats::add(&shared.stats.commands_processed, 1);
             (client, reply)
         })
@@ -406,7 +406,7 @@ fn run_batch(
     }
     drop(ks);
     // The batch's writes reach the append-only file before its replies leave.
-    shared.persist.after_batch(shared);
+    shared.persist.after_batch();
     shared
         .stats
         .commands_processed

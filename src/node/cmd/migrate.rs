@@ -321,7 +321,7 @@ pub async fn run_job(shared: &Shared, job: Job) -> Frame {
             crate::node::replication::propagate::feed_effect(shared, &mut ks, &del);
         }
         drop(ks);
-        shared.persist.after_batch(shared);
+        shared.persist.after_batch();
     }
     io_error.or(error).unwrap_or_else(Frame::ok)
 }

@@ -139,12 +139,9 @@ pub fn busy_reply(
     }
     if eq_ic(name, "shutdown") && sub("nosave") {
         // The script may never give the keyspace back: leave at once, as Redis does.
-        crate::node::log::log(
-            shared,
-            "User requested shutdown while a script is busy (NOSAVE)",
-        );
+        tracing::info!("User requested shutdown while a script is busy (NOSAVE)");
         // What the append-only file was handed so far still reaches it.
-        shared.persist.after_batch(shared);
+        shared.persist.after_batch();
         std::process::exit(0);
     }
     if eq_ic(name, "multi") && args.len() == 1 {

@@ -105,17 +105,11 @@ pub async fn serve(
             ack_time: Instant::now(),
         },
     );
-    crate::node::log::log(
-        &shared,
-        &format!("Synchronization with replica {peer_ip}:{port} succeeded"),
-    );
+    tracing::info!("Synchronization with replica {peer_ip}:{port} succeeded");
     feed(&mut stream, &mut rbuf, &shared, id, handoff.next, &kill).await;
     repl.state.lock().replicas.remove(&id);
     repl.acks.notify_waiters();
-    crate::node::log::log(
-        &shared,
-        &format!("Connection with replica {peer_ip}:{port} lost."),
-    );
+    tracing::info!("Connection with replica {peer_ip}:{port} lost.");
 }
 
 async fn feed(

@@ -307,7 +307,7 @@ impl Replication {
                 }
                 drop(st);
                 drop(ks);
-                super::log::log(shared, "MASTER MODE enabled");
+                tracing::info!("MASTER MODE enabled");
             }
         }
     }
