@@ -137,15 +137,12 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
                     super::cmd::pubsub::slots_left(&shared, &set);
                     let deleted = shared.keyspace.lock().delete_slots(&set);
                     if deleted > 0 {
-                        super::log::log(
-                            &shared,
-                            &format!(
-                                "Deleted {deleted} keys from slots this node no longer serves"
-                            ),
+                        tracing::info!(
+                            "Deleted {deleted} keys from slots this node no longer serves"
                         );
                     }
                 }
-                ClusterEvent::Log(level, line) => super::log::log_at(&shared, level, &line),
+                ClusterEvent::Log(level, line) => super::log::emit(level, &line),
                 ClusterEvent::ReplicateFrom(master) => {
                     let repl = Arc::clone(&shared.repl);
                     repl.set_master(&shared, master);

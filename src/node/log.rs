@@ -155,14 +155,3 @@ pub fn install(cfg: &NodeConfig) -> Option<LogControl> {
         .ok()?;
     Some(LogControl { level })
 }
-
-/// A notice line. Kept for `cluster_bus`, whose calls move to `tracing::info!` with the
-/// work under way there; new code uses the tracing macros.
-pub fn log(_: &super::shared::Shared, message: &str) {
-    tracing::info!("{message}");
-}
-
-/// A line at a Redis level; kept for `cluster_bus` like [`log`]: new code uses [`emit`].
-pub fn log_at(_: &super::shared::Shared, level: LogLevel, message: &str) {
-    emit(level, message);
-}

@@ -3,6 +3,15 @@
 
 use super::*;
 
+/// One PING, PONG or MEET as it arrived: the link, the message type, its header and body.
+#[derive(Clone, Copy)]
+struct PingIn<'a> {
+    link: LinkId,
+    kind: u16,
+    h: &'a Header,
+    body: &'a PingBody,
+}
+
 impl ClusterCore {
     /// `getNodeFromLinkAndMsg`: the known node that sent this message, binding an inbound
     /// link to it on the first message.
@@ -120,16 +129,13 @@ impl ClusterCore {
         }
         match &msg.body {
             Body::Ping(body) | Body::Pong(body) | Body::Meet(body) => {
-                let kind = msg.body.kind();
-                self.process_ping(
-                    now,
+                let ping = PingIn {
                     link,
-                    kind,
-                    &msg.header,
+                    kind: msg.body.kind(),
+                    h: &msg.header,
                     body,
-                    sender,
-                    sender_config_epoch,
-                )
+                };
+                self.process_ping(now, &ping, sender, sender_config_epoch)
             }
             Body::Fail { node } => self.process_fail(now, sender, node),
             Body::Publish { channel, message } | Body::PublishShard { channel, message } => {
@@ -168,20 +174,17 @@ impl ClusterCore {
     /// `clusterProcessPacket` for PING, PONG and MEET, in Redis's order: answer, settle the
     /// link's handshake, note the sender's flags and address, take a PONG as liveness,
     /// then what the sender says of itself and of others.
-    #[allow(clippy::too_many_arguments)]
     fn process_ping(
         &mut self,
         now: u64,
-        link: LinkId,
-        kind: u16,
-        h: &Header,
-        body: &PingBody,
+        ping: &PingIn,
         sender: Option<NodeId>,
         sender_config_epoch: u64,
     ) {
+        let PingIn { link, kind, h, .. } = *ping;
         let inbound = self.links[&link].inbound;
         if kind == types::PING || kind == types::MEET {
-            self.answer_ping(now, link, kind, h, body, sender.is_some());
+            self.answer_ping(now, ping, sender.is_some());
         }
         if !inbound && !self.settle_outbound_link(link, h, sender.as_ref()) {
             return;
@@ -195,20 +198,18 @@ impl ClusterCore {
         let Some(sender) = sender else {
             return;
         };
-        self.process_sender_config(now, link, h, body, &sender, sender_config_epoch);
+        self.process_sender_config(now, ping, &sender, sender_config_epoch);
     }
 
     /// A PING or MEET: learn our own address from it, start a handshake with an unknown
     /// MEETing node, and answer with a PONG.
-    fn answer_ping(
-        &mut self,
-        now: u64,
-        link: LinkId,
-        kind: u16,
-        h: &Header,
-        body: &PingBody,
-        sender_known: bool,
-    ) {
+    fn answer_ping(&mut self, now: u64, ping: &PingIn, sender_known: bool) {
+        let PingIn {
+            link,
+            kind,
+            h,
+            body,
+        } = *ping;
         // Our own address is learned from the connection a MEET arrives on (or any
         // PING while we have none), unless it is announced.
         let my_ip_empty = self.me().ip.is_empty();
@@ -329,12 +330,11 @@ impl ClusterCore {
     fn process_sender_config(
         &mut self,
         now: u64,
-        link: LinkId,
-        h: &Header,
-        body: &PingBody,
+        ping: &PingIn,
         sender: &NodeId,
         sender_config_epoch: u64,
     ) {
+        let PingIn { link, h, body, .. } = *ping;
         self.process_role(sender, h);
 
         let sender_master = {
@@ -615,54 +615,52 @@ impl ClusterCore {
         let reporter = sender.as_ref().filter(|_| sender_is_master);
         for g in &body.gossip {
             let failing_flags = g.flags & (flags::FAIL | flags::PFAIL) != 0;
-            if self.nodes.contains_key(&g.name) {
-                if let Some(from) = reporter.filter(|_| g.name != self.myself) {
-                    if failing_flags {
-                        self.add_failure_report(&g.name, from, now);
-                        self.mark_failing_if_needed(&g.name, now);
-                    }
+            // A failure report is rare and needs the whole table (the quorum check); the
+            // common entry, with no failure flags, is looked up once below.
+            if failing_flags && g.name != self.myself && self.nodes.contains_key(&g.name) {
+                if let Some(from) = reporter {
+                    self.add_failure_report(&g.name, from, now);
+                    self.mark_failing_if_needed(&g.name, now);
                 }
-                // One lookup per entry: at 1000 nodes every ping carries ~100 of them.
-                let Some(node) = self.nodes.get_mut(&g.name) else {
-                    continue;
-                };
-                if let Some(from) = reporter.filter(|_| !failing_flags) {
-                    node.fail_reports.retain(|r| r.from != *from);
-                }
-                node.fail_reports
-                    .retain(|r| now.saturating_sub(r.time) <= validity);
-                let reports = node.fail_reports.len();
-                if !failing_flags && node.ping_sent == 0 && reports == 0 {
-                    let pong = g.pong_received as u64 * 1000;
-                    if rules::adopt_gossip_pong(pong, node.pong_received, now) {
-                        node.pong_received = pong;
-                    }
-                }
-                if node.has(flags::FAIL | flags::PFAIL)
+            }
+            let Some(node) = self.nodes.get_mut(&g.name) else {
+                if sender.is_some()
                     && g.flags & flags::NOADDR == 0
-                    && !failing_flags
-                    && (node.ip != g.ip || node.port != g.port || node.cport != g.cport)
+                    && !self.blacklisted(&g.name, now)
                 {
-                    let old = node.link;
+                    let mut node = Node::new(g.name.clone(), g.flags, now);
                     node.ip = g.ip.clone();
                     node.port = g.port;
                     node.pport = g.pport;
                     node.cport = g.cport;
-                    node.flags &= !flags::NOADDR;
-                    if let Some(old) = old {
-                        self.free_link(old);
-                    }
+                    self.nodes.insert(g.name.clone(), node);
                 }
-            } else if sender.is_some()
+                continue;
+            };
+            if let Some(from) = reporter.filter(|_| !failing_flags && g.name != self.myself) {
+                node.fail_reports.retain(|r| r.from != *from);
+            }
+            let reports = node.live_fail_reports(now, validity);
+            if !failing_flags && node.ping_sent == 0 && reports == 0 {
+                let pong = g.pong_received as u64 * 1000;
+                if rules::adopt_gossip_pong(pong, node.pong_received, now) {
+                    node.pong_received = pong;
+                }
+            }
+            if node.has(flags::FAIL | flags::PFAIL)
                 && g.flags & flags::NOADDR == 0
-                && !self.blacklisted(&g.name, now)
+                && !failing_flags
+                && (node.ip != g.ip || node.port != g.port || node.cport != g.cport)
             {
-                let mut node = Node::new(g.name.clone(), g.flags, now);
+                let old = node.link;
                 node.ip = g.ip.clone();
                 node.port = g.port;
                 node.pport = g.pport;
                 node.cport = g.cport;
-                self.nodes.insert(g.name.clone(), node);
+                node.flags &= !flags::NOADDR;
+                if let Some(old) = old {
+                    self.free_link(old);
+                }
             }
         }
     }
