@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 1000 nodes, where this machine cannot hold them as processes: the bus simulator forms a
-# cluster of 500 masters + 500 replicas from MEETs (every node meets one seed), idles one
+# cluster of 500 masters + 500 replicas from one MEET per node (each replica meets its master
+# and replicates it, then the masters meet one seed), idles one
 # node timeout, kills a master and waits for its replica to take over everywhere. Each
 # phase prints its virtual time and the bus traffic per node per second. Then the CLI's
 # pure parts (CLUSTER NODES parsing, the snapshot, health::assess, converge::pending) run

@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use rclust::bus::cluster_command::ClusterCommand;
 use rclust::bus::codec::{self, flags, Body, Header, Message, PingBody};
 use rclust::bus::core::{CoreConfig, LogLevel, NoKeys};
 use rclust::bus::driver::{self, ClusterHandle, DriverConfig};
@@ -69,7 +70,10 @@ impl BusNode {
             .chain(args.split(' '))
             .map(str::as_bytes)
             .collect();
-        format!("{:?}", self.handle.execute(&argv, &NoKeys).unwrap())
+        let ClusterCommand::Bus(cmd) = ClusterCommand::parse(&argv).unwrap() else {
+            panic!("CLUSTER {args} is not a bus command");
+        };
+        format!("{:?}", self.handle.execute(cmd, &NoKeys).unwrap())
     }
 }
 

@@ -10,7 +10,6 @@ use tokio::net::TcpListener;
 use rclust::bus::driver::ClusterHandle;
 use rclust::node::alloc::CountingMimalloc;
 use rclust::node::config::{self, NodeConfig};
-use rclust::node::log::log;
 use rclust::node::persist::Persistence;
 use rclust::node::{cluster_bus, server, Shared};
 
@@ -64,17 +63,23 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     };
     let listeners = bind_all(&config).await?;
     let bus_config = config.clone();
+    let log = rclust::node::log::install(&config);
     let shared = Shared::new(config);
+    if let Some(log) = log {
+        shared.on_config(config::Notify::Logger, move |cfg| {
+            log.set_level(&cfg.loglevel)
+        });
+    }
     Persistence::load_at_start(&shared)?;
     Persistence::install(&shared);
     let bus = install_cluster(&shared, &bus_config).await?;
-    log(&shared, "Ready to accept connections tcp");
+    tracing::info!("Ready to accept connections tcp");
     server::run(Arc::clone(&shared), listeners, signals).await;
     shared.persist.on_shutdown(&shared);
     if let Some(bus) = bus {
         bus.shutdown();
     }
-    log(&shared, "Redis is now ready to exit, bye bye...");
+    tracing::info!("Redis is now ready to exit, bye bye...");
     Ok(())
 }
 

@@ -17,6 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
+use super::cluster_command::BusCommand;
 use super::codec::{self, FrameReader};
 use super::core::{
     ClusterCore, ClusterReply, CmdError, CoreConfig, Effect, KeyspaceInfo, LinkId, LogLevel,
@@ -414,13 +415,13 @@ impl ClusterHandle {
         }
     }
 
-    /// Runs `CLUSTER ...` (`argv[0]` is `CLUSTER`).
+    /// Runs a parsed CLUSTER subcommand that concerns the bus.
     pub fn execute(
         &self,
-        argv: &[&[u8]],
+        cmd: BusCommand,
         keys: &dyn KeyspaceInfo,
     ) -> Result<ClusterReply, CmdError> {
-        let (reply, version) = self.input_saving(|core, now| core.execute(now, argv, keys));
+        let (reply, version) = self.input_saving(|core, now| core.execute(now, cmd, keys));
         // As in Redis, a CLUSTER command replies once the change it made is on disk.
         if let Some(version) = version {
             self.shared.writer.wait(version);

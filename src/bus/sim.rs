@@ -149,10 +149,8 @@ impl Sim {
             .map(str::as_bytes)
             .collect();
         let now = self.now;
-        let out = self.cores[i]
-            .as_mut()
-            .expect("node is alive")
-            .execute(now, &argv, &NoKeys);
+        let core = self.cores[i].as_mut().expect("node is alive");
+        let out = super::cluster_command::run(core, now, &argv, &NoKeys);
         self.flush(i);
         out
     }

@@ -6,55 +6,16 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::cluster_seam::{ClusterRouter, KeyspaceView, RouteCtx};
+use super::cluster_seam::{cluster_frame, ClusterRouter, KeysFor, KeyspaceView, RouteCtx};
 use super::config::{NodeConfig, Notify};
 use super::resp::Frame;
 use super::shared::Shared;
-use crate::bus::core::{
-    decide_route, ClusterReply, CoreConfig, EndpointType, KeyspaceInfo, RouteQuery, SlotRoute,
-};
+use crate::bus::cluster_command::BusCommand;
+use crate::bus::core::{decide_route, CoreConfig, EndpointType, RouteQuery, SlotRoute};
 use crate::bus::driver::{self, ClusterEvent, ClusterHandle, DriverConfig};
 
 pub struct BusRouter {
     pub handle: ClusterHandle,
-}
-
-/// Lets the bus read the keyspace through the server's view of it.
-struct KeysFor<'a>(&'a dyn KeyspaceView);
-
-impl KeyspaceInfo for KeysFor<'_> {
-    fn db_size(&self) -> u64 {
-        self.0.key_count() as u64
-    }
-    fn count_keys_in_slot(&self, slot: u16) -> u64 {
-        self.0.count_keys_in_slot(slot) as u64
-    }
-    fn keys_in_slot(&self, slot: u16, count: usize) -> Vec<Vec<u8>> {
-        self.0
-            .keys_in_slot(slot, count)
-            .into_iter()
-            .map(|k| k.to_vec())
-            .collect()
-    }
-}
-
-fn to_frame(reply: ClusterReply) -> Frame {
-    match reply {
-        ClusterReply::Ok => Frame::ok(),
-        ClusterReply::Status(s) => Frame::Simple(Bytes::from(s)),
-        ClusterReply::Int(i) => Frame::Integer(i),
-        ClusterReply::Bulk(b) => Frame::Bulk(Bytes::from(b)),
-        // RESP2 clients get a bulk; the connection upgrades it for RESP3 where it can.
-        ClusterReply::Verbatim(s) => Frame::Bulk(Bytes::from(s)),
-        ClusterReply::Array(items) => Frame::Array(items.into_iter().map(to_frame).collect()),
-        ClusterReply::Map(pairs) => Frame::Array(
-            pairs
-                .into_iter()
-                .flat_map(|(k, v)| [Frame::Bulk(Bytes::from(k)), to_frame(v)])
-                .collect(),
-        ),
-        ClusterReply::Null => Frame::Null,
-    }
 }
 
 impl ClusterRouter for BusRouter {
@@ -84,12 +45,9 @@ impl ClusterRouter for BusRouter {
         decide_route(slot, &route, query).map_err(Frame::error)
     }
 
-    fn cluster_command(&self, args: &[Bytes], ks: &mut dyn KeyspaceView) -> Frame {
-        let mut argv: Vec<&[u8]> = Vec::with_capacity(args.len() + 1);
-        argv.push(b"CLUSTER");
-        argv.extend(args.iter().map(|a| a.as_ref()));
-        match self.handle.execute(&argv, &KeysFor(ks)) {
-            Ok(reply) => to_frame(reply),
+    fn cluster_command(&self, cmd: BusCommand, ks: &mut dyn KeyspaceView) -> Frame {
+        match self.handle.execute(cmd, &KeysFor(ks)) {
+            Ok(reply) => cluster_frame(reply),
             Err(e) => Frame::error(e.0),
         }
     }
@@ -179,15 +137,12 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
                     super::cmd::pubsub::slots_left(&shared, &set);
                     let deleted = shared.keyspace.lock().delete_slots(&set);
                     if deleted > 0 {
-                        super::log::log(
-                            &shared,
-                            &format!(
-                                "Deleted {deleted} keys from slots this node no longer serves"
-                            ),
+                        tracing::info!(
+                            "Deleted {deleted} keys from slots this node no longer serves"
                         );
                     }
                 }
-                ClusterEvent::Log(level, line) => super::log::log_at(&shared, level, &line),
+                ClusterEvent::Log(level, line) => super::log::emit(level, &line),
                 ClusterEvent::ReplicateFrom(master) => {
                     let repl = Arc::clone(&shared.repl);
                     repl.set_master(&shared, master);

@@ -22,6 +22,8 @@ use bytes::Bytes;
 
 use super::keyspace::Keyspace;
 use super::resp::Frame;
+use crate::bus::cluster_command::BusCommand;
+use crate::bus::core::{ClusterReply, KeyspaceInfo};
 use crate::model::{SlotSet, SLOT_COUNT};
 
 /// Per-connection facts routing depends on.
@@ -79,8 +81,8 @@ pub trait ClusterRouter: Send + Sync {
         ks: &dyn KeyspaceView,
     ) -> Result<(), Frame>;
 
-    /// Answers `CLUSTER args...` (`args[0]` is the subcommand, as sent).
-    fn cluster_command(&self, args: &[Bytes], ks: &mut dyn KeyspaceView) -> Frame;
+    /// Runs a parsed CLUSTER subcommand that concerns the bus.
+    fn cluster_command(&self, cmd: BusCommand, ks: &mut dyn KeyspaceView) -> Frame;
 
     /// The CLUSTER INFO text: `field:value` lines, each ending `\r\n`.
     fn info_section(&self) -> String;
@@ -130,13 +132,12 @@ impl ClusterRouter for Standalone {
         Ok(())
     }
 
-    fn cluster_command(&self, args: &[Bytes], _ks: &mut dyn KeyspaceView) -> Frame {
-        let sub = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-        match sub.as_str() {
-            "info" => Frame::Verbatim(*b"txt", Bytes::from(self.info_section())),
-            "myid" => Frame::bulk_str(&self.id),
-            "nodes" => Frame::Verbatim(*b"txt", Bytes::from(self.nodes_line())),
-            "slots" => Frame::Array(vec![Frame::Array(vec![
+    fn cluster_command(&self, cmd: BusCommand, _ks: &mut dyn KeyspaceView) -> Frame {
+        match cmd {
+            BusCommand::Info => Frame::Verbatim(*b"txt", Bytes::from(self.info_section())),
+            BusCommand::MyId => Frame::bulk_str(&self.id),
+            BusCommand::Nodes => Frame::Verbatim(*b"txt", Bytes::from(self.nodes_line())),
+            BusCommand::Slots => Frame::Array(vec![Frame::Array(vec![
                 Frame::Integer(0),
                 Frame::Integer(SLOT_COUNT as i64 - 1),
                 Frame::Array(vec![
@@ -146,10 +147,9 @@ impl ClusterRouter for Standalone {
                     Frame::Array(vec![]),
                 ]),
             ])]),
-            _ => Frame::error(format!(
-                "ERR unknown subcommand '{}'. Try CLUSTER HELP.",
-                String::from_utf8_lossy(&args[0])
-            )),
+            // Only until the bus is up (see `Shared::router`): topology questions are
+            // answered, changes wait for the bus.
+            _ => Frame::static_error("ERR the cluster bus is not running yet"),
         }
     }
 
@@ -164,5 +164,44 @@ impl ClusterRouter for Standalone {
 
     fn myself_is_replica(&self) -> bool {
         false
+    }
+}
+
+/// Lets the bus read the keyspace through the server's view of it.
+pub struct KeysFor<'a>(pub &'a dyn KeyspaceView);
+
+impl KeyspaceInfo for KeysFor<'_> {
+    fn db_size(&self) -> u64 {
+        self.0.key_count() as u64
+    }
+    fn count_keys_in_slot(&self, slot: u16) -> u64 {
+        self.0.count_keys_in_slot(slot) as u64
+    }
+    fn keys_in_slot(&self, slot: u16, count: usize) -> Vec<Vec<u8>> {
+        self.0
+            .keys_in_slot(slot, count)
+            .into_iter()
+            .map(|k| k.to_vec())
+            .collect()
+    }
+}
+
+/// A CLUSTER reply as a RESP frame.
+pub fn cluster_frame(reply: ClusterReply) -> Frame {
+    match reply {
+        ClusterReply::Ok => Frame::ok(),
+        ClusterReply::Status(s) => Frame::Simple(Bytes::from(s)),
+        ClusterReply::Int(i) => Frame::Integer(i),
+        ClusterReply::Bulk(b) => Frame::Bulk(Bytes::from(b)),
+        // RESP2 clients get a bulk; the connection upgrades it for RESP3 where it can.
+        ClusterReply::Verbatim(s) => Frame::Bulk(Bytes::from(s)),
+        ClusterReply::Array(items) => Frame::Array(items.into_iter().map(cluster_frame).collect()),
+        ClusterReply::Map(pairs) => Frame::Array(
+            pairs
+                .into_iter()
+                .flat_map(|(k, v)| [Frame::Bulk(Bytes::from(k)), cluster_frame(v)])
+                .collect(),
+        ),
+        ClusterReply::Null => Frame::Null,
     }
 }

@@ -9,7 +9,7 @@ use bytes::BytesMut;
 use tokio::net::TcpStream;
 
 use super::clock::now_ms;
-use super::cmd::{execute, Action, ClientState, Ctx, ReplyMode};
+use super::cmd::{execute, ClientState, Ctx, FollowUp, ReplyMode};
 use super::resp::{parse_requests, Batch, Frame, RequestLimits};
 use super::shared::{Shared, Stats};
 use super::socket::Socket;
@@ -35,6 +35,17 @@ enum Next {
     Close,
     /// The peer is a replica that sent PSYNC: hand the socket to replication.
     Replica,
+}
+
+/// Why [`run_batch`] stopped before the batch's end: what the connection must do before
+/// the rest may run.
+enum Interrupt {
+    /// A manual failover or CLIENT PAUSE holds the next command: try again shortly.
+    Paused,
+    /// The next command runs a script: run it on a blocking thread ([`Connection::run_script`]).
+    Script,
+    /// The command just run left this for the connection.
+    FollowUp(FollowUp),
 }
 
 impl Connection {
@@ -88,11 +99,12 @@ impl Connection {
 
     /// Waits for a blocked command's reply: served by a write, timed out, CLIENT UNBLOCK,
     /// or forced (its slot moved away). `None`: the client left meanwhile.
-    async fn wait_unblocked(&mut self, timeout_ms: u64) -> std::io::Result<Option<Frame>> {
+    async fn wait_unblocked(
+        &mut self,
+        mut rx: tokio::sync::oneshot::Receiver<Frame>,
+        timeout_ms: u64,
+    ) -> std::io::Result<Option<Frame>> {
         use std::time::Duration;
-        let Some(mut rx) = self.client.blocked.take() else {
-            return Ok(Some(Frame::Null));
-        };
         let id = self.client.id;
         let far = Duration::from_secs(100 * 365 * 24 * 3600);
         let deadline = tokio::time::Instant::now()
@@ -136,7 +148,7 @@ impl Connection {
     }
 
     /// Runs a script command on a blocking thread under the keyspace lock, with this
-    /// connection's state, while the event loop goes on (see [`Action::Script`]).
+    /// connection's state, while the event loop goes on (see [`Interrupt::Script`]).
     /// `None`: the thread failed.
     async fn run_script(&mut self, args: Vec<bytes::Bytes>) -> Option<Frame> {
         let shared = Arc::clone(&self.shared);
@@ -150,9 +162,10 @@ impl Connection {
                 shared: &shared,
                 client: &mut client,
             };
-            let reply = execute(&mut ctx, &args);
+            // A script's commands gather their follow-ups; EVAL itself leaves none.
+            let reply = execute(&mut ctx, &args).reply;
             drop(ks);
-            shared.persist.after_batch(&shared);
+            shared.persist.after_batch();
             Stats::add(&shared.stats.commands_processed, 1);
             (client, reply)
         })
@@ -221,46 +234,50 @@ impl Connection {
         let broken = parse_requests(&mut self.rbuf, &self.limits, &mut self.batch).err();
         let mut next = 0;
         while next < self.batch.len() {
-            let action = run_batch(
+            let interrupt = run_batch(
                 &self.shared,
                 &mut self.client,
                 &mut self.wbuf,
                 &self.batch,
                 &mut next,
             );
-            match action {
+            match interrupt {
                 None => {}
-                Some(Action::Sleep(d)) => {
+                Some(Interrupt::Paused) => {
+                    self.flush().await?;
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                Some(Interrupt::FollowUp(FollowUp::Sleep(d))) => {
                     self.flush().await?;
                     tokio::time::sleep(d).await;
                 }
-                Some(Action::Close) => {
+                Some(Interrupt::FollowUp(FollowUp::Close)) => {
                     self.flush().await?;
                     return Ok(Next::Close);
                 }
-                Some(Action::Replica) => {
+                Some(Interrupt::FollowUp(FollowUp::Replica)) => {
                     self.flush().await?;
                     return Ok(Next::Replica);
                 }
-                Some(Action::Wait {
+                Some(Interrupt::FollowUp(FollowUp::Wait {
                     offset,
                     replicas,
                     timeout_ms,
-                }) => {
+                })) => {
                     self.flush().await?;
                     let repl = Arc::clone(&self.shared.repl);
                     repl.request_acks();
                     let n = repl.wait_acks(offset, replicas, timeout_ms).await;
                     Frame::Integer(n as i64).encode(&mut self.wbuf, self.client.resp3);
                 }
-                Some(Action::Block { timeout_ms }) => {
+                Some(Interrupt::FollowUp(FollowUp::Block { reply, timeout_ms })) => {
                     self.flush().await?;
-                    match self.wait_unblocked(timeout_ms).await? {
+                    match self.wait_unblocked(reply, timeout_ms).await? {
                         Some(reply) => reply.encode(&mut self.wbuf, self.client.resp3),
                         None => return Ok(Next::Close),
                     }
                 }
-                Some(Action::Script) => {
+                Some(Interrupt::Script) => {
                     self.flush().await?;
                     let args = self.batch.command(next).to_vec();
                     next += 1;
@@ -272,20 +289,18 @@ impl Connection {
                         reply.encode(&mut self.wbuf, self.client.resp3);
                     }
                 }
-                Some(Action::Migrate) => {
+                Some(Interrupt::FollowUp(FollowUp::Migrate(job))) => {
                     self.flush().await?;
-                    let reply = super::cmd::migrate::run_job(&self.shared, self.client.id).await;
+                    let reply = super::cmd::migrate::run_job(&self.shared, *job).await;
                     reply.encode(&mut self.wbuf, self.client.resp3);
                 }
-                Some(Action::Stream) => {
-                    if let Some(mut reply) = self.client.stream.take() {
-                        let resp3 = self.client.resp3;
-                        while !reply.write_some(&mut self.wbuf, resp3, WRITE_HIGH_WATER) {
-                            self.flush().await?;
-                        }
+                Some(Interrupt::FollowUp(FollowUp::Stream(mut reply))) => {
+                    let resp3 = self.client.resp3;
+                    while !reply.write_some(&mut self.wbuf, resp3, WRITE_HIGH_WATER) {
+                        self.flush().await?;
                     }
                 }
-                Some(Action::Shutdown) => {
+                Some(Interrupt::FollowUp(FollowUp::Shutdown)) => {
                     // Redis closes the connection without a reply when it shuts down.
                     self.wbuf.clear();
                     let _ = self.shared.shutdown.send(());
@@ -314,7 +329,7 @@ fn run_batch(
     wbuf: &mut BytesMut,
     batch: &Batch,
     next: &mut usize,
-) -> Option<Action> {
+) -> Option<Interrupt> {
     // A busy script holds the keyspace: its commands are answered without it (-BUSY,
     // SCRIPT KILL), as Redis answers while a script runs past busy-reply-threshold.
     let mut ks = loop {
@@ -336,7 +351,7 @@ fn run_batch(
         }
         *next += 1;
         if close {
-            return Some(Action::Close);
+            return Some(Interrupt::FollowUp(FollowUp::Close));
         }
         if *next == batch.len() {
             return None;
@@ -349,7 +364,7 @@ fn run_batch(
         client,
     };
     let start = *next;
-    let mut action = None;
+    let mut interrupt = None;
     let paused = shared.repl.writes_paused(ctx.now);
     let client_pause = shared.repl.client_pause(ctx.now);
     while *next < batch.len() {
@@ -357,28 +372,24 @@ fn run_batch(
         if (paused && writes) || client_pause.is_some_and(|all| all || writes) {
             // A manual failover or CLIENT PAUSE is in force: the command waits for its end
             // (Redis, too, postpones even CLIENT UNPAUSE under a PAUSE ALL).
-            action = Some(Action::Sleep(std::time::Duration::from_millis(5)));
+            interrupt = Some(Interrupt::Paused);
             break;
         }
         if ctx.client.multi.is_none() && runs_a_script(batch.command(*next)) {
-            action = Some(Action::Script);
+            interrupt = Some(Interrupt::Script);
             break;
         }
         let mode = ctx.client.reply;
-        let reply = execute(&mut ctx, batch.command(*next));
+        let outcome = execute(&mut ctx, batch.command(*next));
+        let reply = outcome.reply;
         let sends = ReplyMode::sends(mode, ctx.client, batch.command(*next));
         *next += 1;
-        if let Some(a) = ctx.client.action.take() {
-            // WAIT and MIGRATE reply later, with their outcome.
-            if sends
-                && !matches!(
-                    a,
-                    Action::Wait { .. } | Action::Migrate | Action::Stream | Action::Block { .. }
-                )
-            {
+        if let Some(then) = outcome.then {
+            // WAIT, MIGRATE, a stream and a blocked pop reply later, with their outcome.
+            if sends && !then.replaces_reply() {
                 reply.encode(wbuf, ctx.client.resp3);
             }
-            action = Some(a);
+            interrupt = Some(Interrupt::FollowUp(then));
             break;
         }
         if let Some(subs) = &ctx.client.subs {
@@ -395,12 +406,12 @@ fn run_batch(
     }
     drop(ks);
     // The batch's writes reach the append-only file before its replies leave.
-    shared.persist.after_batch(shared);
+    shared.persist.after_batch();
     shared
         .stats
         .commands_processed
         .fetch_add((*next - start) as u64, Ordering::Relaxed);
-    action
+    interrupt
 }
 
 /// EVAL, EVALSHA and their read-only forms.

@@ -15,6 +15,7 @@ pub mod notify;
 pub mod persist;
 pub mod pubsub;
 pub mod rdb;
+pub mod repl_state;
 pub mod replication;
 pub mod resp;
 pub mod shared;

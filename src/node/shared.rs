@@ -2,6 +2,20 @@
 //! batch, which is cheaper than locking per command and makes MULTI/EXEC and multi-key
 //! commands atomic for free), the configuration, counters for INFO, the client registry
 //! and the shutdown signal.
+//!
+//! Lock order. Take the node's locks in this order and never the reverse; a lock further
+//! down is never held while taking one above it:
+//!
+//! 1. [`Shared::keyspace`]: the outermost, held for a batch of commands (or a script).
+//!    What must not wait behind a busy script (periodic tasks, a blocked client's tick)
+//!    only `try_lock`s it.
+//! 2. `Replication::state` ([`crate::node::repl_state`]): under the keyspace (PSYNC's
+//!    snapshot, becoming a replica, pausing writes, the ping cron).
+//! 3. The bus driver's state lock (`bus::driver`): under the keyspace while routing or
+//!    CLUSTER commands look at keys; never held across I/O.
+//! 4. Leaf locks, held briefly and never while taking another: `config` (CONFIG SET
+//!    writes it under the keyspace; its hooks run after it is released), `clients`,
+//!    `pubsub`, `scripting`, `config_hooks`, persistence's append-only file writer.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -95,7 +109,7 @@ pub struct Shared {
     pub run_id: String,
     /// Fixed at start (cluster-enabled cannot change at run time), so read without a lock.
     pub cluster_enabled: bool,
-    pub repl: Arc<super::replication::Replication>,
+    pub repl: Arc<super::repl_state::Replication>,
     /// Pub/Sub subscriptions of every connection.
     pub pubsub: Mutex<super::pubsub::Registry>,
     /// The Lua interpreter and script cache, started by the first script.
@@ -156,7 +170,7 @@ impl Shared {
             shutdown: broadcast::channel(1).0,
             started: Instant::now(),
             run_id,
-            repl: Arc::new(super::replication::Replication::with_backlog_size(
+            repl: Arc::new(super::repl_state::Replication::with_backlog_size(
                 backlog_size,
             )),
             pubsub: Mutex::new(pubsub),

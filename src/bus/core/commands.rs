@@ -1,11 +1,12 @@
-//! The CLUSTER subcommands (`clusterCommand`), with Redis 7.0's argument checks and
-//! error texts. [`ClusterCore::execute`] takes the whole argv and returns a typed reply
-//! that the RESP layer turns into frames; the typed methods underneath can be called
-//! directly.
+//! What the CLUSTER subcommands do to the bus's state (`clusterCommand`'s bodies), with
+//! Redis 7.0's error texts. Arguments are parsed before they get here, once, by
+//! [`crate::bus::cluster_command`]; [`ClusterCore::execute`] takes the typed command and
+//! returns a typed reply that the RESP layer turns into frames.
 
 use std::net::IpAddr;
 
 use super::*;
+use crate::bus::cluster_command::BusCommand;
 
 /// A reply to a CLUSTER subcommand, independent of RESP.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,7 +36,7 @@ impl ClusterReply {
 #[error("{0}")]
 pub struct CmdError(pub String);
 
-fn err(text: impl std::fmt::Display) -> CmdError {
+pub(crate) fn err(text: impl std::fmt::Display) -> CmdError {
     CmdError(format!("ERR {text}"))
 }
 
@@ -59,43 +60,6 @@ impl KeyspaceInfo for NoKeys {
     }
     fn keys_in_slot(&self, _slot: u16, _count: usize) -> Vec<Vec<u8>> {
         Vec::new()
-    }
-}
-
-/// Arity of each subcommand as in Redis's command table (negative: at least).
-fn arity(sub: &str) -> Option<i32> {
-    Some(match sub {
-        "addslots" | "delslots" => -3,
-        "addslotsrange" | "delslotsrange" | "meet" | "setslot" => -4,
-        "bumpepoch" | "flushslots" | "help" | "info" | "links" | "myid" | "myshardid" | "nodes"
-        | "saveconfig" | "shards" | "slots" => 2,
-        "count-failure-reports"
-        | "countkeysinslot"
-        | "forget"
-        | "keyslot"
-        | "replicas"
-        | "replicate"
-        | "set-config-epoch"
-        | "slaves" => 3,
-        "getkeysinslot" => 4,
-        "failover" | "reset" => -2,
-        _ => return None,
-    })
-}
-
-fn parse_i64(arg: &[u8]) -> Option<i64> {
-    std::str::from_utf8(arg).ok()?.parse().ok()
-}
-
-fn text(arg: &[u8]) -> String {
-    String::from_utf8_lossy(arg).into_owned()
-}
-
-/// `getSlotOrReply`.
-fn slot_arg(arg: &[u8]) -> Result<u16, CmdError> {
-    match parse_i64(arg) {
-        Some(s) if (0..SLOT_COUNT as i64).contains(&s) => Ok(s as u16),
-        _ => Err(err("Invalid or out of range slot")),
     }
 }
 
@@ -124,230 +88,68 @@ fn check_slots(
     Ok(seen)
 }
 
-const HELP: &[&str] = &[
-    "ADDSLOTS <slot> [<slot> ...]",
-    "    Assign slots to current node.",
-    "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
-    "    Assign slots which are between <start-slot> and <end-slot> to current node.",
-    "BUMPEPOCH",
-    "    Advance the cluster config epoch.",
-    "COUNT-FAILURE-REPORTS <node-id>",
-    "    Return number of failure reports for <node-id>.",
-    "COUNTKEYSINSLOT <slot>",
-    "    Return the number of keys in <slot>.",
-    "DELSLOTS <slot> [<slot> ...]",
-    "    Delete slots information from current node.",
-    "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
-    "    Delete slots information which are between <start-slot> and <end-slot> from current node.",
-    "FAILOVER [FORCE|TAKEOVER]",
-    "    Promote current replica node to being a master.",
-    "FORGET <node-id>",
-    "    Remove a node from the cluster.",
-    "GETKEYSINSLOT <slot> <count>",
-    "    Return key names stored by current node in a slot.",
-    "FLUSHSLOTS",
-    "    Delete current node own slots information.",
-    "INFO",
-    "    Return information about the cluster.",
-    "KEYSLOT <key>",
-    "    Return the hash slot for <key>.",
-    "MEET <ip> <port> [<bus-port>]",
-    "    Connect nodes into a working cluster.",
-    "MYID",
-    "    Return the node id.",
-    "NODES",
-    "    Return cluster configuration seen by node. Output format:",
-    "    <id> <ip:port> <flags> <master> <pings> <pongs> <epoch> <link> <slot> ...",
-    "REPLICATE <node-id>",
-    "    Configure current node as replica to <node-id>.",
-    "RESET [HARD|SOFT]",
-    "    Reset current node (default: soft).",
-    "SET-CONFIG-EPOCH <epoch>",
-    "    Set config epoch of current node.",
-    "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
-    "    Set slot state.",
-    "REPLICAS <node-id>",
-    "    Return <node-id> replicas.",
-    "SAVECONFIG",
-    "    Force saving cluster configuration on disk.",
-    "SLOTS",
-    "    Return information about slots range mappings. Each range is made of:",
-    "    start, end, master and replicas IP addresses, ports and ids",
-    "SHARDS",
-    "    Return information about slot range mappings and the nodes associated with them.",
-    "LINKS",
-    "    Return information about all network links between this node and its peers.",
-    "    Output format is an array where each array element is a map containing attributes of a link",
-];
-
 pub use crate::model::cluster_cmd::SetSlot;
 
 impl ClusterCore {
-    /// Runs `CLUSTER <sub> ...`; `argv[0]` is `CLUSTER` itself.
+    /// Runs one parsed CLUSTER subcommand that concerns the bus (the keyspace-only ones,
+    /// KEYSLOT, COUNTKEYSINSLOT and GETKEYSINSLOT, never reach the core: the node answers
+    /// them without taking the bus's lock). `keys` answers what a change must know of the
+    /// keyspace (FLUSHSLOTS, SETSLOT NODE, REPLICATE and RESET refuse when keys are here).
     pub fn execute(
         &mut self,
         now: u64,
-        argv: &[&[u8]],
+        cmd: BusCommand,
         keys: &dyn KeyspaceInfo,
     ) -> Result<ClusterReply, CmdError> {
         self.now = now;
-        let Some(sub_raw) = argv.get(1) else {
-            return Err(err("wrong number of arguments for 'cluster' command"));
-        };
-        let sub = text(sub_raw).to_ascii_lowercase();
-        let cmd_name = text(argv[0]).to_ascii_uppercase();
-        let Some(ar) = arity(&sub) else {
-            return Err(err(format!(
-                "unknown subcommand '{}'. Try {cmd_name} HELP.",
-                text(sub_raw).chars().take(128).collect::<String>()
-            )));
-        };
-        let argc = argv.len() as i32;
-        if (ar > 0 && argc != ar) || (ar < 0 && argc < -ar) {
-            return Err(err(format!(
-                "wrong number of arguments for 'cluster|{sub}' command"
-            )));
-        }
-        let syntax = || {
-            err(format!(
-                "unknown subcommand or wrong number of arguments for '{}'. Try {cmd_name} HELP.",
-                text(sub_raw).chars().take(128).collect::<String>()
-            ))
-        };
-        let arg = |i: usize| text(argv[i]);
-        match sub.as_str() {
-            "help" => Ok(ClusterReply::Array(
-                std::iter::once(format!(
-                    "{cmd_name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-                ))
-                .chain(HELP.iter().map(|s| s.to_string()))
-                .chain(std::iter::once("HELP".to_string()))
-                .chain(std::iter::once("    Print this help.".to_string()))
-                .map(ClusterReply::Status)
-                .collect(),
-            )),
-            "meet" => {
-                if argc > 5 {
-                    return Err(syntax());
-                }
-                let port = parse_i64(argv[3])
-                    .ok_or_else(|| err(format!("Invalid TCP base port specified: {}", arg(3))))?;
-                let cport = match argv.get(4) {
-                    Some(c) => parse_i64(c).ok_or_else(|| {
-                        err(format!("Invalid TCP bus port specified: {}", arg(4)))
-                    })?,
-                    None => port + 10000,
-                };
-                self.meet(now, &arg(2), port, cport)
-                    .map(|_| ClusterReply::Ok)
-            }
-            "nodes" => Ok(ClusterReply::Verbatim(self.nodes_text())),
-            "myid" => Ok(ClusterReply::bulk(self.myself.clone())),
-            "myshardid" => Ok(ClusterReply::bulk(self.my_shard_id())),
-            "slots" => Ok(self.slots_reply()),
-            "shards" => Ok(self.shards_reply()),
-            "links" => Ok(self.links_reply()),
-            "info" => Ok(ClusterReply::Verbatim(self.info_text())),
-            "flushslots" => {
+        let ok = |r: Result<(), CmdError>| r.map(|_| ClusterReply::Ok);
+        match cmd {
+            BusCommand::Meet { ip, port, cport } => ok(self.meet(now, &ip, port, cport)),
+            BusCommand::Nodes => Ok(ClusterReply::Verbatim(self.nodes_text())),
+            BusCommand::MyId => Ok(ClusterReply::bulk(self.myself.clone())),
+            BusCommand::MyShardId => Ok(ClusterReply::bulk(self.my_shard_id())),
+            BusCommand::Slots => Ok(self.slots_reply()),
+            BusCommand::Shards => Ok(self.shards_reply()),
+            BusCommand::Links => Ok(self.links_reply()),
+            BusCommand::Info => Ok(ClusterReply::Verbatim(self.info_text())),
+            BusCommand::FlushSlots => {
                 if keys.db_size() != 0 {
                     return Err(err("DB must be empty to perform CLUSTER FLUSHSLOTS."));
                 }
                 self.flush_slots();
                 Ok(ClusterReply::Ok)
             }
-            "addslots" | "delslots" => {
-                let slots = argv[2..]
-                    .iter()
-                    .map(|a| slot_arg(a))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let ranges: Vec<(u16, u16)> = slots.iter().map(|&s| (s, s)).collect();
-                self.change_slots(&ranges, sub == "delslots")?;
-                Ok(ClusterReply::Ok)
-            }
-            "addslotsrange" | "delslotsrange" => {
-                if argc % 2 == 1 {
-                    return Err(err(format!(
-                        "wrong number of arguments for 'cluster|{sub}' command"
-                    )));
-                }
-                let mut ranges = Vec::new();
-                for pair in argv[2..].chunks(2) {
-                    let start = slot_arg(pair[0])?;
-                    let end = slot_arg(pair[1])?;
-                    if start > end {
-                        return Err(err(format!(
-                            "start slot number {start} is greater than end slot number {end}"
-                        )));
-                    }
-                    ranges.push((start, end));
-                }
-                self.change_slots(&ranges, sub == "delslotsrange")?;
-                Ok(ClusterReply::Ok)
-            }
-            "setslot" => {
+            BusCommand::ChangeSlots { ranges, delete } => ok(self.change_slots(&ranges, delete)),
+            BusCommand::SetSlot { slot, action } => {
                 if self.me().is_replica() {
                     return Err(err("Please use SETSLOT only with masters."));
                 }
-                let slot = slot_arg(argv[2])?;
-                let words: Vec<String> = argv[3..].iter().map(|a| text(a)).collect();
-                let words: Vec<&str> = words.iter().map(String::as_str).collect();
-                let action = SetSlot::parse(&words).ok_or_else(|| {
-                    err("Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP")
-                })?;
-                self.set_slot(now, slot, action, keys.count_keys_in_slot(slot))?;
-                Ok(ClusterReply::Ok)
+                ok(self.set_slot(now, slot, action, keys.count_keys_in_slot(slot)))
             }
-            "bumpepoch" => {
-                let bumped = self.bump_epoch_without_consensus();
-                let word = if bumped { "BUMPED" } else { "STILL" };
+            BusCommand::BumpEpoch => {
+                let word = if self.bump_epoch_without_consensus() {
+                    "BUMPED"
+                } else {
+                    "STILL"
+                };
                 Ok(ClusterReply::Status(format!(
                     "{word} {}",
                     self.me().config_epoch
                 )))
             }
-            "saveconfig" => {
+            BusCommand::SaveConfig => {
                 self.save_fsync();
                 Ok(ClusterReply::Ok)
             }
-            "keyslot" => Ok(ClusterReply::Int(crate::model::key_slot(argv[2]) as i64)),
-            "countkeysinslot" => {
-                let slot = parse_i64(argv[2])
-                    .ok_or_else(|| err("value is not an integer or out of range"))?;
-                if !(0..SLOT_COUNT as i64).contains(&slot) {
-                    return Err(err("Invalid slot"));
-                }
-                Ok(ClusterReply::Int(
-                    keys.count_keys_in_slot(slot as u16) as i64
-                ))
-            }
-            "getkeysinslot" => {
-                let bad_int = || err("value is not an integer or out of range");
-                let slot = parse_i64(argv[2]).ok_or_else(bad_int)?;
-                let max = parse_i64(argv[3]).ok_or_else(bad_int)?;
-                if !(0..SLOT_COUNT as i64).contains(&slot) || max < 0 {
-                    return Err(err("Invalid slot or number of keys"));
-                }
-                let found = keys.keys_in_slot(slot as u16, max as usize);
-                Ok(ClusterReply::Array(
-                    found.into_iter().map(ClusterReply::Bulk).collect(),
-                ))
-            }
-            "forget" => {
-                self.forget(now, &arg(2))?;
-                Ok(ClusterReply::Ok)
-            }
-            "replicate" => {
-                self.replicate(&arg(2), keys.db_size())?;
-                Ok(ClusterReply::Ok)
-            }
-            "slaves" | "replicas" => {
-                let lines = self.replicas_lines(&arg(2))?;
+            BusCommand::Forget(name) => ok(self.forget(now, &name)),
+            BusCommand::Replicate(name) => ok(self.replicate(&name, keys.db_size())),
+            BusCommand::Replicas(name) => {
+                let lines = self.replicas_lines(&name)?;
                 Ok(ClusterReply::Array(
                     lines.into_iter().map(ClusterReply::bulk).collect(),
                 ))
             }
-            "count-failure-reports" => {
-                let name = arg(2);
+            BusCommand::CountFailureReports(name) => {
                 if !self.nodes.contains_key(name.as_str()) {
                     return Err(err(format!("Unknown node {name}")));
                 }
@@ -355,37 +157,9 @@ impl ClusterCore {
                     self.failure_reports_count(&name, now) as i64
                 ))
             }
-            "failover" => {
-                if argc > 3 {
-                    return Err(syntax());
-                }
-                if argc == 3
-                    && !matches!(arg(2).to_ascii_lowercase().as_str(), "force" | "takeover")
-                {
-                    return Err(err("syntax error"));
-                }
-                let option = argv.get(2).map(|a| text(a).to_ascii_lowercase());
-                let takeover = option.as_deref() == Some("takeover");
-                let force = takeover || option.as_deref() == Some("force");
-                self.failover(now, force, takeover)?;
-                Ok(ClusterReply::Ok)
-            }
-            "set-config-epoch" => {
-                let epoch = parse_i64(argv[2])
-                    .ok_or_else(|| err("value is not an integer or out of range"))?;
-                self.set_config_epoch(epoch)?;
-                Ok(ClusterReply::Ok)
-            }
-            "reset" => {
-                if argc > 3 {
-                    return Err(syntax());
-                }
-                let hard = match argv.get(2).map(|a| text(a).to_ascii_lowercase()) {
-                    None => false,
-                    Some(w) if w == "soft" => false,
-                    Some(w) if w == "hard" => true,
-                    Some(_) => return Err(err("syntax error")),
-                };
+            BusCommand::Failover { force, takeover } => ok(self.failover(now, force, takeover)),
+            BusCommand::SetConfigEpoch(epoch) => ok(self.set_config_epoch(epoch)),
+            BusCommand::Reset { hard } => {
                 if self.me().is_master() && keys.db_size() != 0 {
                     return Err(err(
                         "CLUSTER RESET can't be called with master nodes containing keys",
@@ -394,7 +168,6 @@ impl ClusterCore {
                 self.reset(now, hard);
                 Ok(ClusterReply::Ok)
             }
-            _ => Err(syntax()),
         }
     }
 

@@ -9,7 +9,7 @@
 //! protocol is: `process` (incoming messages and gossip), `cron` (timers, failure
 //! detection), `commands` (CLUSTER subcommands), `queries` (NODES, INFO, SLOTS, routing).
 
-mod commands;
+pub(crate) mod commands;
 mod cron;
 pub mod failover;
 mod links;

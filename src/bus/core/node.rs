@@ -89,6 +89,13 @@ impl Node {
     pub fn is_myself(&self) -> bool {
         self.has(flags::MYSELF)
     }
+    /// Drops the failure reports older than `validity` ms and counts the rest
+    /// (`clusterNodeCleanupFailureReports`).
+    pub fn live_fail_reports(&mut self, now: u64, validity: u64) -> usize {
+        self.fail_reports
+            .retain(|r| now.saturating_sub(r.time) <= validity);
+        self.fail_reports.len()
+    }
     /// `nodeFailed`.
     pub fn failed(&self) -> bool {
         self.has(flags::FAIL)

@@ -3,6 +3,15 @@
 
 use super::*;
 
+/// One PING, PONG or MEET as it arrived: the link, the message type, its header and body.
+#[derive(Clone, Copy)]
+struct PingIn<'a> {
+    link: LinkId,
+    kind: u16,
+    h: &'a Header,
+    body: &'a PingBody,
+}
+
 impl ClusterCore {
     /// `getNodeFromLinkAndMsg`: the known node that sent this message, binding an inbound
     /// link to it on the first message.
@@ -119,8 +128,14 @@ impl ClusterCore {
             }
         }
         match &msg.body {
-            Body::Ping(_) | Body::Pong(_) | Body::Meet(_) => {
-                self.process_ping(now, link, &msg, sender, sender_config_epoch)
+            Body::Ping(body) | Body::Pong(body) | Body::Meet(body) => {
+                let ping = PingIn {
+                    link,
+                    kind: msg.body.kind(),
+                    h: &msg.header,
+                    body,
+                };
+                self.process_ping(now, &ping, sender, sender_config_epoch)
             }
             Body::Fail { node } => self.process_fail(now, sender, node),
             Body::Publish { channel, message } | Body::PublishShard { channel, message } => {
@@ -156,136 +171,174 @@ impl ClusterCore {
         }
     }
 
+    /// `clusterProcessPacket` for PING, PONG and MEET, in Redis's order: answer, settle the
+    /// link's handshake, note the sender's flags and address, take a PONG as liveness,
+    /// then what the sender says of itself and of others.
     fn process_ping(
         &mut self,
         now: u64,
-        link: LinkId,
-        msg: &Message,
+        ping: &PingIn,
         sender: Option<NodeId>,
         sender_config_epoch: u64,
     ) {
-        let h = &msg.header;
-        let kind = msg.body.kind();
+        let PingIn { link, kind, h, .. } = *ping;
         let inbound = self.links[&link].inbound;
         if kind == types::PING || kind == types::MEET {
-            // Our own address is learned from the connection a MEET arrives on (or any
-            // PING while we have none), unless it is announced.
-            let my_ip_empty = self.me().ip.is_empty();
-            if (kind == types::MEET || my_ip_empty) && self.cfg.announce_ip.is_none() {
-                let local = self.links[&link].local_ip.clone();
-                if !local.is_empty() && local != self.me().ip {
-                    self.me_mut().ip = local.clone();
-                    self.log(
-                        LogLevel::Warning,
-                        format!("IP address for this node updated to {local}"),
-                    );
-                    self.save();
-                }
-            }
-            if sender.is_none() && kind == types::MEET {
-                let name = self.random_name();
-                let mut node = Node::new(name.clone(), flags::HANDSHAKE, now);
-                node.ip = self.sender_ip(link, h);
-                node.port = h.port;
-                node.pport = h.pport;
-                node.cport = h.cport;
-                self.nodes.insert(name, node);
-                self.save_learned(false);
-                self.process_gossip(now, link, h, msg.body.ping().expect("ping body"));
-            }
-            self.send_ping(link, types::PONG, now);
+            self.answer_ping(now, ping, sender.is_some());
         }
+        if !inbound && !self.settle_outbound_link(link, h, sender.as_ref()) {
+            return;
+        }
+        if let Some(s) = &sender {
+            self.note_sender_flags_and_address(s, link, kind, h);
+        }
+        if !inbound && kind == types::PONG {
+            self.process_pong(now, link);
+        }
+        let Some(sender) = sender else {
+            return;
+        };
+        self.process_sender_config(now, ping, &sender, sender_config_epoch);
+    }
 
-        if !inbound {
-            let Some(link_node) = self.links[&link].node.clone() else {
-                return;
-            };
-            let in_handshake = self.nodes.get(&link_node).is_some_and(|n| n.in_handshake());
-            if in_handshake {
-                if let Some(s) = &sender {
-                    // We met a node we already know under its real name.
-                    if self.update_address_if_needed(s, link, h) {
-                        self.save_learned(false);
-                        self.update_state_later();
-                    }
-                    self.del_node(&link_node);
-                    return;
-                }
-                self.rename_node(&link_node, &h.sender);
-                let node = self.nodes.get_mut(&h.sender).expect("renamed");
-                node.flags &= !flags::HANDSHAKE;
-                node.flags |= h.flags & (flags::MASTER | flags::SLAVE);
+    /// A PING or MEET: learn our own address from it, start a handshake with an unknown
+    /// MEETing node, and answer with a PONG.
+    fn answer_ping(&mut self, now: u64, ping: &PingIn, sender_known: bool) {
+        let PingIn {
+            link,
+            kind,
+            h,
+            body,
+        } = *ping;
+        // Our own address is learned from the connection a MEET arrives on (or any
+        // PING while we have none), unless it is announced.
+        let my_ip_empty = self.me().ip.is_empty();
+        if (kind == types::MEET || my_ip_empty) && self.cfg.announce_ip.is_none() {
+            let local = self.links[&link].local_ip.clone();
+            if !local.is_empty() && local != self.me().ip {
+                self.me_mut().ip = local.clone();
                 self.log(
-                    LogLevel::Debug,
-                    format!("Handshake with node {} completed.", h.sender),
+                    LogLevel::Warning,
+                    format!("IP address for this node updated to {local}"),
                 );
-                self.save_learned(false);
-            } else if link_node != h.sender {
-                // The node at this address has another name now: forget the address.
-                let node = self.nodes.get_mut(&link_node).expect("linked node");
-                node.flags |= flags::NOADDR;
-                node.ip.clear();
-                node.port = 0;
-                node.pport = 0;
-                node.cport = 0;
-                self.free_link(link);
-                self.save_learned(false);
-                return;
+                self.save();
             }
         }
-
-        if let Some(s) = &sender {
-            let node = self.nodes.get_mut(s).expect("sender");
-            node.flags = (node.flags & !flags::NOFAILOVER) | (h.flags & flags::NOFAILOVER);
+        if !sender_known && kind == types::MEET {
+            let name = self.random_name();
+            let mut node = Node::new(name.clone(), flags::HANDSHAKE, now);
+            node.ip = self.sender_ip(link, h);
+            node.port = h.port;
+            node.pport = h.pport;
+            node.cport = h.cport;
+            self.nodes.insert(name, node);
+            self.save_learned(false);
+            self.process_gossip(now, link, h, body);
         }
+        self.send_ping(link, types::PONG, now);
+    }
 
-        if let Some(s) = &sender {
-            if kind == types::PING
-                && !self.nodes[s].in_handshake()
-                && self.update_address_if_needed(s, link, h)
+    /// On a link we opened: completes a handshake (or drops it when the node turns out to
+    /// be one we know), or forgets the address when another node answers there. Whether
+    /// processing goes on.
+    fn settle_outbound_link(&mut self, link: LinkId, h: &Header, sender: Option<&NodeId>) -> bool {
+        let Some(link_node) = self.links[&link].node.clone() else {
+            return false;
+        };
+        let in_handshake = self.nodes.get(&link_node).is_some_and(|n| n.in_handshake());
+        if in_handshake {
+            if let Some(s) = sender {
+                // We met a node we already know under its real name.
+                if self.update_address_if_needed(s, link, h) {
+                    self.save_learned(false);
+                    self.update_state_later();
+                }
+                self.del_node(&link_node);
+                return false;
+            }
+            self.rename_node(&link_node, &h.sender);
+            let node = self.nodes.get_mut(&h.sender).expect("renamed");
+            node.flags &= !flags::HANDSHAKE;
+            node.flags |= h.flags & (flags::MASTER | flags::SLAVE);
+            self.log(
+                LogLevel::Debug,
+                format!("Handshake with node {} completed.", h.sender),
+            );
+            self.save_learned(false);
+        } else if link_node != h.sender {
+            // The node at this address has another name now: forget the address.
+            let node = self.nodes.get_mut(&link_node).expect("linked node");
+            node.flags |= flags::NOADDR;
+            node.ip.clear();
+            node.port = 0;
+            node.pport = 0;
+            node.cport = 0;
+            self.free_link(link);
+            self.save_learned(false);
+            return false;
+        }
+        true
+    }
+
+    /// The sender's NOFAILOVER flag, and its address when a PING shows it moved.
+    fn note_sender_flags_and_address(&mut self, s: &NodeId, link: LinkId, kind: u16, h: &Header) {
+        let Some(node) = self.nodes.get_mut(s) else {
+            return;
+        };
+        node.flags = (node.flags & !flags::NOFAILOVER) | (h.flags & flags::NOFAILOVER);
+        if kind == types::PING && !node.in_handshake() && self.update_address_if_needed(s, link, h)
+        {
+            self.save_learned(false);
+            self.update_state_later();
+        }
+    }
+
+    /// A PONG on our own link: the node is alive, so PFAIL goes, and FAIL where Redis
+    /// lets a reachable node clear it.
+    fn process_pong(&mut self, now: u64, link: LinkId) {
+        if let Some(name) = self.links.get(&link).and_then(|l| l.node.clone()) {
+            let nt = self.cfg.node_timeout_ms;
+            let node = self.nodes.get_mut(&name).expect("linked node");
+            node.pong_received = now;
+            node.ping_sent = 0;
+            if node.timed_out() {
+                node.flags &= !flags::PFAIL;
+                self.save_learned(false);
+                self.update_state_later();
+            } else if node.failed()
+                && rules::should_clear_fail(
+                    node.is_master(),
+                    !node.slots.is_empty(),
+                    node.fail_time,
+                    now,
+                    nt,
+                )
             {
+                node.flags &= !flags::FAIL;
+                self.log(
+                    LogLevel::Notice,
+                    format!("Clear FAIL state for node {name}: is reachable again."),
+                );
                 self.save_learned(false);
                 self.update_state_later();
             }
         }
+    }
 
-        if !inbound && kind == types::PONG {
-            if let Some(name) = self.links.get(&link).and_then(|l| l.node.clone()) {
-                let nt = self.cfg.node_timeout_ms;
-                let node = self.nodes.get_mut(&name).expect("linked node");
-                node.pong_received = now;
-                node.ping_sent = 0;
-                if node.timed_out() {
-                    node.flags &= !flags::PFAIL;
-                    self.save_learned(false);
-                    self.update_state_later();
-                } else if node.failed()
-                    && rules::should_clear_fail(
-                        node.is_master(),
-                        !node.slots.is_empty(),
-                        node.fail_time,
-                        now,
-                        nt,
-                    )
-                {
-                    node.flags &= !flags::FAIL;
-                    self.log(
-                        LogLevel::Notice,
-                        format!("Clear FAIL state for node {name}: is reachable again."),
-                    );
-                    self.save_learned(false);
-                    self.update_state_later();
-                }
-            }
-        }
-
-        let Some(sender) = sender else {
-            return;
-        };
-        self.process_role(&sender, h);
+    /// What a known sender says of itself (role, slots, epoch, hostname) and of others
+    /// (gossip).
+    fn process_sender_config(
+        &mut self,
+        now: u64,
+        ping: &PingIn,
+        sender: &NodeId,
+        sender_config_epoch: u64,
+    ) {
+        let PingIn { link, h, body, .. } = *ping;
+        self.process_role(sender, h);
 
         let sender_master = {
-            let s = &self.nodes[&sender];
+            let s = &self.nodes[sender];
             if s.is_master() {
                 Some(sender.clone())
             } else {
@@ -296,39 +349,30 @@ impl ClusterCore {
             .and_then(|m| self.nodes.get(&m))
             .is_some_and(|m| m.slots != h.slots);
 
-        if dirty && self.nodes[&sender].is_master() {
-            self.update_slots_config_with(&sender, sender_config_epoch, &h.slots);
+        if dirty && self.nodes[sender].is_master() {
+            self.update_slots_config_with(sender, sender_config_epoch, &h.slots);
         }
         if dirty {
-            self.send_update_if_stale(&sender, sender_config_epoch, &h.slots);
+            self.send_update_if_stale(sender, sender_config_epoch, &h.slots);
         }
 
         let collide = self.me().is_master()
-            && self.nodes[&sender].is_master()
+            && self.nodes[sender].is_master()
             && sender_config_epoch == self.me().config_epoch;
         if collide {
-            self.handle_epoch_collision(&sender);
+            self.handle_epoch_collision(sender);
         }
 
-        self.process_gossip(now, link, h, msg.body.ping().expect("ping body"));
-        let hostname = msg
-            .body
-            .ping()
-            .expect("ping body")
-            .extensions
-            .iter()
-            .rev()
-            .find_map(|e| match e {
-                // A peer's hostname goes into CLUSTER NODES and nodes.conf: one that is
-                // not a valid hostname (spaces, CR/LF) is ignored, not trusted.
-                Extension::Hostname(h)
-                    if !h.is_empty() && crate::model::check_hostname(h).is_ok() =>
-                {
-                    Some(h.clone())
-                }
-                _ => None,
-            });
-        let node = self.nodes.get_mut(&sender).expect("sender");
+        self.process_gossip(now, link, h, body);
+        let hostname = body.extensions.iter().rev().find_map(|e| match e {
+            // A peer's hostname goes into CLUSTER NODES and nodes.conf: one that is
+            // not a valid hostname (spaces, CR/LF) is ignored, not trusted.
+            Extension::Hostname(h) if !h.is_empty() && crate::model::check_hostname(h).is_ok() => {
+                Some(h.clone())
+            }
+            _ => None,
+        });
+        let node = self.nodes.get_mut(sender).expect("sender");
         if node.hostname != hostname {
             node.hostname = hostname;
             self.save_learned(false);
@@ -566,51 +610,57 @@ impl ClusterCore {
             .as_ref()
             .and_then(|s| self.nodes.get(s))
             .is_some_and(|s| s.is_master());
+        let validity = rules::fail_report_validity(self.cfg.node_timeout_ms);
+        // Only a master's word counts towards a failure quorum (`clusterProcessGossipSection`).
+        let reporter = sender.as_ref().filter(|_| sender_is_master);
         for g in &body.gossip {
             let failing_flags = g.flags & (flags::FAIL | flags::PFAIL) != 0;
-            if self.nodes.contains_key(&g.name) {
-                if sender_is_master && g.name != self.myself {
-                    let from = sender.clone().expect("master sender");
-                    if failing_flags {
-                        self.add_failure_report(&g.name, &from, now);
-                        self.mark_failing_if_needed(&g.name, now);
-                    } else {
-                        self.del_failure_report(&g.name, &from, now);
-                    }
+            // A failure report is rare and needs the whole table (the quorum check); the
+            // common entry, with no failure flags, is looked up once below.
+            if failing_flags && g.name != self.myself && self.nodes.contains_key(&g.name) {
+                if let Some(from) = reporter {
+                    self.add_failure_report(&g.name, from, now);
+                    self.mark_failing_if_needed(&g.name, now);
                 }
-                let reports = self.failure_reports_count(&g.name, now);
-                let node = self.nodes.get_mut(&g.name).expect("known");
-                if !failing_flags && node.ping_sent == 0 && reports == 0 {
-                    let pong = g.pong_received as u64 * 1000;
-                    if rules::adopt_gossip_pong(pong, node.pong_received, now) {
-                        node.pong_received = pong;
-                    }
-                }
-                if node.has(flags::FAIL | flags::PFAIL)
+            }
+            let Some(node) = self.nodes.get_mut(&g.name) else {
+                if sender.is_some()
                     && g.flags & flags::NOADDR == 0
-                    && !failing_flags
-                    && (node.ip != g.ip || node.port != g.port || node.cport != g.cport)
+                    && !self.blacklisted(&g.name, now)
                 {
-                    let old = node.link;
+                    let mut node = Node::new(g.name.clone(), g.flags, now);
                     node.ip = g.ip.clone();
                     node.port = g.port;
                     node.pport = g.pport;
                     node.cport = g.cport;
-                    node.flags &= !flags::NOADDR;
-                    if let Some(old) = old {
-                        self.free_link(old);
-                    }
+                    self.nodes.insert(g.name.clone(), node);
                 }
-            } else if sender.is_some()
+                continue;
+            };
+            if let Some(from) = reporter.filter(|_| !failing_flags && g.name != self.myself) {
+                node.fail_reports.retain(|r| r.from != *from);
+            }
+            let reports = node.live_fail_reports(now, validity);
+            if !failing_flags && node.ping_sent == 0 && reports == 0 {
+                let pong = g.pong_received as u64 * 1000;
+                if rules::adopt_gossip_pong(pong, node.pong_received, now) {
+                    node.pong_received = pong;
+                }
+            }
+            if node.has(flags::FAIL | flags::PFAIL)
                 && g.flags & flags::NOADDR == 0
-                && !self.blacklisted(&g.name, now)
+                && !failing_flags
+                && (node.ip != g.ip || node.port != g.port || node.cport != g.cport)
             {
-                let mut node = Node::new(g.name.clone(), g.flags, now);
+                let old = node.link;
                 node.ip = g.ip.clone();
                 node.port = g.port;
                 node.pport = g.pport;
                 node.cport = g.cport;
-                self.nodes.insert(g.name.clone(), node);
+                node.flags &= !flags::NOADDR;
+                if let Some(old) = old {
+                    self.free_link(old);
+                }
             }
         }
     }
@@ -630,16 +680,6 @@ impl ClusterCore {
                     format!("Node {from} reported node {failing} as not reachable."),
                 );
             }
-        }
-    }
-
-    /// `clusterNodeDelFailureReport`.
-    fn del_failure_report(&mut self, node: &str, from: &str, now: u64) {
-        let n = self.nodes.get_mut(node).expect("known");
-        let before = n.fail_reports.len();
-        n.fail_reports.retain(|r| r.from != from);
-        if n.fail_reports.len() != before {
-            self.failure_reports_count(node, now);
         }
     }
 

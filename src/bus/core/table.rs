@@ -176,11 +176,7 @@ impl ClusterCore {
     pub(super) fn failure_reports_count(&mut self, name: &str, now: u64) -> usize {
         let validity = rules::fail_report_validity(self.cfg.node_timeout_ms);
         match self.nodes.get_mut(name) {
-            Some(n) => {
-                n.fail_reports
-                    .retain(|r| now.saturating_sub(r.time) <= validity);
-                n.fail_reports.len()
-            }
+            Some(n) => n.live_fail_reports(now, validity),
             None => 0,
         }
     }

@@ -10,7 +10,7 @@ pub(crate) fn core(seed: u64) -> ClusterCore {
 
 fn run(c: &mut ClusterCore, args: &str) -> Result<ClusterReply, CmdError> {
     let argv: Vec<&[u8]> = args.split(' ').map(str::as_bytes).collect();
-    c.execute(T0, &argv, &commands::NoKeys)
+    crate::bus::cluster_command::run(c, T0, &argv, &commands::NoKeys)
 }
 
 fn err_text(c: &mut ClusterCore, args: &str) -> String {

@@ -3,7 +3,7 @@
 //!
 //! A blocking command first tries to pop like its plain form. When every key is empty it
 //! registers a waiter with the keyspace ([`crate::node::keyspace::Blocked`]) and returns
-//! [`Action::Block`]: the connection then waits for the waiter's reply, its timeout, a
+//! [`FollowUp::Block`]: the connection then waits for the waiter's reply, its timeout, a
 //! CLIENT UNBLOCK, or the key's slot moving away. Inside MULTI/EXEC, scripts, or when a
 //! waiter is being served, nothing blocks: the command answers as on timeout.
 //!
@@ -18,7 +18,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::{eq_ic, int_arg, lists as l, lookup, run, syntax_error, wrongtype, zsets as z};
-use super::{Action, ClientState, Ctx};
+use super::{ClientState, Ctx, FollowUp, Outcome};
 use crate::model::key_slot;
 use crate::node::cluster_seam::RouteCtx;
 use crate::node::keyspace::{Keyspace, Value, Waiter};
@@ -51,17 +51,16 @@ pub(super) fn block(
     keys: Vec<Bytes>,
     timeout: u64,
     null: Frame,
-) -> Frame {
+) -> Outcome {
     if ctx.client.no_block {
-        return null;
+        return null.into();
     }
     let (waiter, rx) = Waiter::new(args.to_vec(), keys, ctx.client.resp3, Frame::NullArray);
     ctx.ks.blocked.add(ctx.client.id, waiter);
-    ctx.client.blocked = Some(rx);
-    ctx.client.action = Some(Action::Block {
+    Outcome::deferred(FollowUp::Block {
+        reply: rx,
         timeout_ms: timeout,
-    });
-    Frame::Replies(vec![])
+    })
 }
 
 enum Kind {
@@ -88,7 +87,7 @@ fn words(names: &[&'static str]) -> Vec<Bytes> {
         .collect()
 }
 
-fn pop_one(ctx: &mut Ctx, args: &[Bytes], left: bool) -> Frame {
+fn pop_one(ctx: &mut Ctx, args: &[Bytes], left: bool) -> Outcome {
     let keys = &args[1..args.len() - 1];
     let timeout = try_frame!(timeout_ms(&args[args.len() - 1]));
     for key in keys {
@@ -100,17 +99,17 @@ fn pop_one(ctx: &mut Ctx, args: &[Bytes], left: bool) -> Frame {
             } else {
                 l::rpop(ctx, &pop)
             };
-            return Frame::Array(vec![Frame::Bulk(key.clone()), v]);
+            return Frame::Array(vec![Frame::Bulk(key.clone()), v]).into();
         }
     }
     block(ctx, args, keys.to_vec(), timeout, Frame::NullArray)
 }
 
-pub fn blpop(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn blpop(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     pop_one(ctx, args, true)
 }
 
-pub fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     pop_one(ctx, args, false)
 }
 
@@ -130,29 +129,29 @@ fn move_generic(
     from: &'static str,
     to: &'static str,
     t: &[u8],
-) -> Frame {
+) -> Outcome {
     let timeout = try_frame!(timeout_ms(t));
     let (src, dst) = (&args[1], &args[2]);
     if try_frame!(has_data(ctx, src, &Kind::List)) {
         let mut cmd = words(&["lmove"]);
         cmd.extend([src.clone(), dst.clone()]);
         cmd.extend(words(&[from, to]));
-        return l::lmove(ctx, &cmd);
+        return l::lmove(ctx, &cmd).into();
     }
     block(ctx, args, vec![src.clone()], timeout, Frame::Null)
 }
 
-pub fn blmove(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn blmove(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let from = try_frame!(side(&args[3]));
     let to = try_frame!(side(&args[4]));
     move_generic(ctx, args, from, to, &args[5])
 }
 
-pub fn brpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn brpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     move_generic(ctx, args, "right", "left", &args[3])
 }
 
-fn zpop_one(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Frame {
+fn zpop_one(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Outcome {
     let keys = &args[1..args.len() - 1];
     let timeout = try_frame!(timeout_ms(&args[args.len() - 1]));
     for key in keys {
@@ -168,17 +167,17 @@ fn zpop_one(ctx: &mut Ctx, args: &[Bytes], max: bool) -> Frame {
             if let Frame::Array(items) = popped {
                 out.extend(items);
             }
-            return Frame::Array(out);
+            return Frame::Array(out).into();
         }
     }
     block(ctx, args, keys.to_vec(), timeout, Frame::NullArray)
 }
 
-pub fn bzpopmin(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn bzpopmin(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     zpop_one(ctx, args, false)
 }
 
-pub fn bzpopmax(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn bzpopmax(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     zpop_one(ctx, args, true)
 }
 
@@ -291,20 +290,20 @@ pub fn zmpop(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     try_frame!(mpop_zset(ctx, &m)).unwrap_or(Frame::NullArray)
 }
 
-pub fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let timeout = try_frame!(timeout_ms(&args[1]));
     let m = try_frame!(parse_mpop(args, 2, ["left", "right"]));
     match try_frame!(mpop_list(ctx, &m)) {
-        Some(reply) => reply,
+        Some(reply) => reply.into(),
         None => block(ctx, args, m.keys, timeout, Frame::NullArray),
     }
 }
 
-pub fn bzmpop(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn bzmpop(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let timeout = try_frame!(timeout_ms(&args[1]));
     let m = try_frame!(parse_mpop(args, 2, ["min", "max"]));
     match try_frame!(mpop_zset(ctx, &m)) {
-        Some(reply) => reply,
+        Some(reply) => reply.into(),
         None => block(ctx, args, m.keys, timeout, Frame::NullArray),
     }
 }
@@ -363,7 +362,7 @@ pub fn serve_ready(ctx: &mut Ctx) {
                 shared: ctx.shared,
                 client: &mut client,
             };
-            let reply = run(&mut sub, spec, &args);
+            let reply = run(&mut sub, spec, &args).reply;
             if matches!(reply, Frame::Null | Frame::NullArray) {
                 // The key ran dry: later waiters cannot be served either.
                 break;
@@ -540,8 +539,11 @@ mod tests {
         let mut h = Harness::standalone();
         // Client 1 blocks; client 2 pushes twice in one EXEC: the waiter gets what is at
         // the head once EXEC is over, as in Redis.
-        assert_eq!(h.run("blpop l 0"), "");
-        let mut rx = h.client.blocked.take().expect("the client blocked");
+        let Some(crate::node::cmd::FollowUp::Block { reply: mut rx, .. }) =
+            h.outcome("blpop l 0").then
+        else {
+            panic!("the client blocked");
+        };
         h.client = crate::node::cmd::ClientState::new(2, true);
         h.check(&[
             ("multi", "+OK\r\n"),

@@ -3,20 +3,18 @@
 //! between rclust-node and redis-server both ways.
 //!
 //! MIGRATE talks to another server, so it cannot finish under the keyspace lock: the
-//! handler serializes the keys and leaves a job for the connection ([`Action::Migrate`]);
+//! handler serializes the keys into a [`Job`] it returns to the connection
+//! ([`FollowUp::Migrate`]), which owns it until it is done;
 //! [`run_job`] sends the RESTOREs, then (unless COPY) deletes the keys the target took,
 //! provided nobody changed them meanwhile.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::{eq_ic, int_arg, syntax_error, Action, Ctx};
+use super::{eq_ic, int_arg, syntax_error, Ctx, FollowUp, Outcome};
 use crate::node::clock::now_ms;
 use crate::node::keyspace::Ttl;
 use crate::node::rdb;
@@ -103,7 +101,8 @@ pub fn restore(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     Frame::ok()
 }
 
-/// What MIGRATE's handler leaves for the connection.
+/// What MIGRATE's handler hands the connection to carry out.
+#[derive(Debug)]
 pub struct Job {
     host: String,
     port: u16,
@@ -116,14 +115,9 @@ pub struct Job {
     keys: Vec<(Bytes, u64, Vec<u8>)>,
 }
 
-fn jobs() -> &'static Mutex<HashMap<u64, Job>> {
-    static JOBS: OnceLock<Mutex<HashMap<u64, Job>>> = OnceLock::new();
-    JOBS.get_or_init(Default::default)
-}
-
 /// `MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw]
 /// [KEYS key...]`.
-pub fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let (mut copy, mut replace) = (false, false);
     let mut auth = None;
     let mut first_key = 3;
@@ -146,24 +140,25 @@ pub fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             if !args[3].is_empty() {
                 return Frame::static_error(
                     "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string",
-                );
+                )
+                .into();
             }
             first_key = i + 1;
             key_count = args.len() - i - 1;
             break;
         } else {
-            return syntax_error();
+            return syntax_error().into();
         }
         i += 1;
     }
     let port = match int_arg(&args[2]) {
         Ok(p) if (0..=65535).contains(&p) => p as u16,
-        Ok(_) => return super::not_integer(),
-        Err(e) => return e,
+        Ok(_) => return super::not_integer().into(),
+        Err(e) => return e.into(),
     };
     let (db, timeout) = match (int_arg(&args[4]), int_arg(&args[5])) {
         (Ok(d), Ok(t)) => (d, if t <= 0 { 1000 } else { t as u64 }),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(e), _) | (_, Err(e)) => return e.into(),
     };
     let mut keys = Vec::new();
     for key in &args[first_key..first_key + key_count] {
@@ -177,23 +172,18 @@ pub fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         }
     }
     if keys.is_empty() {
-        return Frame::simple("NOKEY");
+        return Frame::simple("NOKEY").into();
     }
-    jobs().lock().insert(
-        ctx.client.id,
-        Job {
-            host: String::from_utf8_lossy(&args[1]).into_owned(),
-            port,
-            db,
-            timeout: Duration::from_millis(timeout),
-            copy,
-            replace,
-            auth,
-            keys,
-        },
-    );
-    ctx.client.action = Some(Action::Migrate);
-    Frame::Null
+    Outcome::deferred(FollowUp::Migrate(Box::new(Job {
+        host: String::from_utf8_lossy(&args[1]).into_owned(),
+        port,
+        db,
+        timeout: Duration::from_millis(timeout),
+        copy,
+        replace,
+        auth,
+        keys,
+    })))
 }
 
 enum IoErr {
@@ -233,11 +223,8 @@ fn target_error(frame: &Frame) -> Option<Frame> {
     }
 }
 
-/// Carries out the MIGRATE job left by `client`'s handler; returns the reply.
-pub async fn run_job(shared: &Shared, client: u64) -> Frame {
-    let Some(job) = jobs().lock().remove(&client) else {
-        return Frame::static_error("ERR MIGRATE job vanished");
-    };
+/// Carries out a MIGRATE job; returns the reply.
+pub async fn run_job(shared: &Shared, job: Job) -> Frame {
     let connect = TcpStream::connect((job.host.as_str(), job.port));
     // Redis connects without blocking, so a refused connection shows up as a failed
     // write; only a timeout is reported as such.
@@ -334,7 +321,7 @@ pub async fn run_job(shared: &Shared, client: u64) -> Frame {
             crate::node::replication::propagate::feed_effect(shared, &mut ks, &del);
         }
         drop(ks);
-        shared.persist.after_batch(shared);
+        shared.persist.after_batch();
     }
     io_error.or(error).unwrap_or_else(Frame::ok)
 }

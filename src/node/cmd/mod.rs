@@ -8,7 +8,7 @@ macro_rules! try_frame {
     ($e:expr) => {
         match $e {
             Ok(v) => v,
-            Err(e) => return e,
+            Err(e) => return e.into(),
         }
     };
 }
@@ -48,37 +48,107 @@ use super::resp::Frame;
 use super::shared::{Shared, Stats};
 use crate::model::key_slot;
 
-/// Something the connection must do after the reply is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
+/// What a command hands back: its reply, and what the connection must do with it. Handlers
+/// return their whole result here; nothing is left in [`ClientState`] for the connection
+/// to find.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The reply. When `then` [replaces it](FollowUp::replaces_reply) it is only what the
+    /// command's bookkeeping (statistics, propagation) sees, never sent.
+    pub reply: Frame,
+    pub then: Option<FollowUp>,
+}
+
+impl Outcome {
+    /// A reply followed by `then`.
+    pub fn then(reply: Frame, then: FollowUp) -> Outcome {
+        Outcome {
+            reply,
+            then: Some(then),
+        }
+    }
+
+    /// A command whose reply the connection produces by carrying out `then`.
+    pub fn deferred(then: FollowUp) -> Outcome {
+        let placeholder = match &then {
+            FollowUp::Block { .. } => Frame::Replies(vec![]),
+            _ => Frame::Null,
+        };
+        Outcome::then(placeholder, then)
+    }
+}
+
+impl From<Frame> for Outcome {
+    fn from(reply: Frame) -> Outcome {
+        Outcome { reply, then: None }
+    }
+}
+
+/// Something the connection must do once a command ran, instead of or after sending its
+/// reply. Everything it needs travels inside.
+#[derive(Debug)]
+pub enum FollowUp {
+    /// Send the reply, then close the connection (QUIT).
     Close,
+    /// Send the reply, then sleep before the next command (DEBUG SLEEP).
     Sleep(Duration),
+    /// Shut the server down; Redis closes the connection without a reply.
     Shutdown,
-    /// PSYNC was accepted: the connection becomes a replica feed.
+    /// Send the reply: PSYNC was accepted, the connection becomes a replica feed.
     Replica,
     /// WAIT: reply once `replicas` acknowledged `offset`, or after `timeout_ms` (0:
-    /// never). The handler's own reply is not sent.
+    /// never).
     Wait {
         offset: u64,
         replicas: usize,
         timeout_ms: u64,
     },
-    /// MIGRATE: run the job the handler left ([`migrate::run_job`]) and reply with its
-    /// outcome. The handler's own reply is not sent.
-    Migrate,
-    /// A blocking command found nothing: wait for the reply in
-    /// [`ClientState::blocked`] for up to `timeout_ms` (0: forever). The handler's own
-    /// reply is not sent.
+    /// MIGRATE: run the job ([`migrate::run_job`]) away from the keyspace lock and reply
+    /// with its outcome. The job belongs to this command alone.
+    Migrate(Box<migrate::Job>),
+    /// A blocking command found nothing: wait for the reply on `reply` for up to
+    /// `timeout_ms` (0: forever).
     Block {
+        reply: tokio::sync::oneshot::Receiver<Frame>,
         timeout_ms: u64,
     },
-    /// Write the reply the handler left in [`ClientState::stream`] slice by slice, as the
-    /// client reads it. The handler's own reply is not sent.
-    Stream,
-    /// EVAL and friends outside MULTI: the connection runs the command on a blocking
-    /// thread, so that the event loop keeps answering other clients (-BUSY) while a long
-    /// script holds the keyspace. Set by the connection before the command runs.
-    Script,
+    /// Write this reply slice by slice, as the client reads it (a reply too large to
+    /// build at once).
+    Stream(Box<random::RandomReply>),
+}
+
+impl Outcome {
+    /// The reply of a command run inside another (EXEC, a script), where replies are
+    /// gathered into one: a stream is collected whole, and what only a connection can
+    /// wait for is refused. Returns the follow-up still left for the connection after the
+    /// enclosing command (QUIT, DEBUG SLEEP, SHUTDOWN).
+    pub fn gathered(self, resp3: bool) -> (Frame, Option<FollowUp>) {
+        match self.then {
+            None => (self.reply, None),
+            Some(FollowUp::Stream(stream)) => (stream.collect(resp3), None),
+            // Neither reaches here today: blocking commands answer at once where
+            // `no_block` is set, and WAIT answers at once inside a transaction.
+            Some(FollowUp::Block { .. } | FollowUp::Wait { .. }) => (self.reply, None),
+            Some(FollowUp::Migrate(_)) => (
+                Frame::static_error("ERR MIGRATE cannot run inside a transaction or a script"),
+                None,
+            ),
+            Some(then) => (self.reply, Some(then)),
+        }
+    }
+}
+
+impl FollowUp {
+    /// Whether the connection produces the reply itself, so the command's own is not sent.
+    pub fn replaces_reply(&self) -> bool {
+        matches!(
+            self,
+            FollowUp::Wait { .. }
+                | FollowUp::Migrate(_)
+                | FollowUp::Block { .. }
+                | FollowUp::Stream(_)
+        )
+    }
 }
 
 /// CLIENT REPLY: whether the connection's replies are sent.
@@ -136,16 +206,11 @@ pub struct ClientState {
     pub multi: Option<Multi>,
     /// WATCHed keys and their versions when watched.
     pub watched: Vec<transactions::WatchedKey>,
-    pub action: Option<Action>,
     /// Blocking commands answer at once instead of blocking (inside EXEC, a script, or
     /// while a waiter is being served).
     pub no_block: bool,
-    /// Where a blocked command's reply arrives ([`Action::Block`]).
-    pub blocked: Option<tokio::sync::oneshot::Receiver<Frame>>,
     /// Pub/Sub subscriptions, once the client subscribed to something.
     pub subs: Option<Box<pubsub::Subscriptions>>,
-    /// A reply too large to build at once, for [`Action::Stream`].
-    pub stream: Option<Box<random::RandomReply>>,
     /// While an EXEC or a script runs: the writes it made, fed to replicas and the
     /// append-only file together when it ends ([`feed_transaction`]).
     pub held: Option<Vec<Vec<u8>>>,
@@ -170,11 +235,8 @@ impl ClientState {
             readonly: false,
             multi: None,
             watched: Vec::new(),
-            action: None,
             no_block: false,
-            blocked: None,
             subs: None,
-            stream: None,
             held: None,
             reply: ReplyMode::On,
         }
@@ -190,30 +252,32 @@ pub struct Ctx<'a> {
     pub client: &'a mut ClientState,
 }
 
-pub type Handler = fn(&mut Ctx, &[Bytes]) -> Frame;
+/// A command's handler. Most handlers return a bare [`Frame`]; the command table turns
+/// that into an [`Outcome`] without a follow-up.
+pub type Handler = fn(&mut Ctx, &[Bytes]) -> Outcome;
 
-/// Runs one command and returns its reply.
-pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+/// Runs one command and returns its outcome.
+pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let Some(spec) = lookup(&args[0]) else {
         if let Some(m) = ctx.client.multi.as_mut() {
             m.dirty = true;
         }
-        return unknown_command(args);
+        return unknown_command(args).into();
     };
     if !spec.arity_ok(args.len()) {
         if let Some(m) = ctx.client.multi.as_mut() {
             m.dirty = true;
         }
         ctx.shared.stats.rejected(spec);
-        return wrong_args(spec.name);
+        return wrong_args(spec.name).into();
     }
     if !ctx.client.authenticated && !spec.no_auth() {
         ctx.shared.stats.rejected(spec);
-        return Frame::static_error("NOAUTH Authentication required.");
+        return Frame::static_error("NOAUTH Authentication required.").into();
     }
     if let Some(refused) = pubsub::gate(ctx, spec.name, args) {
         ctx.shared.stats.rejected(spec);
-        return refused;
+        return refused.into();
     }
     // New keys are stamped with the time of the command that made them (LRU/LFU).
     ctx.ks.evict.clock_ms = ctx.now;
@@ -222,7 +286,7 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         if let Err(oom) = room {
             if may_grow(ctx, spec) {
                 ctx.shared.stats.rejected(spec);
-                return refuse_oom(ctx, spec, oom);
+                return refuse_oom(ctx, spec, oom).into();
             }
         }
     }
@@ -232,12 +296,12 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                 m.dirty = true;
             }
             ctx.shared.stats.rejected(spec);
-            return e;
+            return e.into();
         }
         if let Some(m) = ctx.client.multi.as_mut() {
             m.queued.push(args.to_vec());
         }
-        return Frame::simple("QUEUED");
+        return Frame::simple("QUEUED").into();
     }
     let reply = run(ctx, spec, args);
     if ctx.ks.blocked.has_ready() {
@@ -280,23 +344,24 @@ fn refuse_oom(ctx: &mut Ctx, spec: &CommandSpec, oom: Frame) -> Frame {
 }
 
 /// Routing and the handler, without the MULTI and auth gates (EXEC uses this).
-pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
+pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Outcome {
     if let Err(e) = route(ctx, spec, args) {
         ctx.shared.stats.rejected(spec);
-        return e;
+        return e.into();
     }
     let repl = &ctx.shared.repl;
     if spec.is_write() && repl.is_replica() {
         ctx.shared.stats.rejected(spec);
-        return Frame::static_error("READONLY You can't write against a read only replica.");
+        return Frame::static_error("READONLY You can't write against a read only replica.").into();
     }
     if spec.is_write() && ctx.shared.persist.refuses_writes(ctx.shared) {
         ctx.shared.stats.rejected(spec);
-        return Frame::static_error("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.");
+        return Frame::static_error("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.").into();
     }
     let existed = crate::node::notify::existing_keys(ctx.ks, spec, args, ctx.now);
     let started = std::time::Instant::now();
-    let reply = (spec.handler)(ctx, args);
+    let outcome = (spec.handler)(ctx, args);
+    let reply = &outcome.reply;
     if let Some(stat) = ctx.shared.stats.command(spec) {
         Stats::add(&stat.calls, 1);
         Stats::add(&stat.usec, started.elapsed().as_micros() as u64);
@@ -309,22 +374,22 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Frame {
     }
     let persist = &ctx.shared.persist;
     if spec.is_write() && !reply.is_error() {
-        blocking::after_write(ctx.ks, spec, args, &reply);
+        blocking::after_write(ctx.ks, spec, args, reply);
         persist.note_write();
         if ctx.ks.notify != 0
-            && !crate::node::replication::propagate::changed_nothing(spec.name, &reply)
+            && !crate::node::replication::propagate::changed_nothing(spec.name, reply)
         {
-            crate::node::notify::command_events(ctx.ks, spec, args, &reply, existed, ctx.now);
+            crate::node::notify::command_events(ctx.ks, spec, args, reply, existed, ctx.now);
         }
     }
     if repl.feeding() || persist.logging() {
-        let cmds = crate::node::replication::propagate::written(spec, args, &reply, ctx.now);
+        let cmds = crate::node::replication::propagate::written(spec, args, reply, ctx.now);
         match ctx.client.held.as_mut() {
             Some(held) => held.extend(cmds),
             None => feed_written(ctx, &cmds),
         }
     }
-    reply
+    outcome
 }
 
 /// Feeds what commands wrote to the append-only file and the replicas (with the keys that
@@ -565,6 +630,11 @@ pub(crate) mod testing {
         }
 
         pub fn frame(&mut self, line: &str) -> Frame {
+            self.outcome(line).reply
+        }
+
+        /// The whole outcome, follow-up included.
+        pub fn outcome(&mut self, line: &str) -> super::Outcome {
             let args = crate::node::resp::split_args(line.as_bytes()).unwrap();
             let mut ks = self.shared.keyspace.lock();
             let mut ctx = Ctx {

@@ -10,7 +10,7 @@
 use bytes::{Bytes, BytesMut};
 use rand::Rng;
 
-use super::{int_arg, syntax_error, wrongtype, Action, ClientState, Ctx};
+use super::{int_arg, syntax_error, wrongtype, ClientState, Ctx, FollowUp, Outcome};
 use crate::node::keyspace::Value;
 use crate::node::resp::Frame;
 
@@ -54,41 +54,42 @@ fn parse_tail(args: &[Bytes], word: &str) -> Result<Option<(i64, bool)>, Frame> 
     Ok(Some((count, with_values)))
 }
 
-pub fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn srandmember(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     if args.len() > 3 {
-        return syntax_error();
+        return syntax_error().into();
     }
     let count = try_frame!(parse_tail(args, "")).map(|(n, _)| n);
     let s = match ctx.ks.get(&args[1], ctx.now) {
         None => None,
         Some(Value::Set(s)) => Some(&**s),
-        Some(_) => return wrongtype(),
+        Some(_) => return wrongtype().into(),
     };
     let Some(s) = s.filter(|s| !s.is_empty()) else {
-        return empty(count.is_some());
+        return empty(count.is_some()).into();
     };
     let at = |i: usize| (s.get_index(i).cloned().unwrap_or_default(), None);
     match count {
-        None => Frame::Bulk(at(rand::thread_rng().gen_range(0..s.len())).0),
+        None => Frame::Bulk(at(rand::thread_rng().gen_range(0..s.len())).0).into(),
         Some(n) => picks(ctx.client, s.len(), n, at),
     }
 }
 
-pub fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let tail = try_frame!(parse_tail(args, "withvalues"));
     let h = match ctx.ks.get(&args[1], ctx.now) {
         None => None,
         Some(Value::Hash(h)) => Some(&**h),
-        Some(_) => return wrongtype(),
+        Some(_) => return wrongtype().into(),
     };
     let Some(h) = h.filter(|h| !h.is_empty()) else {
-        return empty(tail.is_some());
+        return empty(tail.is_some()).into();
     };
     let Some((count, with_values)) = tail else {
         let i = rand::thread_rng().gen_range(0..h.len());
         return h
             .get_index(i)
-            .map_or(Frame::Null, |(k, _)| Frame::Bulk(k.clone()));
+            .map_or(Frame::Null, |(k, _)| Frame::Bulk(k.clone()))
+            .into();
     };
     let at = |i: usize| {
         let (k, v) = h.get_index(i).expect("index in range");
@@ -97,15 +98,15 @@ pub fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     picks(ctx.client, h.len(), count, at)
 }
 
-pub fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let tail = try_frame!(parse_tail(args, "withscores"));
     let z = match ctx.ks.get(&args[1], ctx.now) {
         None => None,
         Some(Value::ZSet(z)) => Some(&**z),
-        Some(_) => return wrongtype(),
+        Some(_) => return wrongtype().into(),
     };
     let Some(z) = z.filter(|z| !z.is_empty()) else {
-        return empty(tail.is_some());
+        return empty(tail.is_some()).into();
     };
     let Some((count, with_scores)) = tail else {
         let i = rand::thread_rng().gen_range(0..z.len());
@@ -113,7 +114,8 @@ pub fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             .scores
             .keys()
             .nth(i)
-            .map_or(Frame::Null, |m| Frame::Bulk(m.clone()));
+            .map_or(Frame::Null, |m| Frame::Bulk(m.clone()))
+            .into();
     };
     // Sorted sets have no positional access: take the (member, score) pairs once.
     let all: Vec<(&Bytes, f64)> = z.scores.iter().map(|(m, s)| (m, *s)).collect();
@@ -133,27 +135,29 @@ fn empty(with_count: bool) -> Frame {
 }
 
 /// `count` picks from `len` elements (`len > 0`), element `i` given by `at`.
-fn picks(client: &mut ClientState, len: usize, count: i64, at: impl Fn(usize) -> Element) -> Frame {
+fn picks(
+    client: &mut ClientState,
+    len: usize,
+    count: i64,
+    at: impl Fn(usize) -> Element,
+) -> Outcome {
     let resp3 = client.resp3;
     let mut rng = rand::thread_rng();
     if count >= 0 {
         let n = (count as u64).min(len as u64) as usize;
         let chosen = rand::seq::index::sample(&mut rng, len, n);
-        return flatten(chosen.into_iter().map(at), resp3);
+        return flatten(chosen.into_iter().map(at), resp3).into();
     }
     let n = count.unsigned_abs();
     if n <= STREAM_ABOVE {
-        return flatten((0..n).map(|_| at(rng.gen_range(0..len))), resp3);
+        return flatten((0..n).map(|_| at(rng.gen_range(0..len))), resp3).into();
     }
-    client.stream = Some(Box::new(RandomReply {
+    Outcome::deferred(FollowUp::Stream(Box::new(RandomReply {
         pool: (0..len).map(at).collect(),
         remaining: n,
         total: n,
         started: false,
-    }));
-    client.action = Some(Action::Stream);
-    // Not sent: the connection writes the stream instead.
-    Frame::Null
+    })))
 }
 
 /// Elements as a reply: values follow their element (RESP2) or pair with it (RESP3).
@@ -173,6 +177,7 @@ fn flatten(items: impl Iterator<Item = Element>, resp3: bool) -> Frame {
 }
 
 /// A reply of many repeating picks, written a slice at a time by the connection.
+#[derive(Debug)]
 pub struct RandomReply {
     pool: Vec<Element>,
     remaining: u64,
@@ -227,7 +232,7 @@ impl RandomReply {
 #[cfg(test)]
 mod tests {
     use crate::node::cmd::testing::Harness;
-    use crate::node::cmd::Action;
+    use crate::node::cmd::FollowUp;
 
     #[test]
     fn counts_out_of_range_get_redis_errors() {
@@ -290,17 +295,20 @@ mod tests {
     fn huge_repeating_counts_stream_in_slices() {
         let mut h = Harness::new();
         h.run("hset h f v");
-        h.frame("hrandfield h -9223372036854775807");
-        assert_eq!(h.client.action.take(), Some(Action::Stream));
-        let mut stream = h.client.stream.take().expect("a stream");
+        let Some(FollowUp::Stream(mut stream)) =
+            h.outcome("hrandfield h -9223372036854775807").then
+        else {
+            panic!("a stream");
+        };
         let mut out = bytes::BytesMut::new();
         assert!(!stream.write_some(&mut out, false, 1 << 16));
         assert!(out.starts_with(b"*9223372036854775807\r\n$1\r\nf\r\n"));
         assert!(out.len() < (1 << 16) + 64, "one slice, not the whole reply");
         // A small streamed reply ends exactly.
-        h.frame("hrandfield h -70000 withvalues");
-        h.client.action.take();
-        let mut stream = h.client.stream.take().unwrap();
+        let Some(FollowUp::Stream(mut stream)) = h.outcome("hrandfield h -70000 withvalues").then
+        else {
+            panic!("a stream");
+        };
         let (mut out, mut total) = (bytes::BytesMut::new(), 0);
         loop {
             let done = stream.write_some(&mut out, false, 1 << 16);
@@ -326,12 +334,13 @@ mod tests {
             ("srandmember s -70000", "+QUEUED\r\n"),
             ("srandmember s -9223372036854775807", "+QUEUED\r\n"),
         ]);
-        let reply = h.frame("exec");
+        let outcome = h.outcome("exec");
+        assert!(outcome.then.is_none(), "EXEC collects the streams");
+        let reply = outcome.reply;
         let crate::node::resp::Frame::Array(items) = reply else {
             panic!("EXEC replies with an array");
         };
         assert!(matches!(&items[0], crate::node::resp::Frame::Array(a) if a.len() == 70000));
         assert!(items[1].is_error());
-        assert!(h.client.action.is_none() && h.client.stream.is_none());
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{eq_ic, int_arg, Action, Ctx};
+use super::{eq_ic, int_arg, Ctx, FollowUp, Outcome};
 use crate::node::replication::LinkState;
 use crate::node::resp::Frame;
 
@@ -72,25 +72,28 @@ pub fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
 }
 
 /// `PSYNC replid offset`: the connection becomes a replica feed.
-pub fn psync(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn psync(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     if ctx.client.multi.is_some() {
-        return Frame::static_error("ERR Command not allowed inside a transaction");
+        return Frame::static_error("ERR Command not allowed inside a transaction").into();
     }
     let offset = int_arg(&args[2]).unwrap_or(-1);
     let repl = Arc::clone(&ctx.shared.repl);
-    repl.psync(ctx, &args[1], offset)
+    match repl.psync(ctx, &args[1], offset) {
+        e @ Frame::Error(_) => e.into(),
+        line => Outcome::then(line, FollowUp::Replica),
+    }
 }
 
 /// `SYNC`: the old full synchronisation, PSYNC's full resync without its reply line (the
 /// snapshot comes first, then the stream).
-pub fn sync(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
+pub fn sync(ctx: &mut Ctx, _: &[Bytes]) -> Outcome {
     if ctx.client.multi.is_some() {
-        return Frame::static_error("ERR Command not allowed inside a transaction");
+        return Frame::static_error("ERR Command not allowed inside a transaction").into();
     }
     let repl = Arc::clone(&ctx.shared.repl);
     match repl.psync(ctx, b"?", -1) {
-        e @ Frame::Error(_) => e,
-        _ => Frame::Replies(vec![]),
+        e @ Frame::Error(_) => e.into(),
+        _ => Outcome::then(Frame::Replies(vec![]), FollowUp::Replica),
     }
 }
 
@@ -128,28 +131,29 @@ pub fn role(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     }
 }
 
-/// `WAIT numreplicas timeout`: the connection waits (see [`Action::Wait`]) for that many
+/// `WAIT numreplicas timeout`: the connection waits (see [`FollowUp::Wait`]) for that many
 /// replicas to acknowledge the current offset.
-pub fn wait(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn wait(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let (Ok(want), Ok(timeout)) = (int_arg(&args[1]), int_arg(&args[2])) else {
-        return super::not_integer();
+        return super::not_integer().into();
     };
     if timeout < 0 {
-        return Frame::static_error("ERR timeout is negative");
+        return Frame::static_error("ERR timeout is negative").into();
     }
     let repl = &ctx.shared.repl;
     if repl.is_replica() {
-        return Frame::static_error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+        return Frame::static_error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.").into();
     }
     let offset = repl.state.lock().offset;
     let have = repl.acked(offset);
-    if want <= have as i64 || ctx.client.multi.is_some() {
-        return Frame::Integer(have as i64);
+    // Inside a transaction (EXEC has taken `multi` by now, `no_block` tells) WAIT answers
+    // at once, as in Redis.
+    if want <= have as i64 || ctx.client.multi.is_some() || ctx.client.no_block {
+        return Frame::Integer(have as i64).into();
     }
-    ctx.client.action = Some(Action::Wait {
+    Outcome::deferred(FollowUp::Wait {
         offset,
         replicas: want.max(0) as usize,
         timeout_ms: timeout as u64,
-    });
-    Frame::Null
+    })
 }

@@ -139,12 +139,9 @@ pub fn busy_reply(
     }
     if eq_ic(name, "shutdown") && sub("nosave") {
         // The script may never give the keyspace back: leave at once, as Redis does.
-        crate::node::log::log(
-            shared,
-            "User requested shutdown while a script is busy (NOSAVE)",
-        );
+        tracing::info!("User requested shutdown while a script is busy (NOSAVE)");
         // What the append-only file was handed so far still reaches it.
-        shared.persist.after_batch(shared);
+        shared.persist.after_batch();
         std::process::exit(0);
     }
     if eq_ic(name, "multi") && args.len() == 1 {
@@ -365,10 +362,10 @@ impl Running<'_, '_> {
         let saved = (client.resp3, client.no_block);
         client.resp3 = resp3;
         client.no_block = true;
-        let reply = run(self.ctx, spec, &argv);
+        // What a command would leave for the connection does not apply inside a script.
+        let (reply, _) = run(self.ctx, spec, &argv).gathered(resp3);
         let client = &mut *self.ctx.client;
         (client.resp3, client.no_block) = saved;
-        client.action = None;
         if let Frame::Error(e) = &reply {
             if e.starts_with(b"MOVED") || e.starts_with(b"ASK") {
                 return error_table(

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{eq_ic, int, int_arg, parse_float, syntax_error, wrong_args, Action, Ctx};
-use crate::model::key_slot;
+use super::{eq_ic, int_arg, parse_float, syntax_error, wrong_args, Ctx, FollowUp, Outcome};
+use crate::bus::cluster_command::ClusterCommand;
+use crate::node::cluster_seam::{cluster_frame, KeysFor};
 use crate::node::resp::Frame;
 
 pub fn ping(_: &mut Ctx, args: &[Bytes]) -> Frame {
@@ -119,16 +120,16 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     }
 }
 
-pub fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     for a in &args[1..] {
         if !["nosave", "save", "now", "force", "abort"]
             .iter()
             .any(|w| eq_ic(a, w))
         {
-            return syntax_error();
+            return syntax_error().into();
         }
         if eq_ic(a, "abort") {
-            return Frame::static_error("ERR No shutdown in progress.");
+            return Frame::static_error("ERR No shutdown in progress.").into();
         }
     }
     use crate::node::persist::ShutdownSave;
@@ -140,13 +141,11 @@ pub fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         ShutdownSave::Default
     };
     ctx.shared.persist.set_shutdown_save(mode);
-    ctx.client.action = Some(Action::Shutdown);
-    Frame::ok()
+    Outcome::then(Frame::ok(), FollowUp::Shutdown)
 }
 
-pub fn quit(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
-    ctx.client.action = Some(Action::Close);
-    Frame::ok()
+pub fn quit(_: &mut Ctx, _: &[Bytes]) -> Outcome {
+    Outcome::then(Frame::ok(), FollowUp::Close)
 }
 
 pub fn reset(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
@@ -180,17 +179,33 @@ fn client_addr(ctx: &Ctx) -> String {
         .unwrap_or_default()
 }
 
-pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let allowed = ctx.shared.config.read().enable_debug_command.clone();
     if !crate::node::config::allowed_for(&allowed, &client_addr(ctx)) {
         return Frame::error(
             "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", \
              you can run it from a local connection, otherwise you need to set this option in the \
              configuration file, and then restart the server.",
-        );
+        )
+        .into();
     }
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
-    match sub.as_str() {
+    if sub == "sleep" && args.len() == 3 {
+        return match parse_float(&args[2]) {
+            Some(secs) if secs >= 0.0 => {
+                // Absurd lengths saturate instead of overflowing Duration.
+                let d = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
+                Outcome::then(Frame::ok(), FollowUp::Sleep(d))
+            }
+            _ => super::not_float().into(),
+        };
+    }
+    debug_reply(ctx, &sub, args).into()
+}
+
+/// DEBUG's subcommands that only reply.
+fn debug_reply(ctx: &mut Ctx, sub: &str, args: &[Bytes]) -> Frame {
+    match sub {
         "set-active-expire" if args.len() == 3 => match int_arg(&args[2]) {
             Ok(n) => {
                 ctx.shared
@@ -213,15 +228,6 @@ pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                 Err(_) => Frame::static_error("ERR value is out of range"),
             },
             Err(e) => e,
-        },
-        "sleep" if args.len() == 3 => match parse_float(&args[2]) {
-            Some(secs) if secs >= 0.0 => {
-                // Absurd lengths saturate instead of overflowing Duration.
-                let d = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
-                ctx.client.action = Some(Action::Sleep(d));
-                Frame::ok()
-            }
-            _ => super::not_float(),
         },
         "digest-value" => {
             let keys: Vec<Bytes> = args[2..].to_vec();
@@ -292,34 +298,13 @@ pub fn cluster(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     if !ctx.shared.cluster_enabled {
         return Frame::static_error("ERR This instance has cluster support disabled");
     }
-    let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
-    let slot_arg = |a: &[u8]| match int_arg(a) {
-        Ok(n) if (0..16384).contains(&n) => Ok(n as u16),
-        _ => Err(Frame::static_error("ERR Invalid slot")),
-    };
-    match (sub.as_str(), args.len()) {
-        ("keyslot", 3) => Frame::Integer(key_slot(&args[2]) as i64),
-        ("countkeysinslot", 3) => match slot_arg(&args[2]) {
-            Ok(slot) => int(ctx.ks.count_in_slot(slot)),
-            Err(e) => e,
-        },
-        ("getkeysinslot", 4) => {
-            let count = match int_arg(&args[3]) {
-                Ok(n) if n >= 0 => n as usize,
-                _ => return Frame::static_error("ERR Invalid number of keys"),
-            };
-            match slot_arg(&args[2]) {
-                Ok(slot) => Frame::Array(
-                    ctx.ks
-                        .keys_in_slot(slot, count)
-                        .into_iter()
-                        .map(Frame::Bulk)
-                        .collect(),
-                ),
-                Err(e) => e,
-            }
-        }
-        _ => ctx.shared.router().cluster_command(&args[1..], ctx.ks),
+    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_ref()).collect();
+    match ClusterCommand::parse(&argv) {
+        Err(e) => Frame::error(e.0),
+        Ok(ClusterCommand::Help(reply)) => cluster_frame(reply),
+        // Keyspace questions never take the bus's lock.
+        Ok(ClusterCommand::Keyspace(q)) => cluster_frame(q.answer(&KeysFor(ctx.ks))),
+        Ok(ClusterCommand::Bus(cmd)) => ctx.shared.router().cluster_command(cmd, ctx.ks),
     }
 }
 
@@ -394,6 +379,9 @@ mod tests {
             ("asking", "+OK\r\n"),
             ("quit", "+OK\r\n"),
         ]);
-        assert_eq!(h.client.action, Some(crate::node::cmd::Action::Close));
+        assert!(matches!(
+            h.outcome("quit").then,
+            Some(crate::node::cmd::FollowUp::Close)
+        ));
     }
 }

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::{eq_ic, int, int_arg, syntax_error, wrong_args, wrongtype, Ctx};
+use super::{eq_ic, int, int_arg, syntax_error, wrong_args, wrongtype, Ctx, Outcome};
 use crate::node::keyspace::{Stream, StreamId, Trim, Value};
 use crate::node::notify::STREAM;
 use crate::node::resp::Frame;
@@ -441,7 +441,7 @@ pub fn read_keys(args: &[Bytes]) -> Vec<&Bytes> {
     args[at..at + n].iter().collect()
 }
 
-pub fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+pub fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let r = try_frame!(parse_read(args));
     let keys = &args[r.keys_at..r.keys_at + r.n];
     let mut ids = Vec::with_capacity(r.n);
@@ -453,7 +453,7 @@ pub fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             resolved[r.keys_at + r.n + i] = last.text();
             last
         } else if &arg[..] == b">" {
-            return Frame::static_error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.");
+            return Frame::static_error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.").into();
         } else {
             try_frame!(parse_id(arg, 0, true, false)).0
         };
@@ -473,7 +473,7 @@ pub fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         }
     }
     if !out.is_empty() {
-        return if ctx.client.resp3 {
+        let reply = if ctx.client.resp3 {
             Frame::Map(out)
         } else {
             Frame::Array(
@@ -482,9 +482,10 @@ pub fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                     .collect(),
             )
         };
+        return reply.into();
     }
     match r.block {
         Some(ms) => super::blocking::block(ctx, &resolved, keys.to_vec(), ms, Frame::NullArray),
-        None => Frame::NullArray,
+        None => Frame::NullArray.into(),
     }
 }

@@ -156,7 +156,7 @@ const NA: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth"];
 macro_rules! cmds {
     ($($name:literal $arity:literal $flags:ident $first:literal $last:literal $step:literal $handler:path;)*) => {
         pub static COMMANDS: &[CommandSpec] = &[
-            $(CommandSpec { name: $name, arity: $arity, flags: $flags, first: $first, last: $last, step: $step, handler: $handler },)*
+            $(CommandSpec { name: $name, arity: $arity, flags: $flags, first: $first, last: $last, step: $step, handler: |ctx, args| $handler(ctx, args).into() },)*
         ];
     };
 }

@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 
-use super::{lookup, run, unknown_command, Action, Ctx, Multi};
+use super::{lookup, run, unknown_command, Ctx, Multi, Outcome};
 use crate::node::keyspace::WatchVersion;
 use crate::node::resp::Frame;
 
@@ -48,42 +48,44 @@ pub fn discard(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     }
 }
 
-pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
+pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Outcome {
     let Some(multi) = ctx.client.multi.take() else {
-        return Frame::static_error("ERR EXEC without MULTI");
+        return Frame::static_error("ERR EXEC without MULTI").into();
     };
     let watched_changed = ctx.client.watched.iter().any(|w| w.touched(ctx));
     unwatch_all(ctx);
     if multi.dirty {
-        return Frame::static_error("EXECABORT Transaction discarded because of previous errors.");
+        return Frame::static_error("EXECABORT Transaction discarded because of previous errors.")
+            .into();
     }
     if watched_changed {
-        return Frame::NullArray;
+        return Frame::NullArray.into();
     }
+    // What a queued command leaves for the connection (QUIT, DEBUG SLEEP): the last one
+    // follows EXEC's reply.
+    let mut then = None;
     let mut replies = Vec::with_capacity(multi.queued.len());
     // Blocking commands inside EXEC answer at once, as on timeout.
     let no_block = std::mem::replace(&mut ctx.client.no_block, true);
     let holding = super::hold_writes(ctx);
     for args in &multi.queued {
         // Queued commands were looked up when queued; the table does not change.
-        let reply = match lookup(&args[0]) {
+        let outcome = match lookup(&args[0]) {
             Some(spec) => run(ctx, spec, args),
-            None => unknown_command(args),
+            None => unknown_command(args).into(),
         };
-        // A reply that would stream is collected here, where replies are gathered.
-        match ctx.client.stream.take() {
-            Some(stream) if ctx.client.action == Some(Action::Stream) => {
-                ctx.client.action = None;
-                replies.push(stream.collect(ctx.client.resp3));
-            }
-            _ => replies.push(reply),
-        }
+        let (reply, left) = outcome.gathered(ctx.client.resp3);
+        replies.push(reply);
+        then = left.or(then);
     }
     ctx.client.no_block = no_block;
     if holding {
         super::feed_transaction(ctx);
     }
-    Frame::Array(replies)
+    Outcome {
+        reply: Frame::Array(replies),
+        then,
+    }
 }
 
 pub fn watch(ctx: &mut Ctx, args: &[Bytes]) -> Frame {

@@ -389,8 +389,8 @@ fn replay(
             shared,
             client: &mut client,
         };
+        // Replaying writes: a follow-up (there is none for a write) has nothing to act on.
         let _ = (spec.handler)(&mut ctx, &args);
-        client.action = None;
     }
     if buf.is_empty() {
         return Ok(None);

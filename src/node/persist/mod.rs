@@ -83,8 +83,8 @@ fn now_secs() -> u64 {
     now_ms() / 1000
 }
 
-fn log(shared: &Shared, level: LogLevel, text: &str) {
-    super::log::log_at(shared, level, text);
+fn log(level: LogLevel, text: &str) {
+    super::log::emit(level, text);
 }
 
 /// Writes `data` to `path` atomically: a temporary file beside it, synced, renamed,
@@ -169,7 +169,7 @@ impl Persistence {
     /// After a batch of commands, before its replies leave: the buffered commands are
     /// written to the file (so a killed process keeps them), and with `appendfsync
     /// always` synced too, so no acknowledged write is lost.
-    pub fn after_batch(&self, shared: &Shared) {
+    pub fn after_batch(&self) {
         if !self.logging() {
             return;
         }
@@ -180,7 +180,6 @@ impl Persistence {
         if let Err(e) = a.write_pending(false) {
             drop(guard);
             log(
-                shared,
                 LogLevel::Warning,
                 &format!("Error writing to the AOF file: {e}"),
             );
@@ -201,17 +200,13 @@ impl Persistence {
                 st.last_bgsave_ok = true;
                 self.bgsave_failed.store(false, Ordering::Relaxed);
                 self.dirty.fetch_sub(dirty, Ordering::Relaxed);
-                log(shared, LogLevel::Notice, "DB saved on disk");
+                log(LogLevel::Notice, "DB saved on disk");
                 Ok(())
             }
             Err(e) => {
                 self.state.lock().last_bgsave_ok = false;
                 self.bgsave_failed.store(true, Ordering::Relaxed);
-                log(
-                    shared,
-                    LogLevel::Warning,
-                    &format!("Failed saving the DB: {e}"),
-                );
+                log(LogLevel::Warning, &format!("Failed saving the DB: {e}"));
                 Err(format!("ERR {e}"))
             }
         }
@@ -281,7 +276,6 @@ impl Persistence {
         let shared = shared.arc();
         let checksum = cfg.rdbchecksum;
         log(
-            &shared,
             LogLevel::Notice,
             match job {
                 Job::Rdb => "Background saving started",
@@ -344,7 +338,6 @@ impl Persistence {
                         st.last_rewrite_ok = false;
                         drop(st);
                         log(
-                            shared,
                             LogLevel::Warning,
                             &format!("Can't finish the AOF rewrite: {e}"),
                         );
@@ -369,7 +362,7 @@ impl Persistence {
         } else {
             LogLevel::Warning
         };
-        log(shared, level, &text);
+        log(level, &text);
     }
 
     /// Whether writes must be refused (`stop-writes-on-bgsave-error`): the last
@@ -412,11 +405,7 @@ impl Persistence {
                 continue;
             }
             if p.logging() && p.aof_grew(&cfg) {
-                log(
-                    &shared,
-                    LogLevel::Notice,
-                    "Starting automatic rewriting of AOF",
-                );
+                log(LogLevel::Notice, "Starting automatic rewriting of AOF");
                 let mut ks = shared.keyspace.lock();
                 let _ = p.start_job(&shared, &mut ks, Job::AofBase);
                 continue;
@@ -433,7 +422,6 @@ impl Persistence {
                     continue;
                 }
                 log(
-                    &shared,
                     LogLevel::Notice,
                     &format!("{changes} changes in {secs} seconds. Saving..."),
                 );
@@ -486,7 +474,6 @@ impl Persistence {
         if let Some(a) = self.aof.lock().as_mut() {
             if let Err(e) = a.write_pending(true) {
                 log(
-                    shared,
                     LogLevel::Warning,
                     &format!("Error writing to the AOF file: {e}"),
                 );
@@ -505,7 +492,6 @@ impl Persistence {
             std::thread::sleep(Duration::from_millis(10));
         }
         log(
-            shared,
             LogLevel::Notice,
             "Saving the final RDB snapshot before exiting.",
         );
@@ -526,7 +512,7 @@ impl Persistence {
             let report = aof::load(shared, &mut ks, &cfg)?;
             if let Some(warning) = report.truncated {
                 drop(ks);
-                log(shared, LogLevel::Warning, &warning);
+                log(LogLevel::Warning, &warning);
                 ks = shared.keyspace.lock();
             }
             let text = format!(
@@ -535,7 +521,7 @@ impl Persistence {
                 ks.len()
             );
             drop(ks);
-            log(shared, LogLevel::Notice, &text);
+            log(LogLevel::Notice, &text);
             ks = shared.keyspace.lock();
         } else {
             let path = rdb_path(&cfg);
@@ -554,7 +540,7 @@ impl Persistence {
                         ks.len()
                     );
                     drop(ks);
-                    log(shared, LogLevel::Notice, &text);
+                    log(LogLevel::Notice, &text);
                     ks = shared.keyspace.lock();
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -592,11 +578,7 @@ impl Persistence {
                     let mut ks = shared.keyspace.lock();
                     if let Err(e) = shared.persist.start_job(&shared, &mut ks, Job::AofBase) {
                         drop(ks);
-                        log(
-                            &shared,
-                            LogLevel::Warning,
-                            &format!("Can't turn the AOF on: {e}"),
-                        );
+                        log(LogLevel::Warning, &format!("Can't turn the AOF on: {e}"));
                     }
                 });
             } else if !cfg.appendonly && on {

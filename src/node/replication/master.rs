@@ -17,7 +17,8 @@ use crate::node::resp::{parse_request, Frame, RequestLimits};
 use crate::node::shared::Shared;
 
 impl Replication {
-    /// `PSYNC replid offset`: the reply line, and the handoff stored for the connection.
+    /// `PSYNC replid offset`: the reply line, and the handoff stored for the connection
+    /// (which becomes a replica feed unless the reply is an error).
     pub fn psync(&self, ctx: &mut Ctx, replid: &[u8], offset: i64) -> Frame {
         if self.is_replica() {
             // Chained replication is not kept: a replica's replicas follow the master.
@@ -62,7 +63,6 @@ impl Replication {
                 st.replid, st.offset
             )))
         };
-        ctx.client.action = Some(crate::node::cmd::Action::Replica);
         reply
     }
 }
@@ -105,17 +105,11 @@ pub async fn serve(
             ack_time: Instant::now(),
         },
     );
-    crate::node::log::log(
-        &shared,
-        &format!("Synchronization with replica {peer_ip}:{port} succeeded"),
-    );
+    tracing::info!("Synchronization with replica {peer_ip}:{port} succeeded");
     feed(&mut stream, &mut rbuf, &shared, id, handoff.next, &kill).await;
     repl.state.lock().replicas.remove(&id);
     repl.acks.notify_waiters();
-    crate::node::log::log(
-        &shared,
-        &format!("Connection with replica {peer_ip}:{port} lost."),
-    );
+    tracing::info!("Connection with replica {peer_ip}:{port} lost.");
 }
 
 async fn feed(

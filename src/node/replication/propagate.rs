@@ -9,23 +9,7 @@ use super::Replication;
 use crate::node::cmd::{eq_ic, CommandSpec, Ctx};
 use crate::node::resp::Frame;
 
-/// A command as the stream carries it: a RESP array of bulk strings.
-pub fn encode<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
-    let mut out =
-        Vec::with_capacity(16 + args.iter().map(|a| a.as_ref().len() + 16).sum::<usize>());
-    out.push(b'*');
-    out.extend_from_slice(args.len().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
-    for a in args {
-        let a = a.as_ref();
-        out.push(b'$');
-        out.extend_from_slice(a.len().to_string().as_bytes());
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
-}
+pub use crate::node::repl_state::encode;
 
 fn text(n: u64) -> Bytes {
     Bytes::from(n.to_string())

@@ -27,7 +27,7 @@ const REPL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs the link to `host:port` until aborted (the master changed).
 pub async fn run(shared: Arc<Shared>, host: String, port: u16) {
-    crate::node::log::log(&shared, &format!("Connecting to MASTER {host}:{port}"));
+    tracing::info!("Connecting to MASTER {host}:{port}");
     loop {
         let result = sync_and_stream(&shared, &host, port).await;
         let repl = &shared.repl;
@@ -47,7 +47,7 @@ pub async fn run(shared: Arc<Shared>, host: String, port: u16) {
             bus.set_master_last_io(since);
         }
         if let Err(e) = result {
-            crate::node::log::log(&shared, &format!("MASTER {host}:{port} link: {e:#}"));
+            tracing::info!("MASTER {host}:{port} link: {e:#}");
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -144,12 +144,9 @@ async fn sync_and_stream(shared: &Arc<Shared>, host: &str, port: u16) -> anyhow:
         set_link(repl, LinkState::Sync);
         let rdb = read_snapshot(&mut stream, &mut buf).await?;
         load_snapshot(shared, &rdb, new_id, new_offset)?;
-        crate::node::log::log(
-            shared,
-            &format!(
-                "MASTER <-> REPLICA sync: Finished with success ({} bytes)",
-                rdb.len()
-            ),
+        tracing::info!(
+            "MASTER <-> REPLICA sync: Finished with success ({} bytes)",
+            rdb.len()
         );
     } else if let Some(rest) = reply.strip_prefix("+CONTINUE") {
         let new_id = rest.trim();
@@ -163,7 +160,7 @@ async fn sync_and_stream(shared: &Arc<Shared>, host: &str, port: u16) -> anyhow:
             st.backlog = Some(super::backlog::Backlog::new(super::backlog::DEFAULT_SIZE));
         }
         drop(st);
-        crate::node::log::log(shared, "Successful partial resynchronization with master.");
+        tracing::info!("Successful partial resynchronization with master.");
     } else {
         bail!("unexpected reply to PSYNC: {reply}");
     }
@@ -273,8 +270,8 @@ async fn stream_commands(
                     shared,
                     client: &mut client,
                 };
-                let reply = (spec.handler)(&mut ctx, &args);
-                client.action = None;
+                // Applying the stream: no connection acts on a follow-up.
+                let reply = (spec.handler)(&mut ctx, &args).reply;
                 // No client waits on a replica's keys (blocking pops are writes, refused
                 // here; a master that turned replica unblocks its waiters), so applying
                 // the stream serves no one. A replica logs what it applies, as its master did.
@@ -293,7 +290,7 @@ async fn stream_commands(
                 let offset = st.offset;
                 drop(st);
                 drop(ks);
-                shared.persist.after_batch(shared);
+                shared.persist.after_batch();
                 repl.offset_tx.send_replace(offset);
                 if let Some(bus) = repl.bus() {
                     bus.set_repl_offset(offset);
