@@ -20,6 +20,7 @@ mod node_features;
 mod node_persist;
 mod node_safety;
 mod node_server;
+mod node_streams;
 mod node_vs_redis;
 mod partitions;
 mod replication;

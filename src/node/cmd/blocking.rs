@@ -45,7 +45,13 @@ fn timeout_ms(arg: &[u8]) -> Result<u64, Frame> {
 /// Nothing to pop: answer `null` where blocking is not allowed, else block. Every timeout
 /// is a null array (Redis 7.0 answers so even for BLMOVE, whose immediate empty answer is
 /// a null bulk).
-fn block(ctx: &mut Ctx, args: &[Bytes], keys: Vec<Bytes>, timeout: u64, null: Frame) -> Outcome {
+pub(super) fn block(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    keys: Vec<Bytes>,
+    timeout: u64,
+    null: Frame,
+) -> Outcome {
     if ctx.client.no_block {
         return null.into();
     }
@@ -60,6 +66,7 @@ fn block(ctx: &mut Ctx, args: &[Bytes], keys: Vec<Bytes>, timeout: u64, null: Fr
 enum Kind {
     List,
     ZSet,
+    Stream,
 }
 
 /// Whether `key` holds a non-empty value of `kind`; WRONGTYPE for another type.
@@ -68,6 +75,7 @@ fn has_data(ctx: &mut Ctx, key: &[u8], kind: &Kind) -> Result<bool, Frame> {
         (None, _) => Ok(false),
         (Some(Value::List(l)), Kind::List) => Ok(!l.is_empty()),
         (Some(Value::ZSet(z)), Kind::ZSet) => Ok(!z.is_empty()),
+        (Some(Value::Stream(s)), Kind::Stream) => Ok(!s.is_empty()),
         _ => Err(wrongtype()),
     }
 }
@@ -328,7 +336,9 @@ pub fn serve_ready(ctx: &mut Ctx) {
             };
             // A key that now holds another type (SET after the push, in one EXEC) serves
             // no one: its waiters keep waiting, as in Redis.
-            let kind = if w.args[0][..2].eq_ignore_ascii_case(b"bz") {
+            let kind = if w.args[0][..1].eq_ignore_ascii_case(b"x") {
+                Kind::Stream
+            } else if w.args[0][..2].eq_ignore_ascii_case(b"bz") {
                 Kind::ZSet
             } else {
                 Kind::List

@@ -364,6 +364,7 @@ fn encoding(v: &Value, cfg: &crate::node::config::NodeConfig) -> &'static str {
                 "skiplist"
             }
         }
+        Value::Stream(_) => "stream",
     }
 }
 
@@ -412,6 +413,7 @@ fn usage(key: &[u8], v: &Value) -> usize {
             }
             Value::Set(s) => 64 + s.iter().map(|m| 8 + bytes(m)).sum::<usize>(),
             Value::ZSet(z) => 96 + z.scores.keys().map(|m| 64 + 2 * bytes(m)).sum::<usize>(),
+            Value::Stream(s) => s.usage(),
         }
 }
 

@@ -29,6 +29,7 @@ pub mod scripting;
 mod server;
 mod sets;
 mod sort;
+pub mod streams;
 mod strings;
 mod table;
 pub(crate) mod transactions;

@@ -9,7 +9,7 @@ use super::bits;
 use super::{
     blocking as b, client as c, generic as g, hashes as h, info, lcs, lists as l, migrate as mg,
     pubsub as ps, random as rnd, repl as rp, scripting as sc, server as s, sets as st, sort as so,
-    strings as str_, transactions as tx, zsets as z, zsets_store as zs, Handler,
+    streams as xs, strings as str_, transactions as tx, zsets as z, zsets_store as zs, Handler,
 };
 use crate::node::resp::Frame;
 
@@ -60,6 +60,9 @@ impl CommandSpec {
 
     /// The key arguments of a call.
     pub fn keys<'a>(&self, args: &'a [Bytes]) -> Vec<&'a Bytes> {
+        if matches!(self.name, "xread" | "xreadgroup") {
+            return super::streams::read_keys(args);
+        }
         if self.first <= 0 || args.len() <= self.first as usize {
             return Vec::new();
         }
@@ -146,6 +149,7 @@ const EVR: &[&str] = &[
     "movablekeys",
     "readonly",
 ];
+const RBM: &[&str] = &["readonly", "blocking", "movablekeys"];
 const SC: &[&str] = &["noscript"];
 const NA: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth"];
 
@@ -328,6 +332,13 @@ cmds! {
     "replconf" -1 A 0 0 0 rp::replconf;
     "psync" -3 A 0 0 0 rp::psync;
     "sync" 1 A 0 0 0 rp::sync;
+    "xadd" -5 WF 1 1 1 xs::xadd;
+    "xlen" 2 RF 1 1 1 xs::xlen;
+    "xrange" -4 R 1 1 1 xs::xrange;
+    "xrevrange" -4 R 1 1 1 xs::xrevrange;
+    "xdel" -3 WF 1 1 1 xs::xdel;
+    "xtrim" -4 WD 1 1 1 xs::xtrim;
+    "xread" -4 RBM 0 0 0 xs::xread;
     "blpop" -3 WB 1 -2 1 b::blpop;
     "brpop" -3 WB 1 -2 1 b::brpop;
     "brpoplpush" 4 WB 1 2 1 b::brpoplpush;

@@ -6,6 +6,7 @@
 mod blocked;
 pub mod evict;
 mod glob;
+pub mod stream;
 mod value;
 mod watch;
 
@@ -17,6 +18,7 @@ use std::hash::BuildHasher;
 
 pub use blocked::{Blocked, Waiter};
 pub use glob::glob_match;
+pub use stream::{Stream, StreamId, Trim};
 pub use value::{HashValue, Hasher, ListValue, Score, SetValue, Value, ZSet};
 pub use watch::{WatchVersion, Watched};
 

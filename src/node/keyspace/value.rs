@@ -9,6 +9,8 @@ use std::collections::{BTreeSet, VecDeque};
 use bytes::Bytes;
 use indexmap::{IndexMap, IndexSet};
 
+pub use super::stream::Stream;
+
 pub type Hasher = hashbrown::DefaultHashBuilder;
 /// Hash fields and set members keep insertion-indexed storage so that a random member
 /// (SPOP, SRANDMEMBER, HRANDFIELD) is O(1).
@@ -27,6 +29,7 @@ pub enum Value {
     List(Box<ListValue>),
     Set(Box<SetValue>),
     ZSet(Box<ZSet>),
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -57,6 +60,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -70,6 +74,7 @@ impl Value {
             Value::List(l) => Value::List(l.clone()),
             Value::Set(s) => Value::Set(s.clone()),
             Value::ZSet(z) => Value::ZSet(z.clone()),
+            Value::Stream(s) => Value::Stream(s.clone()),
         }
     }
 
@@ -102,6 +107,13 @@ impl Value {
                     push(member, out);
                     push(&score.0.to_be_bytes(), out);
                 }
+            }
+            Value::Stream(s) => {
+                for (id, fields) in &s.entries {
+                    push(&id.text(), out);
+                    fields.iter().for_each(|f| push(f, out));
+                }
+                push(&s.last_id.text(), out);
             }
         }
     }

@@ -122,6 +122,7 @@ fn rewrite(name: &str, args: &[Bytes], reply: &Frame, now: u64) -> Option<Vec<Ve
         | "bzpopmax" | "bzmpop" | "zmpop" => {
             crate::node::cmd::blocking::propagate_as(name, args, reply)
         }
+        "xadd" => crate::node::cmd::streams::xadd_propagated(args, reply),
         // MIGRATE feeds the DELs of what it moved itself, once the target took it.
         "migrate" => Some(vec![]),
         "restore" | "restore-asking" => {
@@ -168,10 +169,12 @@ pub fn changed_nothing(name: &str, reply: &Frame) -> bool {
                 | "zremrangebyscore"
                 | "zremrangebyrank"
                 | "zremrangebylex"
+                | "xdel"
+                | "xtrim"
         ),
         Frame::Null | Frame::NullArray => matches!(
             name,
-            "lpop" | "rpop" | "getdel" | "lmove" | "rpoplpush" | "getex"
+            "lpop" | "rpop" | "getdel" | "lmove" | "rpoplpush" | "getex" | "xadd"
         ),
         Frame::Array(items) if items.is_empty() => matches!(name, "zpopmin" | "zpopmax"),
         _ => false,
