@@ -203,10 +203,10 @@ impl ClusterCore {
     /// ADDSLOTS / DELSLOTS and their RANGE forms, all checked before any change
     /// (`clusterUpdateSlots`).
     pub fn change_slots(&mut self, ranges: &[(u16, u16)], del: bool) -> Result<(), CmdError> {
-        let slots = check_slots(&self.owners, ranges, del)?;
+        let slots = check_slots(&self.slots.owner, ranges, del)?;
         let myself = self.myself.clone();
         for slot in slots.iter() {
-            self.importing_from.remove(&slot);
+            self.slots.importing_from.remove(&slot);
             if del {
                 self.del_slot(slot);
             } else {
@@ -237,7 +237,7 @@ impl ClusterCore {
         if self.me().is_replica() {
             return Err(err("Please use SETSLOT only with masters."));
         }
-        let mine = self.owners[slot as usize].as_deref() == Some(self.myself.as_str());
+        let mine = self.slots.owner[slot as usize].as_deref() == Some(self.myself.as_str());
         let master_named = |core: &Self, name: &str, unknown: String| -> Result<NodeId, CmdError> {
             match core.nodes.get(name) {
                 None => Err(err(unknown)),
@@ -251,18 +251,18 @@ impl ClusterCore {
                     return Err(err(format!("I'm not the owner of hash slot {slot}")));
                 }
                 let id = master_named(self, &name, format!("I don't know about node {name}"))?;
-                self.migrating_to.insert(slot, id);
+                self.slots.migrating_to.insert(slot, id);
             }
             SetSlot::Importing(name) => {
                 if mine {
                     return Err(err(format!("I'm already the owner of hash slot {slot}")));
                 }
                 let id = master_named(self, &name, format!("I don't know about node {name}"))?;
-                self.importing_from.insert(slot, id);
+                self.slots.importing_from.insert(slot, id);
             }
             SetSlot::Stable => {
-                self.importing_from.remove(&slot);
-                self.migrating_to.remove(&slot);
+                self.slots.importing_from.remove(&slot);
+                self.slots.migrating_to.remove(&slot);
             }
             SetSlot::Node(name) => {
                 master_named(self, &name, format!("Unknown node {name}"))?;
@@ -271,7 +271,7 @@ impl ClusterCore {
                     return Err(err(format!("Can't assign hashslot {slot} to a different node while I still hold keys for this hash slot.")));
                 }
                 if keys_in_slot == 0 {
-                    self.migrating_to.remove(&slot);
+                    self.slots.migrating_to.remove(&slot);
                 }
                 self.del_slot(slot);
                 self.add_slot(&name, slot);
@@ -284,7 +284,7 @@ impl ClusterCore {
                     self.set_my_master(&name);
                     self.save_fsync();
                 }
-                if to_me && self.importing_from.contains_key(&slot) {
+                if to_me && self.slots.importing_from.contains_key(&slot) {
                     // A slot closed after importing gets a new epoch so the new owner wins
                     // it everywhere.
                     if self.bump_epoch_without_consensus() {
@@ -293,7 +293,7 @@ impl ClusterCore {
                             format!("configEpoch updated after importing slot {slot}"),
                         );
                     }
-                    self.importing_from.remove(&slot);
+                    self.slots.importing_from.remove(&slot);
                     self.broadcast_pong(now);
                 }
             }
@@ -359,7 +359,7 @@ impl ClusterCore {
         }
         let epoch = epoch as u64;
         self.me_mut().config_epoch = epoch;
-        self.current_epoch = self.current_epoch.max(epoch);
+        self.epochs.current = self.epochs.current.max(epoch);
         self.log(
             LogLevel::Warning,
             format!("configEpoch set to {epoch} via CLUSTER SET-CONFIG-EPOCH"),
@@ -377,13 +377,13 @@ impl ClusterCore {
             self.set_node_as_master(&myself);
             self.effects.push(Effect::ReplicateFrom(None));
         }
-        self.migrating_to.clear();
-        self.importing_from.clear();
+        self.slots.migrating_to.clear();
+        self.slots.importing_from.clear();
         self.reset_manual_failover();
         for slot in 0..SLOT_COUNT {
             self.del_slot(slot);
         }
-        self.owner_not_claiming = SlotSet::new();
+        self.slots.not_claiming = SlotSet::new();
         let others: Vec<NodeId> = self
             .nodes
             .keys()
@@ -394,8 +394,8 @@ impl ClusterCore {
             self.del_node(&name);
         }
         if hard {
-            self.current_epoch = 0;
-            self.last_vote_epoch = 0;
+            self.epochs.current = 0;
+            self.epochs.last_vote = 0;
             self.me_mut().config_epoch = 0;
             let old = self.myself.clone();
             let new = self.random_name();

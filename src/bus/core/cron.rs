@@ -28,7 +28,7 @@ impl ClusterCore {
 
         // Reconnections and handshake timeouts. The table is walked without cloning it:
         // at 1000 nodes the cron runs 10 times a second on every node.
-        self.stats_pfail_nodes = 0;
+        self.counters.pfail_nodes = 0;
         let mut timed_out = Vec::new();
         let mut connect = Vec::new();
         for node in self.nodes.values() {
@@ -36,7 +36,7 @@ impl ClusterCore {
                 continue;
             }
             if node.timed_out() {
-                self.stats_pfail_nodes += 1;
+                self.counters.pfail_nodes += 1;
             }
             if node.in_handshake() && now.saturating_sub(node.ctime) > handshake_timeout {
                 timed_out.push((node.name.clone(), node.ip.clone(), node.port));
@@ -157,7 +157,7 @@ impl ClusterCore {
             self.replica_migration_cron(now);
         }
 
-        if update_state || !self.state_ok {
+        if update_state || !self.health.ok {
             self.update_state(now);
         }
     }
@@ -165,10 +165,10 @@ impl ClusterCore {
     /// `clusterUpdateState`: ok when every slot is served by a non-FAIL master (with
     /// full coverage required) and a majority of the slot-serving masters is reachable.
     pub(super) fn update_state(&mut self, now: u64) {
-        self.todo_update_state = false;
-        let first = *self.first_state_call.get_or_insert(now);
+        self.deferred.update_state = false;
+        let first = *self.health.first_call.get_or_insert(now);
         if self.me().is_master()
-            && !self.state_ok
+            && !self.health.ok
             && now.saturating_sub(first) < rules::WRITABLE_DELAY_MS
         {
             return;
@@ -194,15 +194,15 @@ impl ClusterCore {
                 }
             }
         }
-        self.size = size;
+        self.health.size = size;
         if reachable < rules::quorum(size) {
             ok = false;
-            self.among_minority_time = now;
+            self.health.among_minority_time = now;
         }
-        if ok != self.state_ok {
+        if ok != self.health.ok {
             if ok
                 && self.me().is_master()
-                && now.saturating_sub(self.among_minority_time)
+                && now.saturating_sub(self.health.among_minority_time)
                     < rules::rejoin_delay(self.cfg.node_timeout_ms)
             {
                 return;
@@ -211,7 +211,7 @@ impl ClusterCore {
                 LogLevel::Warning,
                 format!("Cluster state changed: {}", if ok { "ok" } else { "fail" }),
             );
-            self.state_ok = ok;
+            self.health.ok = ok;
         }
     }
 }

@@ -105,15 +105,15 @@ impl ClusterCore {
                 format!("Failover auth denied to {requester}: {why}"),
             );
         };
-        if h.current_epoch < self.current_epoch {
+        if h.current_epoch < self.epochs.current {
             let why = format!(
                 "reqEpoch ({}) < curEpoch({})",
-                h.current_epoch, self.current_epoch
+                h.current_epoch, self.epochs.current
             );
             return deny(self, why);
         }
-        if self.last_vote_epoch == self.current_epoch {
-            let why = format!("already voted for epoch {}", self.current_epoch);
+        if self.epochs.last_vote == self.epochs.current {
+            let why = format!("already voted for epoch {}", self.epochs.current);
             return deny(self, why);
         }
         let node = &self.nodes[requester];
@@ -140,10 +140,10 @@ impl ClusterCore {
             return deny(self, why);
         }
         for slot in h.slots.iter() {
-            if self.owner_not_claiming.contains(slot) {
+            if self.slots.not_claiming.contains(slot) {
                 continue;
             }
-            let Some(owner) = &self.owners[slot as usize] else {
+            let Some(owner) = &self.slots.owner[slot as usize] else {
                 continue;
             };
             let epoch = self.nodes[owner].config_epoch;
@@ -155,13 +155,13 @@ impl ClusterCore {
                 return deny(self, why);
             }
         }
-        self.last_vote_epoch = self.current_epoch;
+        self.epochs.last_vote = self.epochs.current;
         self.nodes.get_mut(&master).expect("known").voted_time = now;
         self.save_fsync();
         if let Some(link) = self.nodes[requester].link {
             self.send(link, Body::FailoverAuthAck);
         }
-        let epoch = self.current_epoch;
+        let epoch = self.epochs.current;
         self.log(
             LogLevel::Warning,
             format!("Failover auth granted to {requester} for epoch {epoch}"),
@@ -241,10 +241,10 @@ impl ClusterCore {
             return;
         }
         if !self.failover.auth_sent {
-            self.current_epoch += 1;
-            self.failover.auth_epoch = self.current_epoch;
+            self.epochs.current += 1;
+            self.failover.auth_epoch = self.epochs.current;
             self.failover.auth_sent = true;
-            let epoch = self.current_epoch;
+            let epoch = self.epochs.current;
             self.log(
                 LogLevel::Warning,
                 format!("Starting a failover election for epoch {epoch}."),
@@ -254,7 +254,7 @@ impl ClusterCore {
             self.update_state_later();
             return;
         }
-        if self.failover.auth_count >= rules::quorum(self.size) {
+        if self.failover.auth_count >= rules::quorum(self.health.size) {
             self.log(
                 LogLevel::Warning,
                 "Failover election won: I'm the new master.".into(),
@@ -280,7 +280,7 @@ impl ClusterCore {
             .filter_map(|n| n.link)
             .collect();
         for link in links {
-            self.stats_sent[types::FAILOVER_AUTH_REQUEST as usize] += 1;
+            self.counters.sent[types::FAILOVER_AUTH_REQUEST as usize] += 1;
             let mut header = self.build_header();
             if force_ack {
                 header.mflags[0] |= codec::mflags::FORCEACK;

@@ -92,7 +92,7 @@ impl ClusterCore {
         let mut out = self.nodes_description(true);
         out.push_str(&format!(
             "vars currentEpoch {} lastVoteEpoch {}\n",
-            self.current_epoch, self.last_vote_epoch
+            self.epochs.current, self.epochs.last_vote
         ));
         out
     }

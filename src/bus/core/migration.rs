@@ -104,7 +104,7 @@ impl ClusterCore {
         };
         if !trigger
             || !self.cfg.allow_replica_migration
-            || !self.state_ok
+            || !self.health.ok
             || my_master_healthy as u64 <= self.cfg.migration_barrier
             || candidate != self.myself
         {

@@ -20,6 +20,7 @@ mod process;
 pub mod queries;
 pub mod rules;
 mod send;
+mod state;
 mod table;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::bus::codec::{self, flags, types, Body, Extension, Header, Message, PingBody};
 use crate::model::{ClusterNode, NodeId, SlotSet, SLOT_COUNT};
+use state::{Counters, Deferred, Epochs, Health, SlotMap};
 
 pub use commands::{ClusterReply, CmdError, KeyspaceInfo, NoKeys, SetSlot};
 pub use node::{FailReport, Link, LinkId, Node};
@@ -172,36 +174,18 @@ pub struct ClusterCore {
     nodes: BTreeMap<NodeId, Node>,
     links: BTreeMap<LinkId, Link>,
     next_link: LinkId,
-    /// Slot owner names (`server.cluster->slots`).
-    owners: Vec<Option<NodeId>>,
-    /// Slots whose owner stopped claiming them (`owner_not_claiming_slot`).
-    owner_not_claiming: SlotSet,
-    migrating_to: BTreeMap<u16, NodeId>,
-    importing_from: BTreeMap<u16, NodeId>,
-    current_epoch: u64,
-    last_vote_epoch: u64,
-    state_ok: bool,
-    /// Masters serving at least one slot (`server.cluster->size`).
-    size: usize,
+    slots: SlotMap,
+    epochs: Epochs,
+    health: Health,
+    /// Nodes FORGET removed, and until when gossip may not add them back.
     blacklist: BTreeMap<NodeId, u64>,
     effects: Vec<Effect>,
-    /// nodes.conf is saved at the next drain.
-    todo_save: bool,
-    /// nodes.conf is saved at a drain once [`SAVE_COALESCE_MS`] passed since the last save:
-    /// what was learned from gossip, which at 1000 nodes changes on nearly every message.
-    todo_save_soon: bool,
-    todo_fsync: bool,
-    /// When nodes.conf was last saved.
-    last_save: u64,
-    todo_update_state: bool,
-    stats_sent: [u64; types::COUNT as usize],
+    deferred: Deferred,
+    counters: Counters,
     /// `DEBUG DROP-CLUSTER-PACKET-FILTER`: received messages of this type are ignored.
     drop_packet_filter: Option<u16>,
-    stats_received: [u64; types::COUNT as usize],
+    /// Cron ticks so far: some work runs every tenth tick.
     iteration: u64,
-    stats_pfail_nodes: usize,
-    first_state_call: Option<u64>,
-    among_minority_time: u64,
     repl_offset: u64,
     failover: failover::FailoverState,
     /// When data last came from our master (replicas; host-reported).
@@ -225,28 +209,15 @@ impl ClusterCore {
             nodes: BTreeMap::new(),
             links: BTreeMap::new(),
             next_link: 1,
-            owners: vec![None; SLOT_COUNT as usize],
-            owner_not_claiming: SlotSet::new(),
-            migrating_to: BTreeMap::new(),
-            importing_from: BTreeMap::new(),
-            current_epoch: 0,
-            last_vote_epoch: 0,
-            state_ok: false,
-            size: 0,
+            slots: SlotMap::default(),
+            epochs: Epochs::default(),
+            health: Health::default(),
             blacklist: BTreeMap::new(),
             effects: Vec::new(),
-            todo_save: true,
-            todo_save_soon: false,
-            todo_fsync: false,
-            last_save: 0,
-            todo_update_state: true,
-            stats_sent: Default::default(),
+            deferred: Deferred::default(),
+            counters: Counters::default(),
             drop_packet_filter: None,
-            stats_received: Default::default(),
             iteration: 0,
-            stats_pfail_nodes: 0,
-            first_state_call: None,
-            among_minority_time: 0,
             repl_offset: 0,
             failover: Default::default(),
             master_last_io: None,
@@ -306,12 +277,14 @@ impl ClusterCore {
             }
             for open in &n.migrating {
                 if core.nodes.contains_key(open.peer.as_str()) {
-                    core.migrating_to.insert(open.slot, open.peer.clone());
+                    core.slots.migrating_to.insert(open.slot, open.peer.clone());
                 }
             }
             for open in &n.importing {
                 if core.nodes.contains_key(open.peer.as_str()) {
-                    core.importing_from.insert(open.slot, open.peer.clone());
+                    core.slots
+                        .importing_from
+                        .insert(open.slot, open.peer.clone());
                 }
             }
         }
@@ -322,8 +295,8 @@ impl ClusterCore {
                 }
             }
         }
-        core.current_epoch = current_epoch.max(core.max_config_epoch());
-        core.last_vote_epoch = last_vote_epoch;
+        core.epochs.current = current_epoch.max(core.max_config_epoch());
+        core.epochs.last_vote = last_vote_epoch;
         core.me_mut().flags |= flags::MYSELF;
         core.announce_myself();
         core.effects.clear();
@@ -342,23 +315,24 @@ impl ClusterCore {
         if let Some(addr) = master {
             core.effects.push(Effect::ReplicateFrom(Some(addr)));
         }
-        core.todo_save = true;
+        core.deferred.save = true;
         Ok(core)
     }
 
     /// Takes the effects produced since the last call. Pending config saves are
     /// emitted here once, as Redis does in `clusterBeforeSleep`.
     pub fn drain_effects(&mut self) -> Vec<Effect> {
-        if self.todo_update_state {
-            self.todo_update_state = false;
+        if self.deferred.update_state {
+            self.deferred.update_state = false;
             self.update_state(self.now);
         }
-        let soon_due = self.todo_save_soon && self.now >= self.last_save + SAVE_COALESCE_MS;
-        if self.todo_save || soon_due {
-            self.todo_save = false;
-            self.todo_save_soon = false;
-            self.last_save = self.now;
-            let fsync = std::mem::take(&mut self.todo_fsync);
+        let soon_due =
+            self.deferred.save_soon && self.now >= self.deferred.last_save + SAVE_COALESCE_MS;
+        if self.deferred.save || soon_due {
+            self.deferred.save = false;
+            self.deferred.save_soon = false;
+            self.deferred.last_save = self.now;
+            let fsync = std::mem::take(&mut self.deferred.fsync);
             self.effects.push(Effect::SaveConfig {
                 contents: self.nodes_conf_text(),
                 fsync,
@@ -419,28 +393,28 @@ impl ClusterCore {
     }
 
     pub fn current_epoch(&self) -> u64 {
-        self.current_epoch
+        self.epochs.current
     }
 
     pub fn last_vote_epoch(&self) -> u64 {
-        self.last_vote_epoch
+        self.epochs.last_vote
     }
 
     pub fn state_ok(&self) -> bool {
-        self.state_ok
+        self.health.ok
     }
 
     /// Slot owner (`server.cluster->slots[slot]`).
     pub fn slot_owner(&self, slot: u16) -> Option<&str> {
-        self.owners.get(slot as usize)?.as_deref()
+        self.slots.owner.get(slot as usize)?.as_deref()
     }
 
     pub fn migrating_to(&self, slot: u16) -> Option<&str> {
-        self.migrating_to.get(&slot).map(NodeId::as_str)
+        self.slots.migrating_to.get(&slot).map(NodeId::as_str)
     }
 
     pub fn importing_from(&self, slot: u16) -> Option<&str> {
-        self.importing_from.get(&slot).map(NodeId::as_str)
+        self.slots.importing_from.get(&slot).map(NodeId::as_str)
     }
 
     /// Our replication offset, sent in every header.
@@ -467,24 +441,24 @@ impl ClusterCore {
     }
 
     fn save(&mut self) {
-        self.todo_save = true;
+        self.deferred.save = true;
     }
 
     fn save_fsync(&mut self) {
-        self.todo_save = true;
-        self.todo_fsync = true;
+        self.deferred.save = true;
+        self.deferred.fsync = true;
     }
 
     /// A save for what other nodes told us (their epochs, roles, flags, slots, addresses):
     /// lost in a crash, it is told again, so it waits for the next coalesced save. What
     /// this node decides itself (votes, its own epoch and role, commands) saves at once.
     fn save_learned(&mut self, fsync: bool) {
-        self.todo_save_soon = true;
-        self.todo_fsync |= fsync;
+        self.deferred.save_soon = true;
+        self.deferred.fsync |= fsync;
     }
 
     fn update_state_later(&mut self) {
-        self.todo_update_state = true;
+        self.deferred.update_state = true;
     }
 
     fn new_link_id(&mut self) -> LinkId {
@@ -505,7 +479,11 @@ mod tests;
 impl ClusterCore {
     /// Messages of a type received so far (CLUSTER INFO's counters).
     pub fn messages_received(&self, kind: u16) -> u64 {
-        self.stats_received.get(kind as usize).copied().unwrap_or(0)
+        self.counters
+            .received
+            .get(kind as usize)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// `DEBUG DROP-CLUSTER-PACKET-FILTER <type>`: ignore received messages of `kind`
@@ -516,7 +494,7 @@ impl ClusterCore {
 
     /// Messages of a type sent so far.
     pub fn messages_sent(&self, kind: u16) -> u64 {
-        self.stats_sent.get(kind as usize).copied().unwrap_or(0)
+        self.counters.sent.get(kind as usize).copied().unwrap_or(0)
     }
 }
 

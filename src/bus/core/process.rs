@@ -97,8 +97,8 @@ impl ClusterCore {
             return;
         }
         let kind = msg.body.kind();
-        if (kind as usize) < self.stats_received.len() {
-            self.stats_received[kind as usize] += 1;
+        if (kind as usize) < self.counters.received.len() {
+            self.counters.received[kind as usize] += 1;
         }
         if self.drop_packet_filter == Some(kind) {
             self.log(
@@ -121,8 +121,8 @@ impl ClusterCore {
                 }
                 let node = self.nodes.get_mut(s).expect("sender is known");
                 node.repl_offset = h.offset;
-                if h.current_epoch > self.current_epoch {
-                    self.current_epoch = h.current_epoch;
+                if h.current_epoch > self.epochs.current {
+                    self.epochs.current = h.current_epoch;
                 }
                 self.note_paused_master(s, h);
             }
@@ -408,10 +408,10 @@ impl ClusterCore {
     /// as Redis does).
     fn send_update_if_stale(&mut self, sender: &str, sender_epoch: u64, claimed: &SlotSet) {
         for slot in claimed.iter() {
-            let Some(owner) = self.owners[slot as usize].clone() else {
+            let Some(owner) = self.slots.owner[slot as usize].clone() else {
                 continue;
             };
-            if owner == sender || self.owner_not_claiming.contains(slot) {
+            if owner == sender || self.slots.not_claiming.contains(slot) {
                 continue;
             }
             let owner_epoch = self.nodes[&owner].config_epoch;
@@ -427,7 +427,7 @@ impl ClusterCore {
                     node: owner.clone(),
                     slots: {
                         let mut s = self.nodes[&owner].slots.clone();
-                        s.difference_with(&self.owner_not_claiming);
+                        s.difference_with(&self.slots.not_claiming);
                         s
                     },
                 };
@@ -444,8 +444,8 @@ impl ClusterCore {
         if !rules::i_lose_epoch_collision(&self.myself, sender) {
             return;
         }
-        self.current_epoch += 1;
-        let epoch = self.current_epoch;
+        self.epochs.current += 1;
+        let epoch = self.epochs.current;
         self.me_mut().config_epoch = epoch;
         self.save_fsync();
         self.log(
@@ -482,15 +482,15 @@ impl ClusterCore {
             .unwrap_or_default();
         for slot in slots.iter() {
             sender_slots += 1;
-            let owner = self.owners[slot as usize].clone();
+            let owner = self.slots.owner[slot as usize].clone();
             if owner.as_deref() == Some(sender) {
-                self.owner_not_claiming.remove(slot);
+                self.slots.not_claiming.remove(slot);
                 continue;
             }
-            if self.importing_from.contains_key(&slot) {
+            if self.slots.importing_from.contains_key(&slot) {
                 continue;
             }
-            let unclaimed = owner.is_none() || self.owner_not_claiming.contains(slot);
+            let unclaimed = owner.is_none() || self.slots.not_claiming.contains(slot);
             let owner_epoch = if unclaimed {
                 None
             } else {
@@ -506,14 +506,14 @@ impl ClusterCore {
                 }
                 self.del_slot(slot);
                 self.add_slot(sender, slot);
-                self.owner_not_claiming.remove(slot);
+                self.slots.not_claiming.remove(slot);
                 self.save_learned(true);
                 self.update_state_later();
             }
         }
         for slot in nodes_sender {
-            if !slots.contains(slot) && self.owners[slot as usize].as_deref() == Some(sender) {
-                self.owner_not_claiming.insert(slot);
+            if !slots.contains(slot) && self.slots.owner[slot as usize].as_deref() == Some(sender) {
+                self.slots.not_claiming.insert(slot);
             }
         }
         let curmaster_empty = curmaster
@@ -693,7 +693,7 @@ impl ClusterCore {
             return;
         }
         let reports = self.failure_reports_count(name, now);
-        if !rules::failure_quorum_reached(reports, self.me().is_master(), self.size) {
+        if !rules::failure_quorum_reached(reports, self.me().is_master(), self.health.size) {
             return;
         }
         self.log(

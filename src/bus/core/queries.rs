@@ -96,7 +96,7 @@ pub fn decide_route(slot: u16, route: &SlotRoute, q: RouteQuery) -> Result<(), S
 
 impl ClusterCore {
     fn owner_of(&self, slot: u16) -> Option<SlotRouteOwner> {
-        let owner = self.owners[slot as usize].as_ref()?;
+        let owner = self.slots.owner[slot as usize].as_ref()?;
         let n = self.nodes.get(owner)?;
         Some(SlotRouteOwner {
             addr: self.redirect_addr(n),
@@ -107,7 +107,7 @@ impl ClusterCore {
     /// Slots I own with no migration open: [`SlotRoute::Mine`] for all of them.
     pub fn stable_slots(&self) -> SlotSet {
         let mut slots = self.me().slots.clone();
-        for slot in self.migrating_to.keys() {
+        for slot in self.slots.migrating_to.keys() {
             slots.remove(*slot);
         }
         slots
@@ -116,16 +116,21 @@ impl ClusterCore {
     /// Where `slot` is served.
     pub fn route(&self, slot: u16) -> SlotRoute {
         let slot = slot % SLOT_COUNT;
-        let mine = self.owners[slot as usize].as_deref() == Some(self.myself.as_str());
+        let mine = self.slots.owner[slot as usize].as_deref() == Some(self.myself.as_str());
         if mine {
-            if let Some(to) = self.migrating_to.get(&slot).and_then(|n| self.nodes.get(n)) {
+            if let Some(to) = self
+                .slots
+                .migrating_to
+                .get(&slot)
+                .and_then(|n| self.nodes.get(n))
+            {
                 return SlotRoute::MineMigrating {
                     to: self.redirect_addr(to),
                 };
             }
             return SlotRoute::Mine;
         }
-        if let Some(from) = self.importing_from.get(&slot) {
+        if let Some(from) = self.slots.importing_from.get(&slot) {
             return SlotRoute::Importing {
                 from: from.to_string(),
                 owner: self.owner_of(slot),
@@ -164,18 +169,19 @@ impl ClusterCore {
         if n.is_myself() {
             // Redis lists a slot either as migrating or importing, in slot order.
             let open: std::collections::BTreeSet<u16> = self
+                .slots
                 .migrating_to
                 .keys()
-                .chain(self.importing_from.keys())
+                .chain(self.slots.importing_from.keys())
                 .copied()
                 .collect();
             for slot in open {
-                if let Some(to) = self.migrating_to.get(&slot) {
+                if let Some(to) = self.slots.migrating_to.get(&slot) {
                     model.migrating.push(OpenSlot {
                         slot,
                         peer: to.clone(),
                     });
-                } else if let Some(from) = self.importing_from.get(&slot) {
+                } else if let Some(from) = self.slots.importing_from.get(&slot) {
                     model.importing.push(OpenSlot {
                         slot,
                         peer: from.clone(),
@@ -250,14 +256,14 @@ impl ClusterCore {
             "cluster_state:{}\r\ncluster_slots_assigned:{assigned}\r\ncluster_slots_ok:{ok}\r\n\
              cluster_slots_pfail:{pfail}\r\ncluster_slots_fail:{fail}\r\ncluster_known_nodes:{}\r\n\
              cluster_size:{}\r\ncluster_current_epoch:{}\r\ncluster_my_epoch:{my_epoch}\r\n",
-            if self.state_ok { "ok" } else { "fail" },
+            if self.health.ok { "ok" } else { "fail" },
             self.nodes.len(),
-            self.size,
-            self.current_epoch,
+            self.health.size,
+            self.epochs.current,
         );
         for (dir, stats) in [
-            ("sent", &self.stats_sent),
-            ("received", &self.stats_received),
+            ("sent", &self.counters.sent),
+            ("received", &self.counters.received),
         ] {
             let mut total = 0;
             for (kind, count) in stats.iter().enumerate() {
@@ -320,7 +326,7 @@ impl ClusterCore {
     pub fn slot_runs(&self) -> Vec<(u16, u16, NodeId)> {
         let mut runs: Vec<(u16, u16, NodeId)> = Vec::new();
         for slot in 0..SLOT_COUNT {
-            let Some(owner) = &self.owners[slot as usize] else {
+            let Some(owner) = &self.slots.owner[slot as usize] else {
                 continue;
             };
             match runs.last_mut() {

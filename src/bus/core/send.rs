@@ -15,14 +15,14 @@ impl ClusterCore {
         h.port = self.cfg.port;
         h.cport = self.cfg.cport;
         h.pport = self.cfg.pport;
-        h.current_epoch = self.current_epoch;
+        h.current_epoch = self.epochs.current;
         h.config_epoch = master.config_epoch;
         h.offset = self.repl_offset;
         h.slots = master.slots.clone();
         h.slaveof = me.slaveof.clone();
         h.myip = self.cfg.announce_ip.clone().unwrap_or_default();
         h.flags = me.flags;
-        h.state = if self.state_ok { 0 } else { 1 };
+        h.state = if self.health.ok { 0 } else { 1 };
         if me.is_master() && self.failover.mf_end != 0 && self.failover.mf_paused {
             h.mflags[0] |= codec::mflags::PAUSED;
         }
@@ -36,8 +36,8 @@ impl ClusterCore {
 
     fn send_with(&mut self, link: LinkId, header: Header, body: Body) {
         let kind = body.kind();
-        if (kind as usize) < self.stats_sent.len() {
-            self.stats_sent[kind as usize] += 1;
+        if (kind as usize) < self.counters.sent.len() {
+            self.counters.sent[kind as usize] += 1;
         }
         let msg = Message { header, body };
         self.effects.push(Effect::Send { link, msg });
@@ -74,7 +74,7 @@ impl ClusterCore {
         // times a second per node at 1000 nodes); `picked` keeps one entry per node.
         let nodes: Vec<&Node> = self.nodes.values().collect();
         let mut picked: Vec<usize> = Vec::with_capacity(wanted);
-        let mut gossip = Vec::with_capacity(wanted + self.stats_pfail_nodes);
+        let mut gossip = Vec::with_capacity(wanted + self.counters.pfail_nodes);
         let mut iterations = wanted * 3;
         while fresh > 0 && gossip.len() < wanted && iterations > 0 {
             iterations -= 1;
@@ -96,7 +96,7 @@ impl ClusterCore {
             gossip.push(gossip_entry(node));
             fresh -= 1;
         }
-        let mut pfail_wanted = self.stats_pfail_nodes;
+        let mut pfail_wanted = self.counters.pfail_nodes;
         for node in self.nodes.values() {
             if pfail_wanted == 0 {
                 break;

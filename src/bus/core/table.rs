@@ -6,20 +6,20 @@ use super::*;
 impl ClusterCore {
     /// `clusterAddSlot`: assigns an unassigned slot.
     pub(super) fn add_slot(&mut self, name: &str, slot: u16) -> bool {
-        if self.owners[slot as usize].is_some() {
+        if self.slots.owner[slot as usize].is_some() {
             return false;
         }
         let Some(node) = self.nodes.get_mut(name) else {
             return false;
         };
         node.slots.insert(slot);
-        self.owners[slot as usize] = Some(node.name.clone());
+        self.slots.owner[slot as usize] = Some(node.name.clone());
         true
     }
 
     /// `clusterDelSlot`.
     pub(super) fn del_slot(&mut self, slot: u16) -> bool {
-        let Some(owner) = self.owners[slot as usize].take() else {
+        let Some(owner) = self.slots.owner[slot as usize].take() else {
             return false;
         };
         if let Some(node) = self.nodes.get_mut(&owner) {
@@ -62,12 +62,12 @@ impl ClusterCore {
             return;
         }
         for slot in 0..SLOT_COUNT {
-            if self.owners[slot as usize].as_deref() == Some(name) {
+            if self.slots.owner[slot as usize].as_deref() == Some(name) {
                 self.del_slot(slot);
             }
         }
-        self.importing_from.retain(|_, n| n != name);
-        self.migrating_to.retain(|_, n| n != name);
+        self.slots.importing_from.retain(|_, n| n != name);
+        self.slots.migrating_to.retain(|_, n| n != name);
         for node in self.nodes.values_mut() {
             node.fail_reports.retain(|r| r.from != name);
             if node.slaveof.as_deref() == Some(name) {
@@ -126,8 +126,8 @@ impl ClusterCore {
         if me.is_master() {
             me.flags &= !(flags::MASTER | flags::MIGRATE_TO);
             me.flags |= flags::SLAVE;
-            self.migrating_to.clear();
-            self.importing_from.clear();
+            self.slots.migrating_to.clear();
+            self.slots.importing_from.clear();
         }
         self.me_mut().slaveof = Some(master);
         self.effects.push(Effect::ReplicateFrom(Some((ip, port))));
@@ -149,15 +149,15 @@ impl ClusterCore {
             .map(|n| n.config_epoch)
             .max()
             .unwrap_or(0)
-            .max(self.current_epoch)
+            .max(self.epochs.current)
     }
 
     /// `clusterBumpConfigEpochWithoutConsensus`; true when a new epoch was taken.
     pub(super) fn bump_epoch_without_consensus(&mut self) -> bool {
         let max = self.max_config_epoch();
         if rules::bump_needed(self.me().config_epoch, max) {
-            self.current_epoch += 1;
-            let epoch = self.current_epoch;
+            self.epochs.current += 1;
+            let epoch = self.epochs.current;
             self.me_mut().config_epoch = epoch;
             self.save_fsync();
             self.log(LogLevel::Warning, format!("New configEpoch set to {epoch}"));
