@@ -250,6 +250,7 @@ fn finish_after(out: &mut Vec<u8>, crc: u64, checksum: bool) {
 }
 
 /// Reads an RDB file, calling `each(key, value, expire_at_ms)` for every key of db 0.
+#[cfg(test)]
 pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res<()> {
     read_file(data, |entry| {
         if entry.db == 0 {
