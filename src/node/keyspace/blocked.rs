@@ -123,6 +123,15 @@ impl Blocked {
         }
     }
 
+    /// Every key with waiters is ready (FLUSHALL: blocked XREADGROUPs learn their stream
+    /// is gone).
+    pub fn signal_all(&mut self) {
+        let keys: Vec<Bytes> = self.by_key.keys().cloned().collect();
+        for k in keys {
+            self.signal(&k);
+        }
+    }
+
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty()
     }
