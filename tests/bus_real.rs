@@ -5,11 +5,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use rclust::bus::cluster_command::ClusterCommand;
-use rclust::bus::codec::{self, flags, Body, Header, Message, PingBody};
-use rclust::bus::core::{CoreConfig, LogLevel, NoKeys};
-use rclust::bus::driver::{self, ClusterHandle, DriverConfig};
 use rclust::model::{parse_cluster_nodes, SlotSet};
+use rclust::test_support::codec::{self, flags, Body, Header, Message, PingBody};
+use rclust::test_support::driver::{self, ClusterHandle, DriverConfig};
+use rclust::test_support::ClusterCommand;
+use rclust::test_support::{CoreConfig, LogLevel, NoKeys};
 
 use crate::harness::{self, wait_until, PortLease, RedisServer};
 use crate::require_redis;

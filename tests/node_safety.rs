@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use rclust::node::resp::{parse_frame, ParseError};
+use rclust::test_support::{parse_frame, ParseError};
 
 use crate::harness::{wait_until, NodeServer, RedisServer, ServerOpts};
 

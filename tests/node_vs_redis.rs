@@ -6,7 +6,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use rclust::node::resp::{parse_frame, ParseError};
+use rclust::test_support::{parse_frame, ParseError};
 
 use crate::harness::{NodeServer, RedisServer, ServerOpts};
 

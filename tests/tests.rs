@@ -16,6 +16,7 @@ mod membership;
 mod migrate;
 mod node_cluster;
 mod node_config;
+mod node_databases;
 mod node_features;
 mod node_persist;
 mod node_safety;

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use rclust::bus::driver::ClusterHandle;
-use rclust::node::alloc::CountingMimalloc;
-use rclust::node::config::{self, NodeConfig};
-use rclust::node::persist::Persistence;
-use rclust::node::{cluster_bus, server, Shared};
+use rclust::node_startup::config::{self, NodeConfig};
+use rclust::node_startup::ClusterHandle;
+use rclust::node_startup::CountingMimalloc;
+use rclust::node_startup::Persistence;
+use rclust::node_startup::{cluster_bus, server, Shared};
 
 #[global_allocator]
 static ALLOC: CountingMimalloc = CountingMimalloc;
@@ -63,7 +63,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     };
     let listeners = bind_all(&config).await?;
     let bus_config = config.clone();
-    let log = rclust::node::log::install(&config);
+    let log = rclust::node_startup::log::install(&config);
     let shared = Shared::new(config);
     if let Some(log) = log {
         shared.on_config(config::Notify::Logger, move |cfg| {

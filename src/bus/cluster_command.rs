@@ -5,7 +5,7 @@
 //! arguments.
 
 use crate::bus::core::commands::err;
-use crate::bus::core::{ClusterCore, ClusterReply, CmdError, KeyspaceInfo, SetSlot};
+use crate::bus::core::{ClusterReply, CmdError, KeyspaceInfo, SetSlot};
 use crate::model::SLOT_COUNT;
 
 /// A parsed CLUSTER subcommand.
@@ -21,9 +21,9 @@ pub enum ClusterCommand {
 /// The subcommands that read only the keyspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyspaceQuery {
-    KeySlot(Vec<u8>),
-    CountKeysInSlot(u16),
-    GetKeysInSlot { slot: u16, count: usize },
+    SlotOfKey(Vec<u8>),
+    CountKeys(u16),
+    GetKeys { slot: u16, count: usize },
 }
 
 /// The subcommands that read or change the bus's state.
@@ -72,11 +72,11 @@ impl KeyspaceQuery {
     /// The one implementation of KEYSLOT, COUNTKEYSINSLOT and GETKEYSINSLOT.
     pub fn answer(&self, keys: &dyn KeyspaceInfo) -> ClusterReply {
         match self {
-            KeyspaceQuery::KeySlot(key) => ClusterReply::Int(crate::model::key_slot(key) as i64),
-            KeyspaceQuery::CountKeysInSlot(slot) => {
+            KeyspaceQuery::SlotOfKey(key) => ClusterReply::Int(crate::model::key_slot(key) as i64),
+            KeyspaceQuery::CountKeys(slot) => {
                 ClusterReply::Int(keys.count_keys_in_slot(*slot) as i64)
             }
-            KeyspaceQuery::GetKeysInSlot { slot, count } => ClusterReply::Array(
+            KeyspaceQuery::GetKeys { slot, count } => ClusterReply::Array(
                 keys.keys_in_slot(*slot, *count)
                     .into_iter()
                     .map(ClusterReply::Bulk)
@@ -188,7 +188,7 @@ impl ClusterCommand {
             }
             "bumpepoch" => bus(BusCommand::BumpEpoch),
             "saveconfig" => bus(BusCommand::SaveConfig),
-            "keyslot" => Ok(ClusterCommand::Keyspace(KeyspaceQuery::KeySlot(
+            "keyslot" => Ok(ClusterCommand::Keyspace(KeyspaceQuery::SlotOfKey(
                 argv[2].to_vec(),
             ))),
             "countkeysinslot" => {
@@ -196,7 +196,7 @@ impl ClusterCommand {
                 if !(0..SLOT_COUNT as i64).contains(&slot) {
                     return Err(err("Invalid slot"));
                 }
-                Ok(ClusterCommand::Keyspace(KeyspaceQuery::CountKeysInSlot(
+                Ok(ClusterCommand::Keyspace(KeyspaceQuery::CountKeys(
                     slot as u16,
                 )))
             }
@@ -206,7 +206,7 @@ impl ClusterCommand {
                 if !(0..SLOT_COUNT as i64).contains(&slot) || count < 0 {
                     return Err(err("Invalid slot or number of keys"));
                 }
-                Ok(ClusterCommand::Keyspace(KeyspaceQuery::GetKeysInSlot {
+                Ok(ClusterCommand::Keyspace(KeyspaceQuery::GetKeys {
                     slot: slot as u16,
                     count: count as usize,
                 }))
@@ -251,8 +251,9 @@ impl ClusterCommand {
 /// Parses and runs a whole CLUSTER command against one core and a keyspace: what the
 /// simulator and the core's tests use; the node splits the two halves (see
 /// [`ClusterCommand`]).
+#[cfg(test)]
 pub fn run(
-    core: &mut ClusterCore,
+    core: &mut crate::bus::core::ClusterCore,
     now: u64,
     argv: &[&[u8]],
     keys: &dyn KeyspaceInfo,

@@ -119,6 +119,14 @@ struct Expected {
 }
 
 impl Scale {
+    /// Ends a phase: printed at once (a 1000-node run takes long enough that a phase
+    /// should show as soon as it is over), and kept.
+    fn record(&mut self, name: &'static str, since: Mark) {
+        let p = phase(&self.sim, name, since);
+        println!("{p}");
+        self.phases.push(p);
+    }
+
     /// Runs the condition every `step_ms` of virtual time (it is linear in the size of
     /// all views, so not on every message), for at most `limit_ms`.
     fn run_until(&mut self, limit_ms: u64, step_ms: u64, cond: impl Fn(&Scale) -> bool) -> bool {
@@ -185,7 +193,7 @@ impl Scale {
             let master = s.sim.name(r - masters);
             s.sim.cmd(r, &format!("REPLICATE {master}")).unwrap();
         }
-        s.phases.push(phase(&s.sim, "attach", m));
+        s.record("attach", m);
         let m = mark(&s.sim);
         for i in 1..masters {
             s.sim.cmd(i, &format!("MEET {} 7000", Sim::ip(0))).unwrap();
@@ -193,7 +201,7 @@ impl Scale {
         let formed = s.run_until(120_000 + n as u64 * 200, step, |s| {
             s.sim.full_mesh() && s.formed()
         });
-        s.phases.push(phase(&s.sim, "mesh+roles", m));
+        s.record("mesh+roles", m);
         if !formed {
             return Err(format!(
                 "{n} nodes did not reach a full mesh with agreed roles and slots"
@@ -275,13 +283,13 @@ impl Scale {
                 .filter(|&i| s.sim.alive(i))
                 .all(|i| s.sim.sees_fail(i, m))
         });
-        self.phases.push(phase(&self.sim, "fail", mark0));
+        self.record("fail", mark0);
         if !failed {
             return Err(format!("master {m} was not flagged FAIL everywhere"));
         }
         let mark1 = mark(&self.sim);
         let promoted = self.run_until(nt * 10, step, |s| s.agreed(Some(m)));
-        self.phases.push(phase(&self.sim, "failover", mark1));
+        self.record("failover", mark1);
         if !promoted {
             return Err(format!(
                 "the replica of master {m} did not take over everywhere"
@@ -302,7 +310,7 @@ impl Scale {
     pub fn idle(&mut self, ms: u64) {
         let m = mark(&self.sim);
         self.sim.run(ms);
-        self.phases.push(phase(&self.sim, "steady", m));
+        self.record("steady", m);
     }
 }
 
@@ -319,9 +327,6 @@ fn scenario(masters: usize, node_timeout: u64, views_out: Option<String>) -> Sca
     }
     if let Err(e) = s.fail_over(masters / 2) {
         panic!("{e}\n{}", s.sim.core(0).nodes_text());
-    }
-    for p in &s.phases {
-        println!("{p}");
     }
     s
 }

@@ -568,8 +568,8 @@ pub static SETTINGS: &[Setting] = &[
         "Accepted for redis-server compatibility"),
     setting!("daemonize", daemonize, Kind::Enum(&["no"]), "no", Immutable, Nothing,
         "Only no: the node stays in the foreground"),
-    setting!("databases", databases, Kind::Int(1, 1), "1", Immutable, Nothing,
-        "The node keeps one database"),
+    setting!("databases", databases, Kind::Int(1, 1 << 20), "16", Immutable, Nothing,
+        "How many databases SELECT can choose from (cluster mode serves database 0 only)"),
     setting!("timeout", timeout, Kind::Int(0, 0), "0", Mutable, Nothing,
         "Idle client timeout; only 0 (never) is supported"),
 ];

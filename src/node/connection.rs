@@ -156,6 +156,7 @@ impl Connection {
         let mut client = std::mem::replace(&mut self.client, placeholder);
         let done = tokio::task::spawn_blocking(move || {
             let mut ks = shared.keyspace.lock();
+            ks.select(client.db);
             let mut ctx = Ctx {
                 ks: &mut ks,
                 now: now_ms(),
@@ -164,6 +165,7 @@ impl Connection {
             };
             // A script's commands gather their follow-ups; EVAL itself leaves none.
             let reply = execute(&mut ctx, &args).reply;
+            ks.select(0);
             drop(ks);
             shared.persist.after_batch();
             Stats::add(&shared.stats.commands_processed, 1);
@@ -357,6 +359,7 @@ fn run_batch(
             return None;
         }
     };
+    ks.select(client.db);
     let mut ctx = Ctx {
         ks: &mut ks,
         now: now_ms(),
@@ -404,6 +407,8 @@ fn run_batch(
             break;
         }
     }
+    // Whoever takes the keyspace next finds database 0 selected.
+    ks.select(0);
     drop(ks);
     // The batch's writes reach the append-only file before its replies leave.
     shared.persist.after_batch();

@@ -92,6 +92,8 @@ pub struct Event {
     pub class: u32,
     pub name: &'static str,
     pub key: Bytes,
+    /// The database the key is in (`__keyspace@<db>__`).
+    pub db: usize,
 }
 
 /// Whether events of `class` are published at all (a class and a channel kind).
@@ -284,7 +286,12 @@ pub fn command_events(
         .collect();
     for (class, name, key) in ev {
         if enabled(flags, class) {
-            ks.events.push(Event { class, name, key });
+            ks.events.push(Event {
+                class,
+                name,
+                key,
+                db: ks.selected(),
+            });
         }
     }
     if enabled(flags, GENERIC) {
@@ -296,6 +303,7 @@ pub fn command_events(
                     class: GENERIC,
                     name: "del",
                     key: k,
+                    db: ks.selected(),
                 });
             }
         }
@@ -312,12 +320,12 @@ pub fn publish(shared: &super::shared::Shared, ks: &mut Keyspace) {
     let reg = shared.pubsub.lock();
     for e in events {
         if flags & KEYSPACE != 0 {
-            let mut channel = b"__keyspace@0__:".to_vec();
+            let mut channel = format!("__keyspace@{}__:", e.db).into_bytes();
             channel.extend_from_slice(&e.key);
             reg.publish(&channel, e.name.as_bytes(), false);
         }
         if flags & KEYEVENT != 0 {
-            let channel = format!("__keyevent@0__:{}", e.name);
+            let channel = format!("__keyevent@{}__:{}", e.db, e.name);
             reg.publish(channel.as_bytes(), &e.key, false);
         }
     }

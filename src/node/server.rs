@@ -129,26 +129,32 @@ async fn active_expiry(shared: Arc<Shared>) {
             continue;
         }
         let started = Instant::now();
-        loop {
-            let (sampled, deleted) = {
-                // A busy script holds the keyspace: skip this round rather than stall
-                // the event loop that answers -BUSY meanwhile.
-                let Some(mut ks) = shared.keyspace.try_lock() else {
-                    break;
+        // Never wait for the keyspace here (a busy script may hold it): skip the round.
+        let Some(databases) = shared.keyspace.try_lock().map(|ks| ks.databases()) else {
+            continue;
+        };
+        'dbs: for db in 0..databases {
+            loop {
+                let (sampled, deleted) = {
+                    // A busy script holds the keyspace: skip this round rather than stall
+                    // the event loop that answers -BUSY meanwhile.
+                    let Some(mut ks) = shared.keyspace.try_lock() else {
+                        break 'dbs;
+                    };
+                    if ks.db_size(db).1 == 0 {
+                        break;
+                    }
+                    let counts = ks.with_db(db, |ks| ks.expire_sample(now_ms()));
+                    shared.repl.after_expiry(&mut ks);
+                    crate::node::notify::publish(&shared, &mut ks);
+                    counts
                 };
-                if ks.expires_len() == 0 {
+                if started.elapsed() > Duration::from_millis(25) {
+                    break 'dbs;
+                }
+                if sampled == 0 || deleted * 4 <= sampled {
                     break;
                 }
-                let counts = ks.expire_sample(now_ms());
-                shared.repl.after_expiry(&mut ks);
-                crate::node::notify::publish(&shared, &mut ks);
-                counts
-            };
-            if sampled == 0
-                || deleted * 4 <= sampled
-                || started.elapsed() > Duration::from_millis(25)
-            {
-                break;
             }
         }
     }

@@ -148,7 +148,13 @@ impl Shared {
         let run_id = (0..40)
             .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
             .collect();
-        let mut keyspace = Keyspace::new();
+        // Cluster mode serves database 0 only, as Redis does.
+        let databases = if config.cluster_enabled {
+            1
+        } else {
+            config.databases as usize
+        };
+        let mut keyspace = Keyspace::with_databases(databases);
         let mut pubsub = super::pubsub::Registry::default();
         apply_settings(&config, &mut keyspace, &mut pubsub);
         let backlog_size = config.repl_backlog_size.0;

@@ -56,7 +56,6 @@ impl ClusterCore {
             self.links.insert(
                 id,
                 Link {
-                    id,
                     node: Some(name.clone()),
                     inbound: false,
                     ctime: now,
@@ -65,7 +64,9 @@ impl ClusterCore {
                     local_ip: String::new(),
                 },
             );
-            self.nodes.get_mut(&name).expect("listed").link = Some(id);
+            if let Some(node) = self.nodes.get_mut(&name) {
+                node.link = Some(id);
+            }
             self.effects.push(Effect::Connect {
                 link: id,
                 ip,
@@ -146,7 +147,9 @@ impl ClusterCore {
             }
             if due.pfail {
                 self.log(LogLevel::Debug, format!("*** NODE {name} possibly failing"));
-                self.nodes.get_mut(&name).expect("listed").flags |= flags::PFAIL;
+                if let Some(node) = self.nodes.get_mut(&name) {
+                    node.flags |= flags::PFAIL;
+                }
                 update_state = true;
             }
         }

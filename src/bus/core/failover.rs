@@ -116,21 +116,28 @@ impl ClusterCore {
             let why = format!("already voted for epoch {}", self.epochs.current);
             return deny(self, why);
         }
-        let node = &self.nodes[requester];
+        let Some(node) = self.nodes.get(requester) else {
+            return;
+        };
+        let requester_is_master = node.is_master();
+        let requester_link = node.link;
         let master = node.slaveof.clone().filter(|_| node.is_replica());
         let force_ack = h.mflags[0] & codec::mflags::FORCEACK != 0;
-        let Some(master) = master.filter(|m| self.nodes.contains_key(m)) else {
-            let why = if node.is_master() {
+        let Some((master, master_node)) = master.and_then(|m| {
+            let node = self.nodes.get(&m)?;
+            Some((m, node))
+        }) else {
+            let why = if requester_is_master {
                 "it is a master node"
             } else {
                 "I don't know its master"
             };
             return deny(self, why.into());
         };
-        if !self.nodes[&master].failed() && !force_ack {
+        if !master_node.failed() && !force_ack {
             return deny(self, "its master is up".into());
         }
-        let voted = self.nodes[&master].voted_time;
+        let voted = master_node.voted_time;
         let window = self.cfg.node_timeout_ms * 2;
         if voted != 0 && now.saturating_sub(voted) < window {
             let why = format!(
@@ -146,7 +153,7 @@ impl ClusterCore {
             let Some(owner) = &self.slots.owner[slot as usize] else {
                 continue;
             };
-            let epoch = self.nodes[owner].config_epoch;
+            let epoch = self.nodes.get(owner).map_or(0, |o| o.config_epoch);
             if epoch > h.config_epoch {
                 let why = format!(
                     "slot {slot} epoch ({epoch}) > reqEpoch ({})",
@@ -156,9 +163,11 @@ impl ClusterCore {
             }
         }
         self.epochs.last_vote = self.epochs.current;
-        self.nodes.get_mut(&master).expect("known").voted_time = now;
+        if let Some(master) = self.nodes.get_mut(&master) {
+            master.voted_time = now;
+        }
         self.save_fsync();
-        if let Some(link) = self.nodes[requester].link {
+        if let Some(link) = requester_link {
             self.send(link, Body::FailoverAuthAck);
         }
         let epoch = self.epochs.current;
@@ -171,7 +180,9 @@ impl ClusterCore {
     /// A FAILOVER_AUTH_ACK: counted when it comes from a master with slots, for our
     /// election's epoch.
     pub(super) fn count_vote(&mut self, now: u64, voter: &str, h: &Header) {
-        let n = &self.nodes[voter];
+        let Some(n) = self.nodes.get(voter) else {
+            return;
+        };
         if n.is_master() && !n.slots.is_empty() && h.current_epoch >= self.failover.auth_epoch {
             self.failover.auth_count += 1;
             self.handle_replica_failover(now);
@@ -360,12 +371,16 @@ impl ClusterCore {
 
     /// MFSTART from one of my replicas: pause writes and start sending my offset.
     pub(super) fn process_mfstart(&mut self, now: u64, link: LinkId, sender: &str) {
-        if self.nodes[sender].slaveof.as_deref() != Some(self.myself.as_str()) {
+        let Some(replica) = self.nodes.get(sender) else {
+            return;
+        };
+        if replica.slaveof.as_deref() != Some(self.myself.as_str()) {
             return;
         }
+        let replica = replica.name.clone();
         self.reset_manual_failover();
         self.failover.mf_end = now + MF_TIMEOUT_MS;
-        self.failover.mf_replica = Some(self.nodes[sender].name.clone());
+        self.failover.mf_replica = Some(replica);
         self.effects.push(Effect::PauseWrites {
             until: Some(now + MF_TIMEOUT_MS * MF_PAUSE_MULT),
         });
@@ -428,15 +443,10 @@ impl ClusterCore {
         if self.me().is_master() {
             return err("You should send CLUSTER FAILOVER to a replica");
         }
-        let Some(master) = self
-            .me()
-            .slaveof
-            .clone()
-            .filter(|m| self.nodes.contains_key(m))
-        else {
+        let Some(m) = self.me().slaveof.as_ref().and_then(|m| self.nodes.get(m)) else {
             return err("I'm a replica but my master is unknown to me");
         };
-        let m = &self.nodes[&master];
+        let master_link = m.link;
         if !force && (m.failed() || m.link.is_none()) {
             return err("Master is down or failed, please use CLUSTER FAILOVER FORCE");
         }
@@ -460,7 +470,7 @@ impl ClusterCore {
                 LogLevel::Warning,
                 "Manual failover user request accepted.".into(),
             );
-            if let Some(link) = self.nodes[&master].link {
+            if let Some(link) = master_link {
                 self.send(link, Body::MfStart);
             }
         }

@@ -13,7 +13,6 @@ impl ClusterCore {
         self.links.insert(
             id,
             Link {
-                id,
                 node: None,
                 inbound: true,
                 ctime: now,

@@ -110,7 +110,9 @@ impl ClusterCore {
         {
             return;
         }
-        let since = self.nodes[&target].orphaned_since;
+        let Some(since) = self.nodes.get(&target).map(|t| t.orphaned_since) else {
+            return;
+        };
         if now.saturating_sub(since) <= MIGRATION_DELAY_MS {
             return;
         }

@@ -14,6 +14,7 @@ mod cron;
 pub mod failover;
 mod links;
 mod migration;
+#[cfg(test)]
 pub use migration::MIGRATION_DELAY_MS;
 pub mod node;
 mod process;
@@ -34,7 +35,7 @@ use state::{Counters, Deferred, Epochs, Health, SlotMap};
 
 pub use commands::{ClusterReply, CmdError, KeyspaceInfo, NoKeys, SetSlot};
 pub use node::{FailReport, Link, LinkId, Node};
-pub use queries::{decide_route, RouteQuery, SlotRoute, SlotRouteOwner};
+pub use queries::{decide_route, RouteQuery, SlotRoute};
 
 /// Saves of learned state are coalesced to at most one per this many milliseconds
 /// (Redis saves once per event-loop turn, which batches the messages read in it; the

@@ -166,7 +166,6 @@ pub fn wire_flags(f: &NodeFlags) -> u16 {
 /// One bus connection as the core sees it.
 #[derive(Clone, Debug)]
 pub struct Link {
-    pub id: LinkId,
     /// The node at the other end: always known for outbound links; for inbound ones,
     /// set once a message from a known sender arrives.
     pub node: Option<NodeId>,

@@ -22,18 +22,18 @@ impl ClusterCore {
                 return Some(n.clone());
             }
         }
-        if !self.nodes.contains_key(sender) {
-            return None;
-        }
+        let old_inbound = self.nodes.get(sender)?.inbound_link;
         if l.node.is_none() {
             // `setClusterNodeToInboundClusterLink`: one inbound link per node.
-            if let Some(old) = self.nodes[sender].inbound_link {
-                if old != link {
-                    self.free_link(old);
-                }
+            if let Some(old) = old_inbound.filter(|old| *old != link) {
+                self.free_link(old);
             }
-            self.links.get_mut(&link).expect("checked").node = Some(sender.clone());
-            self.nodes.get_mut(sender).expect("checked").inbound_link = Some(link);
+            if let Some(l) = self.links.get_mut(&link) {
+                l.node = Some(sender.clone());
+            }
+            if let Some(node) = self.nodes.get_mut(sender) {
+                node.inbound_link = Some(link);
+            }
         }
         Some(sender.clone())
     }
@@ -60,7 +60,7 @@ impl ClusterCore {
     /// tells its current address; on change the outbound link is dropped to reconnect.
     fn update_address_if_needed(&mut self, name: &str, link: LinkId, h: &Header) -> bool {
         let ip = self.sender_ip(link, h);
-        let Some(node) = self.nodes.get(name) else {
+        let Some(node) = self.nodes.get_mut(name) else {
             return false;
         };
         if node.link == Some(link) || ip.is_empty() {
@@ -70,7 +70,6 @@ impl ClusterCore {
             return false;
         }
         let old = node.link;
-        let node = self.nodes.get_mut(name).expect("checked");
         node.ip = ip.clone();
         node.port = h.port;
         node.pport = h.pport;
@@ -110,17 +109,18 @@ impl ClusterCore {
         let h = &msg.header;
         let sender = self.sender_of(link, &h.sender);
         let mut sender_config_epoch = 0;
-        if let Some(s) = &sender {
-            let node = self.nodes.get_mut(s).expect("sender is known");
+        let sender_node = sender
+            .as_ref()
+            .and_then(|s| Some((s, self.nodes.get_mut(s)?)));
+        if let Some((s, node)) = sender_node {
             node.data_received = now;
             if !node.in_handshake() {
                 sender_config_epoch = h.config_epoch;
+                node.repl_offset = h.offset;
                 if h.config_epoch > node.config_epoch {
                     node.config_epoch = h.config_epoch;
                     self.save_learned(true);
                 }
-                let node = self.nodes.get_mut(s).expect("sender is known");
-                node.repl_offset = h.offset;
                 if h.current_epoch > self.epochs.current {
                     self.epochs.current = h.current_epoch;
                 }
@@ -182,7 +182,9 @@ impl ClusterCore {
         sender_config_epoch: u64,
     ) {
         let PingIn { link, kind, h, .. } = *ping;
-        let inbound = self.links[&link].inbound;
+        let Some(inbound) = self.links.get(&link).map(|l| l.inbound) else {
+            return;
+        };
         if kind == types::PING || kind == types::MEET {
             self.answer_ping(now, ping, sender.is_some());
         }
@@ -214,7 +216,11 @@ impl ClusterCore {
         // PING while we have none), unless it is announced.
         let my_ip_empty = self.me().ip.is_empty();
         if (kind == types::MEET || my_ip_empty) && self.cfg.announce_ip.is_none() {
-            let local = self.links[&link].local_ip.clone();
+            let local = self
+                .links
+                .get(&link)
+                .map(|l| l.local_ip.clone())
+                .unwrap_or_default();
             if !local.is_empty() && local != self.me().ip {
                 self.me_mut().ip = local.clone();
                 self.log(
@@ -242,7 +248,7 @@ impl ClusterCore {
     /// be one we know), or forgets the address when another node answers there. Whether
     /// processing goes on.
     fn settle_outbound_link(&mut self, link: LinkId, h: &Header, sender: Option<&NodeId>) -> bool {
-        let Some(link_node) = self.links[&link].node.clone() else {
+        let Some(link_node) = self.links.get(&link).and_then(|l| l.node.clone()) else {
             return false;
         };
         let in_handshake = self.nodes.get(&link_node).is_some_and(|n| n.in_handshake());
@@ -257,9 +263,10 @@ impl ClusterCore {
                 return false;
             }
             self.rename_node(&link_node, &h.sender);
-            let node = self.nodes.get_mut(&h.sender).expect("renamed");
-            node.flags &= !flags::HANDSHAKE;
-            node.flags |= h.flags & (flags::MASTER | flags::SLAVE);
+            if let Some(node) = self.nodes.get_mut(&h.sender) {
+                node.flags &= !flags::HANDSHAKE;
+                node.flags |= h.flags & (flags::MASTER | flags::SLAVE);
+            }
             self.log(
                 LogLevel::Debug,
                 format!("Handshake with node {} completed.", h.sender),
@@ -267,12 +274,13 @@ impl ClusterCore {
             self.save_learned(false);
         } else if link_node != h.sender {
             // The node at this address has another name now: forget the address.
-            let node = self.nodes.get_mut(&link_node).expect("linked node");
-            node.flags |= flags::NOADDR;
-            node.ip.clear();
-            node.port = 0;
-            node.pport = 0;
-            node.cport = 0;
+            if let Some(node) = self.nodes.get_mut(&link_node) {
+                node.flags |= flags::NOADDR;
+                node.ip.clear();
+                node.port = 0;
+                node.pport = 0;
+                node.cport = 0;
+            }
             self.free_link(link);
             self.save_learned(false);
             return false;
@@ -296,9 +304,11 @@ impl ClusterCore {
     /// A PONG on our own link: the node is alive, so PFAIL goes, and FAIL where Redis
     /// lets a reachable node clear it.
     fn process_pong(&mut self, now: u64, link: LinkId) {
-        if let Some(name) = self.links.get(&link).and_then(|l| l.node.clone()) {
+        let Some(name) = self.links.get(&link).and_then(|l| l.node.clone()) else {
+            return;
+        };
+        if let Some(node) = self.nodes.get_mut(&name) {
             let nt = self.cfg.node_timeout_ms;
-            let node = self.nodes.get_mut(&name).expect("linked node");
             node.pong_received = now;
             node.ping_sent = 0;
             if node.timed_out() {
@@ -337,19 +347,20 @@ impl ClusterCore {
         let PingIn { link, h, body, .. } = *ping;
         self.process_role(sender, h);
 
-        let sender_master = {
-            let s = &self.nodes[sender];
-            if s.is_master() {
-                Some(sender.clone())
-            } else {
-                s.slaveof.clone()
-            }
+        let Some(s) = self.nodes.get(sender) else {
+            return;
+        };
+        let sender_is_master = s.is_master();
+        let sender_master = if sender_is_master {
+            Some(sender.clone())
+        } else {
+            s.slaveof.clone()
         };
         let dirty = sender_master
             .and_then(|m| self.nodes.get(&m))
             .is_some_and(|m| m.slots != h.slots);
 
-        if dirty && self.nodes[sender].is_master() {
+        if dirty && sender_is_master {
             self.update_slots_config_with(sender, sender_config_epoch, &h.slots);
         }
         if dirty {
@@ -357,7 +368,7 @@ impl ClusterCore {
         }
 
         let collide = self.me().is_master()
-            && self.nodes[sender].is_master()
+            && self.nodes.get(sender).is_some_and(Node::is_master)
             && sender_config_epoch == self.me().config_epoch;
         if collide {
             self.handle_epoch_collision(sender);
@@ -372,7 +383,9 @@ impl ClusterCore {
             }
             _ => None,
         });
-        let node = self.nodes.get_mut(sender).expect("sender");
+        let Some(node) = self.nodes.get_mut(sender) else {
+            return;
+        };
         if node.hostname != hostname {
             node.hostname = hostname;
             self.save_learned(false);
@@ -384,17 +397,23 @@ impl ClusterCore {
         match &h.slaveof {
             None => self.set_node_as_master(sender),
             Some(master) => {
-                if self.nodes[sender].is_master() {
+                let Some(was_master) = self.nodes.get(sender).map(Node::is_master) else {
+                    return;
+                };
+                if was_master {
                     // A master turned into a replica.
                     self.del_node_slots(sender);
-                    let node = self.nodes.get_mut(sender).expect("sender");
-                    node.flags &= !(flags::MASTER | flags::MIGRATE_TO);
-                    node.flags |= flags::SLAVE;
+                    if let Some(node) = self.nodes.get_mut(sender) {
+                        node.flags &= !(flags::MASTER | flags::MIGRATE_TO);
+                        node.flags |= flags::SLAVE;
+                    }
                     self.save_learned(false);
                     self.update_state_later();
                 }
                 let known = self.nodes.contains_key(master);
-                let node = self.nodes.get_mut(sender).expect("sender");
+                let Some(node) = self.nodes.get_mut(sender) else {
+                    return;
+                };
                 if known && node.slaveof.as_deref() != Some(master.as_str()) {
                     node.slaveof = Some(master.clone());
                     self.save_learned(false);
@@ -414,8 +433,13 @@ impl ClusterCore {
             if owner == sender || self.slots.not_claiming.contains(slot) {
                 continue;
             }
-            let owner_epoch = self.nodes[&owner].config_epoch;
+            let Some(owner_node) = self.nodes.get(&owner) else {
+                continue;
+            };
+            let owner_epoch = owner_node.config_epoch;
             if owner_epoch > sender_epoch {
+                let mut owner_slots = owner_node.slots.clone();
+                owner_slots.difference_with(&self.slots.not_claiming);
                 self.log(
                     LogLevel::Verbose,
                     format!(
@@ -425,13 +449,9 @@ impl ClusterCore {
                 let body = Body::Update {
                     config_epoch: owner_epoch,
                     node: owner.clone(),
-                    slots: {
-                        let mut s = self.nodes[&owner].slots.clone();
-                        s.difference_with(&self.slots.not_claiming);
-                        s
-                    },
+                    slots: owner_slots,
                 };
-                if let Some(link) = self.nodes[sender].link {
+                if let Some(link) = self.nodes.get(sender).and_then(|n| n.link) {
                     self.send(link, body);
                 }
                 break;
@@ -494,7 +514,10 @@ impl ClusterCore {
             let owner_epoch = if unclaimed {
                 None
             } else {
-                owner.as_ref().map(|o| self.nodes[o].config_epoch)
+                owner
+                    .as_ref()
+                    .and_then(|o| self.nodes.get(o))
+                    .map(|o| o.config_epoch)
             };
             if rules::claim_wins(owner_epoch, epoch) {
                 if owner.as_deref() == Some(self.myself.as_str()) {
@@ -594,7 +617,9 @@ impl ClusterCore {
         if node.is_replica() {
             self.set_node_as_master(name);
         }
-        self.nodes.get_mut(name).expect("known").config_epoch = epoch;
+        if let Some(node) = self.nodes.get_mut(name) {
+            node.config_epoch = epoch;
+        }
         self.save_learned(true);
         self.update_slots_config_with(name, epoch, slots);
     }
@@ -667,7 +692,9 @@ impl ClusterCore {
 
     /// `clusterNodeAddFailureReport`.
     fn add_failure_report(&mut self, failing: &str, from: &NodeId, now: u64) {
-        let node = self.nodes.get_mut(failing).expect("known");
+        let Some(node) = self.nodes.get_mut(failing) else {
+            return;
+        };
         match node.fail_reports.iter_mut().find(|r| r.from == *from) {
             Some(r) => r.time = now,
             None => {
@@ -700,7 +727,9 @@ impl ClusterCore {
             LogLevel::Notice,
             format!("Marking node {name} as failing (quorum reached)."),
         );
-        let node = self.nodes.get_mut(name).expect("known");
+        let Some(node) = self.nodes.get_mut(name) else {
+            return;
+        };
         node.flags &= !flags::PFAIL;
         node.flags |= flags::FAIL;
         node.fail_time = now;

@@ -55,7 +55,13 @@ pub(super) fn block(
     if ctx.client.no_block {
         return null.into();
     }
-    let (waiter, rx) = Waiter::new(args.to_vec(), keys, ctx.client.resp3, Frame::NullArray);
+    let (waiter, rx) = Waiter::new(
+        args.to_vec(),
+        ctx.ks.selected(),
+        keys,
+        ctx.client.resp3,
+        Frame::NullArray,
+    );
     ctx.ks.blocked.add(ctx.client.id, waiter);
     Outcome::deferred(FollowUp::Block {
         reply: rx,
@@ -317,24 +323,27 @@ pub fn after_write(ks: &mut Keyspace, spec: &super::CommandSpec, args: &[Bytes],
     }
     if spec.flags.contains(&"blocking") {
         if matches!(spec.name, "blmove" | "brpoplpush") && matches!(reply, Frame::Bulk(_)) {
-            ks.blocked.signal(&args[2]);
+            ks.blocked.signal(ks.selected(), &args[2]);
         }
         return;
     }
-    if matches!(spec.name, "flushall" | "flushdb" | "swapdb") {
+    if matches!(spec.name, "flushall" | "flushdb") {
         ks.blocked.signal_all();
         return;
     }
+    let db = ks.selected();
     for key in spec.keys(args) {
-        ks.blocked.signal(key);
+        ks.blocked.signal(db, key);
     }
 }
 
 /// Serves the waiters of every ready key, first come first, while each key has data.
 /// Serving may feed other keys (BLMOVE), which are served in turn.
 pub fn serve_ready(ctx: &mut Ctx) {
-    while let Some(key) = ctx.ks.blocked.next_ready() {
-        for id in ctx.ks.blocked.queue(&key) {
+    let back = ctx.ks.selected();
+    while let Some((db, key)) = ctx.ks.blocked.next_ready() {
+        ctx.ks.select(db);
+        for id in ctx.ks.blocked.queue(db, &key) {
             let Some(w) = ctx.ks.blocked.waiter(id) else {
                 continue;
             };
@@ -377,6 +386,7 @@ pub fn serve_ready(ctx: &mut Ctx) {
             let mut client = ClientState::new(id, true);
             client.resp3 = w.resp3;
             client.no_block = true;
+            client.db = db;
             let mut sub = Ctx {
                 ks: ctx.ks,
                 now: ctx.now,
@@ -392,6 +402,7 @@ pub fn serve_ready(ctx: &mut Ctx) {
             ctx.ks.blocked.finish(id, reply);
         }
     }
+    ctx.ks.select(back);
 }
 
 /// CLIENT UNBLOCK id [TIMEOUT|ERROR].

@@ -262,13 +262,92 @@ pub fn dbsize(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     int(ctx.ks.len())
 }
 
+/// FLUSHALL (every database) and FLUSHDB (the selected one).
 pub fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     match args.get(1) {
         None => {}
         Some(a) if args.len() == 2 && (eq_ic(a, "async") || eq_ic(a, "sync")) => {}
         Some(_) => return syntax_error(),
     }
-    ctx.ks.flush(ctx.now);
+    if eq_ic(&args[0], "flushdb") {
+        ctx.ks.flush(ctx.now);
+    } else {
+        ctx.ks.flush_all(ctx.now);
+    }
+    Frame::ok()
+}
+
+/// A database number argument as SELECT, MOVE and COPY take it: an integer below the
+/// number of databases.
+pub fn db_index(ctx: &Ctx, arg: &[u8]) -> Result<usize, Frame> {
+    let n = int_arg(arg)?;
+    if n < 0 || n as usize >= ctx.ks.databases() {
+        return Err(Frame::static_error("ERR DB index is out of range"));
+    }
+    Ok(n as usize)
+}
+
+/// MOVE key db: the key goes to another database unless one is there already.
+pub fn move_(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    if ctx.shared.cluster_enabled {
+        return Frame::static_error("ERR MOVE is not allowed in cluster mode");
+    }
+    let src = ctx.ks.selected();
+    let dst = try_frame!(db_index(ctx, &args[2]));
+    if src == dst {
+        return Frame::static_error("ERR source and destination objects are the same");
+    }
+    let key = &args[1];
+    if !ctx.ks.contains(key, ctx.now) {
+        return Frame::Integer(0);
+    }
+    let (now, at) = (ctx.now, ctx.ks.expire_at(key));
+    if ctx.ks.with_db(dst, |ks| ks.contains(key, now)) {
+        return Frame::Integer(0);
+    }
+    let Some(value) = ctx.ks.remove(key, now) else {
+        return Frame::Integer(0);
+    };
+    use crate::node::notify::GENERIC;
+    ctx.ks.watched.changed(src, key);
+    ctx.ks.watched.changed(dst, key);
+    ctx.ks.record(GENERIC, "move_from", key);
+    ctx.ks.with_db(dst, |ks| {
+        ks.put(key, value, at.map_or(Ttl::Clear, Ttl::At));
+        ks.record(GENERIC, "move_to", key);
+        ks.blocked.signal(dst, key);
+    });
+    Frame::Integer(1)
+}
+
+/// SWAPDB a b: the two databases trade their keys.
+pub fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
+    if ctx.shared.cluster_enabled {
+        return Frame::static_error("ERR SWAPDB is not allowed in cluster mode");
+    }
+    let parse = |arg: &[u8], what: &'static str| {
+        crate::node::resp::parse_i64_pub(arg).ok_or_else(|| Frame::static_error(what))
+    };
+    let a = try_frame!(parse(&args[1], "ERR invalid first DB index"));
+    let b = try_frame!(parse(&args[2], "ERR invalid second DB index"));
+    let n = ctx.ks.databases() as i64;
+    if !(0..n).contains(&a) || !(0..n).contains(&b) {
+        return Frame::static_error("ERR DB index is out of range");
+    }
+    let (a, b) = (a as usize, b as usize);
+    // Every WATCHed key of either database may now read differently: EXEC aborts.
+    for db in [a, b] {
+        for key in ctx.ks.watched.keys(db) {
+            ctx.ks.watched.changed(db, &key);
+        }
+    }
+    ctx.ks.swap_dbs(a, b);
+    // Clients blocked on keys that now hold data are served.
+    for db in [a, b] {
+        for key in ctx.ks.blocked.keys_of(db) {
+            ctx.ks.blocked.signal(db, &key);
+        }
+    }
     Frame::ok()
 }
 
@@ -278,39 +357,47 @@ pub fn touch(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
 
 pub fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     let mut replace = false;
+    let mut dst_db = ctx.ks.selected();
     let mut i = 3;
     while i < args.len() {
         if eq_ic(&args[i], "replace") {
             replace = true;
         } else if eq_ic(&args[i], "db") && i + 1 < args.len() {
-            match int_arg(&args[i + 1]) {
-                Ok(0) => {}
-                Ok(_) if ctx.shared.cluster_enabled => {
+            if ctx.shared.cluster_enabled {
+                // Checked after the arguments, as Redis does: a bad number comes first.
+                let n = try_frame!(int_arg(&args[i + 1]));
+                if n != 0 {
                     return Frame::static_error(
                         "ERR Copying to another database is not allowed in cluster mode",
-                    )
+                    );
                 }
-                Ok(_) => return Frame::static_error("ERR DB index is out of range"),
-                Err(e) => return e,
             }
+            dst_db = try_frame!(db_index(ctx, &args[i + 1]));
             i += 1;
         } else {
             return syntax_error();
         }
         i += 1;
     }
-    if args[1] == args[2] {
+    if args[1] == args[2] && dst_db == ctx.ks.selected() {
         return Frame::static_error("ERR source and destination objects are the same");
     }
     let Some(value) = ctx.ks.get(&args[1], ctx.now).map(|v| v.duplicate()) else {
         return Frame::Integer(0);
     };
-    if !replace && ctx.ks.contains(&args[2], ctx.now) {
-        return Frame::Integer(0);
-    }
     let ttl = ctx.ks.expire_at(&args[1]).map_or(Ttl::Clear, Ttl::At);
-    ctx.ks.put(&args[2], value, ttl);
-    Frame::Integer(1)
+    let (now, src_db) = (ctx.now, ctx.ks.selected());
+    ctx.ks.with_db(dst_db, |ks| {
+        if !replace && ks.contains(&args[2], now) {
+            return Frame::Integer(0);
+        }
+        ks.put(&args[2], value, ttl);
+        if dst_db != src_db {
+            ks.watched.changed(dst_db, &args[2]);
+            ks.blocked.signal(dst_db, &args[2]);
+        }
+        Frame::Integer(1)
+    })
 }
 
 /// What OBJECT ENCODING reports, by Redis 7.0's thresholds (default config).

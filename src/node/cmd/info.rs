@@ -191,12 +191,11 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
         }
         "keyspace" => {
             title(out, "Keyspace");
-            if !ctx.ks.is_empty() {
-                line!(
-                    "db0:keys={},expires={},avg_ttl=0",
-                    ctx.ks.len(),
-                    ctx.ks.expires_len()
-                );
+            for db in 0..ctx.ks.databases() {
+                let (keys, expires) = ctx.ks.db_size(db);
+                if keys > 0 {
+                    line!("db{db}:keys={keys},expires={expires},avg_ttl=0");
+                }
             }
         }
         _ => {}

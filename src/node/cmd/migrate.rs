@@ -107,6 +107,8 @@ pub struct Job {
     host: String,
     port: u16,
     db: i64,
+    /// The database the keys are taken from (the client's).
+    source_db: usize,
     timeout: Duration,
     copy: bool,
     replace: bool,
@@ -178,6 +180,7 @@ pub fn migrate(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         host: String::from_utf8_lossy(&args[1]).into_owned(),
         port,
         db,
+        source_db: ctx.ks.selected(),
         timeout: Duration::from_millis(timeout),
         copy,
         replace,
@@ -305,6 +308,7 @@ pub async fn run_job(shared: &Shared, job: Job) -> Frame {
     }
     if !job.copy && !moved.is_empty() {
         let mut ks = shared.keyspace.lock();
+        ks.select(job.source_db);
         let now = now_ms();
         let mut deleted = Vec::new();
         for (key, payload) in moved {
@@ -320,6 +324,7 @@ pub async fn run_job(shared: &Shared, job: Job) -> Frame {
             del.extend(deleted);
             crate::node::replication::propagate::feed_effect(shared, &mut ks, &del);
         }
+        ks.select(0);
         drop(ks);
         shared.persist.after_batch();
     }

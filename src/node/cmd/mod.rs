@@ -223,8 +223,38 @@ pub struct ClientState {
     pub subs: Option<Box<pubsub::Subscriptions>>,
     /// While an EXEC or a script runs: the writes it made, fed to replicas and the
     /// append-only file together when it ends ([`feed_transaction`]).
-    pub held: Option<Vec<Vec<u8>>>,
+    pub held: Option<Held>,
     pub reply: ReplyMode,
+    /// The selected database (SELECT).
+    pub db: usize,
+}
+
+/// The writes an EXEC or a script made so far, with a `SELECT` wherever the database
+/// changed between them.
+#[derive(Debug)]
+pub struct Held {
+    /// The database selected when holding started: the first command's.
+    pub first_db: usize,
+    /// The database of the last command held.
+    pub last_db: usize,
+    pub cmds: Vec<Vec<u8>>,
+}
+
+impl Held {
+    fn push(&mut self, db: usize, cmds: Vec<Vec<u8>>) {
+        if cmds.is_empty() {
+            return;
+        }
+        if db != self.last_db {
+            let number = db.to_string();
+            self.cmds.push(crate::node::repl_state::encode(&[
+                &b"SELECT"[..],
+                number.as_bytes(),
+            ]));
+            self.last_db = db;
+        }
+        self.cmds.extend(cmds);
+    }
 }
 
 #[derive(Default)]
@@ -249,6 +279,7 @@ impl ClientState {
             subs: None,
             held: None,
             reply: ReplyMode::On,
+            db: 0,
         }
     }
 }
@@ -394,25 +425,27 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Outcome {
     }
     if repl.feeding() || persist.logging() {
         let cmds = crate::node::replication::propagate::written_by(spec, args, &outcome, ctx.now);
+        let db = ctx.ks.selected();
         match ctx.client.held.as_mut() {
-            Some(held) => held.extend(cmds),
-            None => feed_written(ctx, &cmds),
+            Some(held) => held.push(db, cmds),
+            None => feed_written(ctx, db, &cmds, db),
         }
     }
     outcome
 }
 
 /// Feeds what commands wrote to the append-only file and the replicas (with the keys that
-/// expired meanwhile).
-fn feed_written(ctx: &mut Ctx, cmds: &[Vec<u8>]) {
+/// expired meanwhile): `cmds` start in database `first_db` and end in `last_db` (they
+/// carry their own SELECTs in between).
+fn feed_written(ctx: &mut Ctx, first_db: usize, cmds: &[Vec<u8>], last_db: usize) {
     let persist = &ctx.shared.persist;
     if persist.logging() && !cmds.is_empty() {
-        persist.feed(cmds);
+        persist.feed(first_db, cmds, last_db);
     }
     let repl = &ctx.shared.repl;
     if repl.feeding() {
         let repl = std::sync::Arc::clone(repl);
-        repl.after_command(ctx, cmds);
+        repl.after_command(ctx, first_db, cmds, last_db);
     }
 }
 
@@ -422,27 +455,40 @@ pub fn hold_writes(ctx: &mut Ctx) -> bool {
     if ctx.client.held.is_some() {
         return false;
     }
-    ctx.client.held = Some(Vec::new());
+    let db = ctx.ks.selected();
+    ctx.client.held = Some(Held {
+        first_db: db,
+        last_db: db,
+        cmds: Vec::new(),
+    });
     true
 }
 
 /// Feeds the held writes as Redis 7 propagates a transaction or a script: one write as it
 /// is, several wrapped in MULTI/EXEC so replicas and the log apply them atomically.
 pub fn feed_transaction(ctx: &mut Ctx) {
-    let mut cmds = ctx.client.held.take().unwrap_or_default();
+    let Some(Held {
+        first_db,
+        last_db,
+        mut cmds,
+    }) = ctx.client.held.take()
+    else {
+        return;
+    };
     if cmds.len() > 1 {
         use crate::node::replication::propagate::encode;
         cmds.insert(0, encode(&[b"MULTI"]));
         cmds.push(encode(&[b"EXEC"]));
     }
-    feed_written(ctx, &cmds);
+    feed_written(ctx, first_db, &cmds, last_db);
 }
 
 /// Marks the keys a write touched, for WATCH. (Keyless writes such as FLUSHALL touch
 /// what they remove themselves.)
 fn touch_keys(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) {
+    let db = ctx.ks.selected();
     for key in spec.keys(args) {
-        ctx.ks.watched.changed(key);
+        ctx.ks.watched.changed(db, key);
     }
 }
 
@@ -649,13 +695,16 @@ pub(crate) mod testing {
         pub fn outcome(&mut self, line: &str) -> super::Outcome {
             let args = crate::node::resp::split_args(line.as_bytes()).unwrap();
             let mut ks = self.shared.keyspace.lock();
+            ks.select(self.client.db);
             let mut ctx = Ctx {
                 ks: &mut ks,
                 now: self.now,
                 shared: &self.shared,
                 client: &mut self.client,
             };
-            execute(&mut ctx, &args)
+            let outcome = execute(&mut ctx, &args);
+            ks.select(0);
+            outcome
         }
 
         /// The reply as RESP2 text.

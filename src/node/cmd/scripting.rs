@@ -581,6 +581,8 @@ fn run_script(ctx: &mut Ctx, sha: &str, args: &[Bytes], at: usize, read_only: bo
         return Frame::error(format!("ERR {}", one_line(&lua_message(&e))));
     }
     shared.script_run.start();
+    // A SELECT inside the script chooses a database for the script alone (Redis 7).
+    let caller_db = ctx.client.db;
     let holding = super::hold_writes(ctx);
     let running = RefCell::new(Running {
         slot: keys.first().map(|k| key_slot(k)),
@@ -630,9 +632,12 @@ fn run_script(ctx: &mut Ctx, sha: &str, args: &[Bytes], at: usize, read_only: bo
     shared.script_run.end();
     // Free what the script left behind now rather than at some later script.
     let _ = lua.gc_collect();
+    let ctx = running.into_inner().ctx;
     if holding {
-        super::feed_transaction(running.into_inner().ctx);
+        super::feed_transaction(ctx);
     }
+    ctx.client.db = caller_db;
+    ctx.ks.select(caller_db);
     outcome.unwrap_or_else(|e| {
         Frame::error(format!("ERR {} script: {sha}", one_line(&lua_message(&e))))
     })

@@ -32,11 +32,20 @@ pub fn time(_: &mut Ctx, _: &[Bytes]) -> Frame {
 
 pub fn select(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     match int_arg(&args[1]) {
-        Ok(0) => Frame::ok(),
-        Ok(_) if ctx.shared.cluster_enabled => {
+        Ok(n) if n != 0 && ctx.shared.cluster_enabled => {
             Frame::static_error("ERR SELECT is not allowed in cluster mode")
         }
-        Ok(_) => Frame::static_error("ERR DB index is out of range"),
+        Ok(_) => {
+            let db = try_frame!(super::generic::db_index(ctx, &args[1]));
+            // Waiters that an EXEC's writes so far made ready are served in their own
+            // database before the next commands run in another.
+            if ctx.ks.blocked.has_ready() {
+                super::blocking::serve_ready(ctx);
+            }
+            ctx.client.db = db;
+            ctx.ks.select(db);
+            Frame::ok()
+        }
         Err(e) => e,
     }
 }
@@ -150,6 +159,8 @@ pub fn quit(_: &mut Ctx, _: &[Bytes]) -> Outcome {
 
 pub fn reset(ctx: &mut Ctx, _: &[Bytes]) -> Frame {
     ctx.client.multi = None;
+    ctx.client.db = 0;
+    ctx.ks.select(0);
     super::transactions::unwatch_all(ctx);
     ctx.client.readonly = false;
     ctx.client.asking = false;
@@ -383,5 +394,104 @@ mod tests {
             h.outcome("quit").then,
             Some(crate::node::cmd::FollowUp::Close)
         ));
+    }
+
+    #[test]
+    fn databases_outside_cluster_mode() {
+        let mut h = Harness::standalone();
+        h.check(&[
+            ("set k zero", "+OK\r\n"),
+            ("select 16", "-ERR DB index is out of range\r\n"),
+            ("select -1", "-ERR DB index is out of range\r\n"),
+            ("select 1", "+OK\r\n"),
+            ("get k", "$-1\r\n"),
+            ("set k one", "+OK\r\n"),
+            ("set only1 x px 100000", "+OK\r\n"),
+            ("dbsize", ":2\r\n"),
+            ("move k 0", ":0\r\n"),
+            (
+                "move only1 1",
+                "-ERR source and destination objects are the same\r\n",
+            ),
+            ("move only1 16", "-ERR DB index is out of range\r\n"),
+            ("move only1 2", ":1\r\n"),
+            ("move nope 2", ":0\r\n"),
+            ("copy k k db 3", ":1\r\n"),
+            (
+                "copy k k",
+                "-ERR source and destination objects are the same\r\n",
+            ),
+            ("select 2", "+OK\r\n"),
+            ("pttl only1", ":100000\r\n"),
+            ("swapdb 0 x", "-ERR invalid second DB index\r\n"),
+            ("swapdb 0 16", "-ERR DB index is out of range\r\n"),
+            ("swapdb 0 1", "+OK\r\n"),
+            ("select 0", "+OK\r\n"),
+            ("get k", "$3\r\none\r\n"),
+            ("select 1", "+OK\r\n"),
+            ("get k", "$4\r\nzero\r\n"),
+            ("flushdb", "+OK\r\n"),
+            ("dbsize", ":0\r\n"),
+            ("select 3", "+OK\r\n"),
+            ("get k", "$3\r\none\r\n"),
+        ]);
+        let info = h.run("info keyspace");
+        assert!(info.contains("db0:keys=1,expires=0"), "{info}");
+        assert!(info.contains("db2:keys=1,expires=1"), "{info}");
+        assert!(info.contains("db3:keys=1,expires=0"), "{info}");
+        assert!(!info.contains("db1:"), "{info}");
+        // The connection's database holds across commands; RESET goes back to 0.
+        h.check(&[
+            ("dbsize", ":1\r\n"),
+            ("reset", "+RESET\r\n"),
+            ("get k", "$3\r\none\r\n"),
+            ("flushall", "+OK\r\n"),
+        ]);
+        assert_eq!(h.shared.keyspace.lock().total_len(), 0);
+    }
+
+    #[test]
+    fn snapshots_keep_every_database() {
+        let mut h = Harness::standalone();
+        h.check(&[
+            ("set a 0", "+OK\r\n"),
+            ("select 5", "+OK\r\n"),
+            ("set b 5", "+OK\r\n"),
+            ("rpush l x y", ":2\r\n"),
+        ]);
+        let mut ks = h.shared.keyspace.lock();
+        let rdb = crate::node::rdb::snapshot(&ks, 0, None, true);
+        let mut dbs = Vec::new();
+        crate::node::rdb::read_file(&rdb, |e| dbs.push((e.db, e.key))).unwrap();
+        dbs.sort();
+        assert_eq!(
+            dbs,
+            vec![
+                (0, bytes::Bytes::from("a")),
+                (5, bytes::Bytes::from("b")),
+                (5, bytes::Bytes::from("l"))
+            ]
+        );
+        // And through a frozen (background) snapshot, with writes going on.
+        assert!(ks.freeze(0));
+        ks.select(5);
+        ks.put(
+            b"later",
+            crate::node::keyspace::Value::string(b"x"),
+            crate::node::keyspace::Ttl::Clear,
+        );
+        ks.select(0);
+        let mut bytes = crate::node::rdb::header(0, None, 1, 0);
+        while let Some((part, last)) = ks.thaw_step(16) {
+            bytes.extend_from_slice(&part);
+            if last {
+                break;
+            }
+        }
+        crate::node::rdb::finish(&mut bytes, 0, true);
+        let mut fresh = crate::node::keyspace::Keyspace::with_databases(16);
+        crate::node::rdb::load_into(&bytes, &mut fresh, 0).unwrap();
+        assert_eq!(fresh.db_size(0).0, 1);
+        assert_eq!(fresh.db_size(5).0, 2);
     }
 }

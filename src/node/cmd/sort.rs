@@ -207,9 +207,9 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], read_only: bool) -> Frame {
     let n = out.len();
     // The destination is not among the table's keys for SORT: WATCH and waiters on it
     // are told here.
-    ctx.ks.watched.changed(&dest);
+    ctx.ks.watched.changed(ctx.ks.selected(), &dest);
     if n > 0 {
-        ctx.ks.blocked.signal(&dest);
+        ctx.ks.blocked.signal(ctx.ks.selected(), &dest);
     }
     if n == 0 {
         ctx.ks.remove(&dest, ctx.now);

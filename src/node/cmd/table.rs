@@ -310,6 +310,8 @@ cmds! {
     "lpos" -3 R 1 1 1 l::lpos;
     "sintercard" -3 RM 1 1 0 st::sintercard;
     "copy" -3 W 1 2 1 g::copy;
+    "move" 3 WF 1 1 1 g::move_;
+    "swapdb" 3 WF 0 0 0 g::swapdb;
     "object" -2 R 2 2 1 g::object;
     "memory" -2 R 2 2 1 g::memory;
     "zremrangebyscore" 4 WD 1 1 1 zs::zremrangebyscore;

@@ -14,6 +14,8 @@ use crate::node::resp::Frame;
 
 /// One key a connection WATCHes.
 pub struct WatchedKey {
+    /// The database the key was watched in.
+    db: usize,
     key: Bytes,
     version: WatchVersion,
     /// The key was stored but already expired when watched.
@@ -22,11 +24,12 @@ pub struct WatchedKey {
 
 impl WatchedKey {
     /// Whether this key changed since WATCH, in the sense that aborts EXEC.
-    fn touched(&self, ctx: &Ctx) -> bool {
-        let now = ctx.ks.watched.version(&self.key);
-        now.changed != self.version.changed
+    fn touched(&self, ks: &mut crate::node::keyspace::Keyspace, now: u64) -> bool {
+        let version = ks.watched.version(self.db, &self.key);
+        version.changed != self.version.changed
             || (!self.stale
-                && (now.expired != self.version.expired || ctx.ks.is_expired(&self.key, ctx.now)))
+                && (version.expired != self.version.expired
+                    || ks.with_db(self.db, |ks| ks.is_expired(&self.key, now))))
     }
 }
 
@@ -52,7 +55,11 @@ pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Outcome {
     let Some(multi) = ctx.client.multi.take() else {
         return Frame::static_error("ERR EXEC without MULTI").into();
     };
-    let watched_changed = ctx.client.watched.iter().any(|w| w.touched(ctx));
+    let watched_changed = ctx
+        .client
+        .watched
+        .iter()
+        .any(|w| w.touched(ctx.ks, ctx.now));
     unwatch_all(ctx);
     if multi.dirty {
         return Frame::static_error("EXECABORT Transaction discarded because of previous errors.")
@@ -94,10 +101,17 @@ pub fn watch(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         return Frame::static_error("ERR WATCH inside MULTI is not allowed");
     }
     for key in &args[1..] {
-        if !ctx.client.watched.iter().any(|w| w.key == key) {
-            let version = ctx.ks.watched.add(key);
+        let db = ctx.ks.selected();
+        if !ctx
+            .client
+            .watched
+            .iter()
+            .any(|w| w.db == db && w.key == key)
+        {
+            let version = ctx.ks.watched.add(db, key);
             let stale = ctx.ks.is_expired(key, ctx.now);
             ctx.client.watched.push(WatchedKey {
+                db,
                 key: key.clone(),
                 version,
                 stale,
@@ -120,7 +134,7 @@ pub fn unwatch_all(ctx: &mut Ctx) {
 /// Drops `watched` from the keyspace's registry (also when a connection leaves).
 pub fn forget(ks: &mut crate::node::keyspace::Keyspace, watched: &mut Vec<WatchedKey>) {
     for w in watched.drain(..) {
-        ks.watched.remove(&w.key);
+        ks.watched.remove(w.db, &w.key);
     }
 }
 

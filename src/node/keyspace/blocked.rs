@@ -16,6 +16,8 @@ use crate::node::resp::Frame;
 pub struct Waiter {
     /// The blocked command as sent, re-run without blocking when a key is ready.
     pub args: Vec<Bytes>,
+    /// The database its keys are in.
+    pub db: usize,
     pub keys: Vec<Bytes>,
     pub resp3: bool,
     /// The reply on timeout (or CLIENT UNBLOCK ... TIMEOUT).
@@ -27,6 +29,7 @@ impl Waiter {
     /// A waiter and the receiver its connection waits on.
     pub fn new(
         args: Vec<Bytes>,
+        db: usize,
         mut keys: Vec<Bytes>,
         resp3: bool,
         timeout_reply: Frame,
@@ -37,6 +40,7 @@ impl Waiter {
         (
             Waiter {
                 args,
+                db,
                 keys,
                 resp3,
                 timeout_reply,
@@ -50,9 +54,10 @@ impl Waiter {
 #[derive(Default)]
 pub struct Blocked {
     waiters: HashMap<u64, Waiter>,
-    by_key: HashMap<Bytes, VecDeque<u64>>,
-    ready: VecDeque<Bytes>,
-    ready_set: HashSet<Bytes>,
+    /// Waiters by (database, key).
+    by_key: HashMap<(usize, Bytes), VecDeque<u64>>,
+    ready: VecDeque<(usize, Bytes)>,
+    ready_set: HashSet<(usize, Bytes)>,
 }
 
 impl Blocked {
@@ -73,7 +78,7 @@ impl Blocked {
     pub fn add(&mut self, client: u64, waiter: Waiter) {
         for key in &waiter.keys {
             self.by_key
-                .entry(key.clone())
+                .entry((waiter.db, key.clone()))
                 .or_default()
                 .push_back(client);
         }
@@ -92,10 +97,11 @@ impl Blocked {
     pub fn remove(&mut self, client: u64) -> Option<Waiter> {
         let waiter = self.waiters.remove(&client)?;
         for key in &waiter.keys {
-            if let Some(queue) = self.by_key.get_mut(key) {
+            let at = (waiter.db, key.clone());
+            if let Some(queue) = self.by_key.get_mut(&at) {
                 queue.retain(|c| *c != client);
                 if queue.is_empty() {
-                    self.by_key.remove(key);
+                    self.by_key.remove(&at);
                 }
             }
         }
@@ -114,21 +120,24 @@ impl Blocked {
         }
     }
 
-    /// A write touched `key`: if someone waits on it, it is served after the command.
-    pub fn signal(&mut self, key: &[u8]) {
-        if let Some((k, _)) = self.by_key.get_key_value(key) {
-            if self.ready_set.insert(k.clone()) {
-                self.ready.push_back(k.clone());
-            }
+    /// A write touched `key` of database `db`: if someone waits on it, it is served
+    /// after the command.
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if self.by_key.is_empty() {
+            return;
+        }
+        let at = (db, Bytes::copy_from_slice(key));
+        if self.by_key.contains_key(&at) && self.ready_set.insert(at.clone()) {
+            self.ready.push_back(at);
         }
     }
 
     /// Every key with waiters is ready (FLUSHALL: blocked XREADGROUPs learn their stream
     /// is gone).
     pub fn signal_all(&mut self) {
-        let keys: Vec<Bytes> = self.by_key.keys().cloned().collect();
-        for k in keys {
-            self.signal(&k);
+        let keys: Vec<(usize, Bytes)> = self.by_key.keys().cloned().collect();
+        for (db, k) in keys {
+            self.signal(db, &k);
         }
     }
 
@@ -136,16 +145,26 @@ impl Blocked {
         !self.ready.is_empty()
     }
 
-    pub fn next_ready(&mut self) -> Option<Bytes> {
+    /// The keys of database `db` that clients wait on.
+    pub fn keys_of(&self, db: usize) -> Vec<Bytes> {
+        self.by_key
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
+    /// The next (database, key) that a write made ready.
+    pub fn next_ready(&mut self) -> Option<(usize, Bytes)> {
         let key = self.ready.pop_front()?;
         self.ready_set.remove(&key);
         Some(key)
     }
 
-    /// The clients waiting on `key`, first come first.
-    pub fn queue(&self, key: &[u8]) -> Vec<u64> {
+    /// The clients waiting on `key` of database `db`, first come first.
+    pub fn queue(&self, db: usize, key: &Bytes) -> Vec<u64> {
         self.by_key
-            .get(key)
+            .get(&(db, key.clone()))
             .map_or_else(Vec::new, |q| q.iter().copied().collect())
     }
 }
@@ -158,24 +177,28 @@ mod tests {
     fn queues_keep_arrival_order_and_removal_cleans_up() {
         let mut b = Blocked::default();
         let k = |s: &str| Bytes::copy_from_slice(s.as_bytes());
-        let (w1, mut r1) = Waiter::new(vec![], vec![k("a"), k("b"), k("a")], false, Frame::Null);
-        let (w2, _r2) = Waiter::new(vec![], vec![k("a")], false, Frame::Null);
+        let (w1, mut r1) = Waiter::new(vec![], 0, vec![k("a"), k("b"), k("a")], false, Frame::Null);
+        let (w2, _r2) = Waiter::new(vec![], 0, vec![k("a")], false, Frame::Null);
+        let (w3, _r3) = Waiter::new(vec![], 1, vec![k("a")], false, Frame::Null);
         b.add(1, w1);
         b.add(2, w2);
-        assert_eq!(b.queue(b"a"), vec![1, 2]);
-        assert_eq!(b.queue(b"b"), vec![1]);
-        b.signal(b"a");
-        b.signal(b"a");
-        b.signal(b"zzz");
-        assert_eq!(b.next_ready(), Some(k("a")));
+        b.add(3, w3);
+        assert_eq!(b.queue(0, &k("a")), vec![1, 2]);
+        assert_eq!(b.queue(1, &k("a")), vec![3]);
+        assert_eq!(b.queue(0, &k("b")), vec![1]);
+        b.signal(0, b"a");
+        b.signal(0, b"a");
+        b.signal(0, b"zzz");
+        assert_eq!(b.next_ready(), Some((0, k("a"))));
         assert_eq!(b.next_ready(), None);
         assert!(b.finish(1, Frame::Integer(7)));
         assert_eq!(r1.try_recv().unwrap(), Frame::Integer(7));
-        assert_eq!(b.queue(b"a"), vec![2]);
-        assert!(b.queue(b"b").is_empty());
-        assert_eq!(b.key_count(), 1);
+        assert_eq!(b.queue(0, &k("a")), vec![2]);
+        assert!(b.queue(0, &k("b")).is_empty());
+        assert_eq!(b.key_count(), 2);
         assert!(!b.finish(1, Frame::Null));
         assert!(b.remove(2).is_some());
+        assert!(b.remove(3).is_some());
         assert!(b.is_empty() && b.key_count() == 0);
     }
 }

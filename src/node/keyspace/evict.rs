@@ -319,7 +319,7 @@ pub fn make_room(ctx: &mut Ctx) -> Result<(), Frame> {
         };
         ctx.ks.delete(&key);
         ctx.ks.evict.evicted += 1;
-        ctx.ks.watched.changed(&key);
+        ctx.ks.watched.changed(ctx.ks.selected(), &key);
         ctx.ks.record(crate::node::notify::EVICTED, "evicted", &key);
         let del = [
             bytes::Bytes::from_static(b"DEL"),

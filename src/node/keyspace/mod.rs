@@ -46,18 +46,38 @@ pub struct KeyspaceStats {
     pub expired: u64,
 }
 
+/// A database that is not selected (see [`Keyspace::select`]). (WATCHed keys and
+/// blocked clients are kept for all databases together, each key with its database.)
+#[derive(Default)]
+struct Db {
+    /// Empty until the database is first selected (one table per slot then).
+    slots: Vec<HashTable<Entry>>,
+    expires: IndexMap<Box<[u8]>, u64, Hasher>,
+    len: usize,
+}
+
+/// The databases (SELECT 0-15). The selected database's tables are this struct's own
+/// fields, so every command works on them with no indirection; the others are parked in
+/// `parked` and [`select`](Keyspace::select) swaps one in (a few pointer moves). Whoever
+/// takes the lock to run a client's commands selects the client's database and selects
+/// database 0 again when done, so everything else finds database 0 selected.
 pub struct Keyspace {
     slots: Vec<HashTable<Entry>>,
     hasher: Hasher,
     expires: IndexMap<Box<[u8]>, u64, Hasher>,
     len: usize,
+    /// Which database the fields above hold.
+    selected: usize,
+    /// Every database; the selected one's entry is an empty placeholder.
+    parked: Vec<Db>,
     pub stats: KeyspaceStats,
     /// WATCHed keys and their versions.
     pub watched: Watched,
     /// Whether expired keys are recorded in `expired_log` (a master feeding replicas,
     /// which must be told with a DEL).
     pub log_expired: bool,
-    pub expired_log: Vec<Box<[u8]>>,
+    /// (database, key) of each key expired since the last feed.
+    pub expired_log: Vec<(usize, Box<[u8]>)>,
     /// Clients blocked on keys (BLPOP and friends).
     pub blocked: Blocked,
     /// maxmemory: the policy and its sampling state.
@@ -74,8 +94,10 @@ pub struct Keyspace {
 /// when the snapshot started (copy-on-write at slot granularity). The saver serialises
 /// the remaining slots a batch at a time, between batches of commands.
 struct Frozen {
-    /// Slots already serialised.
+    /// Slots already serialised, database by database (`db * SLOT_COUNT + slot`).
     done: Vec<bool>,
+    /// The database the serialised entries are in so far (the header selects 0).
+    db_written: usize,
     remaining: usize,
     /// Serialised entries not yet taken by the saver.
     out: Vec<u8>,
@@ -89,13 +111,24 @@ impl Default for Keyspace {
     }
 }
 
+fn empty_slots() -> Vec<HashTable<Entry>> {
+    (0..SLOT_COUNT).map(|_| HashTable::new()).collect()
+}
+
 impl Keyspace {
+    /// A keyspace of one database.
     pub fn new() -> Keyspace {
+        Self::with_databases(1)
+    }
+
+    pub fn with_databases(count: usize) -> Keyspace {
         Keyspace {
-            slots: (0..SLOT_COUNT).map(|_| HashTable::new()).collect(),
+            slots: empty_slots(),
             hasher: Hasher::default(),
             expires: IndexMap::default(),
             len: 0,
+            selected: 0,
+            parked: (0..count.max(1)).map(|_| Db::default()).collect(),
             stats: KeyspaceStats::default(),
             watched: Watched::default(),
             log_expired: false,
@@ -114,9 +147,11 @@ impl Keyspace {
         if self.frozen.is_some() {
             return false;
         }
+        let total = self.parked.len() * SLOT_COUNT as usize;
         self.frozen = Some(Box::new(Frozen {
-            done: vec![false; SLOT_COUNT as usize],
-            remaining: SLOT_COUNT as usize,
+            done: vec![false; total],
+            db_written: 0,
+            remaining: total,
             out: Vec::new(),
             now,
         }));
@@ -131,12 +166,13 @@ impl Keyspace {
     /// `budget` bytes. `None` when no snapshot runs; `Some((bytes, true))` for the last
     /// part, after which the snapshot is over.
     pub fn thaw_step(&mut self, budget: usize) -> Option<(Vec<u8>, bool)> {
-        let mut slot = 0;
+        let mut at = 0;
         while self.frozen.as_ref()?.out.len() < budget && self.frozen.as_ref()?.remaining > 0 {
-            while self.frozen.as_ref()?.done[slot] {
-                slot += 1;
+            while self.frozen.as_ref()?.done[at] {
+                at += 1;
             }
-            self.preserve(slot);
+            let (db, slot) = (at / SLOT_COUNT as usize, at % SLOT_COUNT as usize);
+            self.preserve_in(db, slot);
         }
         let f = self.frozen.as_mut()?;
         let out = std::mem::take(&mut f.out);
@@ -168,21 +204,153 @@ impl Keyspace {
 
     #[cold]
     fn preserve(&mut self, slot: usize) {
+        self.preserve_in(self.selected, slot);
+    }
+
+    /// Serialises `slot` of database `db` for the running snapshot, once.
+    fn preserve_in(&mut self, db: usize, slot: usize) {
         let Some(f) = self.frozen.as_mut() else {
             return;
         };
-        if f.done[slot] {
+        let at = db * SLOT_COUNT as usize + slot;
+        if f.done[at] {
             return;
         }
-        f.done[slot] = true;
+        f.done[at] = true;
         f.remaining -= 1;
-        for e in self.slots[slot].iter() {
-            let at = self.expires.get(&e.key).copied();
+        let (slots, expires) = if db == self.selected {
+            (&self.slots, &self.expires)
+        } else {
+            (&self.parked[db].slots, &self.parked[db].expires)
+        };
+        let Some(table) = slots.get(slot) else {
+            return;
+        };
+        for e in table.iter() {
+            let at = expires.get(&e.key).copied();
             if at.is_some_and(|at| at <= f.now) {
                 continue;
             }
+            if f.db_written != db {
+                crate::node::rdb::write_select_db(&mut f.out, db);
+                f.db_written = db;
+            }
             crate::node::rdb::write_entry(&mut f.out, &e.key, &e.val, at);
         }
+    }
+
+    /// The selected database.
+    #[inline]
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// How many databases there are.
+    pub fn databases(&self) -> usize {
+        self.parked.len()
+    }
+
+    /// Makes `db` the database commands work on (parking the one selected so far).
+    /// `db` must be below [`databases`](Self::databases).
+    #[inline]
+    pub fn select(&mut self, db: usize) {
+        if db != self.selected {
+            self.switch(db);
+        }
+    }
+
+    fn switch(&mut self, db: usize) {
+        let mut next = std::mem::take(&mut self.parked[db]);
+        if next.slots.is_empty() {
+            next.slots = empty_slots();
+        }
+        self.swap_selected(&mut next);
+        self.parked[self.selected] = next;
+        self.selected = db;
+    }
+
+    /// Swaps the selected database's fields with `db`'s.
+    fn swap_selected(&mut self, db: &mut Db) {
+        std::mem::swap(&mut self.slots, &mut db.slots);
+        std::mem::swap(&mut self.expires, &mut db.expires);
+        std::mem::swap(&mut self.len, &mut db.len);
+    }
+
+    /// Runs `f` with database `db` selected, then selects the previous one again.
+    pub fn with_db<R>(&mut self, db: usize, f: impl FnOnce(&mut Keyspace) -> R) -> R {
+        let back = self.selected;
+        self.select(db);
+        let r = f(self);
+        self.select(back);
+        r
+    }
+
+    /// (keys, keys with a TTL) of database `db`.
+    pub fn db_size(&self, db: usize) -> (usize, usize) {
+        if db == self.selected {
+            (self.len, self.expires.len())
+        } else {
+            self.parked
+                .get(db)
+                .map_or((0, 0), |d| (d.len, d.expires.len()))
+        }
+    }
+
+    /// Keys in every database.
+    pub fn total_len(&self) -> usize {
+        (0..self.parked.len()).map(|db| self.db_size(db).0).sum()
+    }
+
+    /// Visits the live keys of database `db` with their expiry, slot by slot.
+    pub fn for_each_key_in_db(
+        &self,
+        db: usize,
+        now: u64,
+        mut f: impl FnMut(&[u8], &Value, Option<u64>),
+    ) {
+        let (slots, expires) = if db == self.selected {
+            (&self.slots, &self.expires)
+        } else {
+            (&self.parked[db].slots, &self.parked[db].expires)
+        };
+        for table in slots {
+            for e in table.iter() {
+                let at = expires.get(&e.key).copied();
+                if at.is_none_or(|at| at > now) {
+                    f(&e.key, &e.val, at);
+                }
+            }
+        }
+    }
+
+    /// SWAPDB: databases `a` and `b` trade their keys (watchers and blocked clients stay
+    /// with the database number, as in Redis).
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        let back = self.selected;
+        for db in [a, b] {
+            self.select(db);
+            for slot in 0..SLOT_COUNT as usize {
+                self.guard(slot);
+            }
+        }
+        self.select(a);
+        let mut data = Db {
+            slots: std::mem::take(&mut self.slots),
+            expires: std::mem::take(&mut self.expires),
+            len: std::mem::take(&mut self.len),
+        };
+        self.select(b);
+        std::mem::swap(&mut self.slots, &mut data.slots);
+        std::mem::swap(&mut self.expires, &mut data.expires);
+        std::mem::swap(&mut self.len, &mut data.len);
+        self.select(a);
+        self.slots = data.slots;
+        self.expires = data.expires;
+        self.len = data.len;
+        self.select(back);
     }
 
     pub fn len(&self) -> usize {
@@ -208,6 +376,7 @@ impl Keyspace {
                 class,
                 name,
                 key: Bytes::copy_from_slice(key),
+                db: self.selected,
             });
         }
     }
@@ -226,11 +395,11 @@ impl Keyspace {
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         if self.is_expired(key, now) {
             self.delete(key);
-            self.watched.expired(key);
+            self.watched.expired(self.selected, key);
             self.stats.expired += 1;
             self.record(crate::node::notify::EXPIRED, "expired", key);
             if self.log_expired {
-                self.expired_log.push(key.into());
+                self.expired_log.push((self.selected, key.into()));
             }
             true
         } else {
@@ -384,14 +553,15 @@ impl Keyspace {
             self.guard(slot);
         }
         if !self.watched.is_empty() {
-            for key in self.watched.keys() {
+            let db = self.selected;
+            for key in self.watched.keys(db) {
                 if self.find(&key).is_none() {
                     continue;
                 }
                 if self.is_expired(&key, now) {
-                    self.watched.expired(&key);
+                    self.watched.expired(db, &key);
                 } else {
-                    self.watched.changed(&key);
+                    self.watched.changed(db, &key);
                 }
             }
         }
@@ -400,6 +570,15 @@ impl Keyspace {
         }
         self.expires = IndexMap::default();
         self.len = 0;
+    }
+
+    /// FLUSHALL: empties every database (see [`flush`](Self::flush)).
+    pub fn flush_all(&mut self, now: u64) {
+        for db in 0..self.parked.len() {
+            if self.db_size(db).0 > 0 || db == self.selected {
+                self.with_db(db, |ks| ks.flush(now));
+            }
+        }
     }
 
     pub fn count_in_slot(&self, slot: u16) -> usize {
@@ -539,11 +718,11 @@ impl Keyspace {
             if *at <= now {
                 let key = key.clone();
                 self.delete(&key);
-                self.watched.expired(&key);
+                self.watched.expired(self.selected, &key);
                 self.stats.expired += 1;
                 self.record(crate::node::notify::EXPIRED, "expired", &key);
                 if self.log_expired {
-                    self.expired_log.push(key);
+                    self.expired_log.push((self.selected, key));
                 }
                 deleted += 1;
             }

@@ -25,7 +25,8 @@ struct Watch {
 
 #[derive(Default)]
 pub struct Watched {
-    keys: HashMap<Box<[u8]>, Watch>,
+    /// By database, then key.
+    keys: HashMap<(usize, Box<[u8]>), Watch>,
 }
 
 impl Watched {
@@ -33,43 +34,59 @@ impl Watched {
         self.keys.is_empty()
     }
 
-    /// One more connection watches `key`; returns the version to compare at EXEC.
-    pub fn add(&mut self, key: &[u8]) -> WatchVersion {
-        let w = self.keys.entry(key.into()).or_default();
+    /// One more connection watches `key` of database `db`; returns the version to
+    /// compare at EXEC.
+    pub fn add(&mut self, db: usize, key: &[u8]) -> WatchVersion {
+        let w = self.keys.entry((db, key.into())).or_default();
         w.watchers += 1;
         w.version
     }
 
     /// One connection stops watching `key`.
-    pub fn remove(&mut self, key: &[u8]) {
-        if let Some(w) = self.keys.get_mut(key) {
+    pub fn remove(&mut self, db: usize, key: &[u8]) {
+        let at = (db, Box::<[u8]>::from(key));
+        if let Some(w) = self.keys.get_mut(&at) {
             w.watchers -= 1;
             if w.watchers == 0 {
-                self.keys.remove(key);
+                self.keys.remove(&at);
             }
         }
     }
 
-    pub fn version(&self, key: &[u8]) -> WatchVersion {
-        self.keys.get(key).map(|w| w.version).unwrap_or_default()
+    fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Watch> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        self.keys.get_mut(&(db, Box::<[u8]>::from(key)))
     }
 
-    /// A write touched `key`.
-    pub fn changed(&mut self, key: &[u8]) {
-        if let Some(w) = self.keys.get_mut(key) {
+    pub fn version(&self, db: usize, key: &[u8]) -> WatchVersion {
+        self.keys
+            .get(&(db, Box::<[u8]>::from(key)))
+            .map(|w| w.version)
+            .unwrap_or_default()
+    }
+
+    /// A write touched `key` of database `db`.
+    pub fn changed(&mut self, db: usize, key: &[u8]) {
+        if let Some(w) = self.get_mut(db, key) {
             w.version.changed += 1;
         }
     }
 
-    /// `key` was deleted because it expired.
-    pub fn expired(&mut self, key: &[u8]) {
-        if let Some(w) = self.keys.get_mut(key) {
+    /// `key` of database `db` was deleted because it expired.
+    pub fn expired(&mut self, db: usize, key: &[u8]) {
+        if let Some(w) = self.get_mut(db, key) {
             w.version.expired += 1;
         }
     }
 
-    /// The watched keys, for a flush to decide which of them it touches.
-    pub fn keys(&self) -> Vec<Box<[u8]>> {
-        self.keys.keys().cloned().collect()
+    /// The watched keys of database `db`, for a flush to decide which of them it touches.
+    pub fn keys(&self, db: usize) -> Vec<Box<[u8]>> {
+        self.keys
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect()
     }
 }

@@ -20,7 +20,7 @@ use super::write_atomic;
 use crate::node::clock::now_ms;
 use crate::node::cmd::{lookup, ClientState, Ctx};
 use crate::node::config::NodeConfig;
-use crate::node::keyspace::{Keyspace, Ttl};
+use crate::node::keyspace::Keyspace;
 use crate::node::resp::{parse_request, RequestLimits};
 use crate::node::shared::Shared;
 
@@ -107,6 +107,8 @@ pub struct Aof {
     file: Arc<File>,
     /// Commands run but not yet written to the file.
     pub pending: Vec<u8>,
+    /// The database the incremental file's last SELECT named (none yet: a new file).
+    pub selected_db: Option<usize>,
     policy: Fsync,
     /// Bytes written since the last fsync.
     unsynced: bool,
@@ -172,6 +174,7 @@ impl Aof {
             manifest,
             file,
             pending: Vec::new(),
+            selected_db: None,
             policy: Fsync::from_name(&cfg.appendfsync),
             unsynced: false,
             last_fsync: Instant::now(),
@@ -261,6 +264,7 @@ impl Aof {
         self.manifest = during;
         self.file = Arc::new(file);
         self.unsynced = false;
+        self.selected_db = None;
         Ok(self.dir.join(base_name))
     }
 
@@ -319,13 +323,8 @@ pub fn load(shared: &Shared, ks: &mut Keyspace, cfg: &NodeConfig) -> anyhow::Res
         let data =
             std::fs::read(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
         if data.starts_with(b"REDIS") {
-            let now = now_ms();
-            crate::node::rdb::load(&data, |k, v, at| {
-                if at.is_none_or(|at| at > now) {
-                    ks.put(&k, v, at.map_or(Ttl::Clear, Ttl::At));
-                }
-            })
-            .map_err(|e| anyhow::anyhow!("loading {}: {}", path.display(), e.0))?;
+            crate::node::rdb::load_into(&data, ks, now_ms())
+                .map_err(|e| anyhow::anyhow!("loading {}: {}", path.display(), e.0))?;
         } else {
             replay(shared, ks, &path, false, cfg.aof_load_truncated)?;
         }
@@ -392,6 +391,8 @@ fn replay(
         // Replaying writes: a follow-up (there is none for a write) has nothing to act on.
         let _ = (spec.handler)(&mut ctx, &args);
     }
+    // The file's SELECTs chose databases for its commands only.
+    ks.select(0);
     if buf.is_empty() {
         return Ok(None);
     }

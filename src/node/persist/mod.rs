@@ -20,7 +20,7 @@ use parking_lot::Mutex;
 
 use super::clock::now_ms;
 use super::config::{NodeConfig, Notify};
-use super::keyspace::{Keyspace, Ttl};
+use super::keyspace::Keyspace;
 use super::shared::Shared;
 use crate::bus::core::LogLevel;
 
@@ -156,13 +156,24 @@ impl Persistence {
         self.dirty.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Appends commands (RESP arrays) to the append-only file's buffer. Called under the
-    /// keyspace lock, so the file has the order in which commands ran.
-    pub fn feed(&self, cmds: &[Vec<u8>]) {
+    /// Appends commands (RESP arrays) to the append-only file's buffer, preceded by a
+    /// `SELECT` when the file's last one named another database than `first_db`; `cmds`
+    /// end in `last_db`. Called under the keyspace lock, so the file has the order in
+    /// which commands ran.
+    pub fn feed(&self, first_db: usize, cmds: &[Vec<u8>], last_db: usize) {
         if let Some(a) = self.aof.lock().as_mut() {
+            if a.selected_db != Some(first_db) {
+                let db = first_db.to_string();
+                a.pending
+                    .extend_from_slice(&crate::node::repl_state::encode(&[
+                        &b"SELECT"[..],
+                        db.as_bytes(),
+                    ]));
+            }
             for c in cmds {
                 a.pending.extend_from_slice(c);
             }
+            a.selected_db = Some(last_db);
         }
     }
 
@@ -272,7 +283,8 @@ impl Persistence {
         };
         let now = now_ms();
         ks.freeze(now);
-        let header = crate::node::rdb::header(now, None, ks.len(), ks.expires_len());
+        let (keys, expires) = ks.db_size(0);
+        let header = crate::node::rdb::header(now, None, keys, expires);
         let shared = shared.arc();
         let checksum = cfg.rdbchecksum;
         log(
@@ -518,7 +530,7 @@ impl Persistence {
             let text = format!(
                 "DB loaded from append only file: {:.3} seconds ({} keys)",
                 started.elapsed().as_secs_f64(),
-                ks.len()
+                ks.total_len()
             );
             drop(ks);
             log(LogLevel::Notice, &text);
@@ -527,17 +539,12 @@ impl Persistence {
             let path = rdb_path(&cfg);
             match std::fs::read(&path) {
                 Ok(data) => {
-                    let now = now_ms();
-                    crate::node::rdb::load(&data, |k, v, at| {
-                        if at.is_none_or(|at| at > now) {
-                            ks.put(&k, v, at.map_or(Ttl::Clear, Ttl::At));
-                        }
-                    })
-                    .map_err(|e| anyhow::anyhow!("loading {}: {}", path.display(), e.0))?;
+                    crate::node::rdb::load_into(&data, &mut ks, now_ms())
+                        .map_err(|e| anyhow::anyhow!("loading {}: {}", path.display(), e.0))?;
                     let text = format!(
                         "DB loaded from disk: {:.3} seconds ({} keys)",
                         started.elapsed().as_secs_f64(),
-                        ks.len()
+                        ks.total_len()
                     );
                     drop(ks);
                     log(LogLevel::Notice, &text);

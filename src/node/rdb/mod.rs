@@ -13,7 +13,9 @@ mod stream;
 
 use bytes::Bytes;
 
-use super::keyspace::{HashValue, Keyspace, ListValue, SetValue, Stream, StreamId, Value, ZSet};
+use super::keyspace::{
+    HashValue, Keyspace, ListValue, SetValue, Stream, StreamId, Ttl, Value, ZSet,
+};
 
 /// RDB version of Redis 7.0; DUMP payloads and snapshots are written with it.
 pub const RDB_VERSION: u16 = 10;
@@ -155,19 +157,36 @@ pub fn undump(payload: &[u8]) -> Res<Value> {
     Ok(value)
 }
 
-/// An RDB file (version 10) of every live key, with the aux fields Redis writes (the
-/// replication ones, which a replica reads, when given).
+/// An RDB file (version 10) of every live key of every database, with the aux fields
+/// Redis writes (the replication ones, which a replica reads, when given).
 pub fn snapshot(ks: &Keyspace, now: u64, repl: Option<(&str, u64)>, checksum: bool) -> Vec<u8> {
-    let mut out = header(now, repl, ks.len(), ks.expires_len());
-    out.reserve(ks.len() * 32);
-    for slot in 0..crate::model::SLOT_COUNT {
-        ks.for_each_key_in_slot(slot, now, |key, value| {
-            write_entry(&mut out, key, value, ks.expire_at(key));
+    let (keys, expires) = ks.db_size(0);
+    let mut out = header(now, repl, keys, expires);
+    out.reserve(ks.total_len() * 32);
+    for db in 0..ks.databases() {
+        let (keys, expires) = ks.db_size(db);
+        if db > 0 {
+            if keys == 0 {
+                continue;
+            }
+            write_select_db(&mut out, db);
+            out.push(op::RESIZEDB);
+            write_len(&mut out, keys as u64);
+            write_len(&mut out, expires as u64);
+        }
+        ks.for_each_key_in_db(db, now, |key, value, at| {
+            write_entry(&mut out, key, value, at);
         });
     }
     let crc = if checksum { crc64::crc64(0, &out) } else { 0 };
     finish_after(&mut out, crc, checksum);
     out
+}
+
+/// The SELECTDB opcode: the entries after it are of database `db`.
+pub fn write_select_db(out: &mut Vec<u8>, db: usize) {
+    out.push(op::SELECTDB);
+    write_len(out, db as u64);
 }
 
 /// The start of an RDB file: magic and version, the aux fields redis-server writes (the
@@ -231,6 +250,7 @@ fn finish_after(out: &mut Vec<u8>, crc: u64, checksum: bool) {
 }
 
 /// Reads an RDB file, calling `each(key, value, expire_at_ms)` for every key of db 0.
+#[cfg(test)]
 pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res<()> {
     read_file(data, |entry| {
         if entry.db == 0 {
@@ -238,6 +258,34 @@ pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res
         }
     })
     .map(|_| ())
+}
+
+/// Loads an RDB file into `ks`, each key into its database; keys expired by `now` are
+/// left out. A file with a database `ks` does not have is refused, as redis-server does.
+pub fn load_into(data: &[u8], ks: &mut Keyspace, now: u64) -> Res<FileInfo> {
+    let databases = ks.databases() as u64;
+    let back = ks.selected();
+    let mut beyond = None;
+    let info = read_file(data, |entry| {
+        if entry.db >= databases {
+            beyond.get_or_insert(entry.db);
+            return;
+        }
+        if entry.expire_at.is_some_and(|at| at <= now) {
+            return;
+        }
+        ks.select(entry.db as usize);
+        let ttl = entry.expire_at.map_or(Ttl::Clear, Ttl::At);
+        ks.put(&entry.key, entry.value, ttl);
+    });
+    ks.select(back);
+    let info = info?;
+    if beyond.is_some() {
+        return Err(BadPayload(
+            "FATAL: Data file was created with a Redis server configured to handle more than the databases this node has",
+        ));
+    }
+    Ok(info)
 }
 
 /// One key of an RDB file, with the database it belongs to and its absolute expiry (ms).

@@ -69,9 +69,9 @@ pub struct ReplState {
     /// `REPLCONF listening-port` of connections that have not sent PSYNC yet.
     pub listening_ports: HashMap<u64, u16>,
     pub handoffs: HashMap<u64, Handoff>,
-    /// The stream said which database its commands are for (`SELECT 0`). Cleared by a
+    /// The database the stream's commands are for since its last `SELECT`. Cleared by a
     /// full resync and a promotion, as Redis re-emits SELECT then.
-    pub db_selected: bool,
+    pub stream_db: Option<usize>,
     /// When a PING was last fed to the stream (keeps replicas' data age fresh).
     pub last_ping: Instant,
 }
@@ -131,7 +131,7 @@ impl Replication {
                 master: None,
                 listening_ports: HashMap::new(),
                 handoffs: HashMap::new(),
-                db_selected: false,
+                stream_db: None,
                 last_ping: Instant::now(),
             }),
             offset_tx: watch::channel(0).0,
@@ -230,13 +230,13 @@ impl Replication {
         self.offset_tx.send_replace(st.offset);
     }
 
-    /// Appends one data command, preceded by `SELECT 0` when the stream has not said which
-    /// database it writes to since the last full resync (replicas of redis-server's kind
-    /// expect one; PING and REPLCONF need none).
-    pub(crate) fn append_command(&self, st: &mut ReplState, cmd: &[u8]) {
-        if !st.db_selected {
-            st.db_selected = true;
-            self.append(st, &encode(&[&b"SELECT"[..], b"0"]));
+    /// Appends one data command of database `db`, preceded by `SELECT <db>` when the
+    /// stream has not said so since the last full resync or since commands of another
+    /// database (replicas of redis-server's kind expect one; PING and REPLCONF need none).
+    pub(crate) fn append_command(&self, st: &mut ReplState, db: usize, cmd: &[u8]) {
+        if st.stream_db != Some(db) {
+            st.stream_db = Some(db);
+            self.append(st, &encode(&[&b"SELECT"[..], db.to_string().as_bytes()]));
         }
         self.append(st, cmd);
     }

@@ -50,7 +50,7 @@ impl Replication {
             let rdb =
                 crate::node::rdb::snapshot(ctx.ks, ctx.now, Some((&st.replid, st.offset)), true);
             let next = st.offset + 1;
-            st.db_selected = false;
+            st.stream_db = None;
             st.handoffs.insert(
                 id,
                 Handoff {

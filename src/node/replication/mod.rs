@@ -78,7 +78,7 @@ impl Replication {
                 // with us up to where we were (Redis's `shiftReplicationId`).
                 st.replid2 = std::mem::replace(&mut st.replid, random_id());
                 st.second_offset = Some(st.offset + 1);
-                st.db_selected = false;
+                st.stream_db = None;
                 if st.backlog.is_some() {
                     ks.log_expired = true;
                     self.feeding.store(true, Ordering::Relaxed);

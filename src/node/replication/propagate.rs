@@ -217,7 +217,8 @@ pub fn feed_effect(
     args: &[Bytes],
 ) {
     if shared.persist.logging() {
-        shared.persist.feed(&[encode(args)]);
+        let db = ks.selected();
+        shared.persist.feed(db, &[encode(args)], db);
     }
     if shared.repl.feeding() {
         shared.repl.feed_command(ks, args);
@@ -227,14 +228,18 @@ pub fn feed_effect(
 impl Replication {
     /// Feeds the stream after a command ran on a master with a backlog: the keys that
     /// expired meanwhile, then `cmds` (see [`written`]).
-    pub fn after_command(&self, ctx: &mut Ctx, cmds: &[Vec<u8>]) {
+    pub fn after_command(&self, ctx: &mut Ctx, first_db: usize, cmds: &[Vec<u8>], last_db: usize) {
         if cmds.is_empty() && ctx.ks.expired_log.is_empty() {
             return;
         }
         let mut st = self.state.lock();
         self.feed_expired(&mut st, ctx.ks);
-        for cmd in cmds {
-            self.append_command(&mut st, cmd);
+        if let Some((first, rest)) = cmds.split_first() {
+            self.append_command(&mut st, first_db, first);
+            for cmd in rest {
+                self.append(&mut st, cmd);
+            }
+            st.stream_db = Some(last_db);
         }
         let offset = st.offset;
         drop(st);
@@ -247,7 +252,7 @@ impl Replication {
     pub fn feed_command(&self, ks: &mut crate::node::keyspace::Keyspace, args: &[Bytes]) {
         let mut st = self.state.lock();
         self.feed_expired(&mut st, ks);
-        self.append_command(&mut st, &encode(args));
+        self.append_command(&mut st, ks.selected(), &encode(args));
         let offset = st.offset;
         drop(st);
         if let Some(bus) = self.bus() {
@@ -265,8 +270,8 @@ impl Replication {
     }
 
     fn feed_expired(&self, st: &mut super::ReplState, ks: &mut crate::node::keyspace::Keyspace) {
-        for key in std::mem::take(&mut ks.expired_log) {
-            self.append_command(st, &encode(&[&b"DEL"[..], &key]));
+        for (db, key) in std::mem::take(&mut ks.expired_log) {
+            self.append_command(st, db, &encode(&[&b"DEL"[..], &key]));
         }
     }
 }

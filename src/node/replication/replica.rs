@@ -18,7 +18,6 @@ use super::propagate::encode;
 use super::{LinkState, Replication};
 use crate::node::clock::now_ms;
 use crate::node::cmd::{eq_ic, lookup, ClientState, Ctx};
-use crate::node::keyspace::Ttl;
 use crate::node::resp::{parse_request, RequestLimits};
 use crate::node::shared::Shared;
 
@@ -198,13 +197,10 @@ async fn read_snapshot(stream: &mut TcpStream, buf: &mut BytesMut) -> anyhow::Re
 fn load_snapshot(shared: &Shared, rdb: &[u8], replid: String, offset: u64) -> anyhow::Result<()> {
     let repl = &shared.repl;
     let mut ks = shared.keyspace.lock();
-    ks.flush(crate::node::clock::now_ms());
-    let mut loaded = Vec::new();
-    crate::node::rdb::load(rdb, |k, v, at| loaded.push((k, v, at)))
+    ks.flush_all(crate::node::clock::now_ms());
+    // now = 0: the master decides when keys expire (it sends a DEL).
+    crate::node::rdb::load_into(rdb, &mut ks, 0)
         .map_err(|e| anyhow!("loading the snapshot: {}", e.0))?;
-    for (key, value, at) in loaded {
-        ks.put(&key, value, at.map_or(Ttl::Clear, Ttl::At));
-    }
     let mut st = repl.state.lock();
     st.replid = replid;
     st.replid2 = super::NO_ID.into();
@@ -240,6 +236,8 @@ async fn stream_commands(
         let mut ack = false;
         if !buf.is_empty() {
             let mut ks = shared.keyspace.lock();
+            // The stream's last SELECT holds across batches.
+            ks.select(client.db);
             let mut st_applied = 0u64;
             // One copy of the pending bytes per batch: what is applied also goes to our
             // backlog verbatim.
@@ -282,9 +280,11 @@ async fn stream_commands(
                         &outcome,
                         now_ms(),
                     );
-                    shared.persist.feed(&cmds);
+                    let db = ctx.ks.selected();
+                    shared.persist.feed(db, &cmds, db);
                 }
             }
+            ks.select(0);
             if st_applied > 0 {
                 let mut st = repl.state.lock();
                 if let Some(b) = st.backlog.as_mut() {

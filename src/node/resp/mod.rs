@@ -9,7 +9,7 @@ mod request;
 
 pub use frame::{format_double, format_g, Frame, InlineBulk};
 pub use parse::{parse_frame, ParseError};
-pub use request::{parse_request, parse_requests, split_args, Batch, RequestError, RequestLimits};
+pub use request::{parse_request, parse_requests, split_args, Batch, RequestLimits};
 
 /// Strict decimal i64 the way Redis's `string2ll` reads numbers (no spaces, no `+`).
 pub fn parse_i64_pub(text: &[u8]) -> Option<i64> {

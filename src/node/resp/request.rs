@@ -175,10 +175,6 @@ impl Batch {
         self.bounds.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.bounds.is_empty()
-    }
-
     /// The arguments of command `i` (name first).
     pub fn command(&self, i: usize) -> &[Bytes] {
         let (start, end) = self.bounds[i];
