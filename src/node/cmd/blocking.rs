@@ -616,7 +616,7 @@ mod tests {
             ("xgroup create s g1 $", "+OK\r\n"),
             ("xgroup create s g2 $", "+OK\r\n"),
         ]);
-        let mut block = |h: &mut Harness, id: u64, line: &str| {
+        let block = |h: &mut Harness, id: u64, line: &str| {
             h.client = ClientState::new(id, true);
             match h.outcome(line).then {
                 Some(FollowUp::Block { reply, .. }) => reply,
