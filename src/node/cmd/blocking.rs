@@ -327,6 +327,10 @@ pub fn after_write(ks: &mut Keyspace, spec: &super::CommandSpec, args: &[Bytes],
         }
         return;
     }
+    if matches!(spec.name, "flushall" | "flushdb") {
+        ks.blocked.signal_all();
+        return;
+    }
     let db = ks.selected();
     for key in spec.keys(args) {
         ks.blocked.signal(db, key);
@@ -343,11 +347,28 @@ pub fn serve_ready(ctx: &mut Ctx) {
             let Some(w) = ctx.ks.blocked.waiter(id) else {
                 continue;
             };
+            // XREADGROUP needs its stream and group: a blocked reader learns at once that
+            // either went (Redis unblocks it with an error rather than wait for an XADD).
+            let command = w.args[0].clone();
+            if command.eq_ignore_ascii_case(b"xreadgroup") {
+                let group = super::stream_groups::read_group(&w.args).map(|(g, _)| g.clone());
+                let gone = match ctx.ks.get(&key, ctx.now) {
+                    Some(Value::Stream(s)) => match group {
+                        Some(g) if s.groups.contains_key(&g) => None,
+                        _ => Some("NOGROUP the consumer group this client was blocked on no longer exists"),
+                    },
+                    _ => Some("UNBLOCKED the stream key no longer exists"),
+                };
+                if let Some(error) = gone {
+                    ctx.ks.blocked.finish(id, Frame::static_error(error));
+                    continue;
+                }
+            }
             // A key that now holds another type (SET after the push, in one EXEC) serves
             // no one: its waiters keep waiting, as in Redis.
-            let kind = if w.args[0][..1].eq_ignore_ascii_case(b"x") {
+            let kind = if command[..1].eq_ignore_ascii_case(b"x") {
                 Kind::Stream
-            } else if w.args[0][..2].eq_ignore_ascii_case(b"bz") {
+            } else if command[..2].eq_ignore_ascii_case(b"bz") {
                 Kind::ZSet
             } else {
                 Kind::List
