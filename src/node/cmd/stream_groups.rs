@@ -494,7 +494,7 @@ pub fn xpending(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         let Some(nack) = g.pel.get(&id) else {
             continue;
         };
-        let idle = now as i64 - nack.delivery_time as i64;
+        let idle = (now as i64).wrapping_sub(nack.delivery_time as i64);
         if min_idle != 0 && idle < min_idle {
             continue;
         }
@@ -621,7 +621,7 @@ pub fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
             continue;
         }
         if let Some(n) = &known {
-            if min_idle > 0 && (now as i64 - n.delivery_time as i64) < min_idle {
+            if min_idle > 0 && (now as i64).wrapping_sub(n.delivery_time as i64) < min_idle {
                 continue;
             }
         }
@@ -638,7 +638,7 @@ pub fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         if retry >= 0 {
             nack.delivery_count = retry as u64;
         } else if !justid {
-            nack.delivery_count += 1;
+            nack.delivery_count = nack.delivery_count.wrapping_add(1);
         }
         cmds.extend(xclaim_effect(key, group, g, id));
         propagate_last_id = false;
@@ -738,7 +738,7 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
             count -= 1;
             continue;
         }
-        if min_idle > 0 && (now as i64 - nack.delivery_time as i64) < min_idle {
+        if min_idle > 0 && (now as i64).wrapping_sub(nack.delivery_time as i64) < min_idle {
             continue;
         }
         if !consumer_ready {
@@ -752,7 +752,7 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         let nack = g.assign(id, name, now);
         nack.delivery_time = now;
         if !justid {
-            nack.delivery_count += 1;
+            nack.delivery_count = nack.delivery_count.wrapping_add(1);
         }
         cmds.extend(xclaim_effect(key, group, g, id));
         if justid {
@@ -881,7 +881,7 @@ impl GroupRead<'_> {
                     out.push(entry_frame(id, fields));
                     if let Some(n) = g.pel.get_mut(&id) {
                         n.delivery_time = now;
-                        n.delivery_count += 1;
+                        n.delivery_count = n.delivery_count.wrapping_add(1);
                     }
                 }
                 None => out.push(Frame::Array(vec![Frame::Bulk(id.text()), Frame::NullArray])),
@@ -1145,7 +1145,9 @@ pub fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                             pair("pending", int(c.pel.len())),
                             pair(
                                 "idle",
-                                Frame::Integer((now as i64 - c.seen_time as i64).max(0)),
+                                Frame::Integer(
+                                    (now as i64).wrapping_sub(c.seen_time as i64).max(0),
+                                ),
                             ),
                         ])
                     })
@@ -1168,5 +1170,80 @@ pub fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
                 .collect(),
         ),
         _ => stream_info(s, args, now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::node::cmd::testing::Harness;
+
+    #[test]
+    fn extreme_counters_and_times_do_not_panic() {
+        let mut h = Harness::standalone();
+        for line in [
+            "xadd s 1-1 a 1",
+            "xadd s 2-1 a 2",
+            "xgroup create s g 0 entriesread 9223372036854775807",
+            "xreadgroup group g c streams s >",
+            "xinfo groups s",
+            "xsetid s 3-0 entriesadded 18446744073709551615",
+            "xsetid s 3-0 entriesadded 9223372036854775807",
+            "xadd s * a 3",
+            "xinfo stream s full",
+            "xinfo groups s",
+            "xclaim s g d 0 1-1 retrycount 9223372036854775807 time -5",
+            "xclaim s g d 0 1-1",
+            "xclaim s g d -9223372036854775808 1-1 idle -9223372036854775808",
+            "xclaim s g d 9223372036854775807 1-1 idle 9223372036854775807",
+            "xpending s g idle -9223372036854775808 - + 9223372036854775807",
+            "xpending s g idle 9223372036854775807 - + -1 d",
+            "xautoclaim s g e 9223372036854775807 0 count 576460752303423487",
+            "xautoclaim s g e 0 (18446744073709551615-18446744073709551615",
+            "xreadgroup group g c count 9223372036854775807 streams s 0",
+            "xreadgroup group g c streams s 18446744073709551615-18446744073709551615",
+            "xinfo stream s full count 9223372036854775807",
+            "xgroup setid s g + entriesread -1",
+            "xreadgroup group g c streams s >",
+            "xinfo consumers s g",
+        ] {
+            let _ = h.frame(line);
+        }
+    }
+
+    #[test]
+    fn group_reads_say_what_replicas_get() {
+        let mut h = Harness::standalone();
+        h.frame("xadd s 1-1 a 1");
+        h.frame("xgroup create s g 0");
+        let o = h.outcome("xreadgroup group g c noack streams s >");
+        let cmds: Vec<String> = o
+            .propagate
+            .unwrap()
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(
+            cmds,
+            [
+                "XGROUP CREATECONSUMER s g c",
+                "XGROUP SETID s g 1-1 ENTRIESREAD 1"
+            ]
+        );
+        h.frame("xadd s 2-1 a 2");
+        let o = h.outcome("xreadgroup group g c streams s >");
+        let cmd = &o.propagate.unwrap()[0];
+        assert_eq!(
+            &cmd[..6],
+            ["XCLAIM", "s", "g", "c", "0", "2-1"].map(bytes::Bytes::from)
+        );
+        assert_eq!(
+            &cmd[8..],
+            ["RETRYCOUNT", "1", "FORCE", "JUSTID", "LASTID", "2-1"].map(bytes::Bytes::from)
+        );
     }
 }

@@ -219,9 +219,9 @@ impl Stream {
         let first = self.first_id();
         if self.max_deleted == StreamId::MIN || self.max_deleted < first {
             if id < first {
-                return added - self.len() as i64;
+                return added.wrapping_sub(self.len() as i64);
             } else if id == first {
-                return added - self.len() as i64 + 1;
+                return added.wrapping_sub(self.len() as i64).wrapping_add(1);
             }
         }
         ENTRIES_READ_UNKNOWN
@@ -235,10 +235,10 @@ impl Stream {
         }
         if g.entries_read != ENTRIES_READ_UNKNOWN && !self.has_tombstones(g.last_id, StreamId::MAX)
         {
-            return Some(added - g.entries_read);
+            return Some(added.wrapping_sub(g.entries_read));
         }
         let read = self.estimate_entries_read(g.last_id);
-        (read != ENTRIES_READ_UNKNOWN).then(|| added - read)
+        (read != ENTRIES_READ_UNKNOWN).then(|| added.wrapping_sub(read))
     }
 
     /// Moves a group's last delivered ID to `id` (an entry being delivered past it),
@@ -251,7 +251,8 @@ impl Stream {
             return;
         };
         if g.entries_read != ENTRIES_READ_UNKNOWN && !tombstones {
-            g.entries_read += 1;
+            // Counters from a file or XSETID may be anything; Redis's wrap.
+            g.entries_read = g.entries_read.wrapping_add(1);
         } else if added > 0 {
             g.entries_read = estimate;
         }
@@ -285,7 +286,7 @@ impl Stream {
         }
         self.entries.insert(id, fields);
         self.last_id = id;
-        self.entries_added += 1;
+        self.entries_added = self.entries_added.wrapping_add(1);
     }
 
     fn node_of(&mut self, id: StreamId) -> Option<(StreamId, &mut Node)> {
