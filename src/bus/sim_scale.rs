@@ -5,7 +5,7 @@
 //! per node per second, so what grows with N shows. `scale_100` runs in the suite;
 //! `scale_1000` (500 masters + 500 replicas) is run by `scripts/sim-scale.sh`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::codec::types;
@@ -109,6 +109,8 @@ pub struct Scale {
     pub sim: Sim,
     pub masters: usize,
     pub phases: Vec<Phase>,
+    /// MEETs sent the way create's wait nudges stale views.
+    pub nudges: u64,
 }
 
 /// What every view must say of one node once the cluster is formed.
@@ -129,12 +131,19 @@ impl Scale {
 
     /// Runs the condition every `step_ms` of virtual time (it is linear in the size of
     /// all views, so not on every message), for at most `limit_ms`.
-    fn run_until(&mut self, limit_ms: u64, step_ms: u64, cond: impl Fn(&Scale) -> bool) -> bool {
+    fn run_until(
+        &mut self,
+        limit_ms: u64,
+        step_ms: u64,
+        cond: impl Fn(&Scale) -> bool,
+        mut each_step: impl FnMut(&mut Scale),
+    ) -> bool {
         let end = self.sim.now + limit_ms;
         while self.sim.now < end {
             if cond(self) {
                 return true;
             }
+            each_step(self);
             self.sim.run(step_ms);
         }
         cond(self)
@@ -154,6 +163,7 @@ impl Scale {
             sim: Sim::new(n, seed, node_timeout),
             masters,
             phases: Vec::new(),
+            nudges: 0,
         };
         let step = (n as u64).clamp(50, 1000);
         let m = mark(&s.sim);
@@ -175,15 +185,20 @@ impl Scale {
             let master = Sim::ip(r - masters);
             s.sim.cmd(r, &format!("MEET {master} 7000")).unwrap();
         }
-        let attached = s.run_until(60_000, step, |s| {
-            (s.masters..s.sim.len()).all(|r| {
-                let master = s.sim.name(r - s.masters);
-                s.sim
-                    .core(r)
-                    .node(&master)
-                    .is_some_and(|n| !n.in_handshake())
-            })
-        });
+        let attached = s.run_until(
+            60_000,
+            step,
+            |s| {
+                (s.masters..s.sim.len()).all(|r| {
+                    let master = s.sim.name(r - s.masters);
+                    s.sim
+                        .core(r)
+                        .node(&master)
+                        .is_some_and(|n| !n.in_handshake())
+                })
+            },
+            |_| {},
+        );
         if !attached {
             return Err(format!(
                 "the replicas of {n} nodes did not meet their masters"
@@ -198,9 +213,38 @@ impl Scale {
         for i in 1..masters {
             s.sim.cmd(i, &format!("MEET {} 7000", Sim::ip(0))).unwrap();
         }
-        let formed = s.run_until(120_000 + n as u64 * 200, step, |s| {
-            s.sim.full_mesh() && s.formed()
-        });
+        let progress = std::env::var_os("SIM_PROGRESS").is_some();
+        let mut next_report = s.sim.now + 10_000;
+        // create's wait loads every view at its own pace and has the subject of a view
+        // that stays stale announce itself; without that, a view that met a replica before
+        // its master hears the replica's role only when one of the two happens to ping
+        // the other directly (gossip keeps their pong times fresh), minutes at this size.
+        let (_, full_pause) = crate::admin::exec::converge::pacing(n);
+        let full_pause = (full_pause.as_millis() as u64).max(step);
+        let mut next_load = s.sim.now + full_pause;
+        let mut stale_before: HashSet<(usize, usize)> = HashSet::new();
+        let formed = s.run_until(
+            120_000 + n as u64 * 200,
+            step,
+            |s| s.sim.full_mesh() && s.formed(),
+            |s| {
+                if progress && s.sim.now >= next_report {
+                    next_report += 10_000;
+                    println!("{}", s.census());
+                }
+                if s.sim.now >= next_load {
+                    next_load = s.sim.now + full_pause;
+                    let stale = s.stale_pairs();
+                    for &(speaker, listener) in stale.intersection(&stale_before) {
+                        s.sim
+                            .cmd(speaker, &format!("MEET {} 7000", Sim::ip(listener)))
+                            .unwrap();
+                        s.nudges += 1;
+                    }
+                    stale_before = stale;
+                }
+            },
+        );
         s.record("mesh+roles", m);
         if !formed {
             return Err(format!(
@@ -270,6 +314,71 @@ impl Scale {
         self.agreed(None)
     }
 
+    /// (speaker, listener): live view `listener` has node `speaker` with the wrong role
+    /// or slots, so `speaker` should announce itself to it.
+    fn stale_pairs(&self) -> HashSet<(usize, usize)> {
+        let expected = self.expected(None);
+        let index: HashMap<String, usize> = (0..self.sim.len())
+            .filter(|&i| self.sim.alive(i))
+            .map(|i| (self.sim.name(i), i))
+            .collect();
+        let mut out = HashSet::new();
+        for &listener in index.values() {
+            for n in self.sim.core(listener).nodes() {
+                let (Some(e), Some(&speaker)) =
+                    (expected.get(n.name.as_str()), index.get(n.name.as_str()))
+                else {
+                    continue;
+                };
+                if !n.in_handshake() && !Scale::role_as_expected(n, e) {
+                    out.insert((speaker, listener));
+                }
+            }
+        }
+        out
+    }
+
+    fn role_as_expected(n: &crate::bus::core::Node, e: &Expected) -> bool {
+        match &e.master_of {
+            Some(m) => n.is_replica() && n.slaveof.as_ref().is_some_and(|s| s == m),
+            None => n.is_master() && n.slots.len() == e.slot_count,
+        }
+    }
+
+    /// Where formation stands, summed over every live view: what still keeps the
+    /// cluster from being formed (`SIM_PROGRESS=1` prints it every 10 s of virtual time).
+    fn census(&self) -> String {
+        let expected = self.expected(None);
+        let (mut known, mut handshake, mut unlinked, mut wrong_role, mut failing) = (0, 0, 0, 0, 0);
+        let mut state_ok = 0;
+        let live: Vec<usize> = (0..self.sim.len()).filter(|&i| self.sim.alive(i)).collect();
+        for &i in &live {
+            let core = self.sim.core(i);
+            state_ok += usize::from(core.state_ok());
+            for n in core.nodes() {
+                if n.in_handshake() {
+                    handshake += 1;
+                    continue;
+                }
+                let Some(e) = expected.get(n.name.as_str()) else {
+                    continue;
+                };
+                known += 1;
+                unlinked += usize::from(n.link.is_none() && !n.is_myself());
+                failing +=
+                    usize::from(n.has(super::codec::flags::PFAIL | super::codec::flags::FAIL));
+                wrong_role += usize::from(!Scale::role_as_expected(n, e));
+            }
+        }
+        let pairs = live.len() * live.len();
+        format!(
+            "  at {:>6.1} s: known {known}/{pairs} ({:.1}%), in handshake {handshake}, unlinked {unlinked}, wrong role or slots {wrong_role}, pfail/fail {failing}, state ok {state_ok}/{}",
+            self.sim.now as f64 / 1000.0,
+            known as f64 * 100.0 / pairs as f64,
+            live.len()
+        )
+    }
+
     /// Kills master `m` (as SIGKILL: its connections reset) and runs until every view
     /// flags it FAIL and has its replica as the master of its slots.
     pub fn fail_over(&mut self, m: usize) -> Result<(), String> {
@@ -278,17 +387,22 @@ impl Scale {
         let nt = self.sim.node_timeout;
         let mark0 = mark(&self.sim);
         self.sim.kill(m);
-        let failed = self.run_until(nt * 10, step, |s| {
-            (0..s.sim.len())
-                .filter(|&i| s.sim.alive(i))
-                .all(|i| s.sim.sees_fail(i, m))
-        });
+        let failed = self.run_until(
+            nt * 10,
+            step,
+            |s| {
+                (0..s.sim.len())
+                    .filter(|&i| s.sim.alive(i))
+                    .all(|i| s.sim.sees_fail(i, m))
+            },
+            |_| {},
+        );
         self.record("fail", mark0);
         if !failed {
             return Err(format!("master {m} was not flagged FAIL everywhere"));
         }
         let mark1 = mark(&self.sim);
-        let promoted = self.run_until(nt * 10, step, |s| s.agreed(Some(m)));
+        let promoted = self.run_until(nt * 10, step, |s| s.agreed(Some(m)), |_| {});
         self.record("failover", mark1);
         if !promoted {
             return Err(format!(

@@ -327,6 +327,10 @@ pub fn after_write(ks: &mut Keyspace, spec: &super::CommandSpec, args: &[Bytes],
         }
         return;
     }
+    if matches!(spec.name, "flushall" | "flushdb") {
+        ks.blocked.signal_all();
+        return;
+    }
     let db = ks.selected();
     for key in spec.keys(args) {
         ks.blocked.signal(db, key);
@@ -343,11 +347,28 @@ pub fn serve_ready(ctx: &mut Ctx) {
             let Some(w) = ctx.ks.blocked.waiter(id) else {
                 continue;
             };
+            // XREADGROUP needs its stream and group: a blocked reader learns at once that
+            // either went (Redis unblocks it with an error rather than wait for an XADD).
+            let command = w.args[0].clone();
+            if command.eq_ignore_ascii_case(b"xreadgroup") {
+                let group = super::stream_groups::read_group(&w.args).map(|(g, _)| g.clone());
+                let gone = match ctx.ks.get(&key, ctx.now) {
+                    Some(Value::Stream(s)) => match group {
+                        Some(g) if s.groups.contains_key(&g) => None,
+                        _ => Some("NOGROUP the consumer group this client was blocked on no longer exists"),
+                    },
+                    _ => Some("UNBLOCKED the stream key no longer exists"),
+                };
+                if let Some(error) = gone {
+                    ctx.ks.blocked.finish(id, Frame::static_error(error));
+                    continue;
+                }
+            }
             // A key that now holds another type (SET after the push, in one EXEC) serves
             // no one: its waiters keep waiting, as in Redis.
-            let kind = if w.args[0][..1].eq_ignore_ascii_case(b"x") {
+            let kind = if command[..1].eq_ignore_ascii_case(b"x") {
                 Kind::Stream
-            } else if w.args[0][..2].eq_ignore_ascii_case(b"bz") {
+            } else if command[..2].eq_ignore_ascii_case(b"bz") {
                 Kind::ZSet
             } else {
                 Kind::List
@@ -374,7 +395,12 @@ pub fn serve_ready(ctx: &mut Ctx) {
             };
             let reply = run(&mut sub, spec, &args).reply;
             if matches!(reply, Frame::Null | Frame::NullArray) {
-                // The key ran dry: later waiters cannot be served either.
+                // A stream reader waits for entries past its own ID or its own group's:
+                // the next one may still be served. A list or sorted set ran dry, so
+                // later waiters cannot be served either.
+                if matches!(kind, Kind::Stream) {
+                    continue;
+                }
                 break;
             }
 
@@ -578,6 +604,42 @@ mod tests {
                 bytes::Bytes::from("LPOP"),
                 bytes::Bytes::from("l")
             ]])
+        );
+    }
+
+    #[test]
+    fn stream_readers_waiting_past_each_other_are_all_served() {
+        use crate::node::cmd::{ClientState, FollowUp};
+        let mut h = Harness::standalone();
+        h.check(&[
+            ("xadd s 1-1 a 1", "$3\r\n1-1\r\n"),
+            ("xgroup create s g1 $", "+OK\r\n"),
+            ("xgroup create s g2 $", "+OK\r\n"),
+        ]);
+        let block = |h: &mut Harness, id: u64, line: &str| {
+            h.client = ClientState::new(id, true);
+            match h.outcome(line).then {
+                Some(FollowUp::Block { reply, .. }) => reply,
+                _ => panic!("{line} blocked"),
+            }
+        };
+        // Both readers of g1 and the one of g2 wait; the second of g1 finds nothing
+        // left, which must not keep g2's reader waiting.
+        let mut a = block(&mut h, 1, "xreadgroup group g1 a block 0 streams s >");
+        let mut b = block(&mut h, 2, "xreadgroup group g1 b block 0 streams s >");
+        let mut c = block(&mut h, 3, "xreadgroup group g2 c block 0 streams s >");
+        let mut far = block(&mut h, 4, "xread block 0 streams s 9-0");
+        h.client = ClientState::new(5, true);
+        h.frame("xadd s 2-1 a 2");
+        assert!(a.try_recv().is_ok());
+        assert!(b.try_recv().is_err(), "nothing left for g1");
+        assert!(c.try_recv().is_ok(), "g2's reader served");
+        assert!(far.try_recv().is_err());
+        h.frame("xgroup destroy s g1");
+        let gone = b.try_recv().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&gone.to_bytes(false)),
+            "-NOGROUP the consumer group this client was blocked on no longer exists\r\n"
         );
     }
 }

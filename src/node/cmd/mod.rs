@@ -30,6 +30,7 @@ pub mod scripting;
 mod server;
 mod sets;
 mod sort;
+pub mod stream_groups;
 pub mod streams;
 mod strings;
 mod table;
@@ -58,6 +59,10 @@ pub struct Outcome {
     /// command's bookkeeping (statistics, propagation) sees, never sent.
     pub reply: Frame,
     pub then: Option<FollowUp>,
+    /// What replicas and the append-only file get in place of the command, for commands
+    /// whose effect the command line and reply do not tell (a read through a consumer
+    /// group). `None`: derived from the command and its reply (`propagate::written`).
+    pub propagate: Option<Vec<Vec<Bytes>>>,
 }
 
 impl Outcome {
@@ -66,6 +71,7 @@ impl Outcome {
         Outcome {
             reply,
             then: Some(then),
+            propagate: None,
         }
     }
 
@@ -81,7 +87,11 @@ impl Outcome {
 
 impl From<Frame> for Outcome {
     fn from(reply: Frame) -> Outcome {
-        Outcome { reply, then: None }
+        Outcome {
+            reply,
+            then: None,
+            propagate: None,
+        }
     }
 }
 
@@ -416,7 +426,7 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Outcome {
         }
     }
     if repl.feeding() || persist.logging() {
-        let cmds = crate::node::replication::propagate::written(spec, args, reply, ctx.now);
+        let cmds = crate::node::replication::propagate::written_by(spec, args, &outcome, ctx.now);
         let db = ctx.ks.selected();
         match ctx.client.held.as_mut() {
             Some(held) => held.push(db, cmds),
@@ -489,11 +499,13 @@ fn touch_keys(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) {
 fn route(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Frame> {
     // RESTORE-ASKING is what MIGRATE sends into a slot being imported.
     let asking = std::mem::take(&mut ctx.client.asking) || spec.name == "restore-asking";
-    if !ctx.shared.cluster_enabled || spec.first == 0 {
+    // XREAD and XREADGROUP have their keys after STREAMS (`spec.keys` finds them).
+    let keys_after_streams = matches!(spec.name, "xread" | "xreadgroup");
+    if !ctx.shared.cluster_enabled || (spec.first == 0 && !keys_after_streams) {
         return Ok(());
     }
     let first = spec.first as usize;
-    if args.len() <= first {
+    if args.len() <= first && !keys_after_streams {
         return Ok(());
     }
     let rctx = RouteCtx {

@@ -52,7 +52,7 @@ pub fn parse_id(
 }
 
 /// A range bound: an ID, or `(ID` for an exclusive one.
-fn parse_bound(arg: &[u8], missing_seq: u64) -> Result<(StreamId, bool), Frame> {
+pub(super) fn parse_bound(arg: &[u8], missing_seq: u64) -> Result<(StreamId, bool), Frame> {
     if arg.len() > 1 && arg[0] == b'(' {
         Ok((parse_id(&arg[1..], missing_seq, true, false)?.0, true))
     } else {
@@ -373,21 +373,25 @@ pub fn xadd_propagated(args: &[Bytes], reply: &Frame) -> Option<Vec<Vec<Bytes>>>
     Some(vec![out])
 }
 
-/// The parsed options of XREAD (and, later, XREADGROUP): where the keys start and how
-/// many streams there are.
-struct ReadArgs {
-    block: Option<u64>,
-    count: usize,
-    keys_at: usize,
-    n: usize,
+/// The parsed options of XREAD and XREADGROUP: where the keys start and how many streams
+/// there are, and XREADGROUP's group, consumer and NOACK.
+pub(super) struct ReadArgs {
+    pub block: Option<u64>,
+    pub count: usize,
+    pub keys_at: usize,
+    pub n: usize,
+    pub group: Option<(Bytes, Bytes)>,
+    pub noack: bool,
 }
 
-fn parse_read(args: &[Bytes]) -> Result<ReadArgs, Frame> {
+pub(super) fn parse_read(args: &[Bytes], xreadgroup: bool) -> Result<ReadArgs, Frame> {
     let mut r = ReadArgs {
         block: None,
         count: 0,
         keys_at: 0,
         n: 0,
+        group: None,
+        noack: false,
     };
     let mut i = 1;
     while i < args.len() {
@@ -409,18 +413,26 @@ fn parse_read(args: &[Bytes]) -> Result<ReadArgs, Frame> {
             r.keys_at = i + 1;
             let rest = args.len() - r.keys_at;
             if rest % 2 == 1 {
-                return Err(Frame::static_error("ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified."));
+                return Err(Frame::static_error("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."));
             }
             r.n = rest / 2;
             break;
         } else if eq_ic(a, "group") && more > 1 {
-            return Err(Frame::static_error(
-                "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
-            ));
+            if !xreadgroup {
+                return Err(Frame::static_error(
+                    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
+            }
+            r.group = Some((args[i + 1].clone(), args[i + 2].clone()));
+            i += 3;
         } else if eq_ic(a, "noack") {
-            return Err(Frame::static_error(
-                "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
-            ));
+            if !xreadgroup {
+                return Err(Frame::static_error(
+                    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
+            }
+            r.noack = true;
+            i += 1;
         } else {
             return Err(syntax_error());
         }
@@ -442,7 +454,7 @@ pub fn read_keys(args: &[Bytes]) -> Vec<&Bytes> {
 }
 
 pub fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
-    let r = try_frame!(parse_read(args));
+    let r = try_frame!(parse_read(args, false));
     let keys = &args[r.keys_at..r.keys_at + r.n];
     let mut ids = Vec::with_capacity(r.n);
     let mut resolved = args.to_vec();

@@ -9,8 +9,8 @@ use super::bits;
 use super::{
     blocking as b, client as c, functions as fu, generic as g, hashes as h, info, lcs, lists as l,
     migrate as mg, pubsub as ps, random as rnd, repl as rp, scripting as sc, server as s,
-    sets as st, sort as so, streams as xs, strings as str_, transactions as tx, zsets as z,
-    zsets_store as zs, Handler,
+    sets as st, sort as so, stream_groups as xg, streams as xs, strings as str_,
+    transactions as tx, zsets as z, zsets_store as zs, Handler,
 };
 use crate::node::resp::Frame;
 
@@ -164,6 +164,8 @@ const EVR: &[&str] = &[
     "readonly",
 ];
 const RBM: &[&str] = &["readonly", "blocking", "movablekeys"];
+/// XREADGROUP: blocking, but allowed in scripts (without BLOCK), as in Redis.
+const WBMS: &[&str] = &["write", "blocking", "movablekeys"];
 const SC: &[&str] = &["noscript"];
 const NA: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth"];
 
@@ -355,6 +357,14 @@ cmds! {
     "xdel" -3 WF 1 1 1 xs::xdel;
     "xtrim" -4 WD 1 1 1 xs::xtrim;
     "xread" -4 RBM 0 0 0 xs::xread;
+    "xreadgroup" -7 WBMS 0 0 0 xg::xreadgroup;
+    "xgroup" -2 WD 2 2 1 xg::xgroup;
+    "xsetid" -3 WD 1 1 1 xg::xsetid;
+    "xack" -4 WF 1 1 1 xg::xack;
+    "xpending" -3 R 1 1 1 xg::xpending;
+    "xclaim" -6 WF 1 1 1 xg::xclaim;
+    "xautoclaim" -6 WF 1 1 1 xg::xautoclaim;
+    "xinfo" -2 R 2 2 1 xg::xinfo;
     "blpop" -3 WB 1 -2 1 b::blpop;
     "brpop" -3 WB 1 -2 1 b::brpop;
     "brpoplpush" 4 WB 1 2 1 b::brpoplpush;

@@ -92,6 +92,7 @@ pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Outcome {
     Outcome {
         reply: Frame::Array(replies),
         then,
+        propagate: None,
     }
 }
 

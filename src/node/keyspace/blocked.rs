@@ -132,6 +132,15 @@ impl Blocked {
         }
     }
 
+    /// Every key with waiters is ready (FLUSHALL: blocked XREADGROUPs learn their stream
+    /// is gone).
+    pub fn signal_all(&mut self) {
+        let keys: Vec<(usize, Bytes)> = self.by_key.keys().cloned().collect();
+        for (db, k) in keys {
+            self.signal(db, &k);
+        }
+    }
+
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty()
     }

@@ -3,8 +3,13 @@
 //! entries were ever added). Redis trims approximately by whole listpack nodes, so the
 //! node boundaries an append would have made are tracked too (`nodes`): `XADD ... MAXLEN ~`
 //! and `XTRIM ... ~` then remove the same entries redis-server would.
+//!
+//! Consumer groups (`groups`, by name in byte order as Redis's radix tree keeps them) hold
+//! the last delivered ID, the logical read counter, the pending entries list (PEL) and the
+//! consumers; each pending entry names its owner and each consumer lists the IDs it owns,
+//! the two views Redis keeps of one NACK.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 
@@ -62,6 +67,87 @@ pub struct Node {
     pub bytes: u64,
 }
 
+/// A delivered but not yet acknowledged entry (Redis's `streamNACK`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Nack {
+    pub consumer: Bytes,
+    /// Unix ms of the last delivery.
+    pub delivery_time: u64,
+    pub delivery_count: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Consumer {
+    /// Unix ms the consumer was last seen (read or claimed).
+    pub seen_time: u64,
+    /// The IDs of the group's PEL this consumer owns.
+    pub pel: BTreeSet<StreamId>,
+}
+
+/// `entries_read` when the group's read counter is unknown (Redis's
+/// `SCG_INVALID_ENTRIES_READ`).
+pub const ENTRIES_READ_UNKNOWN: i64 = -1;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub last_id: StreamId,
+    pub entries_read: i64,
+    pub pel: BTreeMap<StreamId, Nack>,
+    pub consumers: BTreeMap<Bytes, Consumer>,
+}
+
+impl Group {
+    pub fn new(last_id: StreamId, entries_read: i64) -> Group {
+        Group {
+            last_id,
+            entries_read,
+            pel: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+        }
+    }
+
+    /// Removes a pending entry from the group and its owner; returns whether it was there.
+    pub fn ack(&mut self, id: StreamId) -> bool {
+        let Some(nack) = self.pel.remove(&id) else {
+            return false;
+        };
+        if let Some(c) = self.consumers.get_mut(&nack.consumer) {
+            c.pel.remove(&id);
+        }
+        true
+    }
+
+    /// Gives pending entry `id` to `consumer`, which must exist; a new entry starts as
+    /// delivered once at `now` (as Redis's `streamCreateNACK`). Returns the entry.
+    pub fn assign(&mut self, id: StreamId, consumer: &Bytes, now: u64) -> &mut Nack {
+        let previous = self.pel.get(&id).map(|n| n.consumer.clone());
+        if let Some(prev) = previous.filter(|p| p != consumer) {
+            if let Some(c) = self.consumers.get_mut(&prev) {
+                c.pel.remove(&id);
+            }
+        }
+        if let Some(c) = self.consumers.get_mut(consumer) {
+            c.pel.insert(id);
+        }
+        let nack = self.pel.entry(id).or_insert_with(|| Nack {
+            consumer: consumer.clone(),
+            delivery_time: now,
+            delivery_count: 1,
+        });
+        nack.consumer = consumer.clone();
+        nack
+    }
+
+    /// Deletes a consumer and its pending entries; returns how many it had.
+    pub fn delete_consumer(&mut self, name: &[u8]) -> Option<usize> {
+        let c = self.consumers.remove(name)?;
+        for id in &c.pel {
+            self.pel.remove(id);
+        }
+        Some(c.pel.len())
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Stream {
     /// ID -> field, value, field, value...
@@ -71,6 +157,7 @@ pub struct Stream {
     pub last_id: StreamId,
     pub max_deleted: StreamId,
     pub entries_added: u64,
+    pub groups: BTreeMap<Bytes, Group>,
 }
 
 /// How a trim is bounded.
@@ -91,6 +178,85 @@ impl Stream {
 
     pub fn first_id(&self) -> StreamId {
         self.entries.keys().next().copied().unwrap_or(StreamId::MIN)
+    }
+
+    /// The last live entry's ID, 0-0 when empty (Redis's `streamLastValidID`).
+    pub fn last_valid_id(&self) -> StreamId {
+        self.entries
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(StreamId::MIN)
+    }
+
+    /// Whether `start..=end` may hold a deleted entry (Redis's `streamRangeHasTombstones`).
+    pub fn has_tombstones(&self, start: StreamId, end: StreamId) -> bool {
+        if self.is_empty() || self.max_deleted == StreamId::MIN {
+            return false;
+        }
+        if self.first_id() > self.max_deleted {
+            return false;
+        }
+        start <= self.max_deleted && self.max_deleted <= end
+    }
+
+    /// The logical read counter of `id`, where it can be told (Redis's
+    /// `streamEstimateDistanceFromFirstEverEntry`), else `ENTRIES_READ_UNKNOWN`.
+    pub fn estimate_entries_read(&self, id: StreamId) -> i64 {
+        let added = self.entries_added as i64;
+        if self.entries_added == 0 {
+            return 0;
+        }
+        if self.is_empty() && id <= self.last_id {
+            return added;
+        }
+        if id == self.last_id {
+            return added;
+        }
+        if id > self.last_id {
+            return ENTRIES_READ_UNKNOWN;
+        }
+        let first = self.first_id();
+        if self.max_deleted == StreamId::MIN || self.max_deleted < first {
+            if id < first {
+                return added.wrapping_sub(self.len() as i64);
+            } else if id == first {
+                return added.wrapping_sub(self.len() as i64).wrapping_add(1);
+            }
+        }
+        ENTRIES_READ_UNKNOWN
+    }
+
+    /// How many entries the group has yet to be delivered, where it can be told.
+    pub fn lag(&self, g: &Group) -> Option<i64> {
+        let added = self.entries_added as i64;
+        if self.entries_added == 0 {
+            return Some(0);
+        }
+        if g.entries_read != ENTRIES_READ_UNKNOWN && !self.has_tombstones(g.last_id, StreamId::MAX)
+        {
+            return Some(added.wrapping_sub(g.entries_read));
+        }
+        let read = self.estimate_entries_read(g.last_id);
+        (read != ENTRIES_READ_UNKNOWN).then(|| added.wrapping_sub(read))
+    }
+
+    /// Moves a group's last delivered ID to `id` (an entry being delivered past it),
+    /// keeping its read counter as Redis does.
+    pub fn advance_group(&mut self, name: &[u8], id: StreamId) {
+        let tombstones = self.has_tombstones(id, StreamId::MAX);
+        let estimate = self.estimate_entries_read(id);
+        let added = self.entries_added;
+        let Some(g) = self.groups.get_mut(name) else {
+            return;
+        };
+        if g.entries_read != ENTRIES_READ_UNKNOWN && !tombstones {
+            // Counters from a file or XSETID may be anything; Redis's wrap.
+            g.entries_read = g.entries_read.wrapping_add(1);
+        } else if added > 0 {
+            g.entries_read = estimate;
+        }
+        g.last_id = id;
     }
 
     /// Appends an entry whose ID the caller checked is above `last_id`.
@@ -120,7 +286,7 @@ impl Stream {
         }
         self.entries.insert(id, fields);
         self.last_id = id;
-        self.entries_added += 1;
+        self.entries_added = self.entries_added.wrapping_add(1);
     }
 
     fn node_of(&mut self, id: StreamId) -> Option<(StreamId, &mut Node)> {
@@ -225,5 +391,14 @@ impl Stream {
             .map(|f| 48 + f.iter().map(|b| 32 + b.len()).sum::<usize>())
             .sum::<usize>()
             + self.nodes.len() * 64
+            + self
+                .groups
+                .iter()
+                .map(|(n, g)| {
+                    128 + n.len()
+                        + g.pel.len() * 64
+                        + g.consumers.keys().map(|c| 64 + c.len()).sum::<usize>()
+                })
+                .sum::<usize>()
     }
 }

@@ -637,6 +637,8 @@ impl Reader<'_> {
     }
 
     fn stream(&mut self, t: u8) -> Res<Value> {
+        use crate::node::keyspace::stream::{Consumer, Group, Nack};
+        let bad = || BadPayload("Bad data format");
         let mut s = Stream::default();
         let nodes = self.count()?;
         for _ in 0..nodes {
@@ -668,10 +670,64 @@ impl Reader<'_> {
         } else {
             s.entries_added = s.entries.len() as u64;
         }
-        let groups = self.len()?;
-        if groups > 0 {
-            // Consumer groups are not kept yet; refuse rather than drop them.
-            return Err(BadPayload("Bad data format"));
+        let groups = self.count()?;
+        for _ in 0..groups {
+            let name = self.string()?;
+            let last_id = StreamId::new(self.len()?, self.len()?);
+            let entries_read = if t == stream::STREAM_LISTPACKS {
+                s.estimate_entries_read(last_id)
+            } else {
+                self.len()? as i64
+            };
+            let mut g = Group::new(last_id, entries_read);
+            let pending = self.count()?;
+            for _ in 0..pending {
+                let id = stream::parse_key(self.take(16)?)?;
+                let delivery_time = self.le(8)?;
+                let delivery_count = self.len()?;
+                let nack = Nack {
+                    consumer: Bytes::new(),
+                    delivery_time,
+                    delivery_count,
+                };
+                if g.pel.insert(id, nack).is_some() {
+                    return Err(bad());
+                }
+            }
+            // IDs given an owner so far (an owner's name may be empty).
+            let mut owned_ids = std::collections::BTreeSet::new();
+            let consumers = self.count()?;
+            for _ in 0..consumers {
+                let cname = self.string()?;
+                let seen_time = self.le(8)?;
+                if t == stream::STREAM_LISTPACKS_3 {
+                    let _active_time = self.le(8)?;
+                }
+                let mut c = Consumer {
+                    seen_time,
+                    ..Default::default()
+                };
+                let owned = self.count()?;
+                for _ in 0..owned {
+                    let id = stream::parse_key(self.take(16)?)?;
+                    let nack = g.pel.get_mut(&id).ok_or_else(bad)?;
+                    // One owner per pending entry.
+                    if !owned_ids.insert(id) || !c.pel.insert(id) {
+                        return Err(bad());
+                    }
+                    nack.consumer = cname.clone();
+                }
+                if g.consumers.insert(cname, c).is_some() {
+                    return Err(bad());
+                }
+            }
+            // Every pending entry has an owner (Redis checks so too when it sanitises).
+            if owned_ids.len() != g.pel.len() {
+                return Err(bad());
+            }
+            if s.groups.insert(name, g).is_some() {
+                return Err(bad());
+            }
         }
         Ok(Value::Stream(Box::new(s)))
     }

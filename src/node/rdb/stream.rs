@@ -162,8 +162,31 @@ pub fn write(out: &mut Vec<u8>, s: &Stream) -> u8 {
     write_len(out, s.max_deleted.ms);
     write_len(out, s.max_deleted.seq);
     write_len(out, s.entries_added);
-    // Consumer groups.
-    write_len(out, 0);
+    // Consumer groups: name, last ID, read counter (-1 as a 64-bit length when unknown),
+    // the PEL with delivery times and counts, then each consumer with its seen time and
+    // the IDs it owns (its owner is not stored with a pending entry: the consumers say it).
+    write_len(out, s.groups.len() as u64);
+    for (name, g) in &s.groups {
+        write_string(out, name);
+        write_len(out, g.last_id.ms);
+        write_len(out, g.last_id.seq);
+        write_len(out, g.entries_read as u64);
+        write_len(out, g.pel.len() as u64);
+        for (id, nack) in &g.pel {
+            out.extend_from_slice(&id_key(*id));
+            out.extend_from_slice(&nack.delivery_time.to_le_bytes());
+            write_len(out, nack.delivery_count);
+        }
+        write_len(out, g.consumers.len() as u64);
+        for (cname, c) in &g.consumers {
+            write_string(out, cname);
+            out.extend_from_slice(&c.seen_time.to_le_bytes());
+            write_len(out, c.pel.len() as u64);
+            for id in &c.pel {
+                out.extend_from_slice(&id_key(*id));
+            }
+        }
+    }
     STREAM_LISTPACKS_2
 }
 

@@ -171,6 +171,7 @@ pub fn changed_nothing(name: &str, reply: &Frame) -> bool {
                 | "zremrangebylex"
                 | "xdel"
                 | "xtrim"
+                | "xack"
         ),
         Frame::Null | Frame::NullArray => matches!(
             name,
@@ -190,6 +191,21 @@ pub fn written(spec: &CommandSpec, args: &[Bytes], reply: &Frame, now: u64) -> V
     match rewrite(spec.name, args, reply, now) {
         None => vec![encode(args)],
         Some(cmds) => cmds.iter().map(|c| encode(c)).collect(),
+    }
+}
+
+/// [`written`], unless the command said itself what it amounts to
+/// (`Outcome::propagate`: a read through a consumer group, a claim).
+pub fn written_by(
+    spec: &CommandSpec,
+    args: &[Bytes],
+    outcome: &crate::node::cmd::Outcome,
+    now: u64,
+) -> Vec<Vec<u8>> {
+    match &outcome.propagate {
+        Some(_) if outcome.reply.is_error() => Vec::new(),
+        Some(cmds) => cmds.iter().map(|c| encode(c)).collect(),
+        None => written(spec, args, &outcome.reply, now),
     }
 }
 

@@ -269,13 +269,17 @@ async fn stream_commands(
                     client: &mut client,
                 };
                 // Applying the stream: no connection acts on a follow-up.
-                let reply = (spec.handler)(&mut ctx, &args).reply;
+                let outcome = (spec.handler)(&mut ctx, &args);
                 // No client waits on a replica's keys (blocking pops are writes, refused
                 // here; a master that turned replica unblocks its waiters), so applying
                 // the stream serves no one. A replica logs what it applies, as its master did.
                 if shared.persist.logging() {
-                    let cmds =
-                        crate::node::replication::propagate::written(spec, &args, &reply, now_ms());
+                    let cmds = crate::node::replication::propagate::written_by(
+                        spec,
+                        &args,
+                        &outcome,
+                        now_ms(),
+                    );
                     let db = ctx.ks.selected();
                     shared.persist.feed(db, &cmds, db);
                 }
