@@ -18,6 +18,7 @@ mod node_cluster;
 mod node_config;
 mod node_databases;
 mod node_features;
+mod node_functions;
 mod node_persist;
 mod node_safety;
 mod node_server;

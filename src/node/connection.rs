@@ -419,15 +419,22 @@ fn run_batch(
     interrupt
 }
 
-/// EVAL, EVALSHA and their read-only forms.
+/// EVAL, EVALSHA, FCALL and their read-only forms.
 fn runs_a_script(args: &[bytes::Bytes]) -> bool {
-    ["eval", "evalsha", "eval_ro", "evalsha_ro"]
-        .iter()
-        .any(|n| args[0].eq_ignore_ascii_case(n.as_bytes()))
+    [
+        "eval",
+        "evalsha",
+        "eval_ro",
+        "evalsha_ro",
+        "fcall",
+        "fcall_ro",
+    ]
+    .iter()
+    .any(|n| args[0].eq_ignore_ascii_case(n.as_bytes()))
 }
 
 /// Whether a command must wait while writes are paused: writes, and EXEC (which may
 /// hold some).
 fn pauses(args: &[bytes::Bytes]) -> bool {
-    super::cmd::lookup(&args[0]).is_some_and(|spec| spec.is_write() || spec.name == "exec")
+    super::cmd::lookup(&args[0]).is_some_and(|spec| spec.writes(args) || spec.name == "exec")
 }

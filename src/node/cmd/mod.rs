@@ -16,6 +16,7 @@ macro_rules! try_frame {
 mod bits;
 pub mod blocking;
 mod client;
+pub mod functions;
 mod generic;
 mod hashes;
 mod info;
@@ -391,11 +392,12 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Outcome {
         return e.into();
     }
     let repl = &ctx.shared.repl;
-    if spec.is_write() && repl.is_replica() {
+    let writes = spec.writes(args);
+    if writes && repl.is_replica() {
         ctx.shared.stats.rejected(spec);
         return Frame::static_error("READONLY You can't write against a read only replica.").into();
     }
-    if spec.is_write() && ctx.shared.persist.refuses_writes(ctx.shared) {
+    if writes && ctx.shared.persist.refuses_writes(ctx.shared) {
         ctx.shared.stats.rejected(spec);
         return Frame::static_error("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.").into();
     }
@@ -414,7 +416,7 @@ pub fn run(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Outcome {
         touch_keys(ctx, spec, args);
     }
     let persist = &ctx.shared.persist;
-    if spec.is_write() && !reply.is_error() {
+    if writes && !reply.is_error() {
         blocking::after_write(ctx.ks, spec, args, reply);
         persist.note_write();
         if ctx.ks.notify != 0

@@ -63,6 +63,29 @@ redis.REDIS_VERSION_NUM = 0x0007000f
 __rclust_run = function(f)
   return pcall(f)
 end
+__rclust_call = function(f, keys, args)
+  return pcall(f, keys, args)
+end
+__rclust_library_env = function(f, api)
+  local loading = true
+  local env = setmetatable({}, {
+    __index = function(_, k)
+      if loading then
+        if k == 'redis' then return api end
+      else
+        local v = rawget(_G, k)
+        if v ~= nil then return v end
+      end
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end,
+    __newindex = function()
+      error("Attempt to modify a readonly table", 2)
+    end,
+    __metatable = false,
+  })
+  setfenv(f, env)
+  return function() loading = false end
+end
 loadfile = nil
 dofile = nil
 print = nil
@@ -86,7 +109,17 @@ pub struct ScriptRun {
     started_ms: AtomicU64,
     kill: AtomicBool,
     wrote: AtomicBool,
+    /// The running script is a function (FCALL), which FUNCTION KILL stops, not SCRIPT KILL.
+    function: AtomicBool,
+    /// While FUNCTION LOAD runs a library's code: when it must give up (Unix ms; 0: no
+    /// limit), as Redis's 500 ms load timeout.
+    load_deadline_ms: AtomicU64,
 }
+
+const BUSY_EVAL: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+const BUSY_FUNCTION: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 
 impl ScriptRun {
     /// A script has run for at least `threshold_ms` (`busy-reply-threshold`): other
@@ -96,23 +129,41 @@ impl ScriptRun {
         started != 0 && now_ms().saturating_sub(started) >= threshold_ms
     }
 
-    fn start(&self) {
+    fn start(&self, function: bool) {
         self.kill.store(false, Ordering::Relaxed);
         self.wrote.store(false, Ordering::Relaxed);
+        self.function.store(function, Ordering::Relaxed);
         self.started_ms.store(now_ms().max(1), Ordering::Relaxed);
+    }
+
+    /// The -BUSY reply for the script running now.
+    fn busy_text(&self) -> &'static str {
+        if self.function.load(Ordering::Relaxed) {
+            BUSY_FUNCTION
+        } else {
+            BUSY_EVAL
+        }
+    }
+
+    pub(super) fn set_load_deadline(&self, at_ms: u64) {
+        self.load_deadline_ms.store(at_ms, Ordering::Relaxed);
     }
 
     fn end(&self) {
         self.started_ms.store(0, Ordering::Relaxed);
     }
 
-    /// SCRIPT KILL while a script is busy.
-    pub fn request_kill(&self) -> Frame {
+    /// SCRIPT KILL (`function` false) or FUNCTION KILL while a script is busy: each
+    /// stops only its own kind, as in Redis.
+    pub fn request_kill(&self, function: bool) -> Frame {
         if self.started_ms.load(Ordering::Relaxed) == 0 {
             return Frame::static_error("NOTBUSY No scripts in execution right now.");
         }
         if self.wrote.load(Ordering::Relaxed) {
             return Frame::static_error("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+        }
+        if function != self.function.load(Ordering::Relaxed) {
+            return Frame::static_error(self.busy_text());
         }
         self.kill.store(true, Ordering::Relaxed);
         Frame::ok()
@@ -127,12 +178,14 @@ pub fn busy_reply(
     client: &mut super::ClientState,
     args: &[Bytes],
 ) -> (Frame, bool) {
-    const BUSY: &str =
-        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+    let busy = shared.script_run.busy_text();
     let name = &args[0];
     let sub = |w: &str| args.len() == 2 && eq_ic(&args[1], w);
     if eq_ic(name, "script") && sub("kill") {
-        return (shared.script_run.request_kill(), false);
+        return (shared.script_run.request_kill(false), false);
+    }
+    if eq_ic(name, "function") && sub("kill") {
+        return (shared.script_run.request_kill(true), false);
     }
     if eq_ic(name, "quit") {
         return (Frame::ok(), true);
@@ -162,7 +215,7 @@ pub fn busy_reply(
             (Some(_), true) => (Frame::ok(), false),
             (Some(_), false) => (
                 Frame::error(format!(
-                    "EXECABORT Transaction discarded because of: {BUSY}"
+                    "EXECABORT Transaction discarded because of: {busy}"
                 )),
                 false,
             ),
@@ -171,17 +224,19 @@ pub fn busy_reply(
     if let Some(m) = client.multi.as_mut() {
         m.dirty = true;
     }
-    (Frame::static_error(BUSY), false)
+    (Frame::static_error(busy), false)
 }
 
 /// The interpreter and the scripts it knows, by SHA1.
 pub struct Engine {
-    lua: Lua,
+    pub(super) lua: Lua,
     scripts: HashMap<String, Function>,
 }
 
 impl Engine {
-    fn new(run: Arc<ScriptRun>) -> mlua::Result<Engine> {
+    /// An interpreter with the `redis` library and protected globals; EVAL's and the
+    /// function libraries' are two of these.
+    pub(super) fn new(run: Arc<ScriptRun>) -> mlua::Result<Engine> {
         let lua = Lua::new_with(
             StdLib::TABLE | StdLib::STRING | StdLib::MATH,
             LuaOptions::default(),
@@ -198,6 +253,10 @@ impl Engine {
                     return Err(mlua::Error::runtime(
                         "ERR Script killed by user with SCRIPT KILL...",
                     ));
+                }
+                let deadline = run.load_deadline_ms.load(Ordering::Relaxed);
+                if deadline != 0 && now_ms() > deadline {
+                    return Err(mlua::Error::runtime("ERR FUNCTION LOAD timeout"));
                 }
                 Ok(VmState::Continue)
             },
@@ -234,7 +293,7 @@ fn sha1_hex(data: &[u8]) -> String {
 }
 
 /// The text of a Lua error without mlua's traceback.
-fn lua_message(e: &mlua::Error) -> String {
+pub(super) fn lua_message(e: &mlua::Error) -> String {
     match e {
         mlua::Error::SyntaxError { message, .. } => message.clone(),
         mlua::Error::RuntimeError(m) => m.clone(),
@@ -243,7 +302,7 @@ fn lua_message(e: &mlua::Error) -> String {
     }
 }
 
-fn one_line(s: &str) -> String {
+pub(super) fn one_line(s: &str) -> String {
     s.replace(['\r', '\n'], " ")
 }
 
@@ -253,6 +312,9 @@ struct Running<'c, 'a> {
     read_only: bool,
     /// The slot of the declared keys (cluster mode), or of the first key touched.
     slot: Option<u16>,
+    /// A function flagged `allow-cross-slot-keys`: keys of other slots (served here) may
+    /// be touched.
+    cross_slot: bool,
     /// `redis.setresp(3)` was called.
     resp3: bool,
 }
@@ -343,7 +405,7 @@ impl Running<'_, '_> {
                 return frame_to_lua(lua, &oom, resp3);
             }
         }
-        if self.ctx.shared.cluster_enabled {
+        if self.ctx.shared.cluster_enabled && !self.cross_slot {
             for key in spec.keys(&argv) {
                 let slot = key_slot(key);
                 match self.slot {
@@ -507,8 +569,9 @@ fn failure(reply: &Value) -> Option<String> {
         .map(|s| s.to_string_lossy())
 }
 
-/// The error reply for a script that raised `err`.
-fn script_error(err: &Value, sha: &str) -> Frame {
+/// The error reply for a script (named `name`: a SHA1 or a function) that raised `err`;
+/// `chunk` is where its code came from (`@user_script`, `@user_function`).
+fn script_error(err: &Value, name: &str, chunk: &str) -> Frame {
     let (text, line) = match err {
         Value::Error(e) if call_error(e).is_some() => {
             let c = call_error(e).expect("checked above");
@@ -536,10 +599,19 @@ fn script_error(err: &Value, sha: &str) -> Frame {
             None,
         ),
     };
+    // A function's Lua error names its line in the message (`user_function:5: ...`);
+    // Redis's error handler reports that line too.
+    let line = line.or_else(|| {
+        if chunk != "@user_function" {
+            return None;
+        }
+        let rest = text.strip_prefix("ERR ")?.strip_prefix("user_function:")?;
+        rest.split(':').next()?.parse().ok()
+    });
     let mut out = one_line(&text);
     match line {
-        Some(l) => out.push_str(&format!(" script: {sha}, on @user_script:{l}.")),
-        None => out.push_str(&format!(" script: {sha}")),
+        Some(l) => out.push_str(&format!(" script: {name}, on {chunk}:{l}.")),
+        None => out.push_str(&format!(" script: {name}")),
     }
     Frame::Error(Bytes::from(out))
 }
@@ -563,7 +635,37 @@ fn run_script(ctx: &mut Ctx, sha: &str, args: &[Bytes], at: usize, read_only: bo
     let Some(func) = engine.scripts.get(sha).cloned() else {
         return Frame::static_error("NOSCRIPT No matching script. Please use EVAL.");
     };
-    let lua = &engine.lua;
+    run_lua(
+        ctx,
+        &engine.lua,
+        func,
+        keys,
+        argv,
+        read_only,
+        Script::Eval { sha },
+    )
+}
+
+/// What kind of script [`run_lua`] runs.
+pub(super) enum Script<'n> {
+    /// EVAL: KEYS and ARGV are globals; errors name the SHA1.
+    Eval { sha: &'n str },
+    /// FCALL: keys and arguments are the function's two parameters; errors name it.
+    Function { name: &'n str, cross_slot: bool },
+}
+
+/// Runs `func` of `lua` as a script of `ctx`'s client: `redis.call` and friends bound to
+/// this run, its writes held and fed as one transaction, the caller's database kept.
+pub(super) fn run_lua(
+    ctx: &mut Ctx,
+    lua: &Lua,
+    func: Function,
+    keys: &[Bytes],
+    argv: &[Bytes],
+    read_only: bool,
+    script: Script,
+) -> Frame {
+    let shared = ctx.shared;
     let seq = |items: &[Bytes]| -> mlua::Result<Table> {
         lua.create_sequence_from(
             items
@@ -573,19 +675,32 @@ fn run_script(ctx: &mut Ctx, sha: &str, args: &[Bytes], at: usize, read_only: bo
         )
     };
     let globals = lua.globals();
-    let set_args = seq(keys)
-        .and_then(|k| globals.raw_set("KEYS", k))
-        .and_then(|_| seq(argv))
-        .and_then(|a| globals.raw_set("ARGV", a));
-    if let Err(e) = set_args {
-        return Frame::error(format!("ERR {}", one_line(&lua_message(&e))));
-    }
-    shared.script_run.start();
+    let (name, chunk, cross_slot, params) = match script {
+        Script::Eval { sha } => {
+            let set_args = seq(keys)
+                .and_then(|k| globals.raw_set("KEYS", k))
+                .and_then(|_| seq(argv))
+                .and_then(|a| globals.raw_set("ARGV", a));
+            if let Err(e) = set_args {
+                return Frame::error(format!("ERR {}", one_line(&lua_message(&e))));
+            }
+            (sha, "@user_script", false, None)
+        }
+        Script::Function { name, cross_slot } => {
+            let params = match seq(keys).and_then(|k| Ok((k, seq(argv)?))) {
+                Ok(p) => p,
+                Err(e) => return Frame::error(format!("ERR {}", one_line(&lua_message(&e)))),
+            };
+            (name, "@user_function", cross_slot, Some(params))
+        }
+    };
+    shared.script_run.start(params.is_some());
     // A SELECT inside the script chooses a database for the script alone (Redis 7).
     let caller_db = ctx.client.db;
     let holding = super::hold_writes(ctx);
     let running = RefCell::new(Running {
         slot: keys.first().map(|k| key_slot(k)),
+        cross_slot,
         ctx,
         read_only,
         resp3: false,
@@ -621,12 +736,16 @@ fn run_script(ctx: &mut Ctx, sha: &str, args: &[Bytes], at: usize, read_only: bo
         redis.raw_set("call", call)?;
         redis.raw_set("pcall", pcall)?;
         redis.raw_set("setresp", setresp)?;
-        let wrapper: Function = globals.raw_get("__rclust_run")?;
-        let (ok, value): (bool, Value) = wrapper.call(func)?;
+        let (ok, value): (bool, Value) = match params {
+            None => globals.raw_get::<Function>("__rclust_run")?.call(func)?,
+            Some((k, a)) => globals
+                .raw_get::<Function>("__rclust_call")?
+                .call((func, k, a))?,
+        };
         Ok(if ok {
             lua_to_frame(&value, 0)
         } else {
-            script_error(&value, sha)
+            script_error(&value, name, chunk)
         })
     });
     shared.script_run.end();
@@ -639,7 +758,7 @@ fn run_script(ctx: &mut Ctx, sha: &str, args: &[Bytes], at: usize, read_only: bo
     ctx.client.db = caller_db;
     ctx.ks.select(caller_db);
     outcome.unwrap_or_else(|e| {
-        Frame::error(format!("ERR {} script: {sha}", one_line(&lua_message(&e))))
+        Frame::error(format!("ERR {} script: {name}", one_line(&lua_message(&e))))
     })
 }
 
@@ -745,37 +864,6 @@ pub fn script(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             &args[1],
             &["load", "exists", "flush", "kill", "help"],
         ),
-    }
-}
-
-/// FUNCTION FLUSH [ASYNC|SYNC] | HELP. The node keeps no function libraries (FUNCTION
-/// LOAD and FCALL are not supported), so a flush has nothing to remove; Redis's test
-/// suite sends one before every group of tests.
-pub fn function(_ctx: &mut Ctx, args: &[Bytes]) -> Frame {
-    let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
-    match (sub.as_str(), args.len()) {
-        ("flush", 2 | 3) => {
-            if let Some(mode) = args.get(2) {
-                if !eq_ic(mode, "async") && !eq_ic(mode, "sync") {
-                    return Frame::static_error(
-                        "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
-                    );
-                }
-            }
-            Frame::ok()
-        }
-        ("help", 2) => Frame::Array(
-            [
-                "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "FLUSH [ASYNC|SYNC]",
-                "    Delete all the libraries (this node keeps none: FUNCTION LOAD is not supported).",
-                "HELP",
-            ]
-            .iter()
-            .map(|l| Frame::Simple(Bytes::from_static(l.as_bytes())))
-            .collect(),
-        ),
-        _ => super::bad_subcommand("function", &args[1], &["flush", "help"]),
     }
 }
 
@@ -900,7 +988,7 @@ mod tests {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
-            shared.script_run.request_kill()
+            shared.script_run.request_kill(false)
         });
         let r = h.run("eval \"while true do end\" 0");
         assert!(
@@ -910,25 +998,8 @@ mod tests {
         assert_eq!(killer.join().unwrap().to_bytes(false), &b"+OK\r\n"[..]);
         assert_eq!(h.run("eval \"return 1\" 0"), ":1\r\n");
         assert_eq!(
-            h.shared.script_run.request_kill().to_bytes(false),
+            h.shared.script_run.request_kill(false).to_bytes(false),
             &b"-NOTBUSY No scripts in execution right now.\r\n"[..]
         );
-    }
-
-    #[test]
-    fn function_flush_checks_its_option() {
-        let mut h = Harness::standalone();
-        h.check(&[
-            ("function flush", "+OK\r\n"),
-            ("function flush async", "+OK\r\n"),
-            (
-                "function flush later",
-                "-ERR FUNCTION FLUSH only supports SYNC|ASYNC option\r\n",
-            ),
-            (
-                "function load x",
-                "-ERR unknown subcommand 'load'. Try FUNCTION HELP.\r\n",
-            ),
-        ]);
     }
 }

@@ -481,7 +481,7 @@ mod tests {
             crate::node::keyspace::Ttl::Clear,
         );
         ks.select(0);
-        let mut bytes = crate::node::rdb::header(0, None, 1, 0);
+        let mut bytes = crate::node::rdb::header(0, None, &ks);
         while let Some((part, last)) = ks.thaw_step(16) {
             bytes.extend_from_slice(&part);
             if last {
@@ -490,7 +490,7 @@ mod tests {
         }
         crate::node::rdb::finish(&mut bytes, 0, true);
         let mut fresh = crate::node::keyspace::Keyspace::with_databases(16);
-        crate::node::rdb::load_into(&bytes, &mut fresh, 0).unwrap();
+        crate::node::rdb::load_into(&bytes, &mut fresh, 0, &h.shared.script_run).unwrap();
         assert_eq!(fresh.db_size(0).0, 1);
         assert_eq!(fresh.db_size(5).0, 2);
     }

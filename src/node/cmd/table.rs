@@ -7,10 +7,10 @@ use bytes::Bytes;
 
 use super::bits;
 use super::{
-    blocking as b, client as c, generic as g, hashes as h, info, lcs, lists as l, migrate as mg,
-    pubsub as ps, random as rnd, repl as rp, scripting as sc, server as s, sets as st, sort as so,
-    stream_groups as xg, streams as xs, strings as str_, transactions as tx, zsets as z,
-    zsets_store as zs, Handler,
+    blocking as b, client as c, functions as fu, generic as g, hashes as h, info, lcs, lists as l,
+    migrate as mg, pubsub as ps, random as rnd, repl as rp, scripting as sc, server as s,
+    sets as st, sort as so, stream_groups as xg, streams as xs, strings as str_,
+    transactions as tx, zsets as z, zsets_store as zs, Handler,
 };
 use crate::node::resp::Frame;
 
@@ -38,6 +38,19 @@ impl CommandSpec {
 
     pub fn is_write(&self) -> bool {
         self.flags.contains(&"write")
+    }
+
+    /// Whether this call writes: the command's flag, or for FUNCTION the subcommand's
+    /// (LOAD, DELETE, FLUSH and RESTORE change the libraries, which are data), so those
+    /// are refused on replicas and reach replicas and the append-only file.
+    pub fn writes(&self, args: &[Bytes]) -> bool {
+        self.is_write()
+            || self.name == "function"
+                && args.get(1).is_some_and(|sub| {
+                    ["load", "delete", "flush", "restore"]
+                        .iter()
+                        .any(|w| sub.eq_ignore_ascii_case(w.as_bytes()))
+                })
     }
 
     /// This command's position in [`COMMANDS`] (for per-command counters).
@@ -376,7 +389,9 @@ cmds! {
     "eval_ro" -3 EVR 3 2 0 sc::eval_ro;
     "evalsha_ro" -3 EVR 3 2 0 sc::evalsha_ro;
     "script" -2 SC 0 0 0 sc::script;
-    "function" -2 SC 0 0 0 sc::function;
+    "function" -2 SC 0 0 0 fu::function;
+    "fcall" -3 EV 3 2 0 fu::fcall;
+    "fcall_ro" -3 EVR 3 2 0 fu::fcall_ro;
 }
 
 type Index = hashbrown::HashMap<&'static [u8], &'static CommandSpec>;

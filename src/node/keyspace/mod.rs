@@ -87,6 +87,8 @@ pub struct Keyspace {
     pub events: Vec<crate::node::notify::Event>,
     /// A point-in-time snapshot in progress (BGSAVE, BGREWRITEAOF), if any.
     frozen: Option<Box<Frozen>>,
+    /// The function libraries (FUNCTION LOAD): data saved and replicated with the keys.
+    pub functions: crate::node::cmd::functions::Functions,
 }
 
 /// A snapshot taken slot by slot while writes go on: before anything in a slot changes,
@@ -138,6 +140,7 @@ impl Keyspace {
             notify: 0,
             events: Vec::new(),
             frozen: None,
+            functions: Default::default(),
         }
     }
 
@@ -793,7 +796,7 @@ mod tests {
         ks.put(b"later", Value::string(b"new"), Ttl::Clear);
         ks.remove(b"k2", 50);
         ks.flush(50);
-        let mut bytes = crate::node::rdb::header(0, None, 0, 0);
+        let mut bytes = crate::node::rdb::header(0, None, &ks);
         loop {
             let (part, last) = ks.thaw_step(64).unwrap();
             bytes.extend_from_slice(&part);

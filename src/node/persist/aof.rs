@@ -323,7 +323,7 @@ pub fn load(shared: &Shared, ks: &mut Keyspace, cfg: &NodeConfig) -> anyhow::Res
         let data =
             std::fs::read(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
         if data.starts_with(b"REDIS") {
-            crate::node::rdb::load_into(&data, ks, now_ms())
+            crate::node::rdb::load_into(&data, ks, now_ms(), &shared.script_run)
                 .map_err(|e| anyhow::anyhow!("loading {}: {}", path.display(), e.0))?;
         } else {
             replay(shared, ks, &path, false, cfg.aof_load_truncated)?;

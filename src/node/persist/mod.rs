@@ -283,8 +283,7 @@ impl Persistence {
         };
         let now = now_ms();
         ks.freeze(now);
-        let (keys, expires) = ks.db_size(0);
-        let header = crate::node::rdb::header(now, None, keys, expires);
+        let header = crate::node::rdb::header(now, None, ks);
         let shared = shared.arc();
         let checksum = cfg.rdbchecksum;
         log(
@@ -539,7 +538,7 @@ impl Persistence {
             let path = rdb_path(&cfg);
             match std::fs::read(&path) {
                 Ok(data) => {
-                    crate::node::rdb::load_into(&data, &mut ks, now_ms())
+                    crate::node::rdb::load_into(&data, &mut ks, now_ms(), &shared.script_run)
                         .map_err(|e| anyhow::anyhow!("loading {}: {}", path.display(), e.0))?;
                     let text = format!(
                         "DB loaded from disk: {:.3} seconds ({} keys)",

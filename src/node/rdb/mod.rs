@@ -157,11 +157,57 @@ pub fn undump(payload: &[u8]) -> Res<Value> {
     Ok(value)
 }
 
+/// FUNCTION DUMP's payload: each library's code after RDB_OPCODE_FUNCTION2 (as in an RDB
+/// file), then the DUMP footer (RDB version, CRC-64).
+pub fn dump_functions<'a>(codes: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_functions(&mut out, codes);
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let crc = crc64::crc64(0, &out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+fn write_functions<'a>(out: &mut Vec<u8>, codes: impl IntoIterator<Item = &'a [u8]>) {
+    for code in codes {
+        out.push(op::FUNCTION2);
+        write_string(out, code);
+    }
+}
+
+/// The library codes of a FUNCTION RESTORE payload; the error is Redis's reply text.
+pub fn undump_functions(payload: &[u8]) -> Result<Vec<Bytes>, &'static str> {
+    const WRONG: &str = "ERR DUMP payload version or checksum are wrong";
+    if payload.len() < 10 {
+        return Err(WRONG);
+    }
+    let (body, footer) = payload.split_at(payload.len() - 10);
+    let version = u16::from_le_bytes([footer[0], footer[1]]);
+    let crc = u64::from_le_bytes(footer[2..10].try_into().map_err(|_| WRONG)?);
+    if version > RDB_VERSION_READ_MAX
+        || (crc != 0 && crc64::crc64(0, &payload[..payload.len() - 8]) != crc)
+    {
+        return Err(WRONG);
+    }
+    let mut r = Reader { data: body, at: 0 };
+    let mut codes = Vec::new();
+    while r.at < body.len() {
+        let t = r.byte().map_err(|_| "ERR can not read data type")?;
+        if t != op::FUNCTION2 {
+            return Err("ERR given type is not a function");
+        }
+        codes.push(
+            r.string()
+                .map_err(|_| "ERR failed loading the given functions payload")?,
+        );
+    }
+    Ok(codes)
+}
+
 /// An RDB file (version 10) of every live key of every database, with the aux fields
 /// Redis writes (the replication ones, which a replica reads, when given).
 pub fn snapshot(ks: &Keyspace, now: u64, repl: Option<(&str, u64)>, checksum: bool) -> Vec<u8> {
-    let (keys, expires) = ks.db_size(0);
-    let mut out = header(now, repl, keys, expires);
+    let mut out = header(now, repl, ks);
     out.reserve(ks.total_len() * 32);
     for db in 0..ks.databases() {
         let (keys, expires) = ks.db_size(db);
@@ -190,8 +236,9 @@ pub fn write_select_db(out: &mut Vec<u8>, db: usize) {
 }
 
 /// The start of an RDB file: magic and version, the aux fields redis-server writes (the
-/// replication ones when given), db 0 and its sizes.
-pub fn header(now: u64, repl: Option<(&str, u64)>, keys: usize, expires: usize) -> Vec<u8> {
+/// replication ones when given), the function libraries of `ks`, db 0 and its sizes.
+pub fn header(now: u64, repl: Option<(&str, u64)>, ks: &Keyspace) -> Vec<u8> {
+    let (keys, expires) = ks.db_size(0);
     let mut out = Vec::with_capacity(256);
     out.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
     let aux = |out: &mut Vec<u8>, k: &str, v: &str| {
@@ -213,6 +260,7 @@ pub fn header(now: u64, repl: Option<(&str, u64)>, keys: usize, expires: usize) 
         aux(&mut out, "repl-offset", &repl_offset.to_string());
     }
     aux(&mut out, "aof-base", "0");
+    write_functions(&mut out, ks.functions.codes());
     out.push(op::SELECTDB);
     write_len(&mut out, 0);
     out.push(op::RESIZEDB);
@@ -260,9 +308,14 @@ pub fn load(data: &[u8], mut each: impl FnMut(Bytes, Value, Option<u64>)) -> Res
     .map(|_| ())
 }
 
-/// Loads an RDB file into `ks`, each key into its database; keys expired by `now` are
-/// left out. A file with a database `ks` does not have is refused, as redis-server does.
-pub fn load_into(data: &[u8], ks: &mut Keyspace, now: u64) -> Res<FileInfo> {
+/// Loads an RDB file into `ks`, each key into its database, and its function libraries
+/// in place of those `ks` had; keys expired by `now` are left out. A file with a database `ks` does not have is refused, as redis-server does.
+pub fn load_into(
+    data: &[u8],
+    ks: &mut Keyspace,
+    now: u64,
+    run: &std::sync::Arc<crate::node::cmd::scripting::ScriptRun>,
+) -> Res<FileInfo> {
     let databases = ks.databases() as u64;
     let back = ks.selected();
     let mut beyond = None;
@@ -285,6 +338,11 @@ pub fn load_into(data: &[u8], ks: &mut Keyspace, now: u64) -> Res<FileInfo> {
             "FATAL: Data file was created with a Redis server configured to handle more than the databases this node has",
         ));
     }
+    // The file's libraries are the node's libraries from now on.
+    let codes: Vec<&[u8]> = info.functions.iter().map(|c| &c[..]).collect();
+    ks.functions
+        .restore(&codes, crate::node::cmd::functions::Restore::Flush, run)
+        .map_err(|_| BadPayload("the RDB file has a function library that does not load"))?;
     Ok(info)
 }
 
@@ -304,6 +362,8 @@ pub struct FileInfo {
     pub aux: Vec<(String, String)>,
     /// Whether the file ended with a CRC-64 that matched (false: absent or zero).
     pub checksum_verified: bool,
+    /// The code of each function library (RDB_OPCODE_FUNCTION2), in file order.
+    pub functions: Vec<Bytes>,
 }
 
 /// Reads a whole RDB file, calling `each` for every key of every database, and checks the
@@ -360,9 +420,7 @@ pub fn read_file(data: &[u8], mut each: impl FnMut(FileEntry)) -> Res<FileInfo> 
             op::FREQ => {
                 r.byte()?;
             }
-            op::FUNCTION2 => {
-                r.string()?;
-            }
+            op::FUNCTION2 => info.functions.push(r.string()?),
             op::FUNCTION | op::MODULE_AUX => {
                 return Err(BadPayload("RDB has functions or modules, not supported"))
             }

@@ -185,7 +185,7 @@ pub fn changed_nothing(name: &str, reply: &Frame) -> bool {
 /// What a command that ran must leave in the replication stream and the append-only
 /// file, encoded: nothing unless it wrote, else itself or its rewriting.
 pub fn written(spec: &CommandSpec, args: &[Bytes], reply: &Frame, now: u64) -> Vec<Vec<u8>> {
-    if !spec.is_write() || reply.is_error() || changed_nothing(spec.name, reply) {
+    if !spec.writes(args) || reply.is_error() || changed_nothing(spec.name, reply) {
         return Vec::new();
     }
     match rewrite(spec.name, args, reply, now) {

@@ -199,7 +199,7 @@ fn load_snapshot(shared: &Shared, rdb: &[u8], replid: String, offset: u64) -> an
     let mut ks = shared.keyspace.lock();
     ks.flush_all(crate::node::clock::now_ms());
     // now = 0: the master decides when keys expire (it sends a DEL).
-    crate::node::rdb::load_into(rdb, &mut ks, 0)
+    crate::node::rdb::load_into(rdb, &mut ks, 0, &shared.script_run)
         .map_err(|e| anyhow!("loading the snapshot: {}", e.0))?;
     let mut st = repl.state.lock();
     st.replid = replid;
