@@ -5,7 +5,7 @@
 //! per node per second, so what grows with N shows. `scale_100` runs in the suite;
 //! `scale_1000` (500 masters + 500 replicas) is run by `scripts/sim-scale.sh`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use super::codec::types;
@@ -109,8 +109,6 @@ pub struct Scale {
     pub sim: Sim,
     pub masters: usize,
     pub phases: Vec<Phase>,
-    /// MEETs sent the way create's wait nudges stale views.
-    pub nudges: u64,
 }
 
 /// What every view must say of one node once the cluster is formed.
@@ -163,7 +161,6 @@ impl Scale {
             sim: Sim::new(n, seed, node_timeout),
             masters,
             phases: Vec::new(),
-            nudges: 0,
         };
         let step = (n as u64).clamp(50, 1000);
         let m = mark(&s.sim);
@@ -222,7 +219,7 @@ impl Scale {
         let (_, full_pause) = crate::admin::exec::converge::pacing(n);
         let full_pause = (full_pause.as_millis() as u64).max(step);
         let mut next_load = s.sim.now + full_pause;
-        let mut stale_before: HashSet<(usize, usize)> = HashSet::new();
+        let mut stale_before: BTreeSet<(usize, usize)> = BTreeSet::new();
         let formed = s.run_until(
             120_000 + n as u64 * 200,
             step,
@@ -239,7 +236,6 @@ impl Scale {
                         s.sim
                             .cmd(speaker, &format!("MEET {} 7000", Sim::ip(listener)))
                             .unwrap();
-                        s.nudges += 1;
                     }
                     stale_before = stale;
                 }
@@ -315,15 +311,16 @@ impl Scale {
     }
 
     /// (speaker, listener): live view `listener` has node `speaker` with the wrong role
-    /// or slots, so `speaker` should announce itself to it.
-    fn stale_pairs(&self) -> HashSet<(usize, usize)> {
+    /// or slots, so `speaker` should announce itself to it. Ordered, so the nudges (and
+    /// the whole run) are the same for the same seed.
+    fn stale_pairs(&self) -> BTreeSet<(usize, usize)> {
         let expected = self.expected(None);
         let index: HashMap<String, usize> = (0..self.sim.len())
             .filter(|&i| self.sim.alive(i))
             .map(|i| (self.sim.name(i), i))
             .collect();
-        let mut out = HashSet::new();
-        for &listener in index.values() {
+        let mut out = BTreeSet::new();
+        for listener in (0..self.sim.len()).filter(|&i| self.sim.alive(i)) {
             for n in self.sim.core(listener).nodes() {
                 let (Some(e), Some(&speaker)) =
                     (expected.get(n.name.as_str()), index.get(n.name.as_str()))
