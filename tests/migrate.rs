@@ -12,13 +12,6 @@ use crate::harness::*;
 use crate::replication::contents;
 use crate::require_redis;
 
-fn standalone() -> ServerOpts {
-    ServerOpts {
-        cluster: false,
-        ..Default::default()
-    }
-}
-
 fn run(c: &mut redis::Connection, args: &[&str]) -> redis::RedisResult<redis::Value> {
     let mut cmd = redis::cmd(args[0]);
     for a in &args[1..] {
@@ -77,8 +70,8 @@ fn copy_all(from: &mut redis::Connection, to: &mut redis::Connection) {
 #[test]
 fn dump_and_restore_with_redis_server_both_ways() {
     require_redis!();
-    let redis = RedisServer::start(standalone());
-    let node = NodeServer::start(standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     let (mut r, mut n) = (redis.client(), node.client());
     fill_types(&mut r);
     copy_all(&mut r, &mut n);
@@ -89,7 +82,7 @@ fn dump_and_restore_with_redis_server_both_ways() {
     assert_eq!(contents(&mut r), want);
     // Our own payloads round trip too.
     let _: () = redis::cmd("FLUSHALL").query(&mut r).unwrap();
-    let other = NodeServer::start(standalone());
+    let other = NodeServer::start(ServerOpts::standalone());
     copy_all(&mut n, &mut other.client());
     assert_eq!(contents(&mut other.client()), want);
 }
@@ -104,8 +97,8 @@ fn error_of(c: &mut redis::Connection, args: &[&str]) -> String {
 #[test]
 fn restore_and_migrate_errors_match_redis() {
     require_redis!();
-    let redis = RedisServer::start(standalone());
-    let node = NodeServer::start(standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     let closed = crate::harness::ports::lease();
     for (mut c, port) in [(redis.client(), redis.port), (node.client(), node.port)] {
         let _ = run(&mut c, &["SET", "k", "v"]);
@@ -159,12 +152,12 @@ fn restore_and_migrate_errors_match_redis() {
 #[test]
 fn migrate_between_rclust_nodes_and_redis_server() {
     require_redis!();
-    let a = NodeServer::start(standalone());
+    let a = NodeServer::start(ServerOpts::standalone());
     let b = NodeServer::start(ServerOpts {
         password: Some("pw".into()),
-        ..standalone()
+        ..ServerOpts::standalone()
     });
-    let redis = RedisServer::start(standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
     let mut ac = a.client();
     fill_types(&mut ac);
     let want = contents(&mut ac);

@@ -3,62 +3,13 @@
 //! replicas (rclust-node and redis-server) follow writes to every database, and keyspace
 //! notifications name the database.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use rclust::test_support::{parse_frame, ParseError};
-
-use crate::harness::{wait_until, NodeServer, Process, RedisServer, ServerOpts};
+use crate::harness::{check_rdb, raw, wait_until, NodeServer, Process, RedisServer, ServerOpts};
 use crate::replication::contents;
 use crate::require_redis;
-
-fn standalone() -> ServerOpts {
-    ServerOpts {
-        cluster: false,
-        ..Default::default()
-    }
-}
-
-/// Sends one inline command and returns the raw bytes of exactly one reply.
-pub fn exchange(s: &mut TcpStream, line: &str) -> Vec<u8> {
-    s.write_all(format!("{line}\r\n").as_bytes()).unwrap();
-    let mut buf = BytesMut::new();
-    let mut chunk = [0u8; 65536];
-    loop {
-        match parse_frame(&Bytes::copy_from_slice(&buf)) {
-            Ok((_, n)) => return buf[..n].to_vec(),
-            Err(ParseError::Incomplete) => {}
-            Err(ParseError::Invalid(e)) => panic!("bad reply to {line:?}: {e}"),
-        }
-        let n = s.read(&mut chunk).unwrap();
-        assert!(n > 0, "connection closed during {line:?}");
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
-/// Runs `script` on one connection to each server and lists the replies that differ.
-pub fn differences(node: &Process, redis: &Process, script: &[&str]) -> Vec<String> {
-    let mut a = TcpStream::connect(("127.0.0.1", node.port)).unwrap();
-    let mut b = TcpStream::connect(("127.0.0.1", redis.port)).unwrap();
-    for s in [&a, &b] {
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    }
-    let mut mismatches = Vec::new();
-    for line in script {
-        let got = exchange(&mut a, line);
-        let want = exchange(&mut b, line);
-        if got != want {
-            mismatches.push(format!(
-                "{line}\n   rclust-node:  {:?}\n   redis-server: {:?}",
-                String::from_utf8_lossy(&got),
-                String::from_utf8_lossy(&want)
-            ));
-        }
-    }
-    mismatches
-}
 
 const SCRIPT: &[&str] = &[
     "FLUSHALL",
@@ -139,9 +90,9 @@ const SCRIPT: &[&str] = &[
 #[test]
 fn database_replies_match_redis_server() {
     require_redis!();
-    let node = NodeServer::start(standalone());
-    let redis = RedisServer::start(standalone());
-    let mismatches = differences(&node, &redis, SCRIPT);
+    let node = NodeServer::start(ServerOpts::standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let mismatches = raw::differences(&node, &redis, SCRIPT);
     assert!(
         mismatches.is_empty(),
         "replies differ:\n{}",
@@ -190,26 +141,13 @@ fn all_contents(p: &Process) -> Vec<(usize, Vec<String>)> {
         .collect()
 }
 
-fn loaded(p: &Process) {
-    wait_until(Duration::from_secs(60), "the data is loaded", || {
-        let url = format!("redis://127.0.0.1:{}/", p.port);
-        let Ok(mut c) = redis::Client::open(url)
-            .unwrap()
-            .get_connection_with_timeout(Duration::from_secs(30))
-        else {
-            return false;
-        };
-        redis::cmd("PING").query::<String>(&mut c).is_ok()
-    });
-}
-
 /// dump.rdb with several databases (a SELECTDB for each) loads into redis-server, and
 /// redis-server's into the node; BGSAVE's point-in-time file too.
 #[test]
 fn rdb_with_databases_moves_between_node_and_redis_server() {
     require_redis!();
-    let mut redis = RedisServer::start(standalone());
-    let mut node = NodeServer::start(standalone());
+    let mut redis = RedisServer::start(ServerOpts::standalone());
+    let mut node = NodeServer::start(ServerOpts::standalone());
     fill(&node);
     let want = all_contents(&node);
     assert_eq!(want.len(), 3, "{want:?}");
@@ -218,18 +156,10 @@ fn rdb_with_databases_moves_between_node_and_redis_server() {
     let _: () = node.cmd(&["SAVE"]);
     node.kill();
     let file = node.dir.path().join("dump.rdb");
-    let check = std::process::Command::new("redis-check-rdb")
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&check.stdout).contains("RDB looks OK"),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    check_rdb(&file);
     std::fs::copy(&file, redis.dir.path().join("dump.rdb")).unwrap();
     redis.restart();
-    loaded(&redis);
+    redis.wait_loaded();
     assert_eq!(all_contents(&redis), want);
     let _: () = redis::cmd("SET")
         .arg("from-redis")
@@ -239,7 +169,7 @@ fn rdb_with_databases_moves_between_node_and_redis_server() {
     let _: () = redis.cmd(&["SAVE"]);
     std::fs::copy(redis.dir.path().join("dump.rdb"), &file).unwrap();
     node.restart();
-    loaded(&node);
+    node.wait_loaded();
     let back = all_contents(&node);
     assert_eq!(back, all_contents(&redis));
     assert_eq!(back.len(), 4);
@@ -252,7 +182,7 @@ fn rdb_with_databases_moves_between_node_and_redis_server() {
     node.kill();
     std::fs::copy(&file, redis.dir.path().join("dump.rdb")).unwrap();
     redis.restart();
-    loaded(&redis);
+    redis.wait_loaded();
     assert_eq!(all_contents(&redis), back);
 }
 
@@ -286,9 +216,9 @@ fn write_dbs(p: &Process, tag: &str) {
 #[test]
 fn replicas_follow_every_database() {
     require_redis!();
-    let master = NodeServer::start(standalone());
-    let node_replica = NodeServer::start(standalone());
-    let redis_replica = RedisServer::start(standalone());
+    let master = NodeServer::start(ServerOpts::standalone());
+    let node_replica = NodeServer::start(ServerOpts::standalone());
+    let redis_replica = RedisServer::start(ServerOpts::standalone());
     write_dbs(&master, "before");
     for r in [&*node_replica, &*redis_replica] {
         let _: () = r.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
@@ -307,8 +237,8 @@ fn replicas_follow_every_database() {
     assert_eq!(all_contents(&node_replica), want);
     assert_eq!(all_contents(&redis_replica), want);
 
-    let redis_master = RedisServer::start(standalone());
-    let node = NodeServer::start(standalone());
+    let redis_master = RedisServer::start(ServerOpts::standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     write_dbs(&redis_master, "before");
     let _: String = node.cmd(&["REPLICAOF", "127.0.0.1", &redis_master.port.to_string()]);
     wait_until(Duration::from_secs(10), "the node is linked", || {
@@ -325,13 +255,13 @@ fn replicas_follow_every_database() {
 #[test]
 fn notifications_name_the_database() {
     require_redis!();
-    let node = NodeServer::start(standalone());
-    let redis = RedisServer::start(standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
     for p in [&*node, &*redis] {
         let _: () = p.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
         let mut sub = TcpStream::connect(("127.0.0.1", p.port)).unwrap();
         sub.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        exchange(&mut sub, "PSUBSCRIBE __key*@*");
+        raw::inline(&mut sub, "PSUBSCRIBE __key*@*");
         let mut c = db_client(p, 3);
         let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut c).unwrap();
         let _: i64 = redis::cmd("MOVE").arg("k").arg(4).query(&mut c).unwrap();

@@ -73,17 +73,10 @@ fn wait_blocked(p: &Process, n: usize) {
     });
 }
 
-fn standalone() -> ServerOpts {
-    ServerOpts {
-        cluster: false,
-        ..Default::default()
-    }
-}
-
 /// Runs `scenario` against a redis-server and an rclust-node and compares what it recorded.
 fn same_on_both(scenario: impl Fn(&Process) -> Vec<String>) {
-    let redis = RedisServer::start(standalone());
-    let node = NodeServer::start(standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     let want = scenario(&redis);
     let got = scenario(&node);
     for (i, (w, g)) in want.iter().zip(&got).enumerate() {
@@ -280,8 +273,8 @@ fn lua_scripts_match_redis() {
 
 #[test]
 fn scripts_replicate_their_effects() {
-    let master = NodeServer::start(standalone());
-    let replica = NodeServer::start(standalone());
+    let master = NodeServer::start(ServerOpts::standalone());
+    let replica = NodeServer::start(ServerOpts::standalone());
     replica.cmd::<String>(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
     let mut c = Raw::connect(&master);
     c.call(&[
@@ -311,7 +304,7 @@ fn scripts_replicate_their_effects() {
 #[test]
 fn the_append_only_file_keeps_script_effects_and_served_pops() {
     let mut node = NodeServer::start_with(
-        standalone(),
+        ServerOpts::standalone(),
         &[
             "--appendonly",
             "yes",
@@ -516,7 +509,7 @@ fn maxmemory_evicts_by_policy_and_refuses_under_noeviction() {
         out.push(c.call(&["CONFIG", "SET", "maxmemory-policy", "sometimes"]));
         out
     });
-    let node = NodeServer::start(standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     let used: u64 = info_field(&node, "used_memory").parse().unwrap();
     let limit = used + 4 * 1024 * 1024;
     let mut c = Raw::connect(&node);
@@ -563,8 +556,8 @@ fn maxmemory_evicts_by_policy_and_refuses_under_noeviction() {
 fn a_subscriber_that_stops_reading_is_cut_off_at_its_limit() {
     require_redis!();
     for p in [
-        &*RedisServer::start(standalone()) as &Process,
-        &*NodeServer::start(standalone()),
+        &*RedisServer::start(ServerOpts::standalone()) as &Process,
+        &*NodeServer::start(ServerOpts::standalone()),
     ] {
         let mut admin = Raw::connect(p);
         assert_eq!(

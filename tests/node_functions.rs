@@ -3,51 +3,10 @@
 //! (rclust-node and redis-server) get the libraries and what functions write, and in
 //! cluster mode FCALL's keys are checked as EVAL's are.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use rclust::test_support::{parse_frame, ParseError};
-
-use crate::harness::{wait_until, NodeServer, Process, RedisServer, ServerOpts};
+use crate::harness::{check_rdb, raw, wait_until, NodeServer, Process, RedisServer, ServerOpts};
 use crate::require_redis;
-
-fn standalone() -> ServerOpts {
-    ServerOpts {
-        cluster: false,
-        ..Default::default()
-    }
-}
-
-/// Sends one command (as a RESP array) and returns the raw bytes of its reply.
-fn call(s: &mut TcpStream, args: &[&str]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    s.write_all(&out).unwrap();
-    let mut buf = BytesMut::new();
-    let mut chunk = [0u8; 65536];
-    loop {
-        match parse_frame(&Bytes::copy_from_slice(&buf)) {
-            Ok((_, n)) => return buf[..n].to_vec(),
-            Err(ParseError::Incomplete) => {}
-            Err(ParseError::Invalid(e)) => panic!("bad reply to {args:?}: {e}"),
-        }
-        let n = s.read(&mut chunk).unwrap();
-        assert!(n > 0, "connection closed during {args:?}");
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
-fn connect(p: &Process) -> TcpStream {
-    let s = TcpStream::connect(("127.0.0.1", p.port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s
-}
 
 const LIB: &str = "#!lua name=mylib\n\
 redis.register_function('set_get', function(keys, args)\n\
@@ -145,14 +104,17 @@ fn script() -> Vec<Vec<String>> {
 #[test]
 fn function_replies_match_redis_server() {
     require_redis!();
-    let node = NodeServer::start(standalone());
-    let redis = RedisServer::start(standalone());
-    let (mut a, mut b) = (connect(&node), connect(&redis));
+    let node = NodeServer::start(ServerOpts::standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let (mut a, mut b) = (
+        raw::connect(&node, Duration::from_secs(10)),
+        raw::connect(&redis, Duration::from_secs(10)),
+    );
     let mut mismatches = Vec::new();
     for cmd in script() {
         let args: Vec<&str> = cmd.iter().map(|s| s.as_str()).collect();
-        let got = call(&mut a, &args);
-        let want = call(&mut b, &args);
+        let got = raw::call(&mut a, &args);
+        let want = raw::call(&mut b, &args);
         if got != want {
             mismatches.push(format!(
                 "{:?}\n   rclust-node:  {:?}\n   redis-server: {:?}",
@@ -167,7 +129,7 @@ fn function_replies_match_redis_server() {
     // Each server restores the other's FUNCTION DUMP (redis-server compresses the code,
     // the node does not, so the payloads differ in bytes).
     for c in [&mut a, &mut b] {
-        call(c, &["FUNCTION", "LOAD", LIB]);
+        raw::call(c, &["FUNCTION", "LOAD", LIB]);
     }
     let node_payload: Vec<u8> = redis::cmd("FUNCTION")
         .arg("DUMP")
@@ -243,44 +205,23 @@ fn libraries(p: &Process) -> Vec<String> {
     out
 }
 
-fn loaded(p: &Process) {
-    wait_until(Duration::from_secs(60), "the data is loaded", || {
-        let url = format!("redis://127.0.0.1:{}/", p.port);
-        let Ok(mut c) = redis::Client::open(url)
-            .unwrap()
-            .get_connection_with_timeout(Duration::from_secs(30))
-        else {
-            return false;
-        };
-        redis::cmd("PING").query::<String>(&mut c).is_ok()
-    });
-}
-
 /// The node's dump.rdb (RDB_OPCODE_FUNCTION2) gives redis-server the libraries, and
 /// redis-server's gives them to the node; so does an append-only file's base and log.
 #[test]
 fn rdb_with_libraries_moves_between_node_and_redis_server() {
     require_redis!();
-    let mut redis = RedisServer::start(standalone());
-    let mut node = NodeServer::start(standalone());
+    let mut redis = RedisServer::start(ServerOpts::standalone());
+    let mut node = NodeServer::start(ServerOpts::standalone());
     let _: String = node.cmd(&["FUNCTION", "LOAD", LIB]);
     let _: String = node.cmd(&["FCALL", "set_get", "1", "k", "from-node"]);
     let want = libraries(&node);
     let _: () = node.cmd(&["SAVE"]);
     node.kill();
     let file = node.dir.path().join("dump.rdb");
-    let check = std::process::Command::new("redis-check-rdb")
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&check.stdout).contains("RDB looks OK"),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    check_rdb(&file);
     std::fs::copy(&file, redis.dir.path().join("dump.rdb")).unwrap();
     redis.restart();
-    loaded(&redis);
+    redis.wait_loaded();
     assert_eq!(libraries(&redis), want);
     let v: String = redis.cmd(&["FCALL", "reader", "1", "k"]);
     assert_eq!(v, "from-node");
@@ -293,7 +234,7 @@ fn rdb_with_libraries_moves_between_node_and_redis_server() {
     let _: () = redis.cmd(&["SAVE"]);
     std::fs::copy(redis.dir.path().join("dump.rdb"), &file).unwrap();
     node.restart();
-    loaded(&node);
+    node.wait_loaded();
     assert_eq!(libraries(&node), libraries(&redis));
     let v: String = node.cmd(&["FCALL", "reader", "1", "k"]);
     assert_eq!(v, "from-node");
@@ -303,7 +244,7 @@ fn rdb_with_libraries_moves_between_node_and_redis_server() {
 
     // The append-only file: the libraries survive a restart through the log alone, and
     // through a rewritten base.
-    let mut aof = NodeServer::start_with(standalone(), &["--appendonly", "yes"]);
+    let mut aof = NodeServer::start_with(ServerOpts::standalone(), &["--appendonly", "yes"]);
     let _: String = aof.cmd(&["FUNCTION", "LOAD", LIB]);
     let _: String = aof.cmd(&[
         "FUNCTION",
@@ -313,7 +254,7 @@ fn rdb_with_libraries_moves_between_node_and_redis_server() {
     let _: String = aof.cmd(&["FUNCTION", "DELETE", "more"]);
     let want = libraries(&aof);
     aof.restart();
-    loaded(&aof);
+    aof.wait_loaded();
     assert_eq!(libraries(&aof), want);
     let _: String = aof.cmd(&["BGREWRITEAOF"]);
     wait_until(Duration::from_secs(10), "the rewrite ends", || {
@@ -321,7 +262,7 @@ fn rdb_with_libraries_moves_between_node_and_redis_server() {
         info.contains("aof_rewrite_in_progress:0") && info.contains("aof_rewrite_scheduled:0")
     });
     aof.restart();
-    loaded(&aof);
+    aof.wait_loaded();
     assert_eq!(libraries(&aof), want);
 }
 
@@ -331,9 +272,9 @@ fn rdb_with_libraries_moves_between_node_and_redis_server() {
 #[test]
 fn replicas_get_libraries_and_function_writes() {
     require_redis!();
-    let master = NodeServer::start(standalone());
-    let node_replica = NodeServer::start(standalone());
-    let redis_replica = RedisServer::start(standalone());
+    let master = NodeServer::start(ServerOpts::standalone());
+    let node_replica = NodeServer::start(ServerOpts::standalone());
+    let redis_replica = RedisServer::start(ServerOpts::standalone());
     let _: String = master.cmd(&["FUNCTION", "LOAD", LIB]);
     for r in [&*node_replica, &*redis_replica] {
         let _: () = r.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
@@ -375,9 +316,9 @@ fn replicas_get_libraries_and_function_writes() {
         let v: Option<String> = r.cmd(&["GET", "k"]);
         assert_eq!(v.as_deref(), Some("v1"), "{}", r.addr());
         // A replica refuses functions that may write, runs those that do not.
-        let mut c = connect(r);
+        let mut c = raw::connect(r, Duration::from_secs(10));
         for f in ["flagged", "set_get"] {
-            let text = String::from_utf8_lossy(&call(&mut c, &["FCALL", f, "0"])).into_owned();
+            let text = String::from_utf8_lossy(&raw::call(&mut c, &["FCALL", f, "0"])).into_owned();
             assert_eq!(
                 text,
                 "-READONLY You can't write against a read only replica.\r\n",
@@ -385,8 +326,8 @@ fn replicas_get_libraries_and_function_writes() {
                 r.addr()
             );
         }
-        let text =
-            String::from_utf8_lossy(&call(&mut c, &["FCALL", "writer_ro", "1", "k"])).into_owned();
+        let text = String::from_utf8_lossy(&raw::call(&mut c, &["FCALL", "writer_ro", "1", "k"]))
+            .into_owned();
         assert!(
             text.contains("Write commands are not allowed from read-only scripts"),
             "{}: {text}",
@@ -394,8 +335,8 @@ fn replicas_get_libraries_and_function_writes() {
         );
     }
 
-    let redis_master = RedisServer::start(standalone());
-    let node = NodeServer::start(standalone());
+    let redis_master = RedisServer::start(ServerOpts::standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     let _: String = redis_master.cmd(&["FUNCTION", "LOAD", LIB]);
     let _: String = node.cmd(&["REPLICAOF", "127.0.0.1", &redis_master.port.to_string()]);
     wait_until(Duration::from_secs(10), "the node is linked", || {
@@ -430,8 +371,11 @@ fn cluster_checks_fcall_keys_as_eval_keys() {
 redis.register_function('touch', function(keys, args) return redis.call('get', args[1]) end)\n\
 redis.register_function{function_name='touch_any', callback=function(keys, args) return redis.call('get', args[1]) end, flags={'allow-cross-slot-keys'}}\n\
 redis.register_function{function_name='local_only', callback=function() return 1 end, flags={'no-cluster'}}\n";
-    let mut c = connect(&node);
-    assert_eq!(call(&mut c, &["FUNCTION", "LOAD", lib]), b"$1\r\nc\r\n");
+    let mut c = raw::connect(&node, Duration::from_secs(10));
+    assert_eq!(
+        raw::call(&mut c, &["FUNCTION", "LOAD", lib]),
+        b"$1\r\nc\r\n"
+    );
     let eval = "return redis.call('get', ARGV[1])";
     // a: slot 15495 (not served); b: 3300; c: 7365; {b}x: 3300.
     for (keys, arg) in [
@@ -448,28 +392,29 @@ redis.register_function{function_name='local_only', callback=function() return 1
         let mut e = vec!["EVAL", eval, &n];
         e.extend_from_slice(keys);
         e.push(arg);
-        let fcall = String::from_utf8_lossy(&call(&mut c, &f)).into_owned();
-        let evalr = String::from_utf8_lossy(&call(&mut c, &e)).into_owned();
+        let fcall = String::from_utf8_lossy(&raw::call(&mut c, &f)).into_owned();
+        let evalr = String::from_utf8_lossy(&raw::call(&mut c, &e)).into_owned();
         let head = |s: &str| s.split(" script:").next().unwrap_or("").to_string();
         assert_eq!(head(&fcall), head(&evalr), "keys {keys:?} arg {arg}");
     }
-    let crossslot =
-        String::from_utf8_lossy(&call(&mut c, &["FCALL", "touch", "2", "b", "c"])).into_owned();
+    let crossslot = String::from_utf8_lossy(&raw::call(&mut c, &["FCALL", "touch", "2", "b", "c"]))
+        .into_owned();
     assert!(crossslot.starts_with("-CROSSSLOT"), "{crossslot}");
-    let moved =
-        String::from_utf8_lossy(&call(&mut c, &["FCALL", "touch", "1", "a", "b"])).into_owned();
+    let moved = String::from_utf8_lossy(&raw::call(&mut c, &["FCALL", "touch", "1", "a", "b"]))
+        .into_owned();
     assert!(
         moved.starts_with("-CLUSTERDOWN") || moved.starts_with("-MOVED"),
         "{moved}"
     );
-    let other =
-        String::from_utf8_lossy(&call(&mut c, &["FCALL", "touch", "1", "b", "c"])).into_owned();
+    let other = String::from_utf8_lossy(&raw::call(&mut c, &["FCALL", "touch", "1", "b", "c"]))
+        .into_owned();
     assert!(other.contains("do not hash to the same slot"), "{other}");
     let allowed =
-        String::from_utf8_lossy(&call(&mut c, &["FCALL", "touch_any", "1", "b", "c"])).into_owned();
+        String::from_utf8_lossy(&raw::call(&mut c, &["FCALL", "touch_any", "1", "b", "c"]))
+            .into_owned();
     assert_eq!(allowed, "$-1\r\n");
     let refused =
-        String::from_utf8_lossy(&call(&mut c, &["FCALL", "local_only", "0"])).into_owned();
+        String::from_utf8_lossy(&raw::call(&mut c, &["FCALL", "local_only", "0"])).into_owned();
     assert_eq!(
         refused,
         "-ERR Can not run script on cluster, 'no-cluster' flag is set.\r\n"

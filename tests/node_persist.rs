@@ -9,15 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::harness::{wait_until, NodeServer, Process, RedisServer, ServerOpts};
+use crate::harness::{check_rdb, wait_until, NodeServer, Process, RedisServer, ServerOpts};
 use crate::require_redis;
-
-fn standalone() -> ServerOpts {
-    ServerOpts {
-        cluster: false,
-        ..Default::default()
-    }
-}
 
 fn info_field(p: &Process, field: &str) -> String {
     let text: String = p.cmd(&["INFO", "persistence"]);
@@ -55,38 +48,13 @@ fn contents(p: &Process) -> Vec<String> {
     out
 }
 
-/// Waits until a restarted server has loaded its data (redis-server answers LOADING
-/// meanwhile, the node answers nothing until it is done).
-fn loaded(p: &Process) {
-    wait_until(Duration::from_secs(60), "the data is loaded", || {
-        let url = format!("redis://127.0.0.1:{}/", p.port);
-        let Ok(mut c) = redis::Client::open(url)
-            .unwrap()
-            .get_connection_with_timeout(Duration::from_secs(30))
-        else {
-            return false;
-        };
-        redis::cmd("PING").query::<String>(&mut c).is_ok()
-    });
-}
-
-fn check_rdb(path: &std::path::Path) {
-    let out = Command::new("redis-check-rdb").arg(path).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && text.contains("RDB looks OK"),
-        "redis-check-rdb {}:\n{text}",
-        path.display()
-    );
-}
-
 /// LASTSAVE starts at the start time, moves on SAVE, and stays put when the file cannot
 /// be written: the same on both servers.
 #[test]
 fn lastsave_moves_only_when_a_file_is_written() {
     require_redis!();
-    let redis = RedisServer::start(standalone());
-    let node = NodeServer::start(standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     for p in [&*redis, &*node] {
         let started: i64 = p.cmd(&["LASTSAVE"]);
         std::thread::sleep(Duration::from_millis(1100));
@@ -125,8 +93,8 @@ fn lastsave_moves_only_when_a_file_is_written() {
 #[test]
 fn rdb_files_move_between_node_and_redis_server() {
     require_redis!();
-    let mut redis = RedisServer::start(standalone());
-    let mut node = NodeServer::start(standalone());
+    let mut redis = RedisServer::start(ServerOpts::standalone());
+    let mut node = NodeServer::start(ServerOpts::standalone());
     fill(&node);
     let want = contents(&node);
     let _: () = node.cmd(&["SAVE"]);
@@ -135,14 +103,14 @@ fn rdb_files_move_between_node_and_redis_server() {
     check_rdb(&file);
     std::fs::copy(&file, redis.dir.path().join("dump.rdb")).unwrap();
     redis.restart();
-    loaded(&redis);
+    redis.wait_loaded();
     assert_eq!(contents(&redis), want);
     // And back: redis-server's own encodings (listpacks, integers) load in the node.
     let _: () = redis.cmd(&["SET", "from-redis", "1"]);
     let _: () = redis.cmd(&["SAVE"]);
     std::fs::copy(redis.dir.path().join("dump.rdb"), &file).unwrap();
     node.restart();
-    loaded(&node);
+    node.wait_loaded();
     assert_eq!(contents(&node), want);
     let v: Option<String> = node.cmd(&["GET", "from-redis"]);
     assert_eq!(v.as_deref(), Some("1"));
@@ -152,7 +120,7 @@ fn rdb_files_move_between_node_and_redis_server() {
 #[test]
 fn bgsave_keeps_serving_writes_and_writes_a_point_in_time_file() {
     require_redis!();
-    let mut node = NodeServer::start(standalone());
+    let mut node = NodeServer::start(ServerOpts::standalone());
     let _: () = node.cmd(&["DEBUG", "POPULATE", "50000", "key", "100"]);
     let stop = Arc::new(AtomicBool::new(false));
     let during = Arc::new(AtomicU64::new(0));
@@ -210,7 +178,7 @@ fn bgsave_keeps_serving_writes_and_writes_a_point_in_time_file() {
     // 50000 keys (with their old values) and at most the new keys written before it.
     node.kill();
     node.restart();
-    loaded(&node);
+    node.wait_loaded();
     let keys_after: i64 = node.cmd(&["DBSIZE"]);
     assert!(
         keys_after >= keys_before && keys_after < keys_before + 2000,
@@ -223,7 +191,7 @@ fn bgsave_keeps_serving_writes_and_writes_a_point_in_time_file() {
 /// Acknowledged writes survive SIGKILL with the append-only file.
 fn aof_survives_sigkill(fsync: &str) {
     let mut node = NodeServer::start_with(
-        standalone(),
+        ServerOpts::standalone(),
         &["--appendonly", "yes", "--appendfsync", fsync],
     );
     let acked = Arc::new(AtomicU64::new(0));
@@ -249,7 +217,7 @@ fn aof_survives_sigkill(fsync: &str) {
     writer.join().unwrap();
     let acked = acked.load(Ordering::Relaxed);
     node.restart();
-    loaded(&node);
+    node.wait_loaded();
     let keys: i64 = node.cmd(&["DBSIZE"]);
     assert!(
         keys as u64 >= acked,
@@ -288,13 +256,13 @@ fn last_incr(dir: &std::path::Path) -> std::path::PathBuf {
 #[test]
 fn truncated_aof_is_handled_like_redis_server() {
     require_redis!();
-    let mut redis = RedisServer::start(standalone());
+    let mut redis = RedisServer::start(ServerOpts::standalone());
     let _: () = redis.cmd(&["CONFIG", "SET", "appendonly", "yes"]);
     wait_until(Duration::from_secs(10), "redis writes its AOF", || {
         info_field(&redis, "aof_rewrite_in_progress") == "0"
             && info_field(&redis, "aof_enabled") == "1"
     });
-    let mut node = NodeServer::start_with(standalone(), &["--appendonly", "yes"]);
+    let mut node = NodeServer::start_with(ServerOpts::standalone(), &["--appendonly", "yes"]);
     for p in [&mut *redis, &mut *node] {
         let _: () = p.cmd(&["SET", "kept", "1"]);
         let _: () = p.cmd(&["SET", "second", "2"]);
@@ -310,7 +278,7 @@ fn truncated_aof_is_handled_like_redis_server() {
     std::fs::write(&conf, text.replace("appendonly no", "appendonly yes")).unwrap();
     for p in [&mut *redis, &mut *node] {
         p.restart();
-        loaded(p);
+        p.wait_loaded();
         let got: Vec<Option<String>> = p.cmd(&["MGET", "kept", "second", "lost"]);
         assert_eq!(
             got,
@@ -324,7 +292,7 @@ fn truncated_aof_is_handled_like_redis_server() {
 #[test]
 fn truncated_aof_refused_with_aof_load_truncated_no() {
     let mut node = NodeServer::start_with(
-        standalone(),
+        ServerOpts::standalone(),
         &["--appendonly", "yes", "--aof-load-truncated", "no"],
     );
     let _: () = node.cmd(&["SET", "kept", "1"]);
@@ -349,7 +317,7 @@ fn truncated_aof_refused_with_aof_load_truncated_no() {
 #[test]
 fn rewritten_aof_loads_in_redis_server() {
     require_redis!();
-    let mut node = NodeServer::start_with(standalone(), &["--appendonly", "yes"]);
+    let mut node = NodeServer::start_with(ServerOpts::standalone(), &["--appendonly", "yes"]);
     fill(&node);
     let text: String = node.cmd(&["BGREWRITEAOF"]);
     assert_eq!(text, "Background append only file rewriting started");
@@ -375,7 +343,7 @@ fn rewritten_aof_loads_in_redis_server() {
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
-    let mut redis = RedisServer::start(standalone());
+    let mut redis = RedisServer::start(ServerOpts::standalone());
     redis.kill();
     let target = redis.dir.path().join("appendonlydir");
     std::fs::create_dir(&target).unwrap();
@@ -387,7 +355,7 @@ fn rewritten_aof_loads_in_redis_server() {
     let text = std::fs::read_to_string(&conf).unwrap();
     std::fs::write(&conf, text.replace("appendonly no", "appendonly yes")).unwrap();
     redis.restart();
-    loaded(&redis);
+    redis.wait_loaded();
     assert_eq!(contents(&redis), want);
     let v: Option<String> = redis.cmd(&["GET", "after"]);
     assert_eq!(v.as_deref(), Some("rewrite"));
@@ -396,7 +364,7 @@ fn rewritten_aof_loads_in_redis_server() {
 /// `save <secs> <changes>` takes a snapshot by itself.
 #[test]
 fn save_points_take_snapshots() {
-    let node = NodeServer::start_with(standalone(), &["--save", "1 2"]);
+    let node = NodeServer::start_with(ServerOpts::standalone(), &["--save", "1 2"]);
     let before: i64 = node.cmd(&["LASTSAVE"]);
     let _: () = node.cmd(&["SET", "a", "1"]);
     std::thread::sleep(Duration::from_millis(1500));

@@ -7,45 +7,12 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use rclust::test_support::{parse_frame, ParseError};
-
-use crate::harness::{wait_until, NodeServer, RedisServer, ServerOpts};
-
-/// A command as RESP, so arguments may hold any bytes.
-fn resp(args: &[&[u8]]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
-}
-
-/// Reads exactly one reply.
-fn read_reply(s: &mut TcpStream, what: &str) -> Vec<u8> {
-    let mut buf = BytesMut::new();
-    let mut chunk = [0u8; 65536];
-    loop {
-        match parse_frame(&Bytes::copy_from_slice(&buf)) {
-            Ok((_, n)) => {
-                assert_eq!(n, buf.len(), "more than one reply to {what}");
-                return buf.to_vec();
-            }
-            Err(ParseError::Incomplete) => {}
-            Err(ParseError::Invalid(e)) => panic!("bad reply to {what}: {e}"),
-        }
-        let n = s.read(&mut chunk).unwrap();
-        assert!(n > 0, "connection closed during {what}");
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
+use crate::harness::{raw, wait_until, NodeServer, RedisServer, ServerOpts};
 
 /// Sends a command given as raw arguments and reads one reply.
 fn call(s: &mut TcpStream, args: &[&[u8]]) -> Vec<u8> {
-    s.write_all(&resp(args)).unwrap();
-    read_reply(s, &String::from_utf8_lossy(&args.concat()))
+    s.write_all(&raw::encode(args)).unwrap();
+    raw::only_reply(s, &String::from_utf8_lossy(&args.concat()))
 }
 
 /// Sends a command split on spaces and reads one reply.
@@ -224,8 +191,12 @@ fn an_endless_reply_streams_in_bounded_memory_and_stops_when_the_client_leaves()
     let mut c = connect(node.port);
     line(&mut c, "SADD s a");
     let before = rss_kb(pid);
-    c.write_all(&resp(&[b"SRANDMEMBER", b"s", b"-9223372036854775807"]))
-        .unwrap();
+    c.write_all(&raw::encode(&[
+        b"SRANDMEMBER",
+        b"s",
+        b"-9223372036854775807",
+    ]))
+    .unwrap();
     let mut got = 0usize;
     let mut chunk = vec![0u8; 1 << 16];
     while got < 16 << 20 {

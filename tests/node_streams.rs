@@ -2,17 +2,8 @@
 //! replies (IDs are given explicitly where the reply would carry the clock), and an RDB
 //! file with streams moves between the two servers both ways and passes redis-check-rdb.
 
-use std::process::Command;
-
-use crate::harness::{NodeServer, Process, RedisServer, ServerOpts};
+use crate::harness::{check_rdb, wait_until, NodeServer, Process, RedisServer, ServerOpts};
 use crate::require_redis;
-
-fn standalone() -> ServerOpts {
-    ServerOpts {
-        cluster: false,
-        ..Default::default()
-    }
-}
 
 fn raw(p: &Process, args: &[&str]) -> String {
     let mut c = p.client();
@@ -72,8 +63,8 @@ const SCENARIO: &[&[&str]] = &[
 #[test]
 fn stream_commands_match_redis() {
     require_redis!();
-    let redis = RedisServer::start(standalone());
-    let node = NodeServer::start(standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     for (i, call) in SCENARIO.iter().enumerate() {
         let want = raw(&redis, call);
         let got = raw(&node, call);
@@ -120,8 +111,8 @@ fn move_rdb(from: &mut Process, to: &mut Process) {
 #[test]
 fn stream_rdb_files_move_between_node_and_redis() {
     require_redis!();
-    let mut redis = RedisServer::start(standalone());
-    let mut node = NodeServer::start(standalone());
+    let mut redis = RedisServer::start(ServerOpts::standalone());
+    let mut node = NodeServer::start(ServerOpts::standalone());
     fill(&redis);
     fill(&node);
     assert_eq!(
@@ -129,16 +120,7 @@ fn stream_rdb_files_move_between_node_and_redis() {
         raw(&redis, &["XRANGE", "s", "-", "+"])
     );
     raw(&node, &["SAVE"]);
-    let checked = Command::new("redis-check-rdb")
-        .arg(node.dir.path().join("dump.rdb"))
-        .output();
-    if let Ok(out) = checked {
-        assert!(
-            out.status.success(),
-            "redis-check-rdb refused the node's file: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
+    check_rdb(&node.dir.path().join("dump.rdb"));
     let want = snapshot(&redis);
     raw(&redis, &["FLUSHALL"]);
     move_rdb(&mut node, &mut redis);
@@ -391,8 +373,8 @@ const GROUP_SCENARIO: &[&[&str]] = &[
 #[test]
 fn consumer_group_commands_match_redis() {
     require_redis!();
-    let redis = RedisServer::start(standalone());
-    let node = NodeServer::start(standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     for (i, call_args) in GROUP_SCENARIO.iter().enumerate() {
         let want = call(&redis, call_args);
         let got = call(&node, call_args);
@@ -474,8 +456,8 @@ fn group_snapshot(p: &Process) -> Vec<String> {
 #[test]
 fn stream_groups_survive_rdb_files_both_ways() {
     require_redis!();
-    let mut redis = RedisServer::start(standalone());
-    let mut node = NodeServer::start(standalone());
+    let mut redis = RedisServer::start(ServerOpts::standalone());
+    let mut node = NodeServer::start(ServerOpts::standalone());
     fill_groups(&redis);
     fill_groups(&node);
     let want = group_snapshot(&redis);
@@ -485,16 +467,7 @@ fn stream_groups_survive_rdb_files_both_ways() {
         "the same groups before any file"
     );
     raw(&node, &["SAVE"]);
-    let out = Command::new("redis-check-rdb")
-        .arg(node.dir.path().join("dump.rdb"))
-        .output();
-    if let Ok(out) = out {
-        assert!(
-            out.status.success(),
-            "redis-check-rdb refused the node's file: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
+    check_rdb(&node.dir.path().join("dump.rdb"));
     raw(&redis, &["FLUSHALL"]);
     move_rdb(&mut node, &mut redis);
     assert_eq!(
@@ -532,17 +505,6 @@ fn stream_groups_survive_rdb_files_both_ways() {
     );
 }
 
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !ok() {
-        assert!(
-            std::time::Instant::now() < end,
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
 /// Reads through groups, NOACK reads, claims and automatic claims on a node master reach
 /// its replicas as Redis propagates them (XCLAIM ... FORCE JUSTID LASTID, XGROUP SETID):
 /// the same calls on a redis-server master leave its redis-server replica with the same
@@ -552,11 +514,11 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
 #[test]
 fn group_reads_and_claims_replicate() {
     require_redis!();
-    let node_master = NodeServer::start(standalone());
-    let redis_master = RedisServer::start(standalone());
-    let redis_of_node = RedisServer::start(standalone());
-    let node_of_node = NodeServer::start(standalone());
-    let redis_of_redis = RedisServer::start(standalone());
+    let node_master = NodeServer::start(ServerOpts::standalone());
+    let redis_master = RedisServer::start(ServerOpts::standalone());
+    let redis_of_node = RedisServer::start(ServerOpts::standalone());
+    let node_of_node = NodeServer::start(ServerOpts::standalone());
+    let redis_of_redis = RedisServer::start(ServerOpts::standalone());
     let masters: [&Process; 2] = [&node_master, &redis_master];
     for m in masters {
         raw(m, &["XADD", "r", "1-1", "f", "1"]);
@@ -572,13 +534,17 @@ fn group_reads_and_claims_replicate() {
             &["REPLICAOF", "127.0.0.1", &master.port.to_string()],
         );
     }
-    wait_for("replicas online", || {
-        raw(&node_master, &["INFO", "replication"])
-            .matches("state=online")
-            .count()
-            == 2
-            && raw(&redis_master, &["INFO", "replication"]).contains("state=online")
-    });
+    wait_until(
+        std::time::Duration::from_secs(15),
+        "replicas online",
+        || {
+            raw(&node_master, &["INFO", "replication"])
+                .matches("state=online")
+                .count()
+                == 2
+                && raw(&redis_master, &["INFO", "replication"]).contains("state=online")
+        },
+    );
     for m in masters {
         for i in 2..=8 {
             raw(m, &["XADD", "r", &format!("{i}-1"), "f", &i.to_string()]);

@@ -1,31 +1,10 @@
 //! Differential test: the same commands sent to rclust-node and to redis-server 7 must get
 //! byte-identical replies. Only commands with deterministic replies are listed.
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use rclust::test_support::{parse_frame, ParseError};
-
-use crate::harness::{NodeServer, RedisServer, ServerOpts};
-
-/// Sends one inline command and returns the raw bytes of exactly one reply.
-fn exchange(s: &mut TcpStream, line: &str) -> Vec<u8> {
-    s.write_all(format!("{line}\r\n").as_bytes()).unwrap();
-    let mut buf = BytesMut::new();
-    let mut chunk = [0u8; 65536];
-    loop {
-        match parse_frame(&Bytes::copy_from_slice(&buf)) {
-            Ok((_, n)) => return buf[..n].to_vec(),
-            Err(ParseError::Incomplete) => {}
-            Err(ParseError::Invalid(e)) => panic!("bad reply to {line:?}: {e}"),
-        }
-        let n = s.read(&mut chunk).unwrap();
-        assert!(n > 0, "connection closed during {line:?}");
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
+use crate::harness::{raw, NodeServer, RedisServer, ServerOpts};
 
 const SCRIPT: &[&str] = &[
     "PING",
@@ -295,18 +274,14 @@ fn replies_match_redis_server() {
     }
     let mut mismatches = Vec::new();
     for line in SCRIPT {
-        let got = exchange(&mut a, line);
-        let want = exchange(&mut b, line);
+        let got = raw::inline(&mut a, line);
+        let want = raw::inline(&mut b, line);
         // HELLO's id differs by design; compare the rest of the map after it.
         if line.starts_with("HELLO 3") {
             continue;
         }
         if got != want {
-            mismatches.push(format!(
-                "{line}\n   rclust-node:  {:?}\n   redis-server: {:?}",
-                String::from_utf8_lossy(&got),
-                String::from_utf8_lossy(&want)
-            ));
+            mismatches.push(raw::mismatch(line, &got, &want));
         }
     }
     assert!(

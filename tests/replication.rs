@@ -8,13 +8,6 @@ use std::time::Duration;
 use crate::harness::*;
 use crate::{require_redis, require_valkey};
 
-fn standalone() -> ServerOpts {
-    ServerOpts {
-        cluster: false,
-        ..Default::default()
-    }
-}
-
 fn info_field(info: &str, name: &str) -> Option<String> {
     info.lines()
         .find_map(|l| l.strip_prefix(&format!("{name}:")))
@@ -95,8 +88,8 @@ pub fn contents(c: &mut redis::Connection) -> Vec<String> {
 
 #[test]
 fn replica_syncs_then_follows_the_stream() {
-    let master = NodeServer::start(standalone());
-    let replica = NodeServer::start(standalone());
+    let master = NodeServer::start(ServerOpts::standalone());
+    let replica = NodeServer::start(ServerOpts::standalone());
     write_types(&mut master.client(), "1");
     let reply: String = replica.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
     assert_eq!(reply, "OK");
@@ -173,8 +166,8 @@ fn replica_syncs_then_follows_the_stream() {
 
 #[test]
 fn expirations_reach_the_replica_as_deletes() {
-    let master = NodeServer::start(standalone());
-    let replica = NodeServer::start(standalone());
+    let master = NodeServer::start(ServerOpts::standalone());
+    let replica = NodeServer::start(ServerOpts::standalone());
     let _: String = replica.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
     wait_until(Duration::from_secs(10), "the replica's link is up", || {
         link_up(&replica)
@@ -192,8 +185,8 @@ fn expirations_reach_the_replica_as_deletes() {
 
 #[test]
 fn partial_resync_after_the_link_drops() {
-    let master = NodeServer::start(standalone());
-    let replica = NodeServer::start(standalone());
+    let master = NodeServer::start(ServerOpts::standalone());
+    let replica = NodeServer::start(ServerOpts::standalone());
     let _: String = replica.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
     wait_until(Duration::from_secs(10), "the replica's link is up", || {
         link_up(&replica)
@@ -245,9 +238,9 @@ fn partial_resync_after_the_link_drops() {
 fn replica_authenticates_with_masterauth() {
     let master = NodeServer::start(ServerOpts {
         password: Some("pw".into()),
-        ..standalone()
+        ..ServerOpts::standalone()
     });
-    let replica = NodeServer::start_with(standalone(), &["--masterauth", "pw"]);
+    let replica = NodeServer::start_with(ServerOpts::standalone(), &["--masterauth", "pw"]);
     let _: () = master.cmd(&["SET", "k", "v"]);
     let _: String = replica.cmd(&["REPLICAOF", "127.0.0.1", &master.port.to_string()]);
     wait_until(Duration::from_secs(10), "the replica's link is up", || {
@@ -259,19 +252,19 @@ fn replica_authenticates_with_masterauth() {
 #[test]
 fn replication_with_redis_server_both_ways() {
     require_redis!();
-    both_ways(&RedisServer::start(standalone()));
+    both_ways(&RedisServer::start(ServerOpts::standalone()));
 }
 
 #[test]
 fn replication_with_valkey_9_both_ways() {
     require_valkey!();
-    both_ways(&ValkeyServer::start(standalone()));
+    both_ways(&ValkeyServer::start(ServerOpts::standalone()));
 }
 
 /// rclust-node replicates `other` (its RDB with compact encodings, Valkey 9's `VALKEY080`
 /// files included, then the stream), and `other` replicates rclust-node.
 fn both_ways(other: &Process) {
-    let node = NodeServer::start(standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     write_types(&mut other.client(), "r");
     let _: () = other.cmd(&["SET", "long", &"x".repeat(500)]);
     let _: String = node.cmd(&["REPLICAOF", "127.0.0.1", &other.port.to_string()]);

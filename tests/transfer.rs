@@ -11,13 +11,6 @@ use crate::create::create_cluster_of;
 use crate::harness::*;
 use crate::{require_redis, require_valkey};
 
-fn standalone() -> ServerOpts {
-    ServerOpts {
-        cluster: false,
-        ..Default::default()
-    }
-}
-
 fn run(c: &mut redis::Connection, args: &[&str]) {
     let mut cmd = redis::cmd(args[0]);
     for a in &args[1..] {
@@ -207,7 +200,7 @@ fn import(seed: &str, source: &str, flags: &[&str]) -> std::process::Output {
 fn import_moves_every_type_with_its_ttl_and_empties_the_source() {
     require_redis!();
     let nodes = cluster(3);
-    let source = RedisServer::start(standalone());
+    let source = RedisServer::start(ServerOpts::standalone());
     let mut sc = source.client();
     fill(&mut sc, 3000);
     run(&mut sc, &["XADD", "stream", "1-1", "f", "v"]);
@@ -249,7 +242,7 @@ fn import_moves_every_type_with_its_ttl_and_empties_the_source() {
 fn import_copy_keeps_the_source_and_existing_keys_need_replace() {
     require_redis!();
     let nodes = cluster(3);
-    let source = RedisServer::start(standalone());
+    let source = RedisServer::start(ServerOpts::standalone());
     let mut sc = source.client();
     fill(&mut sc, 500);
     let mut client = ClusterClient::new(&[nodes[0].addr()]);
@@ -322,7 +315,7 @@ fn import_refuses_bad_sources_with_one_line_and_exit_2() {
     let err = one_line(&import(&nodes[1].addr(), &[]));
     assert!(err.contains("is a cluster node"), "{err}");
 
-    let dead = RedisServer::start(standalone());
+    let dead = RedisServer::start(ServerOpts::standalone());
     let dead_addr = dead.addr();
     drop(dead);
     let err = one_line(&import(&dead_addr, &[]));
@@ -365,17 +358,6 @@ fn import_refuses_bad_sources_with_one_line_and_exit_2() {
     assert_eq!(dbsize(&locked), 1);
 }
 
-fn check_rdb(tool: &Path, file: &Path) {
-    let out = Command::new(tool).arg(file).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && text.contains("RDB looks OK"),
-        "{} on {}: {text}",
-        tool.display(),
-        file.display()
-    );
-}
-
 fn redis_check_rdb() -> std::path::PathBuf {
     "redis-check-rdb".into()
 }
@@ -394,7 +376,7 @@ fn checked_manifest(dir: &Path, tool: &Path) -> serde_json::Value {
             m["sha256"].as_str().unwrap(),
             sha.split(' ').next().unwrap()
         );
-        check_rdb(tool, &path);
+        check_rdb_with(tool, &path);
     }
     manifest
 }
@@ -403,7 +385,7 @@ fn checked_manifest(dir: &Path, tool: &Path) -> serde_json::Value {
 fn backup_of_three_masters_restores_into_five() {
     require_redis!();
     let nodes = cluster(3);
-    let source = RedisServer::start(standalone());
+    let source = RedisServer::start(ServerOpts::standalone());
     let mut sc = source.client();
     fill(&mut sc, 4000);
     let before = contents_of(&mut sc);
@@ -643,7 +625,7 @@ fn backup_and_restore_on_rclust_nodes() {
         .collect();
     let addrs: Vec<String> = nodes.iter().map(|n| n.addr()).collect();
     create_cluster_of(&addrs, 0);
-    let source = RedisServer::start(standalone());
+    let source = RedisServer::start(ServerOpts::standalone());
     let mut sc = source.client();
     fill(&mut sc, 1000);
     let before = contents_of(&mut sc);
@@ -689,7 +671,7 @@ fn import_backup_and_restore_on_valkey() {
     for n in &nodes {
         let _: () = n.cmd(&["CONFIG", "SET", "repl-diskless-sync-delay", "0"]);
     }
-    let source = ValkeyServer::start(standalone());
+    let source = ValkeyServer::start(ServerOpts::standalone());
     let mut sc = source.client();
     fill(&mut sc, 1000);
     run(&mut sc, &["XADD", "stream", "1-1", "f", "v"]);
@@ -730,7 +712,7 @@ fn import_backup_and_restore_on_valkey() {
 fn import_leaves_refused_keys_on_the_source_and_moves_the_rest() {
     require_redis!();
     let nodes = cluster(3);
-    let source = RedisServer::start(standalone());
+    let source = RedisServer::start(ServerOpts::standalone());
     let mut sc = source.client();
     fill(&mut sc, 200);
     let mut client = ClusterClient::new(&[nodes[0].addr()]);

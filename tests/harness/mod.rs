@@ -7,6 +7,7 @@ pub mod acked;
 pub mod cluster_client;
 pub mod lab;
 pub mod ports;
+pub mod raw;
 pub mod servers;
 pub mod tls;
 
@@ -124,4 +125,21 @@ macro_rules! require_valkey {
             return;
         }
     };
+}
+
+/// `redis-check-rdb` (or `tool`, e.g. valkey-check-rdb) accepts `file`.
+pub fn check_rdb_with(tool: &std::path::Path, file: &std::path::Path) {
+    let out = std::process::Command::new(tool).arg(file).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("RDB looks OK"),
+        "{} on {}: {text}",
+        tool.display(),
+        file.display()
+    );
+}
+
+/// `redis-check-rdb` accepts `file`.
+pub fn check_rdb(file: &std::path::Path) {
+    check_rdb_with(std::path::Path::new("redis-check-rdb"), file);
 }

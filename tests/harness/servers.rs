@@ -33,6 +33,16 @@ impl Default for ServerOpts {
     }
 }
 
+impl ServerOpts {
+    /// A server outside cluster mode, otherwise the defaults.
+    pub fn standalone() -> ServerOpts {
+        ServerOpts {
+            cluster: false,
+            ..Default::default()
+        }
+    }
+}
+
 /// A running server process of either kind, with an independent client to check it.
 pub struct Process {
     /// The address it listens on: 127.0.0.1, or its lab host's address.
@@ -207,6 +217,21 @@ impl Process {
             "{} did not come back",
             self.addr()
         );
+    }
+
+    /// Waits until a restarted server has loaded its data: redis-server answers LOADING
+    /// meanwhile, the node answers nothing until it is done.
+    pub fn wait_loaded(&self) {
+        super::wait_until(Duration::from_secs(60), "the data is loaded", || {
+            let url = format!("redis://{}:{}/", self.host, self.port);
+            let Ok(mut c) = redis::Client::open(url)
+                .unwrap()
+                .get_connection_with_timeout(Duration::from_secs(30))
+            else {
+                return false;
+            };
+            redis::cmd("PING").query::<String>(&mut c).is_ok()
+        });
     }
 
     /// Kills the process (SIGKILL) and waits for it.
