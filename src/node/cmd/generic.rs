@@ -325,11 +325,8 @@ pub fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     if ctx.shared.cluster_enabled {
         return Frame::static_error("ERR SWAPDB is not allowed in cluster mode");
     }
-    let parse = |arg: &[u8], what: &'static str| {
-        crate::node::resp::parse_i64_pub(arg).ok_or_else(|| Frame::static_error(what))
-    };
-    let a = try_frame!(parse(&args[1], "ERR invalid first DB index"));
-    let b = try_frame!(parse(&args[2], "ERR invalid second DB index"));
+    let a = try_frame!(super::int_arg_or(&args[1], "ERR invalid first DB index"));
+    let b = try_frame!(super::int_arg_or(&args[2], "ERR invalid second DB index"));
     let n = ctx.ks.databases() as i64;
     if !(0..n).contains(&a) || !(0..n).contains(&b) {
         return Frame::static_error("ERR DB index is out of range");

@@ -603,6 +603,11 @@ pub fn int_arg(arg: &[u8]) -> Result<i64, Frame> {
     super::resp::parse_i64_pub(arg).ok_or_else(not_integer)
 }
 
+/// An integer argument whose error names it, as Redis does for many options.
+pub fn int_arg_or(arg: &[u8], error: &'static str) -> Result<i64, Frame> {
+    super::resp::parse_i64_pub(arg).ok_or_else(|| Frame::static_error(error))
+}
+
 /// Floats as Redis's strtold-based parser takes them: `inf`, `-inf`, decimals, exponents;
 /// never NaN.
 pub fn parse_float(arg: &[u8]) -> Option<f64> {

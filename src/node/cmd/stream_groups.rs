@@ -509,8 +509,76 @@ pub fn xpending(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     Frame::Array(out)
 }
 
-fn custom_int(arg: &[u8], error: &'static str) -> Result<i64, Frame> {
-    crate::node::resp::parse_i64_pub(arg).ok_or_else(|| Frame::static_error(error))
+/// How a claim sets an entry's delivery count.
+enum DeliveryCount {
+    /// One more delivery, unless the claim is JUSTID (which delivers nothing).
+    Bump,
+    /// XCLAIM's RETRYCOUNT.
+    Set(u64),
+}
+
+/// The step XCLAIM and XAUTOCLAIM share: a pending entry (checked by the caller: it
+/// exists, it is idle enough) passes to the claiming consumer, created on the first claim.
+struct Claimer<'a> {
+    key: &'a Bytes,
+    group: &'a Bytes,
+    consumer: &'a Bytes,
+    justid: bool,
+    now: u64,
+    consumer_ready: bool,
+}
+
+impl<'a> Claimer<'a> {
+    fn new(key: &'a Bytes, group: &'a Bytes, consumer: &'a Bytes, justid: bool, now: u64) -> Self {
+        Claimer {
+            key,
+            group,
+            consumer,
+            justid,
+            now,
+            consumer_ready: false,
+        }
+    }
+
+    /// Claims `id` as delivered at `delivery`; its effect goes to `cmds` and its reply
+    /// (the ID with JUSTID, else the entry) to `out`. False when the stream or group is
+    /// gone, which ends the caller's loop.
+    fn claim(
+        &mut self,
+        ctx: &mut Ctx,
+        id: StreamId,
+        delivery: u64,
+        count: DeliveryCount,
+        cmds: &mut Vec<Cmd>,
+        out: &mut Vec<Frame>,
+    ) -> bool {
+        if !self.consumer_ready {
+            ensure_consumer(ctx, self.key, self.group, self.consumer, self.now, true);
+            self.consumer_ready = true;
+        }
+        let Some(Value::Stream(s)) = ctx.ks.get(self.key, ctx.now) else {
+            return false;
+        };
+        let Some(g) = s.groups.get_mut(self.group) else {
+            return false;
+        };
+        let nack = g.assign(id, self.consumer, delivery);
+        nack.delivery_time = delivery;
+        match count {
+            DeliveryCount::Set(n) => nack.delivery_count = n,
+            DeliveryCount::Bump if !self.justid => {
+                nack.delivery_count = nack.delivery_count.wrapping_add(1)
+            }
+            DeliveryCount::Bump => {}
+        }
+        cmds.extend(xclaim_effect(self.key, self.group, g, id));
+        if self.justid {
+            out.push(Frame::Bulk(id.text()));
+        } else if let Some(fields) = s.entries.get(&id) {
+            out.push(entry_frame(id, fields));
+        }
+        true
+    }
 }
 
 /// XCLAIM key group consumer min-idle-time id... [IDLE ms] [TIME ms] [RETRYCOUNT n]
@@ -528,7 +596,7 @@ pub fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         Some(s) if s.groups.contains_key(group) => {}
         _ => return nogroup().into(),
     }
-    let min_idle = try_frame!(custom_int(
+    let min_idle = try_frame!(super::int_arg_or(
         &args[4],
         "ERR Invalid min-idle-time argument for XCLAIM"
     ))
@@ -556,20 +624,20 @@ pub fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
             justid = true;
         } else if eq_ic(opt, "idle") && more > 0 {
             j += 1;
-            let idle = try_frame!(custom_int(
+            let idle = try_frame!(super::int_arg_or(
                 &args[j],
                 "ERR Invalid IDLE option argument for XCLAIM"
             ));
             delivery = Some((now as i64).wrapping_sub(idle));
         } else if eq_ic(opt, "time") && more > 0 {
             j += 1;
-            delivery = Some(try_frame!(custom_int(
+            delivery = Some(try_frame!(super::int_arg_or(
                 &args[j],
                 "ERR Invalid TIME option argument for XCLAIM"
             )));
         } else if eq_ic(opt, "retrycount") && more > 0 {
             j += 1;
-            retry = try_frame!(custom_int(
+            retry = try_frame!(super::int_arg_or(
                 &args[j],
                 "ERR Invalid RETRYCOUNT option argument for XCLAIM"
             ));
@@ -600,7 +668,7 @@ pub fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         }
     }
     let mut out = Vec::new();
-    let mut consumer_ready = false;
+    let mut claimer = Claimer::new(key, group, name, justid, now);
     for id in ids {
         let Some(Value::Stream(s)) = ctx.ks.get(key, ctx.now) else {
             break;
@@ -625,28 +693,15 @@ pub fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
                 continue;
             }
         }
-        if !consumer_ready {
-            ensure_consumer(ctx, key, group, name, now, true);
-            consumer_ready = true;
-        }
-        let Some(Value::Stream(s)) = ctx.ks.get(key, ctx.now) else {
-            break;
+        let count = if retry >= 0 {
+            DeliveryCount::Set(retry as u64)
+        } else {
+            DeliveryCount::Bump
         };
-        let g = s.groups.get_mut(group).expect("checked above");
-        let nack = g.assign(id, name, delivery);
-        nack.delivery_time = delivery;
-        if retry >= 0 {
-            nack.delivery_count = retry as u64;
-        } else if !justid {
-            nack.delivery_count = nack.delivery_count.wrapping_add(1);
+        if !claimer.claim(ctx, id, delivery, count, &mut cmds, &mut out) {
+            break;
         }
-        cmds.extend(xclaim_effect(key, group, g, id));
         propagate_last_id = false;
-        if justid {
-            out.push(Frame::Bulk(id.text()));
-        } else if let Some(fields) = s.entries.get(&id) {
-            out.push(entry_frame(id, fields));
-        }
     }
     if propagate_last_id {
         if let Some(Value::Stream(s)) = ctx.ks.get(key, ctx.now) {
@@ -661,7 +716,7 @@ pub fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
 /// XAUTOCLAIM key group consumer min-idle-time start [COUNT n] [JUSTID].
 pub fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let (key, group, name) = (&args[1], &args[2], &args[3]);
-    let min_idle = try_frame!(custom_int(
+    let min_idle = try_frame!(super::int_arg_or(
         &args[4],
         "ERR Invalid min-idle-time argument for XAUTOCLAIM"
     ))
@@ -717,7 +772,7 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let mut cmds = Vec::new();
     let mut claimed = Vec::new();
     let mut deleted = Vec::new();
-    let mut consumer_ready = false;
+    let mut claimer = Claimer::new(key, group, name, justid, now);
     let mut at = 0;
     while attempts > 0 && count > 0 && at < candidates.len() {
         attempts -= 1;
@@ -741,24 +796,8 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         if min_idle > 0 && (now as i64).wrapping_sub(nack.delivery_time as i64) < min_idle {
             continue;
         }
-        if !consumer_ready {
-            ensure_consumer(ctx, key, group, name, now, true);
-            consumer_ready = true;
-        }
-        let Some(Value::Stream(s)) = ctx.ks.get(key, ctx.now) else {
+        if !claimer.claim(ctx, id, now, DeliveryCount::Bump, &mut cmds, &mut claimed) {
             break;
-        };
-        let g = s.groups.get_mut(group).expect("checked above");
-        let nack = g.assign(id, name, now);
-        nack.delivery_time = now;
-        if !justid {
-            nack.delivery_count = nack.delivery_count.wrapping_add(1);
-        }
-        cmds.extend(xclaim_effect(key, group, g, id));
-        if justid {
-            claimed.push(Frame::Bulk(id.text()));
-        } else if let Some(fields) = s.entries.get(&id) {
-            claimed.push(entry_frame(id, fields));
         }
         count -= 1;
     }
@@ -940,15 +979,7 @@ pub fn xreadgroup(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         }
     }
     if !out.is_empty() {
-        let reply = if ctx.client.resp3 {
-            Frame::Map(out)
-        } else {
-            Frame::Array(
-                out.into_iter()
-                    .map(|(k, v)| Frame::Array(vec![k, v]))
-                    .collect(),
-            )
-        };
+        let reply = super::streams::per_stream_reply(ctx.client.resp3, out);
         return propagated(reply, cmds);
     }
     let mut outcome = match r.block {

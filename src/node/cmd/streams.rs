@@ -398,9 +398,10 @@ pub(super) fn parse_read(args: &[Bytes], xreadgroup: bool) -> Result<ReadArgs, F
         let more = args.len() - 1 - i;
         let a = &args[i];
         if eq_ic(a, "block") && more > 0 {
-            let t = crate::node::resp::parse_i64_pub(&args[i + 1]).ok_or_else(|| {
-                Frame::static_error("ERR timeout is not an integer or out of range")
-            })?;
+            let t = super::int_arg_or(
+                &args[i + 1],
+                "ERR timeout is not an integer or out of range",
+            )?;
             if t < 0 {
                 return Err(Frame::static_error("ERR timeout is negative"));
             }
@@ -453,6 +454,20 @@ pub fn read_keys(args: &[Bytes]) -> Vec<&Bytes> {
     args[at..at + n].iter().collect()
 }
 
+/// XREAD's and XREADGROUP's reply: each stream's entries under its name, a map in RESP3
+/// and an array of [name, entries] pairs in RESP2.
+pub(super) fn per_stream_reply(resp3: bool, out: Vec<(Frame, Frame)>) -> Frame {
+    if resp3 {
+        Frame::Map(out)
+    } else {
+        Frame::Array(
+            out.into_iter()
+                .map(|(k, v)| Frame::Array(vec![k, v]))
+                .collect(),
+        )
+    }
+}
+
 pub fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let r = try_frame!(parse_read(args, false));
     let keys = &args[r.keys_at..r.keys_at + r.n];
@@ -485,15 +500,7 @@ pub fn xread(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         }
     }
     if !out.is_empty() {
-        let reply = if ctx.client.resp3 {
-            Frame::Map(out)
-        } else {
-            Frame::Array(
-                out.into_iter()
-                    .map(|(k, v)| Frame::Array(vec![k, v]))
-                    .collect(),
-            )
-        };
+        let reply = per_stream_reply(ctx.client.resp3, out);
         return reply.into();
     }
     match r.block {

@@ -127,27 +127,35 @@ fn write_value(out: &mut Vec<u8>, value: &Value) -> u8 {
 pub fn dump(value: &Value) -> Vec<u8> {
     let mut out = vec![0];
     out[0] = write_value(&mut out, value);
-    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
-    let crc = crc64::crc64(0, &out);
-    out.extend_from_slice(&crc.to_le_bytes());
+    push_dump_footer(&mut out);
     out
 }
 
-/// Checks a DUMP payload's footer (as Redis's `verifyDumpPayload`) and reads the value.
-pub fn undump(payload: &[u8]) -> Res<Value> {
-    const WRONG: BadPayload = BadPayload("ERR DUMP payload version or checksum are wrong");
-    if payload.len() < 10 {
-        return Err(WRONG);
-    }
-    let (body, footer) = payload.split_at(payload.len() - 10);
+/// DUMP's footer, shared by key and FUNCTION payloads: the RDB version, then the CRC-64
+/// of everything before it.
+fn push_dump_footer(out: &mut Vec<u8>) {
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let crc = crc64::crc64(0, out);
+    out.extend_from_slice(&crc.to_le_bytes());
+}
+
+/// A DUMP payload's body, once its footer checks out (Redis's `verifyDumpPayload`):
+/// a version we read and a matching CRC-64. `None` gets Redis's "version or checksum
+/// are wrong".
+fn dump_body(payload: &[u8]) -> Option<&[u8]> {
+    let split = payload.len().checked_sub(10)?;
+    let (body, footer) = payload.split_at(split);
     let version = u16::from_le_bytes([footer[0], footer[1]]);
-    let crc = u64::from_le_bytes(footer[2..10].try_into().map_err(|_| WRONG)?);
+    let crc = u64::from_le_bytes(footer[2..10].try_into().ok()?);
     // A zero CRC means "not computed" (rdbchecksum no), which Redis accepts too.
-    if version > RDB_VERSION_READ_MAX
-        || (crc != 0 && crc64::crc64(0, &payload[..payload.len() - 8]) != crc)
-    {
-        return Err(WRONG);
-    }
+    let crc_ok = crc == 0 || crc64::crc64(0, &payload[..payload.len() - 8]) == crc;
+    (version <= RDB_VERSION_READ_MAX && crc_ok).then_some(body)
+}
+
+/// Checks a DUMP payload's footer and reads the value.
+pub fn undump(payload: &[u8]) -> Res<Value> {
+    let body =
+        dump_body(payload).ok_or(BadPayload("ERR DUMP payload version or checksum are wrong"))?;
     let mut r = Reader { data: body, at: 0 };
     let t = r.byte()?;
     let value = r.value(t)?;
@@ -162,9 +170,7 @@ pub fn undump(payload: &[u8]) -> Res<Value> {
 pub fn dump_functions<'a>(codes: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
     let mut out = Vec::new();
     write_functions(&mut out, codes);
-    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
-    let crc = crc64::crc64(0, &out);
-    out.extend_from_slice(&crc.to_le_bytes());
+    push_dump_footer(&mut out);
     out
 }
 
@@ -177,18 +183,7 @@ fn write_functions<'a>(out: &mut Vec<u8>, codes: impl IntoIterator<Item = &'a [u
 
 /// The library codes of a FUNCTION RESTORE payload; the error is Redis's reply text.
 pub fn undump_functions(payload: &[u8]) -> Result<Vec<Bytes>, &'static str> {
-    const WRONG: &str = "ERR DUMP payload version or checksum are wrong";
-    if payload.len() < 10 {
-        return Err(WRONG);
-    }
-    let (body, footer) = payload.split_at(payload.len() - 10);
-    let version = u16::from_le_bytes([footer[0], footer[1]]);
-    let crc = u64::from_le_bytes(footer[2..10].try_into().map_err(|_| WRONG)?);
-    if version > RDB_VERSION_READ_MAX
-        || (crc != 0 && crc64::crc64(0, &payload[..payload.len() - 8]) != crc)
-    {
-        return Err(WRONG);
-    }
+    let body = dump_body(payload).ok_or("ERR DUMP payload version or checksum are wrong")?;
     let mut r = Reader { data: body, at: 0 };
     let mut codes = Vec::new();
     while r.at < body.len() {
