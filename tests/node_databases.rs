@@ -7,7 +7,7 @@ use std::io::Read;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use crate::harness::{check_rdb, raw, wait_until, NodeServer, Process, RedisServer, ServerOpts};
+use crate::harness::{raw, wait_until, NodeServer, Process, RedisServer, ServerOpts};
 use crate::replication::contents;
 use crate::require_redis;
 
@@ -153,13 +153,8 @@ fn rdb_with_databases_moves_between_node_and_redis_server() {
     assert_eq!(want.len(), 3, "{want:?}");
     let info: String = node.cmd(&["INFO", "keyspace"]);
     assert!(info.contains("db3:keys=3,expires=1"), "{info}");
-    let _: () = node.cmd(&["SAVE"]);
-    node.kill();
+    node.hand_dump_to(&mut redis);
     let file = node.dir.path().join("dump.rdb");
-    check_rdb(&file);
-    std::fs::copy(&file, redis.dir.path().join("dump.rdb")).unwrap();
-    redis.restart();
-    redis.wait_loaded();
     assert_eq!(all_contents(&redis), want);
     let _: () = redis::cmd("SET")
         .arg("from-redis")

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::harness::{check_rdb, raw, wait_until, NodeServer, Process, RedisServer, ServerOpts};
+use crate::harness::{raw, wait_until, NodeServer, Process, RedisServer, ServerOpts};
 use crate::require_redis;
 
 const LIB: &str = "#!lua name=mylib\n\
@@ -215,13 +215,8 @@ fn rdb_with_libraries_moves_between_node_and_redis_server() {
     let _: String = node.cmd(&["FUNCTION", "LOAD", LIB]);
     let _: String = node.cmd(&["FCALL", "set_get", "1", "k", "from-node"]);
     let want = libraries(&node);
-    let _: () = node.cmd(&["SAVE"]);
-    node.kill();
+    node.hand_dump_to(&mut redis);
     let file = node.dir.path().join("dump.rdb");
-    check_rdb(&file);
-    std::fs::copy(&file, redis.dir.path().join("dump.rdb")).unwrap();
-    redis.restart();
-    redis.wait_loaded();
     assert_eq!(libraries(&redis), want);
     let v: String = redis.cmd(&["FCALL", "reader", "1", "k"]);
     assert_eq!(v, "from-node");

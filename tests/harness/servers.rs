@@ -219,6 +219,18 @@ impl Process {
         );
     }
 
+    /// SAVEs this server's data, stops it, has redis-check-rdb check the file, and
+    /// restarts `to` on a copy of it (waiting until it has loaded it).
+    pub fn hand_dump_to(&mut self, to: &mut Process) {
+        let _: () = self.cmd(&["SAVE"]);
+        self.kill();
+        let file = self.dir.path().join("dump.rdb");
+        super::check_rdb(&file);
+        std::fs::copy(&file, to.dir.path().join("dump.rdb")).unwrap();
+        to.restart();
+        to.wait_loaded();
+    }
+
     /// Waits until a restarted server has loaded its data: redis-server answers LOADING
     /// meanwhile, the node answers nothing until it is done.
     pub fn wait_loaded(&self) {

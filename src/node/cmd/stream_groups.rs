@@ -824,6 +824,20 @@ struct GroupRead<'a> {
 }
 
 impl GroupRead<'_> {
+    /// The reading consumer exists from now on. A NOACK read leaves no pending entry to
+    /// carry the consumer to replicas, so its creation is propagated itself.
+    fn ensure_consumer(&self, ctx: &mut Ctx, now: u64, cmds: &mut Vec<Cmd>) {
+        if ensure_consumer(ctx, self.key, self.group, self.consumer, now, true) && self.noack {
+            cmds.push(vec![
+                b("XGROUP"),
+                b("CREATECONSUMER"),
+                self.key.clone(),
+                self.group.clone(),
+                self.consumer.clone(),
+            ]);
+        }
+    }
+
     /// New entries; `None` when there is nothing new (the caller may block).
     fn new_entries(&self, ctx: &mut Ctx, cmds: &mut Vec<Cmd>) -> Option<Frame> {
         let now = clock(ctx);
@@ -836,15 +850,7 @@ impl GroupRead<'_> {
                 return None;
             }
         }
-        if ensure_consumer(ctx, self.key, self.group, self.consumer, now, true) && self.noack {
-            cmds.push(vec![
-                b("XGROUP"),
-                b("CREATECONSUMER"),
-                self.key.clone(),
-                self.group.clone(),
-                self.consumer.clone(),
-            ]);
-        }
+        self.ensure_consumer(ctx, now, cmds);
         let Some(Value::Stream(s)) = ctx.ks.get(self.key, ctx.now) else {
             return None;
         };
@@ -886,15 +892,7 @@ impl GroupRead<'_> {
     /// a null. Always answers (an empty list when there are none).
     fn history(&self, ctx: &mut Ctx, after: StreamId, cmds: &mut Vec<Cmd>) -> Frame {
         let now = clock(ctx);
-        if ensure_consumer(ctx, self.key, self.group, self.consumer, now, true) && self.noack {
-            cmds.push(vec![
-                b("XGROUP"),
-                b("CREATECONSUMER"),
-                self.key.clone(),
-                self.group.clone(),
-                self.consumer.clone(),
-            ]);
-        }
+        self.ensure_consumer(ctx, now, cmds);
         let Some(Value::Stream(s)) = ctx.ks.get(self.key, ctx.now) else {
             return Frame::Array(vec![]);
         };
