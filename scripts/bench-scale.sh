@@ -43,6 +43,9 @@ trap 'stop_nodes; rm -rf "$WORK"' EXIT
 start_nodes() { # first count
     local first=$1 count=$2 p
     for ((p = first; p < first + count; p++)); do
+        # A fresh directory each time: the second tool's nodes run on the same ports and
+        # must not load the first cluster's nodes.conf.
+        rm -rf "${WORK:?}/$p"
         mkdir -p "$WORK/$p"
         redis-server --port "$p" --bind 127.0.0.1 --dir "$WORK/$p" --cluster-enabled yes \
             --cluster-node-timeout "$NODE_TIMEOUT" --save "" --appendonly no --daemonize yes \
