@@ -15,13 +15,15 @@
 # usage: scripts/bench-scale.sh [TOTAL_NODES...]   (default: 50 100 200)
 # env:   NODE_TIMEOUT (ms, default 15000), BASE_PORT (default 12000; bus ports +10000, keep
 #        both clear of the test leases 20000-22767 / 30000-32767), RUNS (check runs, default 5),
-#        TIMEOUT (s, per create, default 300)
+#        TIMEOUT (s, per create, default 300), SERVER (the node binary: redis-server, or
+#        valkey-server for Valkey 9; default redis-server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODE_TIMEOUT=${NODE_TIMEOUT:-15000}
 BASE_PORT=${BASE_PORT:-12000}
 RUNS=${RUNS:-5}
 TIMEOUT=${TIMEOUT:-300}
+SERVER=${SERVER:-redis-server}
 SIZES=("${@:-50 100 200}")
 read -r -a SIZES <<<"${SIZES[*]}"
 
@@ -47,7 +49,7 @@ start_nodes() { # first count
         # must not load the first cluster's nodes.conf.
         rm -rf "${WORK:?}/$p"
         mkdir -p "$WORK/$p"
-        redis-server --port "$p" --bind 127.0.0.1 --dir "$WORK/$p" --cluster-enabled yes \
+        "$SERVER" --port "$p" --bind 127.0.0.1 --dir "$WORK/$p" --cluster-enabled yes \
             --cluster-node-timeout "$NODE_TIMEOUT" --save "" --appendonly no --daemonize yes \
             --pidfile "$WORK/$p/pid" --logfile "$WORK/$p/log" >/dev/null
     done
@@ -76,7 +78,7 @@ converged_at() {
 }
 
 echo "# $(uptime)"
-echo "# redis-server $(redis-server --version | grep -o 'v=[0-9.]*'), node timeout ${NODE_TIMEOUT} ms"
+echo "# $SERVER $("$SERVER" --version | grep -o 'v=[0-9.]*'), node timeout ${NODE_TIMEOUT} ms"
 CREATE=() CHECK=() REBAL=()
 for n in "${SIZES[@]}"; do
     masters=$((n / 2))
@@ -102,7 +104,8 @@ for n in "${SIZES[@]}"; do
     redis-cli --cluster add-node "127.0.0.1:$extra" "127.0.0.1:$a" >"$WORK/cli-add-$n.log" 2>&1
     "$RCLUST" check "127.0.0.1:$a" --wait "$TIMEOUT" -q >/dev/null || true
     t0=$(now)
-    redis-cli --cluster rebalance "127.0.0.1:$a" --cluster-use-empty-masters >"$WORK/cli-rebalance-$n.log" 2>&1
+    redis-cli --cluster rebalance "127.0.0.1:$a" --cluster-use-empty-masters >"$WORK/cli-rebalance-$n.log" 2>&1 ||
+        { echo "redis-cli rebalance on $n nodes exited $?:"; tail -5 "$WORK/cli-rebalance-$n.log"; } >&2
     t1=$(converged_at "$a")
     cli_rebal=$(awk "BEGIN{print $t1 - $t0}")
     stop_nodes
