@@ -137,9 +137,11 @@ fn tour(engine: &str) {
     });
     // The key is still readable. The node asked may answer CLUSTERDOWN for a moment after
     // the views agree (redis-server recomputes its state on its next cron), so wait for it.
-    wait_until(Duration::from_secs(10), "foo readable after the failover", || {
-        redis_cli(base + 1, &["get", "foo"]) == "bar"
-    });
+    wait_until(
+        Duration::from_secs(10),
+        "foo readable after the failover",
+        || redis_cli(base + 1, &["get", "foo"]) == "bar",
+    );
     assert_eq!(redis_cli(base + 1, &["get", "foo"]), "bar");
 
     // Bring the old master back: it rejoins as a replica of the winner.
