@@ -646,3 +646,40 @@ fn group_reads_and_claims_replicate() {
         "a node and a redis-server replica of the node"
     );
 }
+
+/// Every keyspace event the group scenario makes, as a subscriber receives them.
+fn group_events(p: &Process) -> String {
+    use std::io::{Read, Write};
+    raw(p, &["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+    let mut sub = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
+    sub.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    sub.write_all(b"PSUBSCRIBE __key*\r\n").unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 65536];
+    let mut read_until = |sub: &mut std::net::TcpStream, buf: &mut Vec<u8>, end: &str| {
+        while !String::from_utf8_lossy(buf).contains(end) {
+            let n = sub.read(&mut chunk).unwrap();
+            assert!(n > 0, "subscriber closed");
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    };
+    read_until(&mut sub, &mut buf, ":1\r\n");
+    buf.clear();
+    for call_args in GROUP_SCENARIO {
+        call(p, call_args);
+    }
+    raw(p, &["SET", "the-end", "x"]);
+    read_until(&mut sub, &mut buf, "__keyevent@0__:set\r\n$7\r\nthe-end");
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+#[test]
+fn consumer_group_events_match_redis() {
+    require_redis!();
+    let redis = RedisServer::start(standalone());
+    let node = NodeServer::start(standalone());
+    let want = group_events(&redis);
+    assert!(want.contains("xgroup-createconsumer"), "{want}");
+    assert_eq!(group_events(&node), want);
+}
