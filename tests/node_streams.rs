@@ -677,8 +677,8 @@ fn group_events(p: &Process) -> String {
 #[test]
 fn consumer_group_events_match_redis() {
     require_redis!();
-    let redis = RedisServer::start(standalone());
-    let node = NodeServer::start(standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let node = NodeServer::start(ServerOpts::standalone());
     let want = group_events(&redis);
     assert!(want.contains("xgroup-createconsumer"), "{want}");
     assert_eq!(group_events(&node), want);
