@@ -157,11 +157,7 @@ impl Bench {
             .iter()
             .any(|n| n.id == id)
         {
-            let out = rclust()
-                .args(["del-node", &self.seed(), &id, "--yes"])
-                .output()
-                .unwrap();
-            assert_exit(&out, 0);
+            self.setup(&["del-node", &self.seed(), &id, "--yes"]);
         }
         self.reset_spare(i);
     }
@@ -198,17 +194,13 @@ impl Bench {
             }
             Cmd::DelNode => {
                 self.remove_spare(2);
-                let out = rclust()
-                    .args([
-                        "add-node",
-                        &self.spares[2].addr(),
-                        &seed,
-                        "--replica",
-                        "--yes",
-                    ])
-                    .output()
-                    .unwrap();
-                assert_exit(&out, 0);
+                self.setup(&[
+                    "add-node",
+                    &self.spares[2].addr(),
+                    &seed,
+                    "--replica",
+                    "--yes",
+                ]);
                 s(&["del-node", &seed, &self.spares[2].addr(), "--yes"])
             }
             Cmd::Failover | Cmd::FailoverForce | Cmd::FailoverTakeover => {
@@ -292,6 +284,8 @@ impl Bench {
         };
         let mut last = String::new();
         let mut fixed = false;
+        // What each fix said (its plan and outcome), for the log when the repair fails.
+        let mut fix_said = String::new();
         // A node that MIGRATE kept busy past the node timeout may have been failed over
         // meanwhile; fix refuses (exit 2, nothing changed) while the cluster is down, so it
         // is run again once that has settled, as a user would.
@@ -300,6 +294,13 @@ impl Bench {
                 std::thread::sleep(Duration::from_secs(3));
             }
             let out = rclust().args(["fix", &seed, "--yes"]).output().unwrap();
+            fix_said += &format!(
+                "fix #{} exited {:?}:\n{}{}",
+                attempt + 1,
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
             if out.status.code() == Some(0) {
                 fixed = true;
                 break;
@@ -307,7 +308,10 @@ impl Bench {
             last = String::from_utf8_lossy(&out.stderr).into_owned();
         }
         if !fixed {
-            return Err(format!("fix failed three times: {last}"));
+            return Err(format!(
+                "fix failed three times: {last}\n{fix_said}{}",
+                self.state()
+            ));
         }
         let out = rclust()
             .args(["check", &seed, "--wait", "60"])
@@ -315,8 +319,9 @@ impl Bench {
             .unwrap();
         if out.status.code() != Some(0) {
             return Err(format!(
-                "check --wait failed: {}",
-                String::from_utf8_lossy(&out.stdout)
+                "check --wait failed: {}\n{fix_said}{}",
+                String::from_utf8_lossy(&out.stdout),
+                self.state()
             ));
         }
         match cmd {
@@ -345,15 +350,13 @@ impl Bench {
         if cmd != Cmd::Create {
             let (masters, _) = self.members();
             let total: u64 = masters.iter().map(|m| m.cmd::<u64>(&["DBSIZE"])).sum();
-            if total != KEYS as u64 {
-                return Err(format!("{total} keys on the masters, {KEYS} written"));
-            }
-            let mut client = ClusterClient::new(&self.c.addrs());
-            let verified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                client.verify("kp:", KEYS)
-            }));
-            if verified.is_err() {
-                return Err("keys lost or wrong".into());
+            let lost = self.lost_keys();
+            if total != KEYS as u64 || !lost.is_empty() {
+                return Err(format!(
+                    "{total} keys on the masters, {KEYS} written; {}\n{fix_said}{}",
+                    lost,
+                    self.state()
+                ));
             }
         }
         Ok(())
@@ -361,13 +364,71 @@ impl Bench {
 }
 
 impl Bench {
+    /// The `kp:` keys that cannot be read back with their values, by slot (empty when
+    /// none): a whole batch of slots points at a move's batch, one slot at a mark.
+    fn lost_keys(&self) -> String {
+        let mut client = ClusterClient::new(&self.c.addrs());
+        let mut by_slot: std::collections::BTreeMap<u16, usize> = Default::default();
+        for i in 0..KEYS {
+            let key = format!("kp:{i}");
+            if client.get(&key).ok().flatten() != Some(value_of("kp:", i)) {
+                *by_slot
+                    .entry(rclust::model::key_slot(key.as_bytes()))
+                    .or_default() += 1;
+            }
+        }
+        if by_slot.is_empty() {
+            return String::new();
+        }
+        let n: usize = by_slot.values().sum();
+        let slots: Vec<String> = by_slot.iter().map(|(s, k)| format!("{s}:{k}")).collect();
+        format!(
+            "{n} keys lost or wrong in {} slot(s) (slot:keys) {}",
+            slots.len(),
+            slots.join(" ")
+        )
+    }
+
+    /// Every node's own line, its view's epoch and key count: what the log keeps of a
+    /// state that was not repaired.
+    fn state(&self) -> String {
+        let mut out = String::from("state after the repair:\n");
+        for n in self.c.nodes.iter().chain(&self.spares) {
+            let text = n.cluster_nodes_text();
+            let me = text.lines().find(|l| l.contains("myself")).unwrap_or("");
+            let keys: redis::RedisResult<u64> = redis::cmd("DBSIZE").query(&mut n.client());
+            out += &format!("  {} keys={:?}: {me}\n", n.addr(), keys.ok());
+        }
+        out
+    }
+
     /// Waits until the cluster is healthy: a replica migration or a view still catching up
     /// after the previous command's repair makes import and restore refuse (exit 2).
     fn settle(&self) {
-        let out = rclust()
-            .args(["check", &self.seed(), "--wait", "60"])
-            .output()
-            .unwrap();
+        self.setup(&["check", &self.seed(), "--wait", "60"]);
+    }
+
+    /// Runs a command of the bench's own setup. On a loaded machine a node can be flagged
+    /// failing for a moment (a slow node misses the node timeout), and the command refuses
+    /// (exit 2, nothing changed): it is run again after `fix` and `check --wait`, twice,
+    /// before the sweep gives up.
+    fn setup(&self, args: &[&str]) {
+        let mut out = rclust().args(args).output().unwrap();
+        for _ in 0..2 {
+            if out.status.code() == Some(0) {
+                return;
+            }
+            eprintln!(
+                "setup {args:?} exited {:?} ({}); repairing and trying again",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            let _ = rclust().args(["fix", &self.seed(), "--yes"]).output();
+            let _ = rclust()
+                .args(["check", &self.seed(), "--wait", "60"])
+                .output();
+            out = rclust().args(args).output().unwrap();
+        }
         assert_exit(&out, 0);
     }
 
@@ -488,9 +549,13 @@ fn run_points(b: &mut Bench, cmd: Cmd, points: usize) -> Outcome {
     match measure(b, cmd) {
         Ok(took) => o.took = took,
         Err(e) => {
-            // Recorded, and the sweep goes on with the next command.
+            // Recorded, and the sweep goes on with the next command, from a repaired
+            // cluster: a failed run (a node failed over mid-move under load) may have left
+            // slots open, which every later command would refuse.
             eprintln!("{cmd:?}: {e}");
             o.failures.push(e);
+            let repaired = b.repair(cmd);
+            eprintln!("{cmd:?}: repair after the failed uninterrupted run: {repaired:?}");
             return o;
         }
     }
@@ -498,17 +563,30 @@ fn run_points(b: &mut Bench, cmd: Cmd, points: usize) -> Outcome {
     for _ in 0..points {
         let args = b.prepare(cmd);
         let at = took.mul_f64(b.random());
-        if kill_after(&args, at) {
+        let started = Instant::now();
+        let killed = kill_after(&args, at);
+        let outcome = b.repair(cmd);
+        // One line per point, so that the log says which points ran and how each ended.
+        eprintln!(
+            "{cmd:?}: point at {:.2}s of {:.2}s: {}, repair {:.1}s: {}",
+            at.as_secs_f64(),
+            took.as_secs_f64(),
+            if killed { "killed" } else { "finished first" },
+            started.elapsed().saturating_sub(at).as_secs_f64(),
+            match &outcome {
+                Ok(()) => "repaired".to_string(),
+                Err(e) => format!("NOT REPAIRED: {e}"),
+            }
+        );
+        if killed {
             o.killed += 1;
-            match b.repair(cmd) {
+            match outcome {
                 Ok(()) => o.repaired += 1,
                 Err(e) => o.failures.push(format!("killed at {at:?}: {e}")),
             }
-        } else {
+        } else if let Err(e) = outcome {
             // It finished before the kill point: the cluster must be healthy anyway.
-            if let Err(e) = b.repair(cmd) {
-                o.failures.push(format!("finished before {at:?}, but: {e}"));
-            }
+            o.failures.push(format!("finished before {at:?}, but: {e}"));
         }
     }
     o

@@ -299,8 +299,14 @@ pub struct Ctx<'a> {
 /// that into an [`Outcome`] without a follow-up.
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> Outcome;
 
-/// Runs one command and returns its outcome.
+/// Runs one command and returns its outcome; an error reply is counted for INFO.
 pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
+    let outcome = execute_counted(ctx, args);
+    ctx.shared.stats.error_reply(&outcome.reply);
+    outcome
+}
+
+fn execute_counted(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let Some(spec) = lookup(&args[0]) else {
         if let Some(m) = ctx.client.multi.as_mut() {
             m.dirty = true;
@@ -332,6 +338,15 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
                 return refuse_oom(ctx, spec, oom).into();
             }
         }
+    }
+    if ctx.shared.repl.loading() == crate::node::repl_state::Loading::Blocking
+        && !spec.flags.contains(&"loading")
+    {
+        if let Some(m) = ctx.client.multi.as_mut() {
+            m.dirty = true;
+        }
+        ctx.shared.stats.rejected(spec);
+        return Frame::static_error("LOADING Redis is loading the dataset in memory").into();
     }
     if ctx.client.multi.is_some() && !spec.runs_in_multi() {
         if let Err(e) = route(ctx, spec, args) {
