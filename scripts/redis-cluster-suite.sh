@@ -36,6 +36,21 @@ node_bin=$(cd "$(dirname "$node_bin")" 2>/dev/null && pwd)/$(basename "$node_bin
 [ -x "$node_bin" ] || { echo "redis-cluster-suite: no node binary at $node_bin (cargo build --release first)" >&2; exit 2; }
 [ -n "$redis_bin" ] && [ -n "$cli_bin" ] || { echo "redis-cluster-suite: redis-server/redis-cli not found" >&2; exit 2; }
 command -v tclsh >/dev/null || { echo "redis-cluster-suite: tclsh not found" >&2; exit 2; }
+# rclust's own tests lease client ports 20000-22767 with bus ports 10000 above them, so a
+# test node on 2000x would take the suite's 3000x: hold those leases (the same per-port lock
+# files tests/harness/ports.rs takes) for the whole run.
+lease_dir=${TMPDIR:-/tmp}/rclust-test-ports
+mkdir -p "$lease_dir"
+for p in $(seq 20000 20019); do
+    exec {lease_fd}>"$lease_dir/$p.lock"
+    flock -w 600 "$lease_fd" || { echo "redis-cluster-suite: test port lease $p is held" >&2; exit 2; }
+done
+for p in $(seq 30000 30019) $(seq 40000 40019); do
+    if ss -Htln "sport = :$p" | grep -q .; then
+        echo "redis-cluster-suite: port $p is taken (wait for the tests using it)" >&2
+        exit 2
+    fi
+done
 if redis-cli -p 30000 ping >/dev/null 2>&1; then
     echo "redis-cluster-suite: something already listens on port 30000" >&2
     exit 2

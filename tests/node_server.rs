@@ -397,3 +397,95 @@ fn debug_set_active_expire_turns_the_expiry_cycle_off_and_on() {
         || node.cmd::<i64>(&["DBSIZE"]) == 0,
     );
 }
+
+/// INFO errorstats and the commandstats counters after errors of each kind: refused before
+/// running (unknown command, arity, an unserved slot), failed while running, inside EXEC;
+/// then CONFIG RESETSTAT clears them. Redis's cluster suite (18-info) reads these.
+fn error_stats_on(kind: crate::harness::Kind) -> Option<Vec<String>> {
+    if !kind.available() {
+        return None;
+    }
+    // Cluster mode without slots: a key command is refused with CLUSTERDOWN.
+    let p = kind.start(ServerOpts::default());
+    // One connection throughout: the client library's own greeting (CLIENT SETINFO, which
+    // redis-server 7.0 refuses) counts as errors on every new one.
+    let mut c = p.client();
+    let mut run = |args: &[&str]| -> redis::Value {
+        let mut cmd = redis::cmd(args[0]);
+        for a in &args[1..] {
+            cmd.arg(*a);
+        }
+        cmd.query::<redis::Value>(&mut c)
+            .unwrap_or(redis::Value::Nil)
+    };
+    let text = |v: redis::Value| -> String {
+        match v {
+            redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+            redis::Value::VerbatimString { text, .. } => text,
+            other => format!("{other:?}"),
+        }
+    };
+    // Only the lines that count: usec figures differ from run to run.
+    let counters = |run: &mut dyn FnMut(&[&str]) -> redis::Value| -> Vec<String> {
+        let errors = text(run(&["INFO", "errorstats"]));
+        let stats = text(run(&["INFO", "commandstats"]));
+        let mut lines: Vec<String> = errors.lines().map(str::to_string).collect();
+        // Commands in name order: redis-server lists them in its table's order.
+        let mut stats: Vec<&str> = stats.lines().collect();
+        stats.sort();
+        for line in stats {
+            for name in ["set:", "incr:"] {
+                if let Some(rest) = line
+                    .strip_prefix("cmdstat_")
+                    .filter(|l| l.starts_with(name))
+                {
+                    let calls = rest.split(',').next().unwrap_or_default();
+                    let tail: Vec<&str> = rest.split(',').skip(3).collect();
+                    lines.push(format!("{calls},{}", tail.join(",")));
+                }
+            }
+        }
+        let total = text(run(&["INFO", "stats"]));
+        lines.extend(
+            total
+                .lines()
+                .filter(|l| l.starts_with("total_error_replies:"))
+                .map(str::to_string),
+        );
+        lines
+    };
+    run(&["CONFIG", "RESETSTAT"]);
+    run(&["NOSUCHCOMMAND", "a"]);
+    run(&["SET", "k"]);
+    run(&["SET", "k", "v"]);
+    run(&["SET", "k", "v"]);
+    run(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]);
+    wait_until(Duration::from_secs(10), "the cluster to come up", || {
+        text(run(&["CLUSTER", "INFO"])).contains("cluster_state:ok")
+    });
+    run(&["SET", "k", "v"]);
+    run(&["INCR", "k"]);
+    run(&["MULTI"]);
+    run(&["INCR", "k"]);
+    run(&["EXEC"]);
+    let mut seen = counters(&mut run);
+    run(&["CONFIG", "RESETSTAT"]);
+    seen.push("after resetstat:".into());
+    seen.extend(counters(&mut run));
+    Some(seen)
+}
+
+#[test]
+fn error_stats_as_redis_server() {
+    let (Some(redis), Some(ours)) = (
+        error_stats_on(crate::harness::Kind::Redis),
+        error_stats_on(crate::harness::Kind::Node),
+    ) else {
+        return;
+    };
+    assert_eq!(ours, redis);
+    assert!(
+        ours.iter().any(|l| l == "errorstat_CLUSTERDOWN:count=2"),
+        "{ours:?}"
+    );
+}

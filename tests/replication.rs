@@ -294,3 +294,189 @@ fn both_ways(other: &Process) {
     assert_eq!(acked, 1);
     assert_eq!(contents(&mut other.client()), contents(&mut node.client()));
 }
+
+/// What a replica shows while it loads its master's snapshot slowly (`key-load-delay`,
+/// the test knob Redis's cluster suite uses): which INFO flag is up, what a read of a key
+/// it had before gets, and what it holds once the load ends early (the delay set to 0).
+fn slow_load_on(kind: Kind, diskless_load: &str) -> Option<Vec<String>> {
+    if !kind.available() {
+        return None;
+    }
+    let master = kind.start(ServerOpts::standalone());
+    let replica = kind.start(ServerOpts::standalone());
+    let mut m = master.client();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("repl-diskless-sync-delay")
+        .arg("0")
+        .query(&mut m)
+        .unwrap();
+    // Values of 1 KB: redis-server answers clients between keys only every
+    // loading-process-events-interval-bytes (1 KB at least).
+    let value = "A".repeat(1024);
+    for i in 0..200 {
+        let _: () = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg(&value)
+            .query(&mut m)
+            .unwrap();
+    }
+    let mut r = replica.client();
+    let _: () = redis::cmd("SET").arg("old").arg("1").query(&mut r).unwrap();
+    for (name, value) in [
+        ("key-load-delay", "50000"),
+        ("loading-process-events-interval-bytes", "1024"),
+        ("repl-diskless-load", diskless_load),
+    ] {
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(name)
+            .arg(value)
+            .query(&mut r)
+            .unwrap();
+    }
+    let _: () = redis::cmd("REPLICAOF")
+        .arg("127.0.0.1")
+        .arg(master.port)
+        .query(&mut r)
+        .unwrap();
+    let mut seen = Vec::new();
+    let flags = |r: &mut redis::Connection| {
+        let info: String = redis::cmd("INFO").arg("persistence").query(r).unwrap();
+        let f = |n| info_field(&info, n).unwrap_or_default();
+        (f("loading"), f("async_loading"))
+    };
+    // 200 keys at 50 ms each: ten seconds of loading, unless the delay is lowered.
+    wait_until(
+        Duration::from_secs(8),
+        "the replica to start loading",
+        || flags(&mut r) != ("0".into(), "0".into()),
+    );
+    let (loading, async_loading) = flags(&mut r);
+    seen.push(format!("loading:{loading} async_loading:{async_loading}"));
+    let read: redis::RedisResult<Option<String>> = redis::cmd("GET").arg("old").query(&mut r);
+    seen.push(match read {
+        Ok(v) => format!("GET old: {v:?}"),
+        Err(e) => format!("GET old: {:?}", e.code()),
+    });
+    let info: String = redis::cmd("INFO").arg("replication").query(&mut r).unwrap();
+    seen.push(format!(
+        "master_link_status:{}",
+        info_field(&info, "master_link_status").unwrap_or_default()
+    ));
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("key-load-delay")
+        .arg("0")
+        .query(&mut r)
+        .unwrap();
+    wait_until(Duration::from_secs(10), "the load to finish", || {
+        let info: String = redis::cmd("INFO").arg("replication").query(&mut r).unwrap();
+        info_field(&info, "master_link_status").as_deref() == Some("up")
+    });
+    seen.push(format!("after: {:?}", flags(&mut r)));
+    let keys: i64 = redis::cmd("DBSIZE").query(&mut r).unwrap();
+    seen.push(format!("dbsize: {keys}"));
+    Some(seen)
+}
+
+#[test]
+fn slow_snapshot_load_as_redis_server() {
+    for mode in ["disabled", "swapdb"] {
+        let (Some(redis), Some(ours)) = (
+            slow_load_on(Kind::Redis, mode),
+            slow_load_on(Kind::Node, mode),
+        ) else {
+            return;
+        };
+        assert_eq!(ours, redis, "repl-diskless-load {mode}");
+    }
+}
+
+/// CLIENT KILL's filters with redis-server's replies: bad filters, TYPE normal, the link
+/// to the master (TYPE master, and its address in the old form) which connects again, and
+/// TYPE replica on the master, after which INFO counts no replica at once.
+fn client_kill_on(kind: Kind) -> Option<Vec<String>> {
+    if !kind.available() {
+        return None;
+    }
+    let master = kind.start(ServerOpts::standalone());
+    let replica = kind.start(ServerOpts::standalone());
+    let mut m = master.client();
+    let mut r = replica.client();
+    let run = |c: &mut redis::Connection, args: &[&str]| -> String {
+        let mut cmd = redis::cmd(args[0]);
+        for a in &args[1..] {
+            cmd.arg(*a);
+        }
+        match cmd.query::<redis::Value>(c) {
+            Ok(v) => format!("{v:?}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let mut seen = Vec::new();
+    for bad in [
+        &["CLIENT", "KILL", "TYPE", "bogus"][..],
+        &["CLIENT", "KILL", "ID", "0"],
+        &["CLIENT", "KILL", "ID", "x"],
+        &["CLIENT", "KILL", "SKIPME", "maybe"],
+        &["CLIENT", "KILL", "TYPE"],
+        &["CLIENT", "KILL", "1.2.3.4:5"],
+    ] {
+        seen.push(run(&mut m, bad));
+    }
+    let _other = master.client();
+    seen.push(format!(
+        "type normal: {}",
+        run(&mut m, &["CLIENT", "KILL", "TYPE", "normal"])
+    ));
+    seen.push(format!(
+        "type master on a master: {}",
+        run(&mut m, &["CLIENT", "KILL", "TYPE", "master"])
+    ));
+    run(
+        &mut r,
+        &["REPLICAOF", "127.0.0.1", &master.port.to_string()],
+    );
+    let up = |r: &mut redis::Connection| {
+        let info: String = redis::cmd("INFO").arg("replication").query(r).unwrap();
+        info_field(&info, "master_link_status").as_deref() == Some("up")
+    };
+    wait_until(Duration::from_secs(10), "the link to come up", || {
+        up(&mut r)
+    });
+    seen.push(format!(
+        "type master: {}",
+        run(&mut r, &["CLIENT", "KILL", "TYPE", "master"])
+    ));
+    wait_until(Duration::from_secs(10), "the link to come back", || {
+        up(&mut r)
+    });
+    let addr = format!("127.0.0.1:{}", master.port);
+    seen.push(format!(
+        "master's address: {}",
+        run(&mut r, &["CLIENT", "KILL", &addr])
+    ));
+    wait_until(Duration::from_secs(10), "the link to come back", || {
+        up(&mut r)
+    });
+    seen.push(format!(
+        "type replica: {}",
+        run(&mut m, &["CLIENT", "KILL", "TYPE", "replica"])
+    ));
+    let info: String = redis::cmd("INFO").arg("replication").query(&mut m).unwrap();
+    seen.push(format!(
+        "connected_slaves:{}",
+        info_field(&info, "connected_slaves").unwrap_or_default()
+    ));
+    Some(seen)
+}
+
+#[test]
+fn client_kill_filters_as_redis_server() {
+    let (Some(redis), Some(ours)) = (client_kill_on(Kind::Redis), client_kill_on(Kind::Node))
+    else {
+        return;
+    };
+    assert_eq!(ours, redis);
+}

@@ -318,7 +318,7 @@ impl ClusterHandle {
                         st.sendbuf_limit
                     ),
                 ));
-                st.core.link_closed(now_ms(), link);
+                st.core.link_over_sendbuf_limit(now_ms(), link);
                 let effects = st.core.drain_effects();
                 self.apply(st, effects);
             }

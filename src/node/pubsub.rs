@@ -202,6 +202,15 @@ impl Registry {
     }
 
     /// Channels (or shard channels) with listeners, filtered by a glob.
+    /// The clients with at least one subscription (CLIENT KILL TYPE pubsub).
+    pub fn subscribers(&self) -> std::collections::HashSet<u64> {
+        [&self.channels, &self.patterns, &self.shard]
+            .into_iter()
+            .flat_map(|m| m.values())
+            .flat_map(|l| l.keys().copied())
+            .collect()
+    }
+
     pub fn active(&self, kind: Kind, pattern: Option<&[u8]>) -> Vec<Bytes> {
         let mut names: Vec<Bytes> = self
             .map_ref(kind)

@@ -53,6 +53,10 @@ pub struct Stats {
     pub net_input_bytes: AtomicU64,
     pub net_output_bytes: AtomicU64,
     pub connected_clients: AtomicUsize,
+    /// Error replies sent, in all and by their code (INFO errorstats).
+    pub total_error_replies: AtomicU64,
+    /// A leaf lock: taken briefly, never while taking another.
+    pub errors: Mutex<BTreeMap<Vec<u8>, u64>>,
 }
 
 impl Stats {
@@ -63,6 +67,41 @@ impl Stats {
     /// The counters of a command.
     pub fn command(&self, spec: &super::cmd::CommandSpec) -> Option<&CommandStat> {
         self.commands.get(spec.index())
+    }
+
+    /// An error reply went to a client: counted under its code, the first word of the
+    /// text when a space ends it within 32 bytes (as Redis finds it), else under ERR.
+    pub fn error_reply(&self, reply: &super::resp::Frame) {
+        let super::resp::Frame::Error(text) = reply else {
+            return;
+        };
+        Stats::add(&self.total_error_replies, 1);
+        let head = &text[..text.len().min(31)];
+        let code = match head.iter().position(|&b| b == b' ') {
+            Some(end) => &text[..end],
+            None => &b"ERR"[..],
+        };
+        *self.errors.lock().entry(code.to_vec()).or_default() += 1;
+    }
+
+    /// CONFIG RESETSTAT: every counter but the connected clients starts again from zero.
+    pub fn reset(&self) {
+        for c in self.commands.iter() {
+            for counter in [&c.calls, &c.usec, &c.rejected, &c.failed] {
+                counter.store(0, Ordering::Relaxed);
+            }
+        }
+        for counter in [
+            &self.connections_received,
+            &self.commands_processed,
+            &self.rejected_connections,
+            &self.net_input_bytes,
+            &self.net_output_bytes,
+            &self.total_error_replies,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+        self.errors.lock().clear();
     }
 
     /// A command refused before it ran.

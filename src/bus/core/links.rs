@@ -75,6 +75,16 @@ impl ClusterCore {
         }
     }
 
+    /// The driver freed a link whose send queue passed `cluster-link-sendbuf-limit`:
+    /// counted for CLUSTER INFO (`total_cluster_links_buffer_limit_exceeded`), then
+    /// handled as any closed link (the cron connects again).
+    pub fn link_over_sendbuf_limit(&mut self, now: u64, link: LinkId) {
+        if self.links.contains_key(&link) {
+            self.counters.links_buffer_limit_exceeded += 1;
+        }
+        self.link_closed(now, link);
+    }
+
     /// A frame that could not be decoded arrived on a link: counted and ignored, as
     /// `clusterProcessPacket` does with a bad length or version.
     pub fn bad_message(&mut self, now: u64, link: LinkId, why: &str) {

@@ -278,7 +278,10 @@ impl ClusterCore {
             }
             out.push_str(&format!("cluster_stats_messages_{dir}:{total}\r\n"));
         }
-        out.push_str("total_cluster_links_buffer_limit_exceeded:0\r\n");
+        out.push_str(&format!(
+            "total_cluster_links_buffer_limit_exceeded:{}\r\n",
+            self.counters.links_buffer_limit_exceeded
+        ));
         out
     }
 

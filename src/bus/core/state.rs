@@ -87,4 +87,6 @@ pub(super) struct Counters {
     pub received: [u64; types::COUNT as usize],
     /// Nodes flagged PFAIL at the last cron run.
     pub pfail_nodes: usize,
+    /// Links freed because their send queue passed `cluster-link-sendbuf-limit`.
+    pub links_buffer_limit_exceeded: u64,
 }

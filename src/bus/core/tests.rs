@@ -168,6 +168,20 @@ fn info_text_fields() {
 }
 
 #[test]
+fn links_freed_over_the_sendbuf_limit_are_counted() {
+    let mut c = core(3);
+    let link = c.accept_link(T0, "127.0.0.1", "127.0.0.1");
+    c.link_over_sendbuf_limit(T0 + 1, link);
+    // Once: the link is gone, a second report of it is not another freeing.
+    c.link_over_sendbuf_limit(T0 + 2, link);
+    let info = c.info_text();
+    assert!(
+        info.ends_with("total_cluster_links_buffer_limit_exceeded:1\r\n"),
+        "{info}"
+    );
+}
+
+#[test]
 fn routes() {
     let mut c = core(4);
     run(&mut c, "CLUSTER ADDSLOTS 1").unwrap();

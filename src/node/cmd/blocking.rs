@@ -55,13 +55,16 @@ pub(super) fn block(
     if ctx.client.no_block {
         return null.into();
     }
-    let (waiter, rx) = Waiter::new(
+    let (mut waiter, rx) = Waiter::new(
         args.to_vec(),
         ctx.ks.selected(),
         keys,
         ctx.client.resp3,
         Frame::NullArray,
     );
+    waiter.readonly =
+        ctx.client.readonly && lookup(&args[0]).is_some_and(|spec| !spec.writes(args));
+    waiter.on_master = !ctx.shared.repl.is_replica();
     ctx.ks.blocked.add(ctx.client.id, waiter);
     Outcome::deferred(FollowUp::Block {
         reply: rx,
@@ -385,6 +388,7 @@ pub fn serve_ready(ctx: &mut Ctx) {
             };
             let mut client = ClientState::new(id, true);
             client.resp3 = w.resp3;
+            client.readonly = w.readonly;
             client.no_block = true;
             client.db = db;
             let mut sub = Ctx {
@@ -442,7 +446,9 @@ pub fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
 /// a replica.
 pub fn forced_reply(shared: &Arc<Shared>, ks: &Keyspace, client: u64) -> Option<Frame> {
     let w = ks.blocked.waiter(client)?;
-    if shared.repl.is_replica() {
+    // Only the change of role unblocks (Redis's disconnectAllBlockedClients): a read a
+    // replica took stays blocked, and is served as its master's writes arrive.
+    if w.on_master && shared.repl.is_replica() {
         return Some(Frame::static_error(
             "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
         ));
@@ -453,8 +459,8 @@ pub fn forced_reply(shared: &Arc<Shared>, ks: &Keyspace, client: u64) -> Option<
     let key = w.keys.first()?;
     let rctx = RouteCtx {
         asking: false,
-        readonly: false,
-        is_write: true,
+        readonly: w.readonly,
+        is_write: !w.readonly,
     };
     match shared
         .router()

@@ -148,6 +148,155 @@ fn client_line(id: u64, c: &crate::node::shared::ClientEntry) -> String {
     )
 }
 
+/// What CLIENT KILL's filters select; every given filter must match.
+struct KillFilter {
+    id: Option<u64>,
+    kind: Option<ClientKind>,
+    addr: Option<Bytes>,
+    laddr: Option<Bytes>,
+    skip_me: bool,
+}
+
+impl Default for KillFilter {
+    fn default() -> Self {
+        KillFilter {
+            id: None,
+            kind: None,
+            addr: None,
+            laddr: None,
+            skip_me: true,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClientKind {
+    Normal,
+    Master,
+    Replica,
+    PubSub,
+}
+
+impl KillFilter {
+    /// `ID id`, `TYPE type`, `ADDR ip:port`, `LADDR ip:port`, `SKIPME yes|no` pairs, with
+    /// Redis's errors.
+    fn parse(args: &[Bytes]) -> Result<KillFilter, Frame> {
+        let mut f = KillFilter::default();
+        for pair in args.chunks(2) {
+            let [name, value] = pair else {
+                return Err(syntax_error());
+            };
+            if eq_ic(name, "id") {
+                let id = std::str::from_utf8(value)
+                    .ok()
+                    .and_then(|v| v.parse::<i64>().ok());
+                match id {
+                    Some(id) if id >= 1 => f.id = Some(id as u64),
+                    _ => {
+                        return Err(Frame::static_error(
+                            "ERR client-id should be greater than 0",
+                        ))
+                    }
+                }
+            } else if eq_ic(name, "type") {
+                f.kind = Some(if eq_ic(value, "normal") {
+                    ClientKind::Normal
+                } else if eq_ic(value, "master") {
+                    ClientKind::Master
+                } else if eq_ic(value, "replica") || eq_ic(value, "slave") {
+                    ClientKind::Replica
+                } else if eq_ic(value, "pubsub") {
+                    ClientKind::PubSub
+                } else {
+                    return Err(Frame::error(format!(
+                        "ERR Unknown client type '{}'",
+                        String::from_utf8_lossy(value)
+                    )));
+                });
+            } else if eq_ic(name, "addr") {
+                f.addr = Some(value.clone());
+            } else if eq_ic(name, "laddr") {
+                f.laddr = Some(value.clone());
+            } else if eq_ic(name, "skipme") {
+                f.skip_me = if eq_ic(value, "yes") {
+                    true
+                } else if eq_ic(value, "no") {
+                    false
+                } else {
+                    return Err(syntax_error());
+                };
+            } else {
+                return Err(syntax_error());
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// Closes the connections `filter` selects and returns how many. A replica's feed leaves
+/// INFO's replicas at once; the link to our master (type master, its master's address)
+/// drops and connects again.
+fn kill_clients(ctx: &mut Ctx, filter: &KillFilter) -> usize {
+    let repl = &ctx.shared.repl;
+    let replicas: std::collections::HashSet<u64> = {
+        let st = repl.state.lock();
+        st.replicas
+            .keys()
+            .chain(st.handoffs.keys())
+            .copied()
+            .collect()
+    };
+    let subscribers = ctx.shared.pubsub.lock().subscribers();
+    let kind_of = |id: u64| {
+        if replicas.contains(&id) {
+            ClientKind::Replica
+        } else if subscribers.contains(&id) {
+            ClientKind::PubSub
+        } else {
+            ClientKind::Normal
+        }
+    };
+    let mut killed = 0;
+    let mut gone_replicas = Vec::new();
+    {
+        let clients = ctx.shared.clients.lock();
+        for (id, c) in clients.iter() {
+            let hit = filter.id.is_none_or(|want| want == *id)
+                && filter.kind.is_none_or(|k| k == kind_of(*id))
+                && filter.addr.as_ref().is_none_or(|a| a == c.addr.as_bytes())
+                && filter
+                    .laddr
+                    .as_ref()
+                    .is_none_or(|a| a == c.laddr.as_bytes())
+                && !(filter.skip_me && *id == ctx.client.id);
+            if hit {
+                c.kill();
+                killed += 1;
+                if replicas.contains(id) {
+                    gone_replicas.push(*id);
+                }
+            }
+        }
+    }
+    if !gone_replicas.is_empty() {
+        let mut st = repl.state.lock();
+        for id in gone_replicas {
+            st.replicas.remove(&id);
+        }
+    }
+    let master_hit = filter.id.is_none()
+        && filter.laddr.is_none()
+        && filter.kind.is_none_or(|k| k == ClientKind::Master)
+        && match &filter.addr {
+            Some(a) => repl.master_link_addr().is_some_and(|m| m.as_bytes() == a),
+            None => filter.kind == Some(ClientKind::Master),
+        };
+    if master_hit && repl.kill_master_link() {
+        killed += 1;
+    }
+    killed
+}
+
 pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     let argc = args.len();
@@ -216,31 +365,22 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             let text: String = clients.iter().map(|(id, c)| client_line(*id, c)).collect();
             Frame::Verbatim(*b"txt", Bytes::from(text))
         }
-        ("kill", 3..) => {
-            let clients = ctx.shared.clients.lock();
-            let by_id = argc == 4 && eq_ic(&args[2], "id");
-            let mut killed = 0;
-            for (id, c) in clients.iter() {
-                let hit = if by_id {
-                    args[3] == id.to_string().as_bytes()
-                } else if argc == 4 && eq_ic(&args[2], "addr") {
-                    args[3] == c.addr.as_bytes()
-                } else {
-                    args[2] == c.addr.as_bytes()
-                };
-                if hit {
-                    c.kill();
-                    killed += 1;
-                }
+        ("kill", 3) => {
+            // The old form: one address; it may name this very connection.
+            let filter = KillFilter {
+                addr: Some(args[2].clone()),
+                skip_me: false,
+                ..KillFilter::default()
+            };
+            match kill_clients(ctx, &filter) {
+                0 => Frame::static_error("ERR No such client"),
+                _ => Frame::ok(),
             }
-            if argc == 3 {
-                if killed == 0 {
-                    return Frame::static_error("ERR No such client");
-                }
-                return Frame::ok();
-            }
-            int(killed)
         }
+        ("kill", _) => match KillFilter::parse(&args[2..]) {
+            Ok(filter) => int(kill_clients(ctx, &filter)),
+            Err(e) => e,
+        },
         ("no-evict" | "no-touch", 3) => Frame::ok(),
         ("reply", 3) => {
             use super::ReplyMode;

@@ -18,6 +18,7 @@ const SECTIONS: &[&str] = &[
     "stats",
     "replication",
     "cpu",
+    "errorstats",
     "cluster",
     "keyspace",
 ];
@@ -122,7 +123,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
         }
         "persistence" => {
             title(out, "Persistence");
-            out.push_str(&shared.persist.info_text(false));
+            out.push_str(&shared.persist.info_text(shared.repl.loading()));
         }
         "stats" => {
             title(out, "Stats");
@@ -151,6 +152,10 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
             line!("evicted_keys:{}", ctx.ks.evict.evicted);
             line!("keyspace_hits:{}", ks.hits);
             line!("keyspace_misses:{}", ks.misses);
+            line!(
+                "total_error_replies:{}",
+                stats.total_error_replies.load(Ordering::Relaxed)
+            );
         }
         "replication" => {
             title(out, "Replication");
@@ -183,6 +188,12 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) {
                     "cmdstat_{}:calls={calls},usec={usec},usec_per_call={per_call:.2},rejected_calls={rejected},failed_calls={failed}",
                     spec.name
                 );
+            }
+        }
+        "errorstats" => {
+            title(out, "Errorstats");
+            for (code, count) in stats.errors.lock().iter() {
+                line!("errorstat_{}:count={count}", String::from_utf8_lossy(code));
             }
         }
         "cluster" => {

@@ -22,6 +22,7 @@ mod hashes;
 mod info;
 mod lcs;
 mod lists;
+mod lua_bit;
 pub mod migrate;
 pub mod pubsub;
 pub mod random;
@@ -298,8 +299,14 @@ pub struct Ctx<'a> {
 /// that into an [`Outcome`] without a follow-up.
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> Outcome;
 
-/// Runs one command and returns its outcome.
+/// Runs one command and returns its outcome; an error reply is counted for INFO.
 pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
+    let outcome = execute_counted(ctx, args);
+    ctx.shared.stats.error_reply(&outcome.reply);
+    outcome
+}
+
+fn execute_counted(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     let Some(spec) = lookup(&args[0]) else {
         if let Some(m) = ctx.client.multi.as_mut() {
             m.dirty = true;
@@ -326,11 +333,20 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     if ctx.ks.evict.maxmemory > 0 {
         let room = crate::node::keyspace::evict::make_room(ctx);
         if let Err(oom) = room {
-            if may_grow(ctx, spec) {
+            if may_grow(ctx, spec, args) {
                 ctx.shared.stats.rejected(spec);
                 return refuse_oom(ctx, spec, oom).into();
             }
         }
+    }
+    if ctx.shared.repl.loading() == crate::node::repl_state::Loading::Blocking
+        && !spec.flags.contains(&"loading")
+    {
+        if let Some(m) = ctx.client.multi.as_mut() {
+            m.dirty = true;
+        }
+        ctx.shared.stats.rejected(spec);
+        return Frame::static_error("LOADING Redis is loading the dataset in memory").into();
     }
     if ctx.client.multi.is_some() && !spec.runs_in_multi() {
         if let Err(e) = route(ctx, spec, args) {
@@ -354,15 +370,14 @@ pub fn execute(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
 }
 
 /// Whether a command may add memory: denyoom commands, and an EXEC with one queued.
-fn may_grow(ctx: &Ctx, spec: &CommandSpec) -> bool {
-    let denyoom = |s: &CommandSpec| s.flags.contains(&"denyoom");
-    denyoom(spec)
+fn may_grow(ctx: &Ctx, spec: &CommandSpec, args: &[Bytes]) -> bool {
+    spec.denies_oom(args)
         || spec.name == "exec"
-            && ctx
-                .client
-                .multi
-                .as_ref()
-                .is_some_and(|m| m.queued.iter().any(|c| lookup(&c[0]).is_some_and(denyoom)))
+            && ctx.client.multi.as_ref().is_some_and(|m| {
+                m.queued
+                    .iter()
+                    .any(|c| lookup(&c[0]).is_some_and(|s| s.denies_oom(c)))
+            })
 }
 
 /// The -OOM refusal, as Redis words it: at queueing time it also aborts the transaction,

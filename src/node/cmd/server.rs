@@ -123,6 +123,8 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         }
         "resetstat" if args.len() == 2 => {
             ctx.ks.stats = Default::default();
+            ctx.ks.evict.evicted = 0;
+            ctx.shared.stats.reset();
             Frame::ok()
         }
         _ => super::bad_subcommand("config", &args[1], &["get", "set", "rewrite", "resetstat"]),

@@ -82,6 +82,18 @@ pub fn exec(ctx: &mut Ctx, _: &[Bytes]) -> Outcome {
             None => unknown_command(args).into(),
         };
         let (reply, left) = outcome.gathered(ctx.client.resp3);
+        // DEBUG SLEEP holds the whole node here, as redis-server sleeps: the commands
+        // after it run after the sleep and nothing else runs meanwhile (Redis's suites
+        // stall a replica this way). Outside a transaction it delays only its connection.
+        let left = match left {
+            Some(super::FollowUp::Sleep(d)) => {
+                std::thread::sleep(d);
+                None
+            }
+            other => other,
+        };
+        // Each queued command's error counts, as Redis counts it.
+        ctx.shared.stats.error_reply(&reply);
         replies.push(reply);
         then = left.or(then);
     }

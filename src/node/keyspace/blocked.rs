@@ -22,6 +22,10 @@ pub struct Waiter {
     pub resp3: bool,
     /// The reply on timeout (or CLIENT UNBLOCK ... TIMEOUT).
     pub timeout_reply: Frame,
+    /// A read by a READONLY client, which a replica of the keys' master may serve.
+    pub readonly: bool,
+    /// Blocked while this node was a master: becoming a replica unblocks it.
+    pub on_master: bool,
     reply: oneshot::Sender<Frame>,
 }
 
@@ -44,6 +48,8 @@ impl Waiter {
                 keys,
                 resp3,
                 timeout_reply,
+                readonly: false,
+                on_master: true,
                 reply: tx,
             },
             rx,

@@ -191,7 +191,7 @@ impl Aof {
         std::fs::create_dir_all(&dir)?;
         let basename = &cfg.appendfilename;
         let base = format!("{basename}.1.base.rdb");
-        super::write_snapshot(&dir.join(&base), ks, now_ms(), cfg.rdbchecksum)?;
+        super::write_snapshot(&dir.join(&base), ks, now_ms(), cfg.rdbchecksum, None)?;
         let manifest = Manifest {
             base: Some((base, 1)),
             incrs: vec![(format!("{basename}.1.incr.aof"), 1)],
@@ -312,7 +312,14 @@ pub struct LoadReport {
 /// Loads the log into `ks`: the base, then every incremental file in order. A last
 /// command cut short in the last file is dropped (and the file truncated there) when
 /// `aof-load-truncated` is on; anything else malformed stops the start, as in Redis.
-pub fn load(shared: &Shared, ks: &mut Keyspace, cfg: &NodeConfig) -> anyhow::Result<LoadReport> {
+///
+/// `now` decides which keys have expired (0: none, for a replica).
+pub fn load(
+    shared: &Shared,
+    ks: &mut Keyspace,
+    cfg: &NodeConfig,
+    now: u64,
+) -> anyhow::Result<LoadReport> {
     let dir = aof_dir(cfg);
     let mpath = manifest_path(&dir, &cfg.appendfilename);
     let manifest = Manifest::parse(&std::fs::read_to_string(&mpath)?)
@@ -323,16 +330,16 @@ pub fn load(shared: &Shared, ks: &mut Keyspace, cfg: &NodeConfig) -> anyhow::Res
         let data =
             std::fs::read(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
         if data.starts_with(b"REDIS") {
-            crate::node::rdb::load_into(&data, ks, now_ms(), &shared.script_run)
+            crate::node::rdb::load_into(&data, ks, now, &shared.script_run)
                 .map_err(|e| anyhow::anyhow!("loading {}: {}", path.display(), e.0))?;
         } else {
-            replay(shared, ks, &path, false, cfg.aof_load_truncated)?;
+            replay(shared, ks, &path, false, cfg.aof_load_truncated, now)?;
         }
     }
     let last = manifest.incrs.len().saturating_sub(1);
     for (i, (name, _)) in manifest.incrs.iter().enumerate() {
         let path = dir.join(name);
-        if let Some(w) = replay(shared, ks, &path, i == last, cfg.aof_load_truncated)? {
+        if let Some(w) = replay(shared, ks, &path, i == last, cfg.aof_load_truncated, now)? {
             report.truncated = Some(w);
         }
     }
@@ -347,6 +354,7 @@ fn replay(
     path: &Path,
     is_last: bool,
     truncated_ok: bool,
+    now: u64,
 ) -> anyhow::Result<Option<String>> {
     let data = match std::fs::read(path) {
         Ok(d) => d,
@@ -360,7 +368,6 @@ fn replay(
         ..Default::default()
     };
     let mut client = ClientState::new(0, true);
-    let now = now_ms();
     loop {
         let args = match parse_request(&mut buf, &limits) {
             Ok(Some(args)) => args,

@@ -204,7 +204,15 @@ impl Persistence {
         }
         let cfg = shared.config.read().clone();
         let dirty = self.dirty.load(Ordering::Relaxed);
-        match write_snapshot(&rdb_path(&cfg), ks, now_ms(), cfg.rdbchecksum) {
+        // As redis-server's rdbPopulateSaveInfo: a replica, or a master with a backlog,
+        // saves where its data stands in the replication history.
+        let repl = {
+            let st = shared.repl.state.lock();
+            (shared.repl.is_replica() || st.backlog.is_some())
+                .then(|| (st.replid.clone(), st.offset))
+        };
+        let repl = repl.as_ref().map(|(id, offset)| (id.as_str(), *offset));
+        match write_snapshot(&rdb_path(&cfg), ks, now_ms(), cfg.rdbchecksum, repl) {
             Ok(()) => {
                 let mut st = self.state.lock();
                 st.lastsave = now_secs();
@@ -518,9 +526,12 @@ impl Persistence {
         let started = Instant::now();
         let p = &shared.persist;
         let mut ks = shared.keyspace.lock();
+        // A replica keeps the keys that expired while it was down, as redis-server loads
+        // them when it is not a master: its master's DELs remove them.
+        let now = if starts_as_replica(&cfg) { 0 } else { now_ms() };
         let from_aof = cfg.appendonly && aof::Aof::exists(&cfg);
         if from_aof {
-            let report = aof::load(shared, &mut ks, &cfg)?;
+            let report = aof::load(shared, &mut ks, &cfg, now)?;
             if let Some(warning) = report.truncated {
                 drop(ks);
                 log(LogLevel::Warning, &warning);
@@ -538,8 +549,11 @@ impl Persistence {
             let path = rdb_path(&cfg);
             match std::fs::read(&path) {
                 Ok(data) => {
-                    crate::node::rdb::load_into(&data, &mut ks, now_ms(), &shared.script_run)
+                    let info = crate::node::rdb::load_into(&data, &mut ks, now, &shared.script_run)
                         .map_err(|e| anyhow::anyhow!("loading {}: {}", path.display(), e.0))?;
+                    if now == 0 {
+                        resume_history(shared, &info);
+                    }
                     let text = format!(
                         "DB loaded from disk: {:.3} seconds ({} keys)",
                         started.elapsed().as_secs_f64(),
@@ -597,7 +611,8 @@ impl Persistence {
     }
 
     /// The body of INFO's persistence section.
-    pub fn info_text(&self, loading: bool) -> String {
+    pub fn info_text(&self, loading: crate::node::repl_state::Loading) -> String {
+        use crate::node::repl_state::Loading;
         let st = self.state.lock();
         let mut out = String::new();
         let mut line = |s: String| {
@@ -605,7 +620,11 @@ impl Persistence {
             out.push_str("\r\n");
         };
         let status = |ok: bool| if ok { "ok" } else { "err" };
-        line(format!("loading:{}", loading as u8));
+        line(format!("loading:{}", (loading == Loading::Blocking) as u8));
+        line(format!(
+            "async_loading:{}",
+            (loading == Loading::Async) as u8
+        ));
         line(format!(
             "rdb_changes_since_last_save:{}",
             self.dirty.load(Ordering::Relaxed)
@@ -653,7 +672,52 @@ pub fn rdb_path(cfg: &NodeConfig) -> PathBuf {
 }
 
 /// Writes an RDB file of `ks` at once (SAVE, an append-only base at start).
-pub fn write_snapshot(path: &Path, ks: &Keyspace, now: u64, checksum: bool) -> std::io::Result<()> {
-    let data = crate::node::rdb::snapshot(ks, now, None, checksum);
+///
+/// `repl`: the replication history id and offset the data stands at, saved so that a
+/// replica restarting from the file continues where it was.
+pub fn write_snapshot(
+    path: &Path,
+    ks: &Keyspace,
+    now: u64,
+    checksum: bool,
+    repl: Option<(&str, u64)>,
+) -> std::io::Result<()> {
+    let data = crate::node::rdb::snapshot(ks, now, repl, checksum);
     write_atomic(path, |w| w.write_all(&data))
+}
+
+/// Whether the node starts as a replica: its nodes.conf says so (cluster mode). An
+/// unreadable file is the bus's to report; here it means a master.
+fn starts_as_replica(cfg: &NodeConfig) -> bool {
+    if !cfg.cluster_enabled {
+        return false;
+    }
+    let path = cfg.dir.join(&cfg.cluster_config_file);
+    matches!(
+        crate::bus::nodes_conf::load(&path),
+        Ok(Some(conf)) if conf.nodes.iter().any(|n| n.flags.myself && n.flags.replica)
+    )
+}
+
+/// A replica that starts from its snapshot takes the history id and offset saved in it
+/// (as redis-server does), so it can continue from its master with a partial resync.
+fn resume_history(shared: &Shared, info: &crate::node::rdb::FileInfo) {
+    let field = |name: &str| {
+        info.aux
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let (Some(id), Some(offset)) = (field("repl-id"), field("repl-offset")) else {
+        return;
+    };
+    let Ok(offset) = offset.parse::<u64>() else {
+        return;
+    };
+    if id.len() != 40 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return;
+    }
+    let mut st = shared.repl.state.lock();
+    st.replid = id;
+    st.offset = offset;
 }

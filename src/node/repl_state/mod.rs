@@ -6,7 +6,7 @@
 pub mod backlog;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,19 @@ pub struct Handoff {
     pub rdb: Option<Vec<u8>>,
     /// The first stream offset to send after it.
     pub next: u64,
+    /// Keys in the snapshot: `rdb-key-save-delay` paces its sending per key.
+    pub keys: u64,
+}
+
+/// Whether a master's snapshot is being loaded (INFO persistence `loading` and
+/// `async_loading`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loading {
+    No = 0,
+    /// The data is being replaced: commands without the `loading` flag get -LOADING.
+    Blocking = 1,
+    /// `repl-diskless-load swapdb`: the old data serves until the new data is complete.
+    Async = 2,
 }
 
 pub struct ReplState {
@@ -95,6 +108,12 @@ pub struct Replication {
     /// `repl-backlog-size`, for the backlog made when the first replica arrives.
     pub(crate) backlog_size: std::sync::atomic::AtomicUsize,
     pub(crate) bus: OnceLock<ClusterHandle>,
+    /// A [`Loading`], as its number.
+    pub(crate) loading: AtomicU8,
+    /// Bumped by CLIENT KILL of the master link: the link drops what it has not applied
+    /// and connects again (as Redis frees its master client).
+    pub(crate) master_link_kills: AtomicU64,
+    pub(crate) master_link_killed: Notify,
 }
 
 pub(crate) fn random_id() -> String {
@@ -142,7 +161,41 @@ impl Replication {
             client_pause_until: AtomicU64::new(0),
             client_pause_all: AtomicBool::new(false),
             bus: OnceLock::new(),
+            loading: AtomicU8::new(Loading::No as u8),
+            master_link_kills: AtomicU64::new(0),
+            master_link_killed: Notify::new(),
         }
+    }
+
+    /// CLIENT KILL of the master link (`TYPE master`, or its address): whether there was
+    /// one. Called under the keyspace lock, so the link applies nothing more from the
+    /// connection it had.
+    pub fn kill_master_link(&self) -> bool {
+        if self.state.lock().master.is_none() {
+            return false;
+        }
+        self.master_link_kills.fetch_add(1, Ordering::Relaxed);
+        self.master_link_killed.notify_waiters();
+        true
+    }
+
+    /// The master link's address as CLIENT KILL matches it (`host:port`), when linked.
+    pub fn master_link_addr(&self) -> Option<String> {
+        let st = self.state.lock();
+        let m = st.master.as_ref()?;
+        (m.state == LinkState::Connected).then(|| format!("{}:{}", m.host, m.port))
+    }
+
+    pub fn loading(&self) -> Loading {
+        match self.loading.load(Ordering::Relaxed) {
+            1 => Loading::Blocking,
+            2 => Loading::Async,
+            _ => Loading::No,
+        }
+    }
+
+    pub fn set_loading(&self, state: Loading) {
+        self.loading.store(state as u8, Ordering::Relaxed);
     }
 
     /// Lets replication report offsets and link health to the cluster bus (elections

@@ -43,6 +43,7 @@ impl Replication {
                 Handoff {
                     rdb: None,
                     next: from,
+                    keys: 0,
                 },
             );
             Frame::Simple(Bytes::from(format!("CONTINUE {}", st.replid)))
@@ -51,11 +52,15 @@ impl Replication {
                 crate::node::rdb::snapshot(ctx.ks, ctx.now, Some((&st.replid, st.offset)), true);
             let next = st.offset + 1;
             st.stream_db = None;
+            let keys = (0..ctx.ks.databases())
+                .map(|db| ctx.ks.db_size(db).0 as u64)
+                .sum();
             st.handoffs.insert(
                 id,
                 Handoff {
                     rdb: Some(rdb),
                     next,
+                    keys,
                 },
             );
             Frame::Simple(Bytes::from(format!(
@@ -91,7 +96,10 @@ pub async fn serve(
     };
     if let Some(rdb) = &handoff.rdb {
         let head = format!("${}\r\n", rdb.len());
-        if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(rdb).await.is_err()
+        if stream.write_all(head.as_bytes()).await.is_err()
+            || send_paced(&mut stream, rdb, handoff.keys, &shared)
+                .await
+                .is_err()
         {
             return;
         }
@@ -110,6 +118,34 @@ pub async fn serve(
     repl.state.lock().replicas.remove(&id);
     repl.acks.notify_waiters();
     tracing::info!("Connection with replica {peer_ip}:{port} lost.");
+}
+
+/// Sends the snapshot. With `rdb-key-save-delay` (microseconds per key, a test knob of
+/// redis-server that Redis's suites use to keep a sync in progress) the snapshot goes out
+/// as fast as redis-server would produce it, an equal share of its bytes per key; the
+/// delay is read again at each step, so lowering it speeds up a sync under way.
+async fn send_paced(
+    stream: &mut TcpStream,
+    rdb: &[u8],
+    keys: u64,
+    shared: &Shared,
+) -> std::io::Result<()> {
+    let per_key = rdb.len() / keys.max(1) as usize;
+    let mut sent = 0;
+    while sent < rdb.len() {
+        let delay_us = shared.config.read().rdb_key_save_delay;
+        if delay_us <= 0 || per_key == 0 {
+            break;
+        }
+        // Steps of about 10 ms, at least one key each.
+        let step_keys = (10_000 / delay_us).max(1) as usize;
+        let end = (sent + step_keys * per_key).min(rdb.len());
+        stream.write_all(&rdb[sent..end]).await?;
+        sent = end;
+        let pause = std::time::Duration::from_micros(step_keys as u64 * delay_us as u64);
+        tokio::time::sleep(pause).await;
+    }
+    stream.write_all(&rdb[sent..]).await
 }
 
 async fn feed(

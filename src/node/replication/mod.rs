@@ -13,7 +13,7 @@ pub mod propagate;
 pub mod replica;
 
 pub use crate::node::repl_state::{
-    backlog, Handoff, LinkState, MasterLink, ReplState, ReplicaInfo, Replication,
+    backlog, Handoff, LinkState, Loading, MasterLink, ReplState, ReplicaInfo, Replication,
 };
 pub(crate) use crate::node::repl_state::{random_id, NO_ID};
 

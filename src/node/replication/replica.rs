@@ -6,6 +6,7 @@
 //! GETACK. A lost link is retried every second with PSYNC, which continues where it left
 //! off when the master's backlog still holds the gap.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::propagate::encode;
-use super::{LinkState, Replication};
+use super::{LinkState, Loading, Replication};
 use crate::node::clock::now_ms;
 use crate::node::cmd::{eq_ic, lookup, ClientState, Ctx};
 use crate::node::resp::{parse_request, RequestLimits};
@@ -81,6 +82,8 @@ async fn command(
 
 async fn sync_and_stream(shared: &Arc<Shared>, host: &str, port: u16) -> anyhow::Result<()> {
     let repl = &shared.repl;
+    // A CLIENT KILL of the master link from now on ends this connection.
+    let kills = repl.master_link_kills.load(Ordering::Relaxed);
     let connect = TcpStream::connect((host, port));
     let mut stream = tokio::time::timeout(Duration::from_secs(5), connect)
         .await
@@ -141,8 +144,35 @@ async fn sync_and_stream(shared: &Arc<Shared>, host: &str, port: u16) -> anyhow:
             .and_then(|o| o.parse().ok())
             .context("FULLRESYNC without an offset")?;
         set_link(repl, LinkState::Sync);
+        // Until the snapshot is loaded this replica holds nothing of the new history: the
+        // bus says offset 0 (as Redis's replicationGetSlaveOffset does without a master
+        // client), so masters leave it out of CLUSTER SLOTS and CLUSTER SHARDS says loading.
+        if let Some(bus) = repl.bus() {
+            bus.set_repl_offset(0);
+        }
+        let swapdb = shared
+            .config
+            .read()
+            .repl_diskless_load
+            .eq_ignore_ascii_case("swapdb");
+        let same_history = repl.state.lock().replid == new_id;
+        // As redis-server: with swapdb the snapshot loads as it arrives, and when our data
+        // is an earlier point of the same history the old data serves meanwhile (INFO
+        // async_loading) and stays if the transfer fails; otherwise clients get -LOADING
+        // while it loads (only once it has arrived when the load is not diskless).
+        let first = match (swapdb, same_history) {
+            (true, true) => Loading::Async,
+            (true, false) => Loading::Blocking,
+            (false, _) => Loading::No,
+        };
+        let loading = LoadingFlag::new(repl, first);
         let rdb = read_snapshot(&mut stream, &mut buf).await?;
+        if first == Loading::No {
+            loading.set(Loading::Blocking);
+        }
+        pace_load(shared, &rdb).await;
         load_snapshot(shared, &rdb, new_id, new_offset)?;
+        drop(loading);
         tracing::info!(
             "MASTER <-> REPLICA sync: Finished with success ({} bytes)",
             rdb.len()
@@ -164,7 +194,7 @@ async fn sync_and_stream(shared: &Arc<Shared>, host: &str, port: u16) -> anyhow:
         bail!("unexpected reply to PSYNC: {reply}");
     }
     set_link(repl, LinkState::Connected);
-    stream_commands(shared, &mut stream, buf).await
+    stream_commands(shared, &mut stream, buf, kills).await
 }
 
 fn set_link(repl: &Replication, state: LinkState) {
@@ -191,6 +221,49 @@ async fn read_snapshot(stream: &mut TcpStream, buf: &mut BytesMut) -> anyhow::Re
         }
     }
     Ok(buf.split_to(len).freeze())
+}
+
+/// The replica's loading state for as long as it lives; back to not loading when dropped
+/// (a failed transfer included).
+struct LoadingFlag<'a>(&'a Replication);
+
+impl<'a> LoadingFlag<'a> {
+    fn new(repl: &'a Replication, state: Loading) -> Self {
+        repl.set_loading(state);
+        LoadingFlag(repl)
+    }
+
+    fn set(&self, state: Loading) {
+        self.0.set_loading(state);
+    }
+}
+
+impl Drop for LoadingFlag<'_> {
+    fn drop(&mut self) {
+        self.0.set_loading(Loading::No);
+    }
+}
+
+/// `key-load-delay` (microseconds per key, a test knob of redis-server that Redis's suites
+/// use to keep a replica loading): waits as long as redis-server would take to load the
+/// snapshot's keys. The delay is read again at each step, so lowering it speeds up a load
+/// under way.
+async fn pace_load(shared: &Shared, rdb: &[u8]) {
+    if shared.config.read().key_load_delay <= 0 {
+        return;
+    }
+    let mut keys = 0u64;
+    let _ = crate::node::rdb::read_file(rdb, |_| keys += 1);
+    while keys > 0 {
+        let delay_us = shared.config.read().key_load_delay;
+        if delay_us <= 0 {
+            break;
+        }
+        // Steps of about 10 ms, at least one key each.
+        let step = ((10_000 / delay_us).max(1) as u64).min(keys);
+        tokio::time::sleep(Duration::from_micros(step * delay_us as u64)).await;
+        keys -= step;
+    }
 }
 
 /// Replaces our data with the snapshot and takes the master's history id and offset.
@@ -225,7 +298,9 @@ async fn stream_commands(
     shared: &Arc<Shared>,
     stream: &mut TcpStream,
     mut buf: BytesMut,
+    kills: u64,
 ) -> anyhow::Result<()> {
+    let killed = || repl_killed(&shared.repl, kills);
     let repl = &shared.repl;
     let limits = RequestLimits::default();
     let mut client = ClientState::new(0, true);
@@ -234,8 +309,16 @@ async fn stream_commands(
     let mut stop = shared.shutdown.subscribe();
     loop {
         let mut ack = false;
+        if killed() {
+            bail!("connection killed (CLIENT KILL)");
+        }
         if !buf.is_empty() {
             let mut ks = shared.keyspace.lock();
+            // CLIENT KILL runs under the keyspace lock: checked again under it, nothing
+            // read from a killed connection is applied.
+            if killed() {
+                bail!("connection killed (CLIENT KILL)");
+            }
             // The stream's last SELECT holds across batches.
             ks.select(client.db);
             let mut st_applied = 0u64;
@@ -270,9 +353,10 @@ async fn stream_commands(
                 };
                 // Applying the stream: no connection acts on a follow-up.
                 let outcome = (spec.handler)(&mut ctx, &args);
-                // No client waits on a replica's keys (blocking pops are writes, refused
-                // here; a master that turned replica unblocks its waiters), so applying
-                // the stream serves no one. A replica logs what it applies, as its master did.
+                // READONLY clients may wait here on reads (XREAD BLOCK): the master's
+                // writes serve them, after the batch. A replica logs what it applies, as
+                // its master did.
+                crate::node::cmd::blocking::after_write(ctx.ks, spec, &args, &outcome.reply);
                 if shared.persist.logging() {
                     let cmds = crate::node::replication::propagate::written_by(
                         spec,
@@ -283,6 +367,16 @@ async fn stream_commands(
                     let db = ctx.ks.selected();
                     shared.persist.feed(db, &cmds, db);
                 }
+            }
+            if ks.blocked.has_ready() {
+                let mut server_side = ClientState::new(0, true);
+                let mut ctx = Ctx {
+                    ks: &mut ks,
+                    now: now_ms(),
+                    shared,
+                    client: &mut server_side,
+                };
+                crate::node::cmd::blocking::serve_ready(&mut ctx);
             }
             ks.select(0);
             if st_applied > 0 {
@@ -322,8 +416,13 @@ async fn stream_commands(
                 send_ack(repl, stream).await?;
             }
             _ = stop.recv() => return Ok(()),
+            _ = repl.master_link_killed.notified() => {}
         }
     }
+}
+
+fn repl_killed(repl: &Replication, kills: u64) -> bool {
+    repl.master_link_kills.load(Ordering::Relaxed) != kills
 }
 
 async fn send_ack(repl: &Replication, stream: &mut TcpStream) -> anyhow::Result<()> {
