@@ -415,3 +415,106 @@ redis.register_function{function_name='local_only', callback=function() return 1
         "-ERR Can not run script on cluster, 'no-cluster' flag is set.\r\n"
     );
 }
+
+/// What Redis's own suite (tests/unit/functions.tcl) checks beyond the basics: function
+/// names in any case, quoted library names, the load API read-only and gone after the
+/// load, the `bit` library, OOM refusals of FUNCTION LOAD/RESTORE and `allow-oom`.
+#[test]
+fn suite_details_match_redis_server() {
+    require_redis!();
+    let node = NodeServer::start(ServerOpts::standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let (mut a, mut b) = (
+        raw::connect(&node, Duration::from_secs(10)),
+        raw::connect(&redis, Duration::from_secs(10)),
+    );
+    let tricky = "#!lua name=tricky\n\
+        local lib = redis\n\
+        lib.register_function('poke', function() lib.redis = redis return {ok='OK'} end)\n\
+        lib.register_function('late', function() lib.register_function('x', function() return 1 end) end)\n";
+    let bits = "#!lua name=bits\n\
+        redis.register_function('bits', function()\n\
+          return {bit.band(redis.REDIS_VERSION_NUM, 0x00ff0000), bit.rshift(-1, 28),\n\
+            bit.tohex(255), bit.tohex(-1, -4), bit.bxor(5, 3, 1), bit.tobit(2^32 + 5),\n\
+            bit.lshift(1, 33), bit.arshift(-256, 4), bit.bswap(0x12345678), bit.rol(0x80000001, 1)}\n\
+        end)\n";
+    let oomy = "#!lua name=oomy\n\
+        redis.register_function{function_name='oomy', callback=function(keys) return redis.call('set', keys[1], '1') end, flags={'allow-oom'}}\n";
+    let script: Vec<Vec<&str>> = vec![
+        vec!["FUNCTION", "LOAD", "#!lua name=\"quoted\"\nredis.register_function('MixedCase', function() return 'hi' end)"],
+        vec!["FCALL", "mixedcase", "0"],
+        vec!["FCALL", "MIXEDCASE", "0"],
+        vec!["FUNCTION", "LOAD", "#!lua name=other\nredis.register_function('MIXEDCASE', function() return 1 end)"],
+        vec!["FUNCTION", "LOAD", "#!lua name=\"unbalanced\nredis.register_function('u', function() return 1 end)"],
+        vec!["FUNCTION", "LOAD", tricky],
+        vec!["FCALL", "poke", "0"],
+        vec!["FCALL", "late", "0"],
+        vec!["FUNCTION", "LOAD", "#!lua name=writes\nredis.x = 1"],
+        vec!["FUNCTION", "LOAD", bits],
+        vec!["FCALL", "bits", "0"],
+        vec!["FUNCTION", "LOAD", oomy],
+        vec!["CONFIG", "SET", "maxmemory", "1"],
+        vec!["FCALL", "oomy", "1", "k"],
+        vec!["GET", "k"],
+        vec!["FUNCTION", "LOAD", "#!lua name=more\nredis.register_function('m', function() return 1 end)"],
+        vec!["FUNCTION", "RESTORE", "whatever"],
+        vec!["FUNCTION", "DELETE", "bits"],
+        vec!["CONFIG", "SET", "maxmemory", "0"],
+        vec!["FUNCTION", "STATS"],
+    ];
+    let mut mismatches = Vec::new();
+    for args in &script {
+        let got = raw::call(&mut a, args);
+        let want = raw::call(&mut b, args);
+        if got != want {
+            let what: Vec<String> = args.iter().map(|s| s.chars().take(50).collect()).collect();
+            mismatches.push(raw::mismatch(&format!("{what:?}"), &got, &want));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "replies differ:\n{}",
+        mismatches.join("\n")
+    );
+}
+
+/// FUNCTION STATS while a function is busy names it, the caller's command and how long
+/// it has run, as redis-server does; FUNCTION KILL then stops it.
+#[test]
+fn function_stats_while_busy_match_redis_server() {
+    require_redis!();
+    let node = NodeServer::start(ServerOpts::standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let mut replies = Vec::new();
+    for p in [&*node, &*redis] {
+        let mut c = raw::connect(p, Duration::from_secs(10));
+        raw::call(&mut c, &["CONFIG", "SET", "busy-reply-threshold", "10"]);
+        raw::call(
+            &mut c,
+            &["FUNCTION", "LOAD", "#!lua name=spin\nredis.register_function('spin', function() local a = 1 while true do a = a + 1 end end)"],
+        );
+        let mut busy = raw::connect(p, Duration::from_secs(10));
+        use std::io::Write;
+        busy.write_all(&raw::encode(&[b"FCALL", b"spin", b"0", b"extra"]))
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let ping = raw::call(&mut c, &["PING"]);
+        let stats =
+            String::from_utf8_lossy(&raw::call(&mut c, &["FUNCTION", "STATS"])).into_owned();
+        // The duration differs from run to run: keep only that there is one.
+        let at = stats.find("duration_ms\r\n:").expect("duration_ms") + 14;
+        let end = at + stats[at..].find("\r\n").unwrap();
+        let ms: u64 = stats[at..end].parse().unwrap();
+        assert!(ms >= 100, "{stats}");
+        let stats = format!("{}<ms>{}", &stats[..at], &stats[end..]);
+        let kill = raw::call(&mut c, &["FUNCTION", "KILL"]);
+        let killed = raw::first_reply(&mut busy, "the killed FCALL");
+        replies.push(format!(
+            "{}|{stats}|{}|{}",
+            String::from_utf8_lossy(&ping),
+            String::from_utf8_lossy(&kill),
+            String::from_utf8_lossy(&killed)
+        ));
+    }
+    assert_eq!(replies[0], replies[1]);
+}

@@ -58,7 +58,8 @@ struct Library {
 pub struct Functions {
     engine: Option<Engine>,
     libraries: BTreeMap<String, Library>,
-    /// Function name → its library.
+    /// Function name in lower case (FCALL finds functions in any case, as Redis's
+    /// function dictionary compares names so) → its library.
     owner: HashMap<String, String>,
 }
 
@@ -82,15 +83,20 @@ fn metadata(code: &[u8]) -> Result<(String, String, &[u8]), String> {
     let Some(end) = code.iter().position(|b| *b == b'\n') else {
         return Err("Invalid library metadata".into());
     };
-    let shebang = String::from_utf8_lossy(&code[..end]);
-    let mut parts = shebang.split_ascii_whitespace();
+    // Split as Redis splits it (sdssplitargs), so `name="foo"` names `foo`.
+    let Some(parts) = crate::node::resp::split_args(&code[..end]) else {
+        return Err("Invalid library metadata".into());
+    };
+    let mut parts = parts
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned());
     let Some(first) = parts.next() else {
         return Err("Invalid library metadata".into());
     };
     let engine = first[2..].to_string();
     let mut name = None;
     for part in parts {
-        if part.len() >= 5 && part[..5].eq_ignore_ascii_case("name=") {
+        if part.len() >= 5 && part.as_bytes()[..5].eq_ignore_ascii_case(b"name=") {
             if name.is_some() {
                 return Err(
                     "Invalid metadata value, name argument was given multiple times".into(),
@@ -216,9 +222,20 @@ fn read_flags(list: &Table) -> Option<u8> {
 }
 
 /// The `redis` table library code sees while it loads: registering, logging, versions;
-/// anything else is an error, as in Redis.
+/// anything else is an error, as in Redis. It is read-only, and its `register_function`
+/// works only while FUNCTION LOAD runs (the node sets `loader.register` for the load and
+/// clears it after), so a function that kept the table cannot use it later. Returns the
+/// table and `loader`.
 const LOAD_API: &str = r#"
+local loader = {}
 local api = {}
+api.register_function = function(...)
+  local register = loader.register
+  if register == nil then
+    loader.late()
+  end
+  return register(...)
+end
 api.log = function() end
 api.LOG_DEBUG = 0
 api.LOG_VERBOSE = 1
@@ -230,14 +247,40 @@ setmetatable(api, {
   __index = function(_, k)
     error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
   end,
+  __newindex = function()
+    error("Attempt to modify a readonly table", 2)
+  end,
+  __metatable = false,
 })
-return api
+return api, loader
 "#;
+
+/// `redis.register_function` called after the load, by a function that kept the load
+/// API: Redis's error, naming the function's line.
+fn late_registration(lua: &mlua::Lua, _: ()) -> mlua::Result<()> {
+    let line = (1..8)
+        .filter_map(|level| {
+            lua.inspect_stack(level, |d| {
+                let ours = d.source().source.as_deref() == Some("@user_function");
+                d.current_line().filter(|_| ours)
+            })
+            .flatten()
+        })
+        .next();
+    Err(scripting::raise_call_error(
+        "ERR redis.register_function can only be called on FUNCTION LOAD command",
+        line,
+    ))
+}
 
 impl Functions {
     /// Each library's code, for RDB files and FUNCTION DUMP.
     pub fn codes(&self) -> impl Iterator<Item = &[u8]> {
         self.libraries.values().map(|l| &l.code[..])
+    }
+
+    fn function_count(&self) -> usize {
+        self.libraries.values().map(|l| l.functions.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -280,7 +323,7 @@ impl Functions {
         let registered: RefCell<BTreeMap<String, FunctionInfo>> = RefCell::default();
         let globals = lua.globals();
         let ran = lua.scope(|scope| {
-            let api: Table = lua.load(LOAD_API).set_name("@load_api").eval()?;
+            let (api, loader): (Table, Table) = lua.load(LOAD_API).set_name("@load_api").eval()?;
             let register = scope.create_function(|lua, args: Variadic<Value>| {
                 let fail = |text: &str| Err(mlua::Error::runtime(format!("ERR {text}")));
                 let (fname, info) = match registration(lua, args) {
@@ -297,7 +340,8 @@ impl Functions {
                 reg.insert(fname, info);
                 Ok(())
             })?;
-            api.raw_set("register_function", register)?;
+            loader.raw_set("register", register)?;
+            loader.raw_set("late", lua.create_function(late_registration)?)?;
             // While the code loads its globals are the load API alone; once loaded, its
             // functions see the ordinary globals (Redis swaps the globals' lookup so).
             let loaded: Function = globals
@@ -309,6 +353,7 @@ impl Functions {
             let r: mlua::Result<(bool, Value)> =
                 globals.raw_get::<Function>("__rclust_run")?.call(chunk);
             run.set_load_deadline(0);
+            loader.raw_set("register", Value::Nil)?;
             loaded.call::<()>(())?;
             r
         });
@@ -342,14 +387,14 @@ impl Functions {
     fn unlink(&mut self, name: &str) -> Option<Library> {
         let lib = self.libraries.remove(name)?;
         for f in lib.functions.keys() {
-            self.owner.remove(f);
+            self.owner.remove(&f.to_ascii_lowercase());
         }
         Some(lib)
     }
 
     fn link(&mut self, name: String, lib: Library) {
         for f in lib.functions.keys() {
-            self.owner.insert(f.clone(), name.clone());
+            self.owner.insert(f.to_ascii_lowercase(), name.clone());
         }
         self.libraries.insert(name, lib);
     }
@@ -364,7 +409,11 @@ impl Functions {
     ) -> Result<String, String> {
         let (name, lib) = self.compile(code, replace, run, timeout)?;
         let old = self.unlink(&name);
-        if let Some(f) = lib.functions.keys().find(|f| self.owner.contains_key(*f)) {
+        if let Some(f) = lib
+            .functions
+            .keys()
+            .find(|f| self.owner.contains_key(&f.to_ascii_lowercase()))
+        {
             let err = format!("Function {f} already exists");
             if let Some(old) = old {
                 self.link(name, old);
@@ -418,7 +467,7 @@ impl Functions {
             .libraries
             .values()
             .flat_map(|l| l.functions.keys())
-            .find(|f| self.owner.contains_key(*f))
+            .find(|f| self.owner.contains_key(&f.to_ascii_lowercase()))
             .cloned();
         if let Some(f) = clash {
             for (name, old) in replaced {
@@ -438,6 +487,43 @@ impl Functions {
         // A fresh interpreter: nothing the old libraries left behind survives.
         self.engine = None;
     }
+}
+
+/// FUNCTION STATS's reply: the running function (name, the caller's command, how long it
+/// has run in ms) if any, and the one engine's counts.
+pub(super) fn stats_frame(
+    running: Option<(&str, &[Bytes], u64)>,
+    libraries: usize,
+    functions: usize,
+) -> Frame {
+    let count = |n: usize| Frame::Integer(n as i64);
+    let running = match running {
+        None => Frame::Null,
+        Some((name, command, ms)) => Frame::Map(vec![
+            (
+                Frame::bulk_str("name"),
+                Frame::Bulk(Bytes::copy_from_slice(name.as_bytes())),
+            ),
+            (
+                Frame::bulk_str("command"),
+                Frame::Array(command.iter().cloned().map(Frame::Bulk).collect()),
+            ),
+            (Frame::bulk_str("duration_ms"), Frame::Integer(ms as i64)),
+        ]),
+    };
+    Frame::Map(vec![
+        (Frame::bulk_str("running_script"), running),
+        (
+            Frame::bulk_str("engines"),
+            Frame::Map(vec![(
+                Frame::bulk_str("LUA"),
+                Frame::Map(vec![
+                    (Frame::bulk_str("libraries_count"), count(libraries)),
+                    (Frame::bulk_str("functions_count"), count(functions)),
+                ]),
+            )]),
+        ),
+    ])
 }
 
 /// FUNCTION <subcommand> ...
@@ -512,22 +598,8 @@ pub fn function(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             }
         }
         ("stats", 2) => {
-            let count = |n: usize| Frame::Integer(n as i64);
             let f = &ctx.ks.functions;
-            let functions = f.libraries.values().map(|l| l.functions.len()).sum();
-            Frame::Map(vec![
-                (Frame::bulk_str("running_script"), Frame::Null),
-                (
-                    Frame::bulk_str("engines"),
-                    Frame::Map(vec![(
-                        Frame::bulk_str("LUA"),
-                        Frame::Map(vec![
-                            (Frame::bulk_str("libraries_count"), count(f.libraries.len())),
-                            (Frame::bulk_str("functions_count"), count(functions)),
-                        ]),
-                    )]),
-                ),
-            ])
+            stats_frame(None, f.libraries.len(), f.function_count())
         }
         // A function holds the keyspace for its whole run, so none is running when this
         // is served (a busy one is stopped from `scripting::busy_reply`).
@@ -666,17 +738,21 @@ pub fn fcall_ro(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
 
 /// FCALL[_RO] function numkeys key... arg...
 fn fcall_generic(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Frame {
-    let name = String::from_utf8_lossy(&args[1]).into_owned();
+    let name = String::from_utf8_lossy(&args[1]);
     let functions = &ctx.ks.functions;
-    let Some(info) = functions
+    let found = functions
         .owner
-        .get(&name)
+        .get(&name.to_ascii_lowercase())
         .and_then(|lib| functions.libraries.get(lib))
-        .and_then(|lib| lib.functions.get(&name))
-    else {
+        .and_then(|lib| {
+            lib.functions
+                .iter()
+                .find(|(f, _)| f.eq_ignore_ascii_case(&name))
+        });
+    let Some((name, info)) = found else {
         return Frame::static_error("ERR Function not found");
     };
-    let (callback, flags) = (info.callback.clone(), info.flags);
+    let (name, callback, flags) = (name.clone(), info.callback.clone(), info.flags);
     let numkeys = match crate::node::resp::parse_i64_pub(&args[2]) {
         None => return Frame::static_error("ERR Bad number of keys provided"),
         Some(n) if n > args.len() as i64 - 3 => {
@@ -711,6 +787,14 @@ fn fcall_generic(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Frame {
     }
     let keys = &args[3..3 + numkeys];
     let argv = &args[3 + numkeys..];
+    ctx.shared
+        .script_run
+        .describe_function(scripting::RunningFunction {
+            name: name.clone(),
+            command: args.to_vec(),
+            libraries: ctx.ks.functions.libraries.len(),
+            functions: ctx.ks.functions.function_count(),
+        });
     // Taken out while the function runs (its `redis.call`s need the keyspace); nothing
     // it may call reaches the libraries (FUNCTION is refused inside scripts).
     let mut functions = std::mem::take(&mut ctx.ks.functions);
@@ -725,6 +809,7 @@ fn fcall_generic(ctx: &mut Ctx, args: &[Bytes], ro: bool) -> Frame {
             Script::Function {
                 name: &name,
                 cross_slot: flags & ALLOW_CROSS_SLOT != 0,
+                allow_oom: flags & ALLOW_OOM != 0,
             },
         ),
         None => Frame::static_error("ERR Function not found"),

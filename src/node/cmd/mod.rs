@@ -22,6 +22,7 @@ mod hashes;
 mod info;
 mod lcs;
 mod lists;
+mod lua_bit;
 pub mod migrate;
 pub mod pubsub;
 pub mod random;
@@ -332,7 +333,7 @@ fn execute_counted(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
     if ctx.ks.evict.maxmemory > 0 {
         let room = crate::node::keyspace::evict::make_room(ctx);
         if let Err(oom) = room {
-            if may_grow(ctx, spec) {
+            if may_grow(ctx, spec, args) {
                 ctx.shared.stats.rejected(spec);
                 return refuse_oom(ctx, spec, oom).into();
             }
@@ -369,15 +370,14 @@ fn execute_counted(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
 }
 
 /// Whether a command may add memory: denyoom commands, and an EXEC with one queued.
-fn may_grow(ctx: &Ctx, spec: &CommandSpec) -> bool {
-    let denyoom = |s: &CommandSpec| s.flags.contains(&"denyoom");
-    denyoom(spec)
+fn may_grow(ctx: &Ctx, spec: &CommandSpec, args: &[Bytes]) -> bool {
+    spec.denies_oom(args)
         || spec.name == "exec"
-            && ctx
-                .client
-                .multi
-                .as_ref()
-                .is_some_and(|m| m.queued.iter().any(|c| lookup(&c[0]).is_some_and(denyoom)))
+            && ctx.client.multi.as_ref().is_some_and(|m| {
+                m.queued
+                    .iter()
+                    .any(|c| lookup(&c[0]).is_some_and(|s| s.denies_oom(c)))
+            })
 }
 
 /// The -OOM refusal, as Redis words it: at queueing time it also aborts the transaction,

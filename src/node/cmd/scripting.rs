@@ -114,6 +114,18 @@ pub struct ScriptRun {
     /// While FUNCTION LOAD runs a library's code: when it must give up (Unix ms; 0: no
     /// limit), as Redis's 500 ms load timeout.
     load_deadline_ms: AtomicU64,
+    /// The running function as FUNCTION STATS shows it while the function holds the
+    /// keyspace (none for EVAL, which FUNCTION STATS answers with -BUSY).
+    function_stats: parking_lot::Mutex<Option<RunningFunction>>,
+}
+
+/// A running function, for FUNCTION STATS: its name, the caller's command, and the
+/// library and function counts when it started (a function cannot change them).
+pub(super) struct RunningFunction {
+    pub name: String,
+    pub command: Vec<Bytes>,
+    pub libraries: usize,
+    pub functions: usize,
 }
 
 const BUSY_EVAL: &str =
@@ -133,6 +145,9 @@ impl ScriptRun {
         self.kill.store(false, Ordering::Relaxed);
         self.wrote.store(false, Ordering::Relaxed);
         self.function.store(function, Ordering::Relaxed);
+        if !function {
+            *self.function_stats.lock() = None;
+        }
         self.started_ms.store(now_ms().max(1), Ordering::Relaxed);
     }
 
@@ -151,6 +166,25 @@ impl ScriptRun {
 
     fn end(&self) {
         self.started_ms.store(0, Ordering::Relaxed);
+        *self.function_stats.lock() = None;
+    }
+
+    /// Called by FCALL before it runs its function ([`ScriptRun::end`] forgets it).
+    pub(super) fn describe_function(&self, running: RunningFunction) {
+        *self.function_stats.lock() = Some(running);
+    }
+
+    /// FUNCTION STATS while a script is busy: the running function, or -BUSY for EVAL.
+    fn function_stats(&self) -> Frame {
+        let started = self.started_ms.load(Ordering::Relaxed);
+        match &*self.function_stats.lock() {
+            Some(f) if started != 0 => super::functions::stats_frame(
+                Some((&f.name, &f.command, now_ms().saturating_sub(started))),
+                f.libraries,
+                f.functions,
+            ),
+            _ => Frame::static_error(self.busy_text()),
+        }
     }
 
     /// SCRIPT KILL (`function` false) or FUNCTION KILL while a script is busy: each
@@ -186,6 +220,9 @@ pub fn busy_reply(
     }
     if eq_ic(name, "function") && sub("kill") {
         return (shared.script_run.request_kill(true), false);
+    }
+    if eq_ic(name, "function") && sub("stats") {
+        return (shared.script_run.function_stats(), false);
     }
     if eq_ic(name, "quit") {
         return (Frame::ok(), true);
@@ -243,16 +280,20 @@ impl Engine {
         )?;
         let sha = lua.create_function(|_, s: mlua::LuaString| Ok(sha1_hex(&s.as_bytes())))?;
         lua.globals().raw_set("__rclust_sha1hex", sha)?;
+        lua.globals()
+            .raw_set("bit", super::lua_bit::library(&lua)?)?;
         lua.load(BOOTSTRAP).set_name("@rclust_bootstrap").exec()?;
         // A long script keeps running, as in Redis: other clients get -BUSY meanwhile
         // and SCRIPT KILL stops it here.
         lua.set_hook(
             HookTriggers::new().every_nth_instruction(100_000),
-            move |_, _| {
+            move |_, debug| {
                 if run.kill.load(Ordering::Relaxed) {
-                    return Err(mlua::Error::runtime(
-                        "ERR Script killed by user with SCRIPT KILL...",
-                    ));
+                    // Named with the line it was running, as Redis's error handler does.
+                    return Err(mlua::Error::external(CallError {
+                        text: "ERR Script killed by user with SCRIPT KILL...".into(),
+                        line: debug.current_line(),
+                    }));
                 }
                 let deadline = run.load_deadline_ms.load(Ordering::Relaxed);
                 if deadline != 0 && now_ms() > deadline {
@@ -359,6 +400,17 @@ struct Running<'c, 'a> {
     cross_slot: bool,
     /// `redis.setresp(3)` was called.
     resp3: bool,
+    /// A function flagged `allow-oom`: its commands are not refused over maxmemory.
+    allow_oom: bool,
+}
+
+/// An error raised into a script as a failed `redis.call` raises it: Redis's reply text
+/// and the script's line.
+pub(super) fn raise_call_error(text: &str, line: Option<usize>) -> mlua::Error {
+    mlua::Error::external(CallError {
+        text: text.into(),
+        line,
+    })
 }
 
 /// A failed `redis.call`, raised into the script: its error reply and the script's line.
@@ -435,17 +487,16 @@ impl Running<'_, '_> {
                 "ERR Write commands are not allowed from read-only scripts.",
             );
         }
-        if spec.is_write() {
-            self.ctx
-                .shared
-                .script_run
-                .wrote
-                .store(true, Ordering::Relaxed);
-        }
-        if spec.flags.contains(&"denyoom") {
+        // As Redis: over maxmemory only a script's first write may be refused (a later
+        // one would leave it half done), and never in a function flagged `allow-oom`.
+        let wrote = &self.ctx.shared.script_run.wrote;
+        if spec.flags.contains(&"denyoom") && !self.allow_oom && !wrote.load(Ordering::Relaxed) {
             if let Err(oom) = crate::node::keyspace::evict::make_room(self.ctx) {
                 return frame_to_lua(lua, &oom, resp3);
             }
+        }
+        if spec.is_write() {
+            wrote.store(true, Ordering::Relaxed);
         }
         if self.ctx.shared.cluster_enabled && !self.cross_slot {
             for key in spec.keys(&argv) {
@@ -693,7 +744,11 @@ pub(super) enum Script<'n> {
     /// EVAL: KEYS and ARGV are globals; errors name the SHA1.
     Eval { sha: &'n str },
     /// FCALL: keys and arguments are the function's two parameters; errors name it.
-    Function { name: &'n str, cross_slot: bool },
+    Function {
+        name: &'n str,
+        cross_slot: bool,
+        allow_oom: bool,
+    },
 }
 
 /// Runs `func` of `lua` as a script of `ctx`'s client: `redis.call` and friends bound to
@@ -717,7 +772,7 @@ pub(super) fn run_lua(
         )
     };
     let globals = lua.globals();
-    let (name, chunk, cross_slot, params) = match script {
+    let (name, chunk, cross_slot, allow_oom, params) = match script {
         Script::Eval { sha } => {
             let set_args = seq(keys)
                 .and_then(|k| globals.raw_set("KEYS", k))
@@ -726,14 +781,18 @@ pub(super) fn run_lua(
             if let Err(e) = set_args {
                 return Frame::error(format!("ERR {}", one_line(&lua_message(&e))));
             }
-            (sha, "@user_script", false, None)
+            (sha, "@user_script", false, false, None)
         }
-        Script::Function { name, cross_slot } => {
+        Script::Function {
+            name,
+            cross_slot,
+            allow_oom,
+        } => {
             let params = match seq(keys).and_then(|k| Ok((k, seq(argv)?))) {
                 Ok(p) => p,
                 Err(e) => return Frame::error(format!("ERR {}", one_line(&lua_message(&e)))),
             };
-            (name, "@user_function", cross_slot, Some(params))
+            (name, "@user_function", cross_slot, allow_oom, Some(params))
         }
     };
     shared.script_run.start(params.is_some());
@@ -746,6 +805,7 @@ pub(super) fn run_lua(
         ctx,
         read_only,
         resp3: false,
+        allow_oom,
     });
     let outcome = lua.scope(|scope| {
         let call = scope.create_function(|lua, args: Variadic<Value>| {

@@ -57,6 +57,19 @@ impl CommandSpec {
                 })
     }
 
+    /// Whether this call is refused when used memory is over `maxmemory`: the command's
+    /// `denyoom` flag, or for FUNCTION the subcommands that add libraries (LOAD, RESTORE),
+    /// as Redis flags them.
+    pub fn denies_oom(&self, args: &[Bytes]) -> bool {
+        self.flags.contains(&"denyoom")
+            || self.name == "function"
+                && args.get(1).is_some_and(|sub| {
+                    ["load", "restore"]
+                        .iter()
+                        .any(|w| sub.eq_ignore_ascii_case(w.as_bytes()))
+                })
+    }
+
     /// This command's position in [`COMMANDS`] (for per-command counters).
     pub fn index(&self) -> usize {
         (self as *const CommandSpec as usize - COMMANDS.as_ptr() as usize)
