@@ -399,6 +399,28 @@ impl Bench {
             let keys: redis::RedisResult<u64> = redis::cmd("DBSIZE").query(&mut n.client());
             out += &format!("  {} keys={:?}: {me}\n", n.addr(), keys.ok());
         }
+        // What each server logged about roles, elections and epochs (the last 15 lines).
+        for n in self.c.nodes.iter().chain(&self.spares) {
+            let log = ["node.log", "redis.log"]
+                .iter()
+                .find_map(|f| std::fs::read_to_string(n.dir.path().join(f)).ok())
+                .unwrap_or_default();
+            let lines: Vec<&str> = log
+                .lines()
+                .filter(|l| {
+                    let l = l.to_ascii_lowercase();
+                    [
+                        "failover", "epoch", "master", "replica", "fail ", "election",
+                    ]
+                    .iter()
+                    .any(|w| l.contains(w))
+                })
+                .collect();
+            out += &format!("  log of {}:\n", n.addr());
+            for l in &lines[lines.len().saturating_sub(15)..] {
+                out += &format!("    {l}\n");
+            }
+        }
         out
     }
 
@@ -520,9 +542,10 @@ fn measure(b: &mut Bench, cmd: Cmd) -> Result<Duration, String> {
     let took = start.elapsed();
     if !out.status.success() {
         return Err(format!(
-            "uninterrupted {args:?} exited {:?}: {}",
+            "uninterrupted {args:?} exited {:?}: {}\n{}",
             out.status.code(),
-            String::from_utf8_lossy(&out.stderr).trim()
+            String::from_utf8_lossy(&out.stderr).trim(),
+            b.state()
         ));
     }
     b.repair(cmd)

@@ -47,6 +47,8 @@ pub struct Sim {
     drop_rate: f64,
     rng: StdRng,
     saved: Vec<Option<String>>,
+    /// Per node: how many slots it was last told to delete the keys of.
+    pub deleted_slots: Vec<usize>,
     /// When the next group of nodes runs its cron.
     next_tick: u64,
     /// Nodes grouped by the millisecond of each 100 ms period their cron runs at: spread
@@ -83,6 +85,7 @@ impl Sim {
             drop_rate: 0.0,
             rng: StdRng::seed_from_u64(seed),
             saved: vec![None; n],
+            deleted_slots: vec![0; n],
             next_tick: START_MS + 100,
             tick_groups: Sim::tick_groups(n),
             tick_group: 0,
@@ -260,6 +263,7 @@ impl Sim {
                     self.flush(p);
                 }
             }
+            Effect::DeleteKeysInSlots(slots) => self.deleted_slots[i] = slots.len(),
             Effect::SaveConfig { contents, .. } => {
                 self.saves += 1;
                 self.saved[i] = Some(contents);

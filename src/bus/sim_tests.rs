@@ -319,6 +319,19 @@ fn reset_hard_takes_a_new_identity_and_forgets_everything() {
 }
 
 #[test]
+fn reset_replica_becomes_an_empty_master() {
+    let mut sim = meshed(2, 85);
+    sim.cmd(0, "ADDSLOTSRANGE 0 16383").unwrap();
+    let m = sim.name(0);
+    sim.cmd(1, &format!("REPLICATE {m}")).unwrap();
+    sim.run(1000);
+    sim.cmd(1, "RESET HARD").unwrap();
+    let me = sim.core(1).myself().to_string();
+    assert!(sim.core(1).node(&me).is_some_and(|n| !n.is_replica()));
+    assert_eq!(sim.deleted_slots[1], 16384, "its master's keys are dropped");
+}
+
+#[test]
 fn count_failure_reports_sees_reports_from_masters() {
     let mut sim = meshed(5, 84);
     spread_slots(&mut sim);

@@ -376,6 +376,9 @@ impl ClusterCore {
             let myself = self.myself.clone();
             self.set_node_as_master(&myself);
             self.effects.push(Effect::ReplicateFrom(None));
+            // Its data was its master's: a reset replica starts empty, as Redis's does.
+            self.effects
+                .push(Effect::DeleteKeysInSlots((0..SLOT_COUNT).collect()));
         }
         self.slots.migrating_to.clear();
         self.slots.importing_from.clear();

@@ -25,17 +25,17 @@ use crate::node::resp::Frame;
 
 /// The flags `redis.register_function` takes, in Redis's order (FUNCTION LIST prints them
 /// so).
-const FLAGS: [(u8, &str); 5] = [
+pub(super) const FLAGS: [(u8, &str); 5] = [
     (NO_WRITES, "no-writes"),
     (ALLOW_OOM, "allow-oom"),
     (ALLOW_STALE, "allow-stale"),
     (NO_CLUSTER, "no-cluster"),
     (ALLOW_CROSS_SLOT, "allow-cross-slot-keys"),
 ];
-const NO_WRITES: u8 = 1;
+pub(super) const NO_WRITES: u8 = 1;
 const ALLOW_OOM: u8 = 2;
 const ALLOW_STALE: u8 = 4;
-const NO_CLUSTER: u8 = 8;
+pub(super) const NO_CLUSTER: u8 = 8;
 const ALLOW_CROSS_SLOT: u8 = 16;
 
 /// How long FUNCTION LOAD lets a library's code run, as Redis's `LOAD_TIMEOUT_MS`.

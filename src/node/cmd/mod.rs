@@ -662,7 +662,7 @@ fn route(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Frame>
     let rctx = RouteCtx {
         asking,
         readonly: ctx.client.readonly,
-        is_write: spec.is_write(),
+        is_write: spec.writes(args),
     };
     let router = ctx.shared.router();
     // Most commands have one key or a contiguous run of keys: pass a slice of the

@@ -312,9 +312,13 @@ impl Engine {
     fn load(&mut self, body: &[u8]) -> Result<String, Frame> {
         let sha = sha1_hex(body);
         if !self.scripts.contains_key(&sha) {
+            let skip = match shebang(body) {
+                Ok(found) => found.map_or(0, |(_, len)| len),
+                Err(e) => return Err(Frame::error(format!("ERR {e}"))),
+            };
             let f = self
                 .lua
-                .load(body)
+                .load(&body[skip..])
                 .set_name("@user_script")
                 .into_function()
                 .map_err(|e| {
@@ -327,6 +331,44 @@ impl Engine {
         }
         Ok(sha)
     }
+}
+
+/// An EVAL script's `#!lua [flags=a,b]` first line, as Redis 7 reads it: `Ok(None)`
+/// without one (the script runs in the compatible mode of older versions), else its
+/// flags and its length (the line is skipped when compiling, its newline kept so that
+/// line numbers stay the user's).
+pub(crate) fn shebang(body: &[u8]) -> Result<Option<(u8, usize)>, String> {
+    if !body.starts_with(b"#!") {
+        return Ok(None);
+    }
+    let Some(len) = body.iter().position(|&b| b == b'\n') else {
+        return Err("Invalid script shebang".into());
+    };
+    let line = String::from_utf8_lossy(&body[..len]);
+    let mut parts = line.split_ascii_whitespace();
+    let engine = parts.next().unwrap_or_default();
+    if engine != "#!lua" {
+        return Err(format!("Unexpected engine in script shebang: {engine}"));
+    }
+    let mut flags = 0;
+    for part in parts {
+        let Some(list) = part.strip_prefix("flags=") else {
+            return Err(format!("Unknown lua shebang option: {part}"));
+        };
+        for name in list.split(',') {
+            match super::functions::FLAGS.iter().find(|(_, n)| *n == name) {
+                Some((bit, _)) => flags |= bit,
+                None => return Err(format!("Unexpected flag in script shebang: {name}")),
+            }
+        }
+    }
+    Ok(Some((flags, len)))
+}
+
+/// Whether EVAL's script may write: one with a shebang and no `no-writes` flag counts
+/// as a write command (routed to the master, refused on a replica), as in Redis 7.
+pub(crate) fn eval_may_write(body: &[u8]) -> bool {
+    matches!(shebang(body), Ok(Some((flags, _))) if flags & super::functions::NO_WRITES == 0)
 }
 
 fn sha1_hex(data: &[u8]) -> String {
@@ -841,6 +883,18 @@ fn engine<'g>(
 }
 
 fn eval_generic(ctx: &mut Ctx, args: &[Bytes], read_only: bool) -> Frame {
+    if let Ok(Some((flags, _))) = shebang(&args[1]) {
+        if flags & super::functions::NO_CLUSTER != 0 && ctx.shared.cluster_enabled {
+            return Frame::static_error(
+                "ERR Can not run script on cluster, 'no-cluster' flag is set.",
+            );
+        }
+        if flags & super::functions::NO_WRITES == 0 && read_only {
+            return Frame::static_error(
+                "ERR Can not execute a script with write flag using *_ro command.",
+            );
+        }
+    }
     let sha = {
         let mut guard = ctx.shared.scripting.lock();
         let engine = try_frame!(engine(&mut guard, &ctx.shared.script_run));

@@ -187,6 +187,33 @@ fn digest(ctx: &mut Ctx, key: &[u8]) -> String {
     h.digest().to_string()
 }
 
+/// DEBUG DIGEST: one value for the whole dataset, equal on two nodes that hold the same
+/// keys and values (a replica and its master), 40 zeros when empty, as redis-server's.
+/// Each key's digest (its database, name and DEBUG DIGEST-VALUE input) is XORed in, so
+/// the order keys are stored in does not matter. The figures are the node's own: they do
+/// not equal redis-server's for the same data.
+fn dataset_digest(ctx: &mut Ctx) -> String {
+    let mut total = [0u8; 20];
+    for db in 0..ctx.ks.databases() {
+        ctx.ks
+            .for_each_key_in_db(db, ctx.now, |key, value, expire_at| {
+                let mut input = (db as u32).to_be_bytes().to_vec();
+                input.extend_from_slice(&(key.len() as u64).to_be_bytes());
+                input.extend_from_slice(key);
+                value.digest_input(&mut input);
+                if let Some(at) = expire_at {
+                    input.extend_from_slice(b"!!expire!!");
+                    input.extend_from_slice(&at.to_be_bytes());
+                }
+                let d = sha1_smol::Sha1::from(&input).digest().bytes();
+                for (t, b) in total.iter_mut().zip(d) {
+                    *t ^= b;
+                }
+            });
+    }
+    total.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The client's address as CLIENT LIST shows it (`127.0.0.1:50312`).
 fn client_addr(ctx: &Ctx) -> String {
     ctx.shared
@@ -247,6 +274,7 @@ fn debug_reply(ctx: &mut Ctx, sub: &str, args: &[Bytes]) -> Frame {
             },
             Err(e) => e,
         },
+        "digest" if args.len() == 2 => Frame::Simple(Bytes::from(dataset_digest(ctx))),
         "digest-value" => {
             let keys: Vec<Bytes> = args[2..].to_vec();
             Frame::Array(
@@ -292,7 +320,11 @@ fn debug_reply(ctx: &mut Ctx, sub: &str, args: &[Bytes]) -> Frame {
             }
             Frame::ok()
         }
-        _ => super::bad_subcommand("debug", &args[1], &["sleep", "digest-value", "populate"]),
+        _ => super::bad_subcommand(
+            "debug",
+            &args[1],
+            &["sleep", "digest", "digest-value", "populate"],
+        ),
     }
 }
 
@@ -500,5 +532,25 @@ mod tests {
         crate::node::rdb::load_into(&bytes, &mut fresh, 0, &h.shared.script_run).unwrap();
         assert_eq!(fresh.db_size(0).0, 1);
         assert_eq!(fresh.db_size(5).0, 2);
+    }
+
+    #[test]
+    fn debug_digest_is_zero_when_empty_and_equal_for_equal_data() {
+        use crate::node::cmd::testing::Harness;
+        let mut a = Harness::new();
+        let zeros = format!("+{}\r\n", "0".repeat(40));
+        assert_eq!(a.run("debug digest"), zeros);
+        let mut b = Harness::new();
+        for h in [&mut a, &mut b] {
+            h.run("set k v");
+            h.run("rpush l 1 2");
+        }
+        b.run("set x y");
+        assert_ne!(a.run("debug digest"), b.run("debug digest"));
+        b.run("del x");
+        assert_eq!(a.run("debug digest"), b.run("debug digest"));
+        assert_ne!(a.run("debug digest"), zeros);
+        a.run("set k w");
+        assert_ne!(a.run("debug digest"), b.run("debug digest"));
     }
 }

@@ -45,6 +45,10 @@ impl CommandSpec {
     /// are refused on replicas and reach replicas and the append-only file.
     pub fn writes(&self, args: &[Bytes]) -> bool {
         self.is_write()
+            || self.name == "eval"
+                && args
+                    .get(1)
+                    .is_some_and(|b| super::scripting::eval_may_write(b))
             || self.name == "function"
                 && args.get(1).is_some_and(|sub| {
                     ["load", "delete", "flush", "restore"]
