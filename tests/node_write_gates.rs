@@ -13,7 +13,7 @@ use crate::require_redis;
 const STEPS: &[(usize, &str)] = &[
     (0, "SET k 1"),
     (0, "CONFIG SET min-replicas-to-write 1"),
-    (0, "CONFIG GET min-replicas-*"),
+    (0, "CONFIG GET min-replicas-to-write"),
     (0, "CONFIG GET min-slaves-max-lag"),
     (0, "SET k 2"),
     (0, "GET k"),
