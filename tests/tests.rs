@@ -24,6 +24,7 @@ mod node_safety;
 mod node_server;
 mod node_streams;
 mod node_vs_redis;
+mod node_write_gates;
 mod partitions;
 mod replication;
 mod reshard;

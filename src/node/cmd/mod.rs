@@ -324,6 +324,14 @@ fn execute_counted(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         ctx.shared.stats.rejected(spec);
         return Frame::static_error("NOAUTH Authentication required.").into();
     }
+    // What Redis flags `no-multi`: refused inside a transaction, which it dooms.
+    if ctx.client.multi.is_some() && matches!(spec.name, "save" | "shutdown" | "sync" | "psync") {
+        if let Some(m) = ctx.client.multi.as_mut() {
+            m.dirty = true;
+        }
+        ctx.shared.stats.rejected(spec);
+        return Frame::static_error("ERR Command not allowed inside a transaction").into();
+    }
     if let Some(refused) = pubsub::gate(ctx, spec.name, args) {
         ctx.shared.stats.rejected(spec);
         return refused.into();
@@ -347,6 +355,14 @@ fn execute_counted(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         }
         ctx.shared.stats.rejected(spec);
         return Frame::static_error("LOADING Redis is loading the dataset in memory").into();
+    }
+    if let Some(refused) = refuse_without_replicas(ctx, spec, args) {
+        ctx.shared.stats.rejected(spec);
+        return refused.into();
+    }
+    if let Some(refused) = refuse_stale(ctx, spec) {
+        ctx.shared.stats.rejected(spec);
+        return refused.into();
     }
     if ctx.client.multi.is_some() && !spec.runs_in_multi() {
         if let Err(e) = route(ctx, spec, args) {
@@ -378,6 +394,126 @@ fn may_grow(ctx: &Ctx, spec: &CommandSpec, args: &[Bytes]) -> bool {
                     .iter()
                     .any(|c| lookup(&c[0]).is_some_and(|s| s.denies_oom(c)))
             })
+}
+
+/// `min-replicas-to-write`: a write (or an EXEC with one queued) on a master with too few
+/// good replicas gets -NOREPLICAS, checked where Redis checks it (before queueing, so a
+/// refused queued write dooms the transaction; an EXEC refused so discards it).
+fn refuse_without_replicas(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Option<Frame> {
+    let writes = spec.writes(args)
+        || spec.name == "exec"
+            && ctx.client.multi.as_ref().is_some_and(|m| {
+                m.queued
+                    .iter()
+                    .any(|c| lookup(&c[0]).is_some_and(|s| s.writes(c)))
+            });
+    if !writes {
+        return None;
+    }
+    let (min, max_lag) = {
+        let cfg = ctx.shared.config.read();
+        (cfg.min_replicas_to_write, cfg.min_replicas_max_lag)
+    };
+    if ctx.shared.repl.enough_good_replicas(min, max_lag) {
+        return None;
+    }
+    const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+    if spec.name == "exec" {
+        ctx.client.multi = None;
+        transactions::unwatch_all(ctx);
+        return Some(Frame::error(format!(
+            "EXECABORT Transaction discarded because of: {NOREPLICAS}"
+        )));
+    }
+    if let Some(m) = ctx.client.multi.as_mut() {
+        m.dirty = true;
+    }
+    Some(Frame::static_error(NOREPLICAS))
+}
+
+/// The commands (or, for the containers, every subcommand) a replica with
+/// `replica-serve-stale-data no` still serves while its master link is down: those Redis
+/// 7.0 flags `stale`.
+const SERVED_STALE: &[&str] = &[
+    "acl",
+    "auth",
+    "client",
+    "cluster",
+    "command",
+    "config",
+    "debug",
+    "discard",
+    "echo",
+    "eval",
+    "eval_ro",
+    "evalsha",
+    "evalsha_ro",
+    "exec",
+    "failover",
+    "fcall",
+    "fcall_ro",
+    "hello",
+    "info",
+    "lastsave",
+    "latency",
+    "monitor",
+    "multi",
+    "psubscribe",
+    "publish",
+    "pubsub",
+    "punsubscribe",
+    "quit",
+    "readonly",
+    "readwrite",
+    "replconf",
+    "replicaof",
+    "reset",
+    "role",
+    "select",
+    "shutdown",
+    "slaveof",
+    "slowlog",
+    "spublish",
+    "ssubscribe",
+    "subscribe",
+    "sunsubscribe",
+    "time",
+    "unsubscribe",
+    "unwatch",
+    "watch",
+];
+
+/// `replica-serve-stale-data no` on a replica whose master link is down: -MASTERDOWN for
+/// commands Redis does not serve stale (an EXEC with one of them queued is discarded).
+fn refuse_stale(ctx: &mut Ctx, spec: &CommandSpec) -> Option<Frame> {
+    let repl = &ctx.shared.repl;
+    if !repl.is_replica() || ctx.shared.config.read().replica_serve_stale_data {
+        return None;
+    }
+    let stale_ok = |name: &str| SERVED_STALE.contains(&name);
+    let refused = !stale_ok(spec.name)
+        || spec.name == "exec"
+            && ctx.client.multi.as_ref().is_some_and(|m| {
+                m.queued
+                    .iter()
+                    .any(|c| lookup(&c[0]).is_none_or(|s| !stale_ok(s.name)))
+            });
+    if !refused || !repl.master_link_down() {
+        return None;
+    }
+    const MASTERDOWN: &str =
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+    if spec.name == "exec" {
+        ctx.client.multi = None;
+        transactions::unwatch_all(ctx);
+        return Some(Frame::error(format!(
+            "EXECABORT Transaction discarded because of: {MASTERDOWN}"
+        )));
+    }
+    if let Some(m) = ctx.client.multi.as_mut() {
+        m.dirty = true;
+    }
+    Some(Frame::static_error(MASTERDOWN))
 }
 
 /// The -OOM refusal, as Redis words it: at queueing time it also aborts the transaction,

@@ -112,6 +112,11 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
             }
             *ctx.shared.config.write() = next;
             ctx.shared.config_changed(&notify);
+            // A lowered maxmemory evicts at once, as in Redis (whose CONFIG SET runs the
+            // evictor), not only at the next command that needs room.
+            if notify.iter().any(|n| matches!(n, Notify::Memory)) {
+                let _ = crate::node::keyspace::evict::make_room(ctx);
+            }
             Frame::ok()
         }
         "rewrite" if args.len() == 2 => {

@@ -179,6 +179,17 @@ impl Replication {
         true
     }
 
+    /// A replica whose master link is not up (connecting, syncing or down).
+    pub fn master_link_down(&self) -> bool {
+        self.is_replica()
+            && self
+                .state
+                .lock()
+                .master
+                .as_ref()
+                .is_none_or(|m| m.state != LinkState::Connected)
+    }
+
     /// The master link's address as CLIENT KILL matches it (`host:port`), when linked.
     pub fn master_link_addr(&self) -> Option<String> {
         let st = self.state.lock();
@@ -215,6 +226,22 @@ impl Replication {
 
     pub fn is_replica(&self) -> bool {
         self.replica.load(Ordering::Relaxed)
+    }
+
+    /// `min-replicas-to-write`: whether a master has at least `min` replicas whose last
+    /// ACK is at most `max_lag` seconds old (whole seconds, as Redis counts). Replicas,
+    /// and a 0 in either setting, always may write.
+    pub fn enough_good_replicas(&self, min: u64, max_lag: u64) -> bool {
+        if min == 0 || max_lag == 0 || self.is_replica() {
+            return true;
+        }
+        let st = self.state.lock();
+        let good = st
+            .replicas
+            .values()
+            .filter(|r| r.ack_time.elapsed().as_secs() <= max_lag)
+            .count();
+        good as u64 >= min
     }
 
     /// `CLIENT PAUSE`: until `until` (Unix ms), all commands (`all`) or writes wait. A
