@@ -323,3 +323,49 @@ fn hostnames_and_preferred_endpoints_as_redis_server_shows_them() {
     };
     assert_eq!(ours, redis);
 }
+
+/// A shard channel in a slot being migrated is still served where the slot is: SPUBLISH
+/// and SSUBSCRIBE get no ASK (Redis counts channels as present in every slot), while a
+/// missing key of that slot is asked for at the importing node.
+fn shard_channels_in_a_migrating_slot_on(kind: Kind) -> Option<Vec<String>> {
+    if !kind.available() {
+        return None;
+    }
+    let procs: Vec<Process> = (0..3).map(|_| kind.start(ServerOpts::default())).collect();
+    let addrs: Vec<String> = procs.iter().map(|n| n.addr()).collect();
+    create_cluster_of(&addrs, 0);
+    let slot = "12183"; // mychannel's
+    let run = |p: &Process, args: &[&str]| -> String {
+        let mut c = redis::cmd(args[0]);
+        for a in &args[1..] {
+            c.arg(*a);
+        }
+        match c.query::<redis::Value>(&mut p.client()) {
+            Ok(v) => format!("{v:?}"),
+            Err(e) => format!("{:?}", e.kind()),
+        }
+    };
+    let owner = (0..3)
+        .find(|&i| run(&procs[i], &["GET", "mychannel"]) != "Moved")
+        .unwrap();
+    let (from, to) = (&procs[owner], &procs[(owner + 1) % 3]);
+    run(to, &["CLUSTER", "SETSLOT", slot, "IMPORTING", &from.myid()]);
+    run(from, &["CLUSTER", "SETSLOT", slot, "MIGRATING", &to.myid()]);
+    Some(vec![
+        run(from, &["SPUBLISH", "mychannel", "hello"]),
+        run(from, &["GET", "mychannel"]),
+        run(to, &["SPUBLISH", "mychannel", "hello"]),
+    ])
+}
+
+#[test]
+fn shard_channels_in_a_migrating_slot_as_redis_server() {
+    let (Some(redis), Some(ours)) = (
+        shard_channels_in_a_migrating_slot_on(Kind::Redis),
+        shard_channels_in_a_migrating_slot_on(Kind::Node),
+    ) else {
+        return;
+    };
+    assert_eq!(ours, redis);
+    assert_eq!(ours[0], "int(0)", "{ours:?}");
+}

@@ -29,7 +29,7 @@ impl ClusterRouter for BusRouter {
         let route = self.handle.route(slot);
         // Only a slot in migration needs to know which keys are here.
         let missing_keys = match route {
-            SlotRoute::MineMigrating { .. } | SlotRoute::Importing { .. } => {
+            SlotRoute::MineMigrating { .. } | SlotRoute::Importing { .. } if !ctx.channels => {
                 keys.iter().filter(|k| !ks.exists(k)).count()
             }
             _ => 0,

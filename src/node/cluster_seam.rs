@@ -35,6 +35,9 @@ pub struct RouteCtx {
     pub readonly: bool,
     /// The command may write.
     pub is_write: bool,
+    /// Its keys are shard channels (SPUBLISH, SSUBSCRIBE): they exist in every slot, so a
+    /// migrating slot still serves them here, as Redis's getNodeByQuery counts them.
+    pub channels: bool,
 }
 
 /// The keyspace as the cluster layer sees it.

@@ -461,6 +461,7 @@ pub fn forced_reply(shared: &Arc<Shared>, ks: &Keyspace, client: u64) -> Option<
         asking: false,
         readonly: w.readonly,
         is_write: !w.readonly,
+        channels: false,
     };
     match shared
         .router()

@@ -663,6 +663,7 @@ fn route(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) -> Result<(), Frame>
         asking,
         readonly: ctx.client.readonly,
         is_write: spec.writes(args),
+        channels: matches!(spec.name, "spublish" | "ssubscribe" | "sunsubscribe"),
     };
     let router = ctx.shared.router();
     // Most commands have one key or a contiguous run of keys: pass a slice of the
