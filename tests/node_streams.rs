@@ -2,7 +2,7 @@
 //! replies (IDs are given explicitly where the reply would carry the clock), and an RDB
 //! file with streams moves between the two servers both ways and passes redis-check-rdb.
 
-use crate::harness::{check_rdb, wait_until, NodeServer, Process, RedisServer, ServerOpts};
+use crate::harness::{check_rdb, raw, wait_until, NodeServer, Process, RedisServer, ServerOpts};
 use crate::require_redis;
 
 fn raw(p: &Process, args: &[&str]) -> String {
@@ -682,4 +682,57 @@ fn consumer_group_events_match_redis() {
     let want = group_events(&redis);
     assert!(want.contains("xgroup-createconsumer"), "{want}");
     assert_eq!(group_events(&node), want);
+}
+
+/// A blocked XREADGROUP ended by XGROUP DESTROY with -NOGROUP counts as a failed call and
+/// in errorstats, as redis-server counts it (Redis's stream-cgroups.tcl checks so).
+#[test]
+fn unblocking_error_counts_in_errorstats_as_redis_server() {
+    require_redis!();
+    let node = NodeServer::start(ServerOpts::standalone());
+    let redis = RedisServer::start(ServerOpts::standalone());
+    let mut seen = Vec::new();
+    for p in [&*node, &*redis] {
+        let mut c = raw::connect(p, std::time::Duration::from_secs(10));
+        let mut blocked = raw::connect(p, std::time::Duration::from_secs(10));
+        raw::inline(&mut c, "XGROUP CREATE s g $ MKSTREAM");
+        raw::inline(&mut c, "CONFIG RESETSTAT");
+        std::io::Write::write_all(
+            &mut blocked,
+            b"XREADGROUP GROUP g alice BLOCK 0 STREAMS s >\r\n",
+        )
+        .unwrap();
+        wait_until(
+            std::time::Duration::from_secs(10),
+            "the reader blocks",
+            || {
+                String::from_utf8_lossy(&raw::inline(&mut c, "INFO clients"))
+                    .contains("blocked_clients:1")
+            },
+        );
+        raw::inline(&mut c, "XGROUP DESTROY s g");
+        let err = raw::first_reply(&mut blocked, "the unblocked XREADGROUP");
+        let info = String::from_utf8_lossy(&raw::inline(&mut c, "INFO everything")).into_owned();
+        // The line, without its timings (which differ from run to run).
+        let pick = |prefix: &str| {
+            info.lines()
+                .find(|l| l.starts_with(prefix))
+                .map(|l| {
+                    l.split(',')
+                        .filter(|part| !part.starts_with("usec"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default()
+        };
+        seen.push(format!(
+            "{} {} {} {}",
+            String::from_utf8_lossy(&err),
+            pick("errorstat_NOGROUP"),
+            pick("total_error_replies"),
+            pick("cmdstat_xreadgroup"),
+        ));
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert!(seen[0].contains("errorstat_NOGROUP:count=1"), "{}", seen[0]);
 }

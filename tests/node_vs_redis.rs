@@ -201,6 +201,8 @@ const SCRIPT: &[&str] = &[
     "SADD sb 2 3 4",
     "SINTERCARD 2 sa sb",
     "SINTERCARD 2 sa sb LIMIT 1",
+    "SINTERCARD 1 sa LIMIT a",
+    "SINTERCARD 1 sa LIMIT -1",
     "SINTERCARD 0 sa",
     "SINTERCARD 3 sa",
     "OBJECT ENCODING fb",

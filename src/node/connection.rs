@@ -275,7 +275,21 @@ impl Connection {
                 Some(Interrupt::FollowUp(FollowUp::Block { reply, timeout_ms })) => {
                     self.flush().await?;
                     match self.wait_unblocked(reply, timeout_ms).await? {
-                        Some(reply) => reply.encode(&mut self.wbuf, self.client.resp3),
+                        Some(reply) => {
+                            // An error that ends the wait (-NOGROUP, -UNBLOCKED) counts in
+                            // errorstats and as the command's failed call, as in Redis.
+                            if reply.is_error() && next > 0 {
+                                let stats = &self.shared.stats;
+                                stats.error_reply(&reply);
+                                let name = &self.batch.command(next - 1)[0];
+                                if let Some(stat) =
+                                    super::cmd::lookup(name).and_then(|s| stats.command(s))
+                                {
+                                    Stats::add(&stat.failed, 1);
+                                }
+                            }
+                            reply.encode(&mut self.wbuf, self.client.resp3)
+                        }
                         None => return Ok(Next::Close),
                     }
                 }

@@ -223,9 +223,10 @@ pub fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
     let rest = &args[2 + n..];
     match rest.len() {
         0 => {}
-        2 if super::eq_ic(&rest[0], "limit") => match try_frame!(int_arg(&rest[1])) {
-            l if l < 0 => return Frame::static_error("ERR LIMIT can't be negative"),
-            l => limit = l as usize,
+        // Redis gives this one error for a LIMIT that is negative or not a number.
+        2 if super::eq_ic(&rest[0], "limit") => match int_arg(&rest[1]) {
+            Ok(l) if l >= 0 => limit = l as usize,
+            _ => return Frame::static_error("ERR LIMIT can't be negative"),
         },
         _ => return super::syntax_error(),
     }
