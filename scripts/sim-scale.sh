@@ -8,7 +8,8 @@
 # on the 1000 views that cluster printed.
 #
 # usage: scripts/sim-scale.sh
-# env:   SIM_MASTERS (default 500: as many replicas again), SIM_NODE_TIMEOUT (ms, 15000)
+# env:   SIM_MASTERS (default 500: as many replicas again), SIM_NODE_TIMEOUT (ms, 15000),
+#        SIM_FORM_ONLY=1 (stop once formed and take the views then: the CLI step sooner)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VIEWS=$(mktemp)

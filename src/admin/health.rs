@@ -819,7 +819,7 @@ pub(crate) mod tests {
         };
         let bytes: usize = views.iter().map(String::len).sum();
         let t = Instant::now();
-        let mut interner = crate::model::SlotInterner::new();
+        let mut interner = crate::model::ViewInterner::new();
         let parsed: Vec<Vec<ClusterNode>> = views
             .iter()
             .map(|v| crate::model::parse_cluster_nodes_with(v, &mut interner).unwrap())

@@ -6,13 +6,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
 use futures::stream::{self, StreamExt};
 
-use crate::admin::conn::{ConnOpts, NodeConn};
+use redis::Value;
+
+use crate::admin::conn::{describe, ConnOpts, NodeConn};
 use crate::model::replies::{all_keys, parse_info};
-use crate::model::{parse_cluster_nodes_with, Addr, ClusterNode, SlotInterner};
+use crate::model::{parse_cluster_nodes_with, Addr, ClusterNode, ViewInterner};
 
 /// The addresses a host name stands for, as text (`localhost` -> 127.0.0.1, ::1); none
 /// when it does not resolve.
@@ -38,6 +41,9 @@ pub struct NodeReport {
     pub cluster_info: BTreeMap<String, String>,
     /// The `server`, `replication` and `keyspace` sections of INFO.
     pub info: BTreeMap<String, String>,
+    /// Its `cluster-preferred-endpoint-type`, when the fleet asked for it and the node
+    /// has the setting and allows CONFIG GET.
+    pub endpoint_type: Option<String>,
     /// Where the `myself` line is in `view`.
     me: usize,
 }
@@ -60,6 +66,7 @@ impl NodeReport {
             view,
             cluster_info,
             info,
+            endpoint_type: None,
             me,
         })
     }
@@ -313,12 +320,25 @@ impl Snapshot {
     }
 }
 
+/// The value of a one-setting CONFIG GET reply (a pair in RESP2, a map in RESP3).
+fn config_value(reply: &Value) -> Option<String> {
+    let value = match reply {
+        Value::Array(kv) => kv.get(1)?,
+        Value::Map(kv) => &kv.first()?.1,
+        _ => return None,
+    };
+    redis::from_redis_value(value).ok()
+}
+
 /// Keeps one connection per node across repeated loads (a convergence wait polls often).
 pub struct Fleet {
     pub opts: ConnOpts,
     conns: Mutex<HashMap<Addr, NodeConn>>,
     /// Slot lists seen so far: repeated loads of one cluster share their slot sets.
-    interner: Mutex<SlotInterner>,
+    interner: Mutex<ViewInterner>,
+    /// Whether reports also carry `cluster-preferred-endpoint-type` (asked in the same
+    /// pipeline, so it costs no round trip of its own).
+    ask_endpoint_type: bool,
 }
 
 impl Fleet {
@@ -326,8 +346,15 @@ impl Fleet {
         Fleet {
             opts,
             conns: Mutex::new(HashMap::new()),
-            interner: Mutex::new(SlotInterner::new()),
+            interner: Mutex::new(ViewInterner::new()),
+            ask_endpoint_type: false,
         }
+    }
+
+    /// A fleet whose reports also carry each node's preferred endpoint type.
+    pub fn asking_endpoint_type(mut self) -> Fleet {
+        self.ask_endpoint_type = true;
+        self
     }
 
     pub async fn conn(&self, addr: &Addr) -> anyhow::Result<NodeConn> {
@@ -359,13 +386,24 @@ impl Fleet {
             pipe.cmd("INFO").arg("server");
             pipe.cmd("INFO").arg("replication");
             pipe.cmd("INFO").arg("keyspace");
-            let (nodes, cinfo, server, repl, keyspace): (String, String, String, String, String) =
-                conn.pipe(&pipe).await?;
-            let view = self.parse_view(addr, &nodes)?;
-            let mut info = parse_info(&server);
-            info.extend(parse_info(&repl));
-            info.extend(parse_info(&keyspace));
-            NodeReport::new(addr.clone(), view, parse_info(&cinfo), info)
+            if self.ask_endpoint_type {
+                pipe.cmd("CONFIG")
+                    .arg("GET")
+                    .arg("cluster-preferred-endpoint-type");
+            }
+            let replies = conn.pipe_values(&pipe).await?;
+            let text = |i: usize| -> anyhow::Result<String> {
+                let value = replies.get(i).unwrap_or(&Value::Nil);
+                redis::from_redis_value(value).map_err(|e| anyhow!("{addr}: {}", describe(&e)))
+            };
+            let view = self.parse_view(addr, &text(0)?)?;
+            let mut info = parse_info(&text(2)?);
+            info.extend(parse_info(&text(3)?));
+            info.extend(parse_info(&text(4)?));
+            let mut report = NodeReport::new(addr.clone(), view, parse_info(&text(1)?), info)?;
+            // A node without the setting, or that refuses CONFIG, has none.
+            report.endpoint_type = replies.get(5).and_then(config_value);
+            Ok(report)
         }
         .await;
         if result.is_err() {
@@ -379,21 +417,37 @@ impl Fleet {
         let mut interner = self.interner.lock().unwrap();
         // A long wait on a changing cluster sees many slot lists; start afresh now and then.
         if interner.len() > 100_000 {
-            *interner = SlotInterner::new();
+            *interner = ViewInterner::new();
         }
         parse_cluster_nodes_with(text, &mut interner).map_err(|e| anyhow!("{addr}: {e}"))
     }
 
-    /// Queries many nodes concurrently; results in the order given.
+    /// Queries many nodes concurrently; results in the order given. With `-v`, says how
+    /// long the round took and which node answered last.
     pub async fn reports(&self, addrs: &[Addr]) -> Vec<anyhow::Result<NodeReport>> {
-        let mut out: Vec<(usize, anyhow::Result<NodeReport>)> =
+        let started = Instant::now();
+        let mut out: Vec<(usize, Duration, anyhow::Result<NodeReport>)> =
             stream::iter(addrs.iter().enumerate())
-                .map(|(i, a)| async move { (i, self.report(a).await) })
+                .map(|(i, a)| async move {
+                    let result = self.report(a).await;
+                    (i, started.elapsed(), result)
+                })
                 .buffer_unordered(CONCURRENCY)
                 .collect()
                 .await;
-        out.sort_by_key(|(i, _)| *i);
-        out.into_iter().map(|(_, r)| r).collect()
+        if self.opts.trace {
+            if let Some((i, last, _)) = out.iter().max_by_key(|(_, at, _)| *at) {
+                eprintln!(
+                    "  read {} node(s) in {:.1} ms (the last, {}, at {:.1} ms)",
+                    addrs.len(),
+                    started.elapsed().as_secs_f64() * 1e3,
+                    addrs[*i],
+                    last.as_secs_f64() * 1e3
+                );
+            }
+        }
+        out.sort_by_key(|(i, _, _)| *i);
+        out.into_iter().map(|(_, _, r)| r).collect()
     }
 
     /// Loads the whole cluster from a seed: the seed, every node it lists, and any node

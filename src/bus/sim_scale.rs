@@ -432,9 +432,17 @@ fn scenario(masters: usize, node_timeout: u64, views_out: Option<String>) -> Sca
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     };
-    s.idle(node_timeout);
+    // `SIM_FORM_ONLY` stops once formed, with the views written then: enough for the
+    // CLI's benchmark, and less than half the run.
+    let form_only = std::env::var_os("SIM_FORM_ONLY").is_some();
+    if !form_only {
+        s.idle(node_timeout);
+    }
     if let Some(path) = views_out {
         std::fs::write(&path, s.views().join("\n")).unwrap();
+    }
+    if form_only {
+        return s;
     }
     if let Err(e) = s.fail_over(masters / 2) {
         panic!("{e}\n{}", s.sim.core(0).nodes_text());

@@ -5,7 +5,9 @@
 
 use std::borrow::Borrow;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// The length of a node id.
 pub const ID_LEN: usize = 40;
@@ -13,8 +15,41 @@ pub const ID_LEN: usize = 40;
 /// How many characters of an id tables and messages show.
 const SHORT_LEN: usize = 8;
 
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NodeId(Box<str>);
+/// Shared text: the ids of one cluster's views are interned when parsed
+/// ([`crate::model::ViewInterner`]), so the many copies of an id (one per view that lists
+/// it) are one allocation and compare equal by pointer before any byte is read.
+#[derive(Clone)]
+pub struct NodeId(Arc<str>);
+
+impl PartialEq for NodeId {
+    fn eq(&self, other: &NodeId) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for NodeId {}
+
+impl Ord for NodeId {
+    fn cmp(&self, other: &NodeId) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        self.0.cmp(&other.0)
+    }
+}
+
+impl PartialOrd for NodeId {
+    fn partial_cmp(&self, other: &NodeId) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// As `str` hashes, so that maps keyed by ids can be searched with `&str` (`Borrow`).
+impl Hash for NodeId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
 
 impl NodeId {
     pub fn as_str(&self) -> &str {
@@ -141,7 +176,7 @@ impl PartialEq<NodeId> for &str {
 
 impl From<NodeId> for String {
     fn from(id: NodeId) -> String {
-        id.0.into()
+        id.0.as_ref().to_owned()
     }
 }
 

@@ -14,6 +14,6 @@ pub use id::NodeId;
 pub use keyslot::key_slot;
 pub use node::{
     parse_cluster_nodes, parse_cluster_nodes_with, ClusterNode, NodeFlags, OpenSlot, Role,
-    SlotInterner,
+    ViewInterner,
 };
 pub use slots::{SlotSet, SLOT_COUNT};

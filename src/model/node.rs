@@ -163,31 +163,48 @@ impl FromStr for ClusterNode {
     }
 }
 
-/// Shares one slot set between the lines of many views that list the same slots (the
-/// views of one cluster list each master's slots identically), so a snapshot of N views
-/// holds one bitmap per distinct slot list instead of one per line.
+/// Shares what the lines of many views repeat: the views of one cluster list each master's
+/// slots identically and every node's id once per view. A snapshot of N views then holds
+/// one bitmap per distinct slot list and one copy of each id, instead of one per line, and
+/// comparing two views' lines for a node compares pointers.
 #[derive(Default)]
-pub struct SlotInterner {
-    sets: std::collections::HashMap<Box<str>, SlotSet>,
+pub struct ViewInterner {
+    slot_sets: std::collections::HashMap<Box<str>, SlotSet>,
+    ids: std::collections::HashSet<NodeId>,
 }
 
-impl SlotInterner {
+impl ViewInterner {
     pub fn new() -> Self {
         Self::default()
     }
 
     /// How many distinct slot lists it holds.
     pub fn len(&self) -> usize {
-        self.sets.len()
+        self.slot_sets.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sets.is_empty()
+        self.slot_sets.is_empty()
+    }
+
+    /// How many distinct ids it holds.
+    pub fn ids(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The shared copy of the id `text`, checked the first time it is seen.
+    fn id(&mut self, text: &str) -> Result<NodeId, String> {
+        if let Some(id) = self.ids.get(text) {
+            return Ok(id.clone());
+        }
+        let id: NodeId = text.parse()?;
+        self.ids.insert(id.clone());
+        Ok(id)
     }
 }
 
 /// Parses one line; the slot part is looked up in `interner` (when given) before it is parsed.
-fn parse_line(line: &str, interner: Option<&mut SlotInterner>) -> Result<ClusterNode, String> {
+fn parse_line(line: &str, mut interner: Option<&mut ViewInterner>) -> Result<ClusterNode, String> {
     let mut tokens = line.split_ascii_whitespace();
     let mut fields = [""; 8];
     for (i, f) in fields.iter_mut().enumerate() {
@@ -200,7 +217,13 @@ fn parse_line(line: &str, interner: Option<&mut SlotInterner>) -> Result<Cluster
             .parse::<u64>()
             .map_err(|_| line_error(line, format!("field {} is not a number", i + 1)))
     };
-    let id = |text: &str| text.parse::<NodeId>().map_err(|e| line_error(line, e));
+    let mut id = |text: &str| {
+        match interner.as_deref_mut() {
+            Some(i) => i.id(text),
+            None => text.parse::<NodeId>(),
+        }
+        .map_err(|e| line_error(line, e))
+    };
     let mut node = ClusterNode {
         id: id(fields[0])?,
         addr: fields[1].parse().map_err(|e| line_error(line, e))?,
@@ -255,11 +278,11 @@ fn parse_line(line: &str, interner: Option<&mut SlotInterner>) -> Result<Cluster
             Ok(set)
         };
         node.slots = match interner {
-            Some(i) => match i.sets.get(slot_text) {
+            Some(i) => match i.slot_sets.get(slot_text) {
                 Some(set) => set.clone(),
                 None => {
                     let set = parse(slot_text)?;
-                    i.sets.insert(slot_text.into(), set.clone());
+                    i.slot_sets.insert(slot_text.into(), set.clone());
                     set
                 }
             },
@@ -327,14 +350,14 @@ impl fmt::Display for ClusterNode {
 
 /// Parses a whole `CLUSTER NODES` reply.
 pub fn parse_cluster_nodes(text: &str) -> Result<Vec<ClusterNode>, String> {
-    parse_cluster_nodes_with(text, &mut SlotInterner::new())
+    parse_cluster_nodes_with(text, &mut ViewInterner::new())
 }
 
 /// Parses a whole `CLUSTER NODES` reply, sharing slot sets through `interner` (one
 /// interner for all the views of a snapshot).
 pub fn parse_cluster_nodes_with(
     text: &str,
-    interner: &mut SlotInterner,
+    interner: &mut ViewInterner,
 ) -> Result<Vec<ClusterNode>, String> {
     let mut out = Vec::with_capacity(text.len() / 96 + 1);
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -447,7 +470,7 @@ aaaa923021cf3ffec47632106199cb7f496ce01a 127.0.0.1:30009@31009 handshake - 0 0 0
 
     #[test]
     fn views_share_the_slot_sets_they_list_alike() {
-        let mut interner = SlotInterner::new();
+        let mut interner = ViewInterner::new();
         let a = parse_cluster_nodes_with(SAMPLE, &mut interner).unwrap();
         let b = parse_cluster_nodes_with(SAMPLE, &mut interner).unwrap();
         assert!(a[1].slots.same_bitmap(&b[1].slots));

@@ -52,15 +52,18 @@ pub fn main_exit() -> ExitCode {
             return ExitCode::from(Exit::Error as u8);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread: the CLI waits on nodes, and a second worker only adds wake-ups between
+    // threads (measured on check at 100 nodes: fewer context switches, less CPU).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     let result = runtime.block_on(run(cli));
-    if let Ok(Exit::Interrupted) = result {
-        // Aborting: do not wait for the moves under way to notice.
-        runtime.shutdown_background();
-    }
+    // The command is over: whatever it needed has been awaited. Dropping the runtime would
+    // close each node's connection and join its task one by one (milliseconds at 100
+    // nodes, and an abort after a second Ctrl-C must not wait for the moves under way);
+    // the process exits next and the system closes them at once.
+    std::mem::forget(runtime);
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) => {

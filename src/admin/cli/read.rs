@@ -12,7 +12,7 @@ use super::ui::Ui;
 use super::{print, print_json, render, Exit};
 
 pub async fn check(args: CheckArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
-    let fleet = Fleet::new(opts);
+    let fleet = Fleet::new(opts).asking_endpoint_type();
     let deadline = args
         .wait
         .map(|s| Instant::now() + Duration::from_secs_f64(s));
@@ -41,7 +41,7 @@ pub async fn check(args: CheckArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<E
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
-    let types = endpoint_types(&fleet, &snap).await;
+    let types = endpoint_types(&snap);
     let mut findings = findings;
     findings.extend(health::endpoint_findings(&snap, &types));
     // What the nodes redirect clients to: one kind, or "mixed" (a warning says which).
@@ -71,24 +71,11 @@ pub async fn check(args: CheckArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<E
 
 /// Each reachable node's `cluster-preferred-endpoint-type`, by id (a node without the
 /// setting, or that refuses CONFIG, is left out).
-async fn endpoint_types(fleet: &Fleet, snap: &Snapshot) -> BTreeMap<String, String> {
-    let asked = futures::future::join_all(snap.reports.iter().map(|r| async move {
-        let mut conn = fleet.conn(&r.addr).await.ok()?;
-        let mut pipe = redis::pipe();
-        pipe.cmd("CONFIG")
-            .arg("GET")
-            .arg("cluster-preferred-endpoint-type");
-        let reply = conn.pipe_values(&pipe).await.ok()?;
-        let value = match reply.first()? {
-            redis::Value::Array(kv) => kv.get(1).cloned(),
-            redis::Value::Map(kv) => kv.first().map(|(_, v)| v.clone()),
-            _ => None,
-        }?;
-        let value: String = redis::from_redis_value(&value).ok()?;
-        Some((r.id().to_string(), value))
-    }))
-    .await;
-    asked.into_iter().flatten().collect()
+fn endpoint_types(snap: &Snapshot) -> BTreeMap<String, String> {
+    snap.reports
+        .iter()
+        .filter_map(|r| Some((r.id().to_string(), r.endpoint_type.clone()?)))
+        .collect()
 }
 
 pub async fn nodes(args: SeedArgs, ui: &Ui, opts: ConnOpts) -> anyhow::Result<Exit> {
