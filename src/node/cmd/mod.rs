@@ -343,7 +343,7 @@ fn execute_counted(ctx: &mut Ctx, args: &[Bytes]) -> Outcome {
         if let Err(oom) = room {
             if may_grow(ctx, spec, args) {
                 ctx.shared.stats.rejected(spec);
-                return refuse_oom(ctx, spec, oom).into();
+                return refuse_write(ctx, spec, oom).into();
             }
         }
     }
@@ -417,18 +417,8 @@ fn refuse_without_replicas(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) ->
     if ctx.shared.repl.enough_good_replicas(min, max_lag) {
         return None;
     }
-    const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
-    if spec.name == "exec" {
-        ctx.client.multi = None;
-        transactions::unwatch_all(ctx);
-        return Some(Frame::error(format!(
-            "EXECABORT Transaction discarded because of: {NOREPLICAS}"
-        )));
-    }
-    if let Some(m) = ctx.client.multi.as_mut() {
-        m.dirty = true;
-    }
-    Some(Frame::static_error(NOREPLICAS))
+    let refusal = Frame::static_error("NOREPLICAS Not enough good replicas to write.");
+    Some(refuse_write(ctx, spec, refusal))
 }
 
 /// The commands (or, for the containers, every subcommand) a replica with
@@ -501,24 +491,15 @@ fn refuse_stale(ctx: &mut Ctx, spec: &CommandSpec) -> Option<Frame> {
     if !refused || !repl.master_link_down() {
         return None;
     }
-    const MASTERDOWN: &str =
-        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
-    if spec.name == "exec" {
-        ctx.client.multi = None;
-        transactions::unwatch_all(ctx);
-        return Some(Frame::error(format!(
-            "EXECABORT Transaction discarded because of: {MASTERDOWN}"
-        )));
-    }
-    if let Some(m) = ctx.client.multi.as_mut() {
-        m.dirty = true;
-    }
-    Some(Frame::static_error(MASTERDOWN))
+    let refusal = Frame::static_error(
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+    );
+    Some(refuse_write(ctx, spec, refusal))
 }
 
-/// The -OOM refusal, as Redis words it: at queueing time it also aborts the transaction,
-/// and an EXEC refused for it discards the transaction.
-fn refuse_oom(ctx: &mut Ctx, spec: &CommandSpec, oom: Frame) -> Frame {
+/// A gate's refusal (-OOM, -NOREPLICAS, -MASTERDOWN), as Redis words it: at queueing time
+/// it also aborts the transaction, and an EXEC refused for it discards the transaction.
+fn refuse_write(ctx: &mut Ctx, spec: &CommandSpec, oom: Frame) -> Frame {
     if spec.name == "exec" {
         ctx.client.multi = None;
         transactions::unwatch_all(ctx);
