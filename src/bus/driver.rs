@@ -53,6 +53,8 @@ pub struct DriverConfig {
 pub enum ClusterEvent {
     /// A newer configuration took these slots from us: delete their keys.
     DeleteKeysInSlots(Vec<u16>),
+    /// Slots that left the shard this node serves: unsubscribe their shard channels.
+    ShardChannelsLeft(Vec<u16>),
     /// A PUBLISH received on the bus.
     Publish {
         channel: Vec<u8>,
@@ -288,6 +290,9 @@ impl ClusterHandle {
                 }
                 Effect::DeleteKeysInSlots(slots) => {
                     self.event(ClusterEvent::DeleteKeysInSlots(slots))
+                }
+                Effect::ShardChannelsLeft(slots) => {
+                    self.event(ClusterEvent::ShardChannelsLeft(slots))
                 }
                 Effect::Publish {
                     channel,

@@ -49,6 +49,8 @@ pub struct Sim {
     saved: Vec<Option<String>>,
     /// Per node: how many slots it was last told to delete the keys of.
     pub deleted_slots: Vec<usize>,
+    /// Per node: the slots whose shard channels it was last told to drop.
+    pub channels_left: Vec<Vec<u16>>,
     /// When the next group of nodes runs its cron.
     next_tick: u64,
     /// Nodes grouped by the millisecond of each 100 ms period their cron runs at: spread
@@ -86,6 +88,7 @@ impl Sim {
             rng: StdRng::seed_from_u64(seed),
             saved: vec![None; n],
             deleted_slots: vec![0; n],
+            channels_left: vec![Vec::new(); n],
             next_tick: START_MS + 100,
             tick_groups: Sim::tick_groups(n),
             tick_group: 0,
@@ -264,6 +267,7 @@ impl Sim {
                 }
             }
             Effect::DeleteKeysInSlots(slots) => self.deleted_slots[i] = slots.len(),
+            Effect::ShardChannelsLeft(slots) => self.channels_left[i] = slots,
             Effect::SaveConfig { contents, .. } => {
                 self.saves += 1;
                 self.saved[i] = Some(contents);

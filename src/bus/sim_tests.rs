@@ -332,6 +332,18 @@ fn reset_replica_becomes_an_empty_master() {
 }
 
 #[test]
+fn a_slot_given_away_drops_its_shard_channels_in_the_shard() {
+    let mut sim = meshed(3, 86);
+    sim.cmd(0, "ADDSLOTSRANGE 0 16383").unwrap();
+    let (m, other) = (sim.name(0), sim.name(2));
+    sim.cmd(1, &format!("REPLICATE {m}")).unwrap();
+    sim.run(2000);
+    sim.cmd(0, &format!("SETSLOT 7 NODE {other}")).unwrap();
+    assert_eq!(sim.channels_left[0], vec![7]);
+    assert!(sim.channels_left[2].is_empty(), "not its shard");
+}
+
+#[test]
 fn count_failure_reports_sees_reports_from_masters() {
     let mut sim = meshed(5, 84);
     spread_slots(&mut sim);

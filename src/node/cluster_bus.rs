@@ -142,6 +142,10 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
                         );
                     }
                 }
+                ClusterEvent::ShardChannelsLeft(slots) => {
+                    let set = slots.into_iter().collect();
+                    super::cmd::pubsub::slots_left(&shared, &set);
+                }
                 ClusterEvent::Log(level, line) => super::log::emit(level, &line),
                 ClusterEvent::ReplicateFrom(master) => {
                     let repl = Arc::clone(&shared.repl);

@@ -148,6 +148,8 @@ pub enum Effect {
     },
     /// Slots taken from us by a newer configuration: delete their keys.
     DeleteKeysInSlots(Vec<u16>),
+    /// Slots that left the shard this node serves: unsubscribe their shard channels.
+    ShardChannelsLeft(Vec<u16>),
     /// A PUBLISH (or PUBLISHSHARD) from the bus, to deliver to local subscribers.
     Publish {
         channel: Vec<u8>,

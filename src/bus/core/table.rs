@@ -22,8 +22,17 @@ impl ClusterCore {
         let Some(owner) = self.slots.owner[slot as usize].take() else {
             return false;
         };
+        // clusterDelSlot: a slot that leaves the shard we serve (as its master or a
+        // replica of it) takes its shard channels with it; their subscribers are told.
+        let serves = owner == self.myself || self.me().slaveof.as_deref() == Some(owner.as_str());
         if let Some(node) = self.nodes.get_mut(&owner) {
             node.slots.remove(slot);
+        }
+        if serves {
+            match self.effects.last_mut() {
+                Some(Effect::ShardChannelsLeft(slots)) => slots.push(slot),
+                _ => self.effects.push(Effect::ShardChannelsLeft(vec![slot])),
+            }
         }
         true
     }

@@ -171,8 +171,20 @@ impl Replication {
     /// one. Called under the keyspace lock, so the link applies nothing more from the
     /// connection it had.
     pub fn kill_master_link(&self) -> bool {
-        if self.state.lock().master.is_none() {
-            return false;
+        {
+            let mut st = self.state.lock();
+            let Some(m) = st.master.as_mut() else {
+                return false;
+            };
+            // The link is down from now on, even if its task only sees the kill later
+            // (a DEBUG SLEEP after the kill holds the node): the data ages from here.
+            if m.state == LinkState::Connected {
+                m.down_since = Instant::now();
+            }
+            m.state = LinkState::Connecting;
+        }
+        if let Some(bus) = self.bus() {
+            bus.set_master_last_io(Some(crate::node::clock::now_ms()));
         }
         self.master_link_kills.fetch_add(1, Ordering::Relaxed);
         self.master_link_killed.notify_waiters();
