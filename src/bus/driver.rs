@@ -184,27 +184,35 @@ pub async fn start(
             )
         })?;
     let (events, events_rx) = mpsc::unbounded_channel();
-    let writer = {
-        let events = events.clone();
-        nodes_conf::Writer::start(cfg.config_file.clone(), move |e| {
-            let _ = events.send(ClusterEvent::Log(LogLevel::Warning, e));
-        })
-    };
     let handle = ClusterHandle {
-        shared: Arc::new(Shared {
-            state: Mutex::new(State {
-                core,
-                links: HashMap::new(),
-                log_level: cfg.log_level,
-                saved_version: 0,
-                sendbuf_limit: cfg.link_sendbuf_limit,
-            }),
-            fast: FastRoutes::new(),
-            writer,
-            repl_offset: AtomicU64::new(0),
-            events,
-            runtime: tokio::runtime::Handle::current(),
-            tasks: Mutex::new(Vec::new()),
+        shared: Arc::new_cyclic(|me: &std::sync::Weak<Shared>| {
+            let me = me.clone();
+            let errors = events.clone();
+            // The writer renders the text under the state lock (CPU only; the file is
+            // written after the lock is released).
+            let render = move || {
+                let shared = me.upgrade()?;
+                let st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+                Some(st.core.nodes_conf_text())
+            };
+            let writer = nodes_conf::Writer::start(cfg.config_file.clone(), render, move |e| {
+                let _ = errors.send(ClusterEvent::Log(LogLevel::Warning, e));
+            });
+            Shared {
+                state: Mutex::new(State {
+                    core,
+                    links: HashMap::new(),
+                    log_level: cfg.log_level,
+                    saved_version: 0,
+                    sendbuf_limit: cfg.link_sendbuf_limit,
+                }),
+                fast: FastRoutes::new(),
+                writer,
+                repl_offset: AtomicU64::new(0),
+                events,
+                runtime: tokio::runtime::Handle::current(),
+                tasks: Mutex::new(Vec::new()),
+            }
         }),
     };
     // Redis saves the configuration right after loading or creating it.
@@ -285,8 +293,8 @@ impl ClusterHandle {
                     // Dropping the sender ends the link's task, which closes the socket.
                     st.links.remove(&link);
                 }
-                Effect::SaveConfig { contents, fsync } => {
-                    st.saved_version = self.shared.writer.submit(contents, fsync);
+                Effect::SaveConfig { fsync } => {
+                    st.saved_version = self.shared.writer.submit(fsync);
                 }
                 Effect::DeleteKeysInSlots(slots) => {
                     self.event(ClusterEvent::DeleteKeysInSlots(slots))
@@ -426,12 +434,30 @@ impl ClusterHandle {
         cmd: BusCommand,
         keys: &dyn KeyspaceInfo,
     ) -> Result<ClusterReply, CmdError> {
-        let (reply, version) = self.input_saving(|core, now| core.execute(now, cmd, keys));
+        let (reply, version) = self.execute_unsaved(cmd, keys);
         // As in Redis, a CLUSTER command replies once the change it made is on disk.
         if let Some(version) = version {
-            self.shared.writer.wait(version);
+            self.wait_saved(version);
         }
         reply
+    }
+
+    /// [`Self::execute`] without waiting for the disk: also returns the nodes.conf version
+    /// that must be saved before the reply goes out ([`Self::wait_saved`]). The node waits
+    /// once per batch of pipelined commands, off its event loop, as Redis saves once per
+    /// event-loop turn: waiting for every SETSLOT of a pipeline of hundreds, on the
+    /// thread that also answers the bus, froze the node for seconds and got it failed over.
+    pub fn execute_unsaved(
+        &self,
+        cmd: BusCommand,
+        keys: &dyn KeyspaceInfo,
+    ) -> (Result<ClusterReply, CmdError>, Option<u64>) {
+        self.input_saving(|core, now| core.execute(now, cmd, keys))
+    }
+
+    /// Blocks until nodes.conf `version` (or a later one) is on disk.
+    pub fn wait_saved(&self, version: u64) {
+        self.shared.writer.wait(version);
     }
 
     /// [`Self::input`], also returning the nodes.conf version it queued, if any.

@@ -106,9 +106,9 @@ pub fn save(path: &Path, contents: &str, fsync: bool) -> anyhow::Result<()> {
 /// What the writer thread has to do.
 #[derive(Default)]
 struct Queue {
-    /// The latest contents not yet saved (older ones are skipped), and whether any of
-    /// the requests it replaces asked for an fsync.
-    pending: Option<(String, bool)>,
+    /// A save is due (however many were asked for since the last one), and whether any
+    /// of them asked for an fsync.
+    pending: Option<bool>,
     /// Versions: the last one submitted and the last one on disk.
     submitted: u64,
     written: u64,
@@ -117,6 +117,10 @@ struct Queue {
 
 struct WriterShared {
     path: PathBuf,
+    /// Renders the contents to save, at the time of the save: a burst of changes (a
+    /// pipeline of SETSLOTs) costs one rendering, not one per change, which at hundreds of
+    /// open slots was most of the node's time. `None` once there is nothing to save.
+    render: Box<dyn Fn() -> Option<String> + Send + Sync>,
     queue: Mutex<Queue>,
     /// Signalled when work arrives and when a version is written.
     changed: Condvar,
@@ -124,8 +128,9 @@ struct WriterShared {
     disk: Mutex<()>,
 }
 
-/// Saves nodes.conf on a dedicated thread: [`Writer::submit`] only stores the latest
-/// contents, so the caller may hold any lock; [`Writer::wait`] waits until a version is on
+/// Saves nodes.conf on a dedicated thread: [`Writer::submit`] only marks a save as due,
+/// so the caller may hold any lock (the thread renders the contents when it writes, and
+/// may take the caller's lock for that); [`Writer::wait`] waits until a version is on
 /// disk (CLUSTER commands reply only once their change is saved, as in Redis).
 #[derive(Clone)]
 pub struct Writer {
@@ -137,10 +142,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Writer {
-    /// Starts the thread; `on_error` hears about failed saves.
-    pub fn start(path: PathBuf, on_error: impl Fn(String) + Send + 'static) -> Writer {
+    /// Starts the thread; `render` gives the contents to save, `on_error` hears about
+    /// failed saves.
+    pub fn start(
+        path: PathBuf,
+        render: impl Fn() -> Option<String> + Send + Sync + 'static,
+        on_error: impl Fn(String) + Send + 'static,
+    ) -> Writer {
         let shared = Arc::new(WriterShared {
             path,
+            render: Box::new(render),
             queue: Mutex::new(Queue::default()),
             changed: Condvar::new(),
             disk: Mutex::new(()),
@@ -166,7 +177,14 @@ impl Writer {
                     }
                     (q.pending.take(), q.submitted)
                 };
-                let Some((contents, fsync)) = job else {
+                let Some(fsync) = job else {
+                    continue;
+                };
+                // Rendered after taking the job: whatever changes after this point asks
+                // for a later version, so a version is never marked written too early.
+                let Some(contents) = (worker.render)() else {
+                    lock(&worker.queue).written = version;
+                    worker.changed.notify_all();
                     continue;
                 };
                 if let Err(e) = save(&worker.path, &contents, fsync) {
@@ -179,11 +197,12 @@ impl Writer {
         Writer { shared }
     }
 
-    /// Queues `contents` to be saved; returns its version for [`Writer::wait`].
-    pub fn submit(&self, contents: String, fsync: bool) -> u64 {
+    /// Asks for a save of the contents as they are now or later; returns its version
+    /// for [`Writer::wait`].
+    pub fn submit(&self, fsync: bool) -> u64 {
         let mut q = lock(&self.shared.queue);
-        let fsync = fsync || q.pending.as_ref().is_some_and(|(_, f)| *f);
-        q.pending = Some((contents, fsync));
+        let fsync = fsync || q.pending.unwrap_or(false);
+        q.pending = Some(fsync);
         q.submitted += 1;
         self.shared.changed.notify_all();
         q.submitted
@@ -261,12 +280,30 @@ vars currentEpoch 6 lastVoteEpoch 4
         let path = dir.path().join("nodes.conf");
         let errors = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&errors);
-        let w = Writer::start(path.clone(), move |e| seen.lock().unwrap().push(e));
-        w.submit("old".into(), true);
-        let v = w.submit(TEXT.into(), false);
+        let current = Arc::new(Mutex::new(String::from("old")));
+        let renders = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let w = {
+            let (current, renders) = (Arc::clone(&current), Arc::clone(&renders));
+            Writer::start(
+                path.clone(),
+                move || {
+                    renders.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Some(current.lock().unwrap().clone())
+                },
+                move |e| seen.lock().unwrap().push(e),
+            )
+        };
+        *current.lock().unwrap() = TEXT.into();
+        let v = (0..100).fold(0, |_, _| w.submit(false));
         w.wait(v);
         assert_eq!(load(&path).unwrap().unwrap(), parse(TEXT).unwrap());
-        w.submit("never written".into(), true);
+        let renders = renders.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            renders < 100,
+            "one rendering per save, not per request: {renders}"
+        );
+        *current.lock().unwrap() = "never written".into();
+        w.submit(true);
         w.finish(TEXT).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(50));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), TEXT);

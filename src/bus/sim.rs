@@ -268,9 +268,9 @@ impl Sim {
             }
             Effect::DeleteKeysInSlots(slots) => self.deleted_slots[i] = slots.len(),
             Effect::ShardChannelsLeft(slots) => self.channels_left[i] = slots,
-            Effect::SaveConfig { contents, .. } => {
+            Effect::SaveConfig { .. } => {
                 self.saves += 1;
-                self.saved[i] = Some(contents);
+                self.saved[i] = self.cores[i].as_ref().map(|c| c.nodes_conf_text());
             }
             // A simulated host has no clients: its writes are paused at once.
             Effect::PauseWrites { until: Some(_) } => {

@@ -2,6 +2,7 @@
 //! server's [`ClusterRouter`] questions from a running [`ClusterHandle`], and
 //! [`start`] brings the bus up for a node and carries out what the bus asks of it.
 
+use anyhow::Context;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -45,11 +46,17 @@ impl ClusterRouter for BusRouter {
         decide_route(slot, &route, query).map_err(Frame::error)
     }
 
-    fn cluster_command(&self, cmd: BusCommand, ks: &mut dyn KeyspaceView) -> Frame {
-        match self.handle.execute(cmd, &KeysFor(ks)) {
+    fn cluster_command(&self, cmd: BusCommand, ks: &mut dyn KeyspaceView) -> (Frame, Option<u64>) {
+        let (reply, version) = self.handle.execute_unsaved(cmd, &KeysFor(ks));
+        let frame = match reply {
             Ok(reply) => cluster_frame(reply),
             Err(e) => Frame::error(e.0),
-        }
+        };
+        (frame, version)
+    }
+
+    fn wait_saved(&self, version: u64) {
+        self.handle.wait_saved(version);
     }
 
     fn info_section(&self) -> String {
@@ -105,15 +112,38 @@ pub async fn start(shared: &Arc<Shared>, cfg: &NodeConfig) -> anyhow::Result<Clu
         .first()
         .map(|b| b.trim_start_matches('-').to_string())
         .unwrap_or_else(|| "127.0.0.1".into());
-    let (handle, mut events) = driver::start(DriverConfig {
+    let driver_cfg = DriverConfig {
         bind_ip,
         core,
         config_file: cfg.dir.join(&cfg.cluster_config_file),
         seed: None,
         log_level: super::log::log_threshold(&cfg.loglevel),
         link_sendbuf_limit: cfg.cluster_link_sendbuf_limit,
-    })
-    .await?;
+    };
+    // The bus runs on a thread of its own. On the node's event loop (one thread unless
+    // io-threads says otherwise) a long batch of commands (pipelines of hundreds of
+    // SETSLOTs while slots move, each SETSLOT NODE broadcasting a pong) left pings
+    // unanswered past the node timeout on a loaded machine, and peers failed the node
+    // over in the middle of a reshard. Failure detection should measure whether the node
+    // is alive, not how long its longest pipeline takes.
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let bus_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the cluster bus runtime")?;
+    std::thread::Builder::new()
+        .name("cluster-bus".into())
+        .spawn(move || {
+            bus_runtime.block_on(async move {
+                let _ = started_tx.send(driver::start(driver_cfg).await);
+                // The bus's tasks live on this runtime until the process ends.
+                std::future::pending::<()>().await
+            })
+        })
+        .context("cannot start the cluster bus thread")?;
+    let (handle, mut events) = started_rx
+        .await
+        .context("the cluster bus thread ended before it started")??;
     for what in [Notify::Bus, Notify::Logger] {
         let bus = handle.clone();
         shared.on_config(what, move |cfg| {

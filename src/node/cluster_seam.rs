@@ -84,8 +84,14 @@ pub trait ClusterRouter: Send + Sync {
         ks: &dyn KeyspaceView,
     ) -> Result<(), Frame>;
 
-    /// Runs a parsed CLUSTER subcommand that concerns the bus.
-    fn cluster_command(&self, cmd: BusCommand, ks: &mut dyn KeyspaceView) -> Frame;
+    /// Runs a parsed CLUSTER subcommand that concerns the bus: the reply, and the
+    /// nodes.conf version that must be on disk before the reply is sent (see
+    /// [`Self::wait_saved`]).
+    fn cluster_command(&self, cmd: BusCommand, ks: &mut dyn KeyspaceView) -> (Frame, Option<u64>);
+
+    /// Blocks until nodes.conf `version` is on disk (a blocking call: the connection
+    /// runs it off its event loop, once per batch).
+    fn wait_saved(&self, _version: u64) {}
 
     /// The CLUSTER INFO text: `field:value` lines, each ending `\r\n`.
     fn info_section(&self) -> String;
@@ -135,8 +141,8 @@ impl ClusterRouter for Standalone {
         Ok(())
     }
 
-    fn cluster_command(&self, cmd: BusCommand, _ks: &mut dyn KeyspaceView) -> Frame {
-        match cmd {
+    fn cluster_command(&self, cmd: BusCommand, _ks: &mut dyn KeyspaceView) -> (Frame, Option<u64>) {
+        let reply = match cmd {
             BusCommand::Info => Frame::Verbatim(*b"txt", Bytes::from(self.info_section())),
             BusCommand::MyId => Frame::bulk_str(&self.id),
             BusCommand::Nodes => Frame::Verbatim(*b"txt", Bytes::from(self.nodes_line())),
@@ -153,7 +159,8 @@ impl ClusterRouter for Standalone {
             // Only until the bus is up (see `Shared::router`): topology questions are
             // answered, changes wait for the bus.
             _ => Frame::static_error("ERR the cluster bus is not running yet"),
-        }
+        };
+        (reply, None)
     }
 
     fn info_section(&self) -> String {

@@ -222,6 +222,13 @@ impl Connection {
     }
 
     async fn flush(&mut self) -> std::io::Result<()> {
+        if let Some(version) = self.client.unsaved_cluster_config.take() {
+            // A CLUSTER command's reply goes out once its change is on disk, as in Redis;
+            // waited for here, once per batch and off the event loop, which also serves
+            // other clients (and, on one thread, everything else).
+            let router = Arc::clone(self.shared.router_arc());
+            let _ = tokio::task::spawn_blocking(move || router.wait_saved(version)).await;
+        }
         if !self.wbuf.is_empty() {
             Stats::add(&self.shared.stats.net_output_bytes, self.wbuf.len() as u64);
             self.socket.write_all(&self.wbuf).await?;

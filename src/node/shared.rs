@@ -241,12 +241,15 @@ impl Shared {
     }
 
     pub fn router(&self) -> &dyn ClusterRouter {
-        self.router
-            .get_or_init(|| {
-                let cfg = self.config.read();
-                Arc::new(Standalone::new(cfg.port, cfg.bus_port()))
-            })
-            .as_ref()
+        self.router_arc().as_ref()
+    }
+
+    /// The router, to hand to another thread.
+    pub fn router_arc(&self) -> &Arc<dyn ClusterRouter> {
+        self.router.get_or_init(|| {
+            let cfg = self.config.read();
+            Arc::new(Standalone::new(cfg.port, cfg.bus_port()))
+        })
     }
 
     /// Registers `hook` for changes of the settings whose registry entry names `what`.

@@ -141,9 +141,9 @@ pub enum Effect {
     Close {
         link: LinkId,
     },
-    /// Write nodes.conf with this content, atomically.
+    /// Write nodes.conf ([`ClusterCore::nodes_conf_text`]) atomically. The driver renders
+    /// the text when it writes, so a burst of changes costs one rendering.
     SaveConfig {
-        contents: String,
         fsync: bool,
     },
     /// Slots taken from us by a newer configuration: delete their keys.
@@ -336,10 +336,7 @@ impl ClusterCore {
             self.deferred.save_soon = false;
             self.deferred.last_save = self.now;
             let fsync = std::mem::take(&mut self.deferred.fsync);
-            self.effects.push(Effect::SaveConfig {
-                contents: self.nodes_conf_text(),
-                fsync,
-            });
+            self.effects.push(Effect::SaveConfig { fsync });
         }
         std::mem::take(&mut self.effects)
     }

@@ -229,6 +229,9 @@ pub struct ClientState {
     pub reply: ReplyMode,
     /// The selected database (SELECT).
     pub db: usize,
+    /// The nodes.conf version a CLUSTER command of this batch changed: the connection
+    /// sends the batch's replies once it is on disk.
+    pub unsaved_cluster_config: Option<u64>,
 }
 
 /// The writes an EXEC or a script made so far, with a `SELECT` wherever the database
@@ -282,6 +285,7 @@ impl ClientState {
             held: None,
             reply: ReplyMode::On,
             db: 0,
+            unsaved_cluster_config: None,
         }
     }
 }

@@ -354,7 +354,15 @@ pub fn cluster(ctx: &mut Ctx, args: &[Bytes]) -> Frame {
         Ok(ClusterCommand::Help(reply)) => cluster_frame(reply),
         // Keyspace questions never take the bus's lock.
         Ok(ClusterCommand::Keyspace(q)) => cluster_frame(q.answer(&KeysFor(ctx.ks))),
-        Ok(ClusterCommand::Bus(cmd)) => ctx.shared.router().cluster_command(cmd, ctx.ks),
+        Ok(ClusterCommand::Bus(cmd)) => {
+            let (reply, version) = ctx.shared.router().cluster_command(cmd, ctx.ks);
+            // The reply waits in the connection until this is on disk (see `flush`).
+            if let Some(v) = version {
+                let pending = &mut ctx.client.unsaved_cluster_config;
+                *pending = Some(pending.map_or(v, |p| p.max(v)));
+            }
+            reply
+        }
     }
 }
 
