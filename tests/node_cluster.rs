@@ -369,3 +369,47 @@ fn shard_channels_in_a_migrating_slot_as_redis_server() {
     assert_eq!(ours, redis);
     assert_eq!(ours[0], "int(0)", "{ours:?}");
 }
+
+/// A reshard of 1500 slots onto a bundled master with a replica, node timeout 2000: the
+/// target answers the bus all along (no failover, so no MIGRATE meets MOVED or READONLY)
+/// and every key is where the cluster says. It used to freeze for seconds on a loaded
+/// machine, rendering nodes.conf for every SETSLOT on the thread that answers the bus.
+#[test]
+fn a_long_reshard_onto_a_bundled_master_keeps_it_master() {
+    let procs = nodes(6);
+    let addrs: Vec<String> = procs.iter().map(|p| p.addr()).collect();
+    create_cluster_of(&addrs, 1);
+    wait_healthy(&addrs[0]);
+    let mut client = crate::harness::ClusterClient::new(&addrs);
+    client.load("long:", 20000);
+    let target = procs
+        .iter()
+        .find(|p| {
+            let text = p.cluster_nodes_text();
+            let me = text.lines().find(|l| l.contains("myself")).unwrap();
+            me.contains("master") && me.split(' ').nth(8).is_some_and(|s| s.starts_with("10923"))
+        })
+        .expect("the master of slots 10923-16383");
+    let out = rclust()
+        .args([
+            "reshard",
+            &addrs[0],
+            "--from",
+            "all",
+            "--to",
+            &target.addr(),
+        ])
+        .args(["--slots", "1500", "--yes"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let me = target.cluster_nodes_text();
+    let me = me
+        .lines()
+        .find(|l| l.contains("myself"))
+        .unwrap()
+        .to_string();
+    assert!(me.contains("master"), "the target was failed over: {me}");
+    wait_healthy(&addrs[0]);
+    client.verify("long:", 20000);
+}
